@@ -1,0 +1,68 @@
+import { readFileSync } from "node:fs";
+import { EXIT, UsageError } from "./command.ts";
+import { commands } from "./commands/index.ts";
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+export function usage(): string {
+  const width = Math.max(8, ...commands.map((c) => c.name.length));
+  const list = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join("\n");
+  return `rushhour ${version()}: load simulation and capacity planning for card-key order dispatch
+
+Usage: rushhour <command> [options]
+       rushhour <command> --help
+
+Commands:
+${list || "  (none yet)"}
+
+Options:
+  -h, --help     show this help
+  -v, --version  print the version
+
+Exit codes: 0 ok, 1 a threshold or the gate failed, 2 bad usage or input.
+`;
+}
+
+/** Runs the command line and returns the exit code (the caller sets process.exitCode). */
+export async function main(argv: string[]): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === undefined || first === "-h" || first === "--help" || first === "help") {
+    const topic = first === "help" ? commands.find((c) => c.name === rest[0]) : undefined;
+    process.stdout.write(topic ? topic.help : usage());
+    return EXIT.ok;
+  }
+  if (first === "-v" || first === "--version") {
+    process.stdout.write(`${version()}\n`);
+    return EXIT.ok;
+  }
+  const command = commands.find((c) => c.name === first);
+  if (!command) {
+    process.stderr.write(`rushhour: unknown command "${first}"\n\n${usage()}`);
+    return EXIT.usage;
+  }
+  if (rest.includes("-h") || rest.includes("--help")) {
+    process.stdout.write(command.help);
+    return EXIT.ok;
+  }
+  try {
+    return await command.run(rest);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(
+        `rushhour ${command.name}: ${err.message}\nSee: rushhour ${command.name} --help\n`,
+      );
+      return EXIT.usage;
+    }
+    throw err;
+  }
+}
+
+// Run directly (`tsx cli/main.ts ...`), as npm scripts do.
+if (import.meta.url === `file://${process.argv[1]}`) {
+  process.exitCode = await main(process.argv.slice(2));
+}

@@ -1,0 +1,68 @@
+// Ports: how the core reaches the card store, the providers and the backup cluster. Every
+// operation completes through a callback, so the same core runs against in-memory fakes in
+// virtual time and against SQLite, PostgreSQL and gRPC in real time.
+import type { OrderInput, OrderView } from "./types.ts";
+
+export interface Card {
+  cardId: string;
+  /** The secret card key handed to the customer. */
+  code: string;
+  sku: string;
+}
+
+export type ClaimResult =
+  | { kind: "claimed"; card: Card }
+  | { kind: "out_of_stock" }
+  | { kind: "error"; message: string };
+
+export type StoreResult = { kind: "ok" } | { kind: "error"; message: string };
+
+/**
+ * The card pool. Owners are order ids or prewarm-cache slot ids. The store guarantees a card has at
+ * most one owner, ever (no ghost cards), across restarts and server instances.
+ */
+export interface CardStorePort {
+  /**
+   * Atomically claims one free card of `sku` for `ownerId`. If the owner already holds an
+   * undelivered or delivered card, that same card is returned (a retried order never gets a second card).
+   */
+  claim(ownerId: string, sku: string, done: (result: ClaimResult) => void): void;
+  /** Moves a card from `fromOwner` (a cache slot) to `toOwner` (an order); an error if fromOwner does not hold it. */
+  transfer(cardId: string, fromOwner: string, toOwner: string, done: (result: StoreResult) => void): void;
+  /** Returns the owner's card to the pool (a failed order, an unused cache slot). */
+  release(ownerId: string, cardId: string, done: (result: StoreResult) => void): void;
+  /** Marks the owner's card delivered; it is never claimable again. */
+  deliver(ownerId: string, cardId: string, done: (result: StoreResult) => void): void;
+  /** Free cards of `sku` (the inventory check that hot-SKU preloading serves from memory). */
+  stock(
+    sku: string,
+    done: (result: { kind: "ok"; free: number } | { kind: "error"; message: string }) => void,
+  ): void;
+}
+
+export interface IssueRequest {
+  providerId: string;
+  orderId: string;
+  sku: string;
+  cardId: string;
+  /** 1 for the first attempt. */
+  attempt: number;
+}
+
+export type IssueOutcome = { kind: "issued"; receipt: string } | { kind: "error"; reason: string };
+
+/**
+ * Card-issuing providers. `done` is called at most once; it may never be called (a blackholed
+ * provider): the core arms its own timeout through the Environment and ignores late answers.
+ */
+export interface ProviderPort {
+  issue(request: IssueRequest, done: (outcome: IssueOutcome) => void): void;
+}
+
+/**
+ * The backup cluster. In simulation, a second core instance behind a network hop; live, a gRPC
+ * client to `rushhour serve --role backup`. `done` receives the order's terminal view.
+ */
+export interface OverflowPort {
+  forward(order: OrderInput, done: (view: OrderView) => void): void;
+}

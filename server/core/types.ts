@@ -1,0 +1,127 @@
+// The core's vocabulary, shared by the simulator, the live server and the reports.
+// Unions are tagged by `kind` (events) or are string literals matching the proto enums.
+
+export type Tier = "standard" | "vip";
+export type OrderState =
+  | "ACCEPTED"
+  | "QUEUED"
+  | "ALLOCATING"
+  | "ISSUING"
+  | "DELIVERED"
+  | "RETRYING"
+  | "FAILED"
+  | "REJECTED";
+export type Lane = "vip" | "default" | "overflow";
+export type ClusterName = "primary" | "backup";
+export type HealthState = "HEALTHY" | "SUB_HEALTHY" | "ISOLATED" | "PROBING";
+
+export const TERMINAL_STATES: ReadonlySet<OrderState> = new Set(["DELIVERED", "FAILED", "REJECTED"]);
+
+export interface OrderInput {
+  orderId: string;
+  sku: string;
+  tier: Tier;
+  /** Attempts already made (a recovered order from the ledger); 0 for a new order. */
+  attempts?: number;
+  /** Card already claimed by this order before a restart, if any. */
+  cardId?: string;
+}
+
+/** Milliseconds spent per stage, summed over attempts. */
+export interface StageTimings {
+  queuedMs: number;
+  allocatingMs: number;
+  issuingMs: number;
+  retryingMs: number;
+  totalMs: number;
+}
+
+export interface OrderView {
+  orderId: string;
+  sku: string;
+  tier: Tier;
+  state: OrderState;
+  lane: Lane | null;
+  cluster: ClusterName | null;
+  providerId: string | null;
+  attempts: number;
+  cardId: string | null;
+  cardCode: string | null;
+  /** Environment time of submit / of reaching a terminal state (null while running). */
+  submittedAt: number;
+  finishedAt: number | null;
+  timings: StageTimings;
+  rejectReason: string | null;
+  failureReason: string | null;
+  fromCache: boolean;
+  canary: boolean;
+}
+
+export type CoreEvent =
+  | { kind: "health"; at: number; providerId: string; from: HealthState; to: HealthState; reason: string }
+  | { kind: "route"; at: number; overflowActive: boolean; primaryLoad: number; totalSwitches: number }
+  | { kind: "hot-sku"; at: number; sku: string; share: number }
+  | { kind: "incident"; at: number; incident: IncidentRecord };
+
+export interface IncidentRecord {
+  id: string;
+  providerId: string;
+  openedAt: number;
+  closedAt: number | null;
+  ordersDiverted: number;
+  ordersRetried: number;
+  timeline: { at: number; what: string }[];
+  outcome: string | null;
+}
+
+export interface LaneSnapshot {
+  lane: Lane;
+  cluster: ClusterName;
+  queueDepth: number;
+  inFlight: number;
+  workers: number;
+  queueCapacity: number;
+}
+
+export interface ProviderSnapshot {
+  providerId: string;
+  state: HealthState;
+  weight: number;
+  outstanding: number;
+  windowCalls: number;
+  timeoutRate: number;
+  errorRate: number;
+  slowRate: number;
+  isolations: number;
+}
+
+export interface CoreCounters {
+  accepted: number;
+  delivered: number;
+  failed: number;
+  rejected: number;
+  retries: number;
+  providerCalls: number;
+  retryAmplification: number;
+  cacheHits: number;
+  duplicateCards: number;
+  routeSwitches: number;
+  timeouts: number;
+  budgetExhausted: number;
+}
+
+export interface CoreSnapshot {
+  at: number;
+  lanes: LaneSnapshot[];
+  providers: ProviderSnapshot[];
+  clusters: { cluster: ClusterName; load: number; overflowActive: boolean }[];
+  counters: CoreCounters;
+  hotSkus: { sku: string; share: number; preloaded: boolean }[];
+  prewarm: { cacheSize: number; cacheTarget: number; predictedPeakPerMinute: number };
+}
+
+/** One validation problem, with a dotted path ("lanes.vip.workers", "providers[2].capacity"). */
+export interface FieldViolation {
+  path: string;
+  message: string;
+}
