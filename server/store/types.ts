@@ -27,7 +27,9 @@ export interface LedgerOrder {
   finishedAt: number | null;
 }
 
-export type LedgerPatch = Partial<Omit<LedgerOrder, "orderId" | "idempotencyKey" | "sku" | "tier" | "acceptedAt">>;
+export type LedgerPatch = Partial<
+  Omit<LedgerOrder, "orderId" | "idempotencyKey" | "sku" | "tier" | "acceptedAt">
+>;
 
 /** What a store audit finds; every count must be 0 on a healthy store. */
 export interface StoreAudit {

@@ -1,0 +1,85 @@
+// Opens a store from a URL: `memory:`, `sqlite:PATH` (`sqlite::memory:` for a private in-memory
+// database) or `postgres://user@host:port/db`. The SQL drivers are loaded only when asked for, so a
+// memory store never loads a native module.
+import { MemoryStore } from "./memory.ts";
+import type { Store } from "./types.ts";
+
+export { toCardStorePort } from "./card-port.ts";
+export { cardCode, type SeedOptions, type SeedResult, seedStock } from "./seed.ts";
+
+export interface OpenStoreOptions {
+  /** PostgreSQL: connections in the pool (default 16, or `?pool=N` in the URL). */
+  poolSize?: number;
+  /**
+   * SQLite: `normal` (default; WAL survives a process crash, the last commits may be lost on power loss)
+   * or `full` (every commit is fsynced).
+   */
+  synchronous?: "normal" | "full";
+}
+
+export const STORE_URL_FORMS = [
+  "memory:",
+  "sqlite:./data/rushhour.db",
+  "sqlite::memory:",
+  "postgres://user@host:port/db",
+];
+
+export class StoreUrlError extends Error {
+  override name = "StoreUrlError";
+}
+
+export async function openStore(url: string, options: OpenStoreOptions = {}): Promise<Store> {
+  const target = parseStoreUrl(url);
+  switch (target.kind) {
+    case "memory":
+      return new MemoryStore();
+    case "sqlite": {
+      const { openSqliteStore } = await import("./sqlite.ts");
+      return openSqliteStore(target.path, { synchronous: options.synchronous ?? "normal" });
+    }
+    case "postgres": {
+      const { openPostgresStore } = await import("./postgres.ts");
+      return openPostgresStore(target.connectionString, {
+        poolSize: options.poolSize ?? target.poolSize ?? 16,
+      });
+    }
+  }
+}
+
+export type StoreTarget =
+  | { kind: "memory" }
+  | { kind: "sqlite"; path: string }
+  | { kind: "postgres"; connectionString: string; poolSize: number | undefined };
+
+/** Parses a store URL; throws StoreUrlError naming the accepted forms. */
+export function parseStoreUrl(url: string): StoreTarget {
+  const bad = (why: string) =>
+    new StoreUrlError(
+      `bad store URL ${JSON.stringify(url)}: ${why}; accepted forms: ${STORE_URL_FORMS.join(", ")}`,
+    );
+  if (url === "memory:" || url === "memory") return { kind: "memory" };
+  if (url.startsWith("sqlite:")) {
+    const path = url.slice("sqlite:".length).replace(/^\/\/(?=\/)/, "");
+    if (path === "") throw bad("the SQLite file path is missing");
+    return { kind: "sqlite", path };
+  }
+  if (url.startsWith("postgres://") || url.startsWith("postgresql://")) {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw bad("it is not a valid URL");
+    }
+    if (parsed.hostname === "") throw bad("the PostgreSQL host is missing");
+    if (parsed.pathname.length <= 1) throw bad("the PostgreSQL database name is missing");
+    let poolSize: number | undefined;
+    const pool = parsed.searchParams.get("pool");
+    if (pool !== null) {
+      poolSize = Number(pool);
+      if (!Number.isInteger(poolSize) || poolSize < 1 || poolSize > 1000) throw bad("pool must be 1..1000");
+      parsed.searchParams.delete("pool");
+    }
+    return { kind: "postgres", connectionString: parsed.toString(), poolSize };
+  }
+  throw bad("unknown scheme");
+}
