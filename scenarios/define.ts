@@ -1,0 +1,110 @@
+// defineScenario / validateScenario / loadScenario: the one scenario format behind `sim` and `load`
+// (DESIGN.md rule 2). A scenario file is a TypeScript module whose default export is
+// `defineScenario({...})`; loading validates it and reports every problem at once, with its path.
+import { existsSync } from "node:fs";
+import { dirname, isAbsolute, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import type { z } from "zod";
+import { crossCheck } from "./cross-check.ts";
+import { type ScenarioDefinition, ScenarioSchema, type ScenarioSpec } from "./schema.ts";
+
+/** A validated scenario (durations in ms, defaults filled) with what it was built from. */
+export type Scenario = ScenarioSpec & {
+  /** The scenario object exactly as written (for RunResult.scenario.definition). */
+  definition: ScenarioDefinition;
+  /** The module it was loaded from, or null when validated from an object. */
+  file: string | null;
+};
+
+/** Scenario files shipped with rushhour, by name. */
+export const BUILTIN_SCENARIOS = [
+  "promo-peak",
+  "provider-outage",
+  "vip-surge",
+  "hot-sku",
+  "seed-replay",
+] as const;
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+
+/** Identity with types: gives scenario authors completion and type errors; validation happens on load. */
+export function defineScenario(definition: ScenarioDefinition): ScenarioDefinition {
+  return definition;
+}
+
+export class ScenarioError extends Error {
+  override name = "ScenarioError";
+  constructor(
+    message: string,
+    /** Every problem as "path: message". */
+    readonly problems: string[],
+  ) {
+    super(message);
+  }
+}
+
+export function formatIssuePath(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const key of path) {
+    if (typeof key === "number") out += `[${key}]`;
+    else out += out === "" ? String(key) : `.${String(key)}`;
+  }
+  return out || "(scenario)";
+}
+
+export function issuesToProblems(issues: readonly z.core.$ZodIssue[]): string[] {
+  const problems: string[] = [];
+  for (const issue of issues) {
+    // A union reports each branch's issues under `errors`; the branch-level message we set is clearer.
+    problems.push(`${formatIssuePath(issue.path)}: ${issue.message}`);
+  }
+  return problems;
+}
+
+/** Validates a scenario object; throws one ScenarioError listing every problem. */
+export function validateScenario(definition: unknown, file: string | null = null): Scenario {
+  const parsed = ScenarioSchema.safeParse(definition);
+  const where = file ?? "scenario";
+  const problems = parsed.success ? [] : issuesToProblems(parsed.error.issues);
+  for (const p of crossCheck(definition)) problems.push(`${formatIssuePath(p.path)}: ${p.message}`);
+  if (!parsed.success || problems.length > 0) {
+    throw new ScenarioError(
+      `${where} is invalid (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n  ${problems.join("\n  ")}`,
+      problems,
+    );
+  }
+  return { ...parsed.data!, definition: definition as ScenarioDefinition, file };
+}
+
+/** Resolves a built-in name ("promo-peak") or a path to a scenario module file. */
+export function resolveScenarioPath(pathOrName: string, cwd = process.cwd()): string {
+  if ((BUILTIN_SCENARIOS as readonly string[]).includes(pathOrName)) return resolve(HERE, `${pathOrName}.ts`);
+  const candidates = [pathOrName, `${pathOrName}.ts`].map((p) => (isAbsolute(p) ? p : resolve(cwd, p)));
+  const found = candidates.find((p) => existsSync(p));
+  if (found === undefined) {
+    throw new ScenarioError(
+      `no scenario "${pathOrName}": not a file, and not a built-in (${BUILTIN_SCENARIOS.join(", ")})`,
+      [`(scenario): not found: ${pathOrName}`],
+    );
+  }
+  return found;
+}
+
+/** Imports a scenario module (built-in name or path), validates its default export and returns it. */
+export async function loadScenario(pathOrName: string, cwd = process.cwd()): Promise<Scenario> {
+  const file = resolveScenarioPath(pathOrName, cwd);
+  let mod: { default?: unknown };
+  try {
+    mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
+  } catch (err) {
+    throw new ScenarioError(`${file} could not be loaded: ${(err as Error).message}`, [
+      `(scenario): ${(err as Error).message}`,
+    ]);
+  }
+  if (mod.default === undefined) {
+    throw new ScenarioError(`${file} has no default export (export default defineScenario({...}))`, [
+      "(scenario): no default export",
+    ]);
+  }
+  return validateScenario(mod.default, file);
+}

@@ -1,0 +1,210 @@
+// The scenario schema (zod). A scenario file's default export is `defineScenario({...})` (see
+// define.ts). Input durations are "30s"-style strings or numbers of ms; the validated Scenario holds
+// milliseconds everywhere. Objects are strict, so a misspelt key is reported, not ignored.
+import { z } from "zod";
+import { DURATION_HINT, tryParseDuration } from "./duration.ts";
+import { parseThreshold, THRESHOLD_METRICS } from "./thresholds.ts";
+
+/** A duration: "30s", "2m", "1h", "500ms", "1m30s" or a number of milliseconds; validated to ms. */
+export const duration = z
+  .union([z.number(), z.string()], { error: DURATION_HINT })
+  .transform((value, ctx) => {
+    const ms = tryParseDuration(value);
+    if (ms === undefined) {
+      ctx.addIssue({ code: "custom", message: `${DURATION_HINT}, got ${JSON.stringify(value)}` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+const positiveDuration = duration.refine((ms) => ms > 0, { message: "must be longer than 0" });
+
+const rate = z.number({ error: "expected a rate (a number >= 0)" }).min(0, "must be >= 0");
+const share = z
+  .number({ error: "expected a share between 0 and 1" })
+  .min(0, "must be between 0 and 1")
+  .max(1, "must be between 0 and 1");
+const count = (min: number) =>
+  z.number({ error: "expected an integer" }).int("expected an integer").min(min, `must be >= ${min}`);
+
+const stage = z.strictObject({ target: rate, duration: positiveDuration });
+const timeUnit = positiveDuration.default(1000);
+
+export const TrafficSchema = z.discriminatedUnion(
+  "executor",
+  [
+    z.strictObject({
+      executor: z.literal("constant-arrival-rate"),
+      rate,
+      timeUnit,
+      duration: positiveDuration,
+    }),
+    z.strictObject({
+      executor: z.literal("ramping-arrival-rate"),
+      startRate: rate.default(0),
+      timeUnit,
+      stages: z.array(stage).min(1, "needs at least one stage"),
+    }),
+    z.strictObject({
+      executor: z.literal("constant-vus"),
+      vus: count(1),
+      duration: positiveDuration,
+    }),
+    z.strictObject({
+      executor: z.literal("ramping-vus"),
+      startVUs: count(0).default(0),
+      stages: z.array(z.strictObject({ target: count(0), duration: positiveDuration })).min(1),
+    }),
+  ],
+  {
+    error:
+      'executor must be one of "constant-arrival-rate", "ramping-arrival-rate", "constant-vus", "ramping-vus"',
+  },
+);
+
+/** Provider latency: p50/p99 (a lognormal fitted to them) or explicit distribution parameters (ms). */
+export const LatencySchema = z.union(
+  [
+    z.strictObject({ p50: positiveDuration, p99: positiveDuration }),
+    z.strictObject({ dist: z.literal("lognormal"), p50: positiveDuration, p99: positiveDuration }),
+    z.strictObject({ dist: z.literal("exponential"), mean: positiveDuration }),
+    z.strictObject({ dist: z.literal("deterministic"), value: duration }),
+    z.strictObject({ dist: z.literal("uniform"), min: duration, max: duration }),
+    z.strictObject({ dist: z.literal("empirical"), values: z.array(duration).min(1) }),
+  ],
+  {
+    error:
+      'expected {p50, p99} or {dist: "lognormal"|"exponential"|"deterministic"|"uniform"|"empirical", ...params}',
+  },
+);
+
+export const ProviderSchema = z.strictObject({
+  id: z.string().min(1),
+  latency: LatencySchema,
+  /** Concurrent calls the provider serves; beyond it calls wait in the provider's own FIFO queue. */
+  capacity: count(1),
+  /** Share of calls answered with an error (before faults). */
+  errorRate: share.default(0),
+});
+
+export const FAULT_KINDS = ["timeout", "error", "latency", "blackhole"] as const;
+export const FaultSchema = z.strictObject({
+  at: duration,
+  provider: z.string().min(1),
+  /** timeout: calls never answer so the core's timeout fires (like blackhole, but a timeout-shaped outage);
+   * error: calls fail fast; latency: `latencyMs` is added; blackhole: no answer at all. */
+  kind: z.enum(FAULT_KINDS, { error: `kind must be one of ${FAULT_KINDS.join(", ")}` }),
+  /** Share of calls affected while the fault is active. */
+  probability: share.default(1),
+  latencyMs: duration.optional(),
+  duration: positiveDuration,
+});
+
+export const DemandHistorySchema = z.discriminatedUnion(
+  "kind",
+  [
+    z.strictObject({
+      kind: z.literal("generated"),
+      days: count(1),
+      /** Orders per minute at the daily peak. */
+      peakPerMinute: rate,
+      /** Orders per minute at night. */
+      troughPerMinute: rate.default(0),
+      /** Minute of the day of the peak (0..1439); the run starts at this minute on the next day. */
+      peakMinute: count(0)
+        .max(1439)
+        .default(20 * 60),
+      /** Relative noise (0..1) per minute. */
+      noise: share.default(0.05),
+    }),
+    z.strictObject({
+      kind: z.literal("file"),
+      /** A JSON array of orders per minute, path relative to the scenario file. */
+      path: z.string().min(1),
+    }),
+  ],
+  { error: 'demandHistory.kind must be "generated" or "file"' },
+);
+
+const clusterNode = z.strictObject({ workers: count(1), cores: z.number().positive().default(2) });
+
+export const ClusterSchema = z.strictObject({
+  primary: clusterNode,
+  backup: clusterNode,
+  /** CPU milliseconds spent per order in each stage (a retry repeats allocate + issue + retry). */
+  cpuCostMs: z
+    .strictObject({
+      accept: z.number().min(0).default(0.2),
+      allocate: z.number().min(0).default(0.3),
+      issue: z.number().min(0).default(0.3),
+      deliver: z.number().min(0).default(0.2),
+      retry: z.number().min(0).default(0.2),
+    })
+    .prefault({}),
+  /** One-way network hop from primary to backup. */
+  hopMs: duration.default(2),
+});
+
+const thresholdList = z.array(
+  z.string().superRefine((expr, ctx) => {
+    try {
+      parseThreshold(expr);
+    } catch (err) {
+      ctx.addIssue({ code: "custom", message: (err as Error).message });
+    }
+  }),
+);
+
+export const ThresholdsSchema = z.record(z.string(), thresholdList).superRefine((record, ctx) => {
+  for (const metric of Object.keys(record)) {
+    if (!(metric in THRESHOLD_METRICS)) {
+      ctx.addIssue({
+        code: "custom",
+        path: [metric],
+        message: `unknown metric "${metric}"; known: ${Object.keys(THRESHOLD_METRICS).join(", ")}`,
+      });
+    }
+  }
+});
+
+export const ScenarioSchema = z.strictObject({
+  name: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]*$/, "expected a lowercase name like promo-peak (letters, digits, dashes)"),
+  description: z.string().default(""),
+  seed: z.number().int().default(1),
+  traffic: TrafficSchema,
+  vipShare: share.default(0.05),
+  skus: z
+    .strictObject({ count: count(1).default(100), zipfExponent: z.number().min(0).default(1) })
+    .prefault({}),
+  demandHistory: DemandHistorySchema.optional(),
+  providers: z.array(ProviderSchema).min(1, "needs at least one provider"),
+  faults: z.array(FaultSchema).default([]),
+  compare: z
+    .strictObject({
+      baseline: z.string().min(1).default("legacy"),
+      candidate: z.string().min(1).default("adaptive"),
+    })
+    .prefault({}),
+  cluster: ClusterSchema,
+  /** Time allowed after the traffic ends for in-flight orders to finish. */
+  drain: duration.default(30_000),
+  /** Time-series window. */
+  window: positiveDuration.default(1000),
+  thresholds: ThresholdsSchema.default({}),
+  /** Settings for live runs only (card stock, scale); the live driver owns their meaning. */
+  live: z
+    .looseObject({ cardStock: count(0).optional(), durationScale: z.number().positive().optional() })
+    .optional(),
+});
+
+/** What a scenario author writes (durations as strings or ms, defaults optional). */
+export type ScenarioDefinition = z.input<typeof ScenarioSchema>;
+/** A validated scenario: durations in ms, defaults filled. */
+export type ScenarioSpec = z.output<typeof ScenarioSchema>;
+export type Traffic = ScenarioSpec["traffic"];
+export type ProviderSpec = ScenarioSpec["providers"][number];
+export type LatencySpec = ProviderSpec["latency"];
+export type FaultSpec = ScenarioSpec["faults"][number];
+export type ClusterSpec = ScenarioSpec["cluster"];
+export type DemandHistorySpec = NonNullable<ScenarioSpec["demandHistory"]>;
