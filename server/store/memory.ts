@@ -3,6 +3,7 @@
 import type { Card, ClaimResult, StoreResult } from "../core/ports.ts";
 import { TERMINAL_STATES } from "../core/types.ts";
 import { type CardOutcome, storeErrors } from "./rules.ts";
+import { patchFields } from "./sql-ledger.ts";
 import type { LedgerOrder, LedgerPatch, Store, StoreAudit } from "./types.ts";
 
 interface MemCard {
@@ -18,25 +19,43 @@ interface HistoryRow {
   outcome: CardOutcome;
 }
 
-/** A FIFO of free card ids per SKU; released cards go to the back. */
+/** Free card ids of one SKU, lowest id first (the SQL stores take `ORDER BY id LIMIT 1`). */
 class FreeList {
-  private ids: string[] = [];
-  private head = 0;
+  private readonly heap: number[] = [];
   get size(): number {
-    return this.ids.length - this.head;
+    return this.heap.length;
   }
-  push(id: string): void {
-    this.ids.push(id);
-  }
-  shift(): string | undefined {
-    if (this.head >= this.ids.length) return undefined;
-    const id = this.ids[this.head++];
-    // Compact now and then so a long run does not keep every id ever claimed.
-    if (this.head > 1024 && this.head * 2 > this.ids.length) {
-      this.ids = this.ids.slice(this.head);
-      this.head = 0;
+  push(id: number): void {
+    const h = this.heap;
+    h.push(id);
+    let i = h.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (h[parent]! <= id) break;
+      h[i] = h[parent]!;
+      i = parent;
     }
-    return id;
+    h[i] = id;
+  }
+  shift(): number | undefined {
+    const h = this.heap;
+    if (h.length === 0) return undefined;
+    const top = h[0]!;
+    const last = h.pop()!;
+    if (h.length > 0) {
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= h.length) break;
+        const r = l + 1;
+        const c = r < h.length && h[r]! < h[l]! ? r : l;
+        if (h[c]! >= last) break;
+        h[i] = h[c]!;
+        i = c;
+      }
+      h[i] = last;
+    }
+    return top;
   }
 }
 
@@ -58,9 +77,10 @@ export class MemoryStore implements Store {
     for (const code of codes) {
       if (this.codes.has(code)) continue;
       this.codes.add(code);
-      const id = String(this.nextCardId++);
+      const n = this.nextCardId++;
+      const id = String(n);
       this.cards.set(id, { id, code, sku, owner: null, delivered: false });
-      this.freeList(sku).push(id);
+      this.freeList(sku).push(n);
       imported++;
     }
     return { imported, duplicates: codes.length - imported };
@@ -74,8 +94,9 @@ export class MemoryStore implements Store {
       if (held.sku !== sku) return { kind: "error", message: storeErrors.holdsOtherSku(ownerId, held.sku) };
       return { kind: "claimed", card: cardOf(held) };
     }
-    const id = this.freeList(sku).shift();
-    if (id === undefined) return { kind: "out_of_stock" };
+    const n = this.freeList(sku).shift();
+    if (n === undefined) return { kind: "out_of_stock" };
+    const id = String(n);
     const card = this.cards.get(id)!;
     card.owner = ownerId;
     this.byOwner.set(ownerId, id);
@@ -110,7 +131,7 @@ export class MemoryStore implements Store {
     card.owner = null;
     this.byOwner.delete(ownerId);
     this.closeOpenRow(cardId, ownerId, "released");
-    this.freeList(card.sku).push(cardId);
+    this.freeList(card.sku).push(Number(cardId));
     return { kind: "ok" };
   }
 
@@ -144,10 +165,9 @@ export class MemoryStore implements Store {
     this.check();
     const order = this.orders.get(orderId);
     if (!order) throw new Error(storeErrors.unknownOrder(orderId));
-    for (const [key, value] of Object.entries(patch)) {
-      // A patch names only mutable fields; `undefined` means "leave as is", as in the SQL stores.
-      if (value !== undefined) (order as unknown as Record<string, unknown>)[key] = value;
-    }
+    const fields = patchFields(patch);
+    const target = order as unknown as Record<string, unknown>;
+    for (const { field } of fields) target[field] = (patch as Record<string, unknown>)[field];
   }
 
   async getOrder(orderId: string): Promise<LedgerOrder | undefined> {

@@ -4,8 +4,9 @@
 // A card is free (no owner), held (one owner, not delivered) or delivered (one owner, forever).
 // - claim(owner, sku): if the owner holds a card (held or delivered) of that SKU, that same card is
 //   returned (a retried order never gets a second card); of another SKU, an error. Otherwise the
-//   oldest free card of the SKU is taken. After the owner releases its card it holds nothing, so a
-//   later claim by the same owner takes a fresh card (possibly the same one if it is the oldest free).
+//   free card of the SKU with the lowest id is taken (import order; a released card is reused first).
+//   After the owner releases its card it holds nothing, so a later claim by the same owner takes a
+//   free card anew (the same one if it is still the lowest free).
 // - transfer(card, from, to): only from the current owner of an undelivered card, only to an owner that
 //   holds no card (an owner holds at most one card). from === to is a no-op.
 // - release(owner, card): only by the current owner of an undelivered card; the card is free again.

@@ -1,0 +1,77 @@
+// The order ledger's mapping between LedgerOrder fields and SQL columns, shared by the SQLite and
+// PostgreSQL stores so both read and write the same shape.
+import { storeErrors } from "./rules.ts";
+import type { LedgerOrder, LedgerPatch } from "./types.ts";
+
+type ColumnKind = "text" | "int" | "bool";
+
+/** Every LedgerOrder field, its column and how it is stored. Order matters: it is the INSERT order. */
+export const LEDGER_COLUMNS: readonly [keyof LedgerOrder, string, ColumnKind][] = [
+  ["orderId", "order_id", "text"],
+  ["idempotencyKey", "idempotency_key", "text"],
+  ["sku", "sku", "text"],
+  ["tier", "tier", "text"],
+  ["state", "state", "text"],
+  ["attempts", "attempts", "int"],
+  ["cardId", "card_id", "text"],
+  ["cardCode", "card_code", "text"],
+  ["lane", "lane", "text"],
+  ["cluster", "cluster", "text"],
+  ["providerId", "provider_id", "text"],
+  ["rejectReason", "reject_reason", "text"],
+  ["failureReason", "failure_reason", "text"],
+  ["fromCache", "from_cache", "bool"],
+  ["canary", "canary", "bool"],
+  ["acceptedAt", "accepted_at", "int"],
+  ["finishedAt", "finished_at", "int"],
+];
+
+const IMMUTABLE = new Set<string>(["orderId", "idempotencyKey", "sku", "tier", "acceptedAt"]);
+const BY_FIELD = new Map(LEDGER_COLUMNS.map(([field, column, kind]) => [field as string, { column, kind }]));
+
+/** Ledger terminal states, for SQL `IN (...)` lists. */
+export const TERMINAL_SQL = "('DELIVERED','FAILED','REJECTED')";
+
+/** The fields a patch actually sets (undefined means "leave as is"), sorted so equal shapes share a statement. */
+export function patchFields(patch: LedgerPatch): { field: string; column: string; kind: ColumnKind }[] {
+  const out: { field: string; column: string; kind: ColumnKind }[] = [];
+  for (const [field, value] of Object.entries(patch)) {
+    if (value === undefined) continue;
+    const spec = BY_FIELD.get(field);
+    // A caller outside TypeScript could name anything; refuse rather than write a column we do not know.
+    if (!spec || IMMUTABLE.has(field)) throw new Error(`updateOrder: field ${field} cannot be patched`);
+    out.push({ field, ...spec });
+  }
+  return out.sort((a, b) => (a.field < b.field ? -1 : 1));
+}
+
+/** A value as SQLite stores it (booleans as 0/1). */
+export function toSqlite(kind: ColumnKind, value: unknown): unknown {
+  if (value === null || value === undefined) return null;
+  if (kind === "bool") return value ? 1 : 0;
+  return value;
+}
+
+/** A row (column names as keys) back to a LedgerOrder; handles SQLite 0/1 and PostgreSQL bigint strings. */
+export function rowToOrder(row: Record<string, unknown>): LedgerOrder {
+  const out: Record<string, unknown> = {};
+  for (const [field, column, kind] of LEDGER_COLUMNS) {
+    const v = row[column];
+    if (v === null || v === undefined) out[field] = kind === "bool" ? false : null;
+    else if (kind === "int") out[field] = Number(v);
+    else if (kind === "bool") out[field] = v === true || v === 1;
+    else out[field] = v;
+  }
+  return out as unknown as LedgerOrder;
+}
+
+export function orderValues(
+  order: LedgerOrder,
+  convert: (kind: ColumnKind, v: unknown) => unknown,
+): unknown[] {
+  return LEDGER_COLUMNS.map(([field, , kind]) => convert(kind, order[field]));
+}
+
+export function unknownOrder(orderId: string): Error {
+  return new Error(storeErrors.unknownOrder(orderId));
+}

@@ -1,0 +1,55 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { openStore } from "../../../server/store/open.ts";
+import { order, storeCases } from "./store.cases.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "rushhour-sqlite-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+const nextFile = () => join(dir, `nested/dir/store-${n++}.db`);
+
+storeCases("sqlite (file)", { open: () => openStore(`sqlite:${nextFile()}`) });
+
+describe("sqlite store", () => {
+  it("works in memory too", async () => {
+    const s = await openStore("sqlite::memory:");
+    await s.importCards("sku-a", ["A1"]);
+    expect(await s.stock("sku-a")).toBe(1);
+    await s.close();
+  });
+
+  it("keeps orders, claims and deliveries after close and reopen", async () => {
+    const file = nextFile();
+    const a = await openStore(`sqlite:${file}`);
+    await a.importCards("sku-a", ["A1", "A2", "A3"]);
+    await a.recordOrder(order("o1"));
+    const c1 = await a.claim("o1", "sku-a");
+    if (c1.kind !== "claimed") throw new Error("no card");
+    await a.updateOrder("o1", { state: "ISSUING", cardId: c1.card.cardId, cardCode: c1.card.code });
+    await a.recordOrder(order("o2"));
+    const c2 = await a.claim("o2", "sku-a");
+    if (c2.kind !== "claimed") throw new Error("no card");
+    await a.deliver("o2", c2.card.cardId);
+    await a.updateOrder("o2", { state: "DELIVERED", cardId: c2.card.cardId, finishedAt: 5 });
+    await a.close();
+
+    const b = await openStore(`sqlite:${file}`);
+    expect(await b.stock("sku-a")).toBe(1);
+    expect((await b.nonTerminalOrders()).map((o) => [o.orderId, o.state, o.cardId])).toEqual([
+      ["o1", "ISSUING", c1.card.cardId],
+    ]);
+    // The recovered order gets its own card back, never a second one.
+    expect(await b.claim("o1", "sku-a")).toEqual(c1);
+    expect(await b.claim("o2", "sku-a")).toEqual(c2);
+    expect((await b.recordOrder(order("o1-again", { idempotencyKey: "key-o1" }))).created).toBe(false);
+    expect(await b.audit()).toMatchObject({
+      duplicateCards: 0,
+      nonTerminalOrders: 1,
+      totalOrders: 2,
+      totalCards: 3,
+    });
+    await b.close();
+  });
+});
