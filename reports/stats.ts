@@ -1,0 +1,197 @@
+// The statistics behind compare, the before/after table and the gate. Pure functions on plain arrays, with a
+// seeded generator for the bootstrap so the same inputs always give the same interval (and the same gate verdict).
+import { Xoshiro128 } from "../server/core/random.ts";
+
+export interface Interval {
+  lo: number;
+  hi: number;
+}
+
+/** Standard normal CDF (Abramowitz & Stegun 7.1.26 erf, absolute error < 1.5e-7). */
+export function normalCdf(z: number): number {
+  const x = Math.abs(z) / Math.SQRT2;
+  const t = 1 / (1 + 0.3275911 * x);
+  const poly =
+    t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
+  const erf = 1 - poly * Math.exp(-x * x);
+  return z >= 0 ? 0.5 * (1 + erf) : 0.5 * (1 - erf);
+}
+
+export interface MannWhitneyResult {
+  /** U of the first sample (a): the number of pairs (a_i, b_j) with a_i > b_j, ties counting one half. */
+  u: number;
+  z: number;
+  /** Two-sided p value, normal approximation with tie and continuity corrections. */
+  p: number;
+  /** P(A > B) + P(A = B)/2: 0.5 means no shift; above 0.5 means A tends to be larger. */
+  probabilityOfSuperiority: number;
+  /** Cliff's delta = 2 * probabilityOfSuperiority - 1, in [-1, 1]. */
+  cliffsDelta: number;
+}
+
+/** Mann-Whitney U test of a against b. */
+export function mannWhitney(a: readonly number[], b: readonly number[]): MannWhitneyResult {
+  const n1 = a.length;
+  const n2 = b.length;
+  if (n1 === 0 || n2 === 0) throw new Error("mannWhitney needs two non-empty samples");
+  const all = [...a.map((v) => [v, 0] as const), ...b.map((v) => [v, 1] as const)].sort(
+    (x, y) => x[0] - y[0],
+  );
+  const n = all.length;
+  let rankSumA = 0;
+  let tieTerm = 0;
+  for (let i = 0; i < n; ) {
+    let j = i;
+    while (j + 1 < n && all[j + 1]![0] === all[i]![0]) j++;
+    const rank = (i + j) / 2 + 1;
+    const t = j - i + 1;
+    tieTerm += t * t * t - t;
+    for (let k = i; k <= j; k++) if (all[k]![1] === 0) rankSumA += rank;
+    i = j + 1;
+  }
+  const u = rankSumA - (n1 * (n1 + 1)) / 2;
+  const mean = (n1 * n2) / 2;
+  const variance = ((n1 * n2) / 12) * (n + 1 - tieTerm / (n * (n - 1) || 1));
+  const diff = u - mean;
+  const z = variance > 0 ? (diff - Math.sign(diff) * Math.min(0.5, Math.abs(diff))) / Math.sqrt(variance) : 0;
+  const p = Math.min(1, 2 * (1 - normalCdf(Math.abs(z))));
+  const ps = u / (n1 * n2);
+  return { u, z, p, probabilityOfSuperiority: ps, cliffsDelta: 2 * ps - 1 };
+}
+
+export function mean(xs: readonly number[]): number {
+  let s = 0;
+  for (const x of xs) s += x;
+  return xs.length ? s / xs.length : Number.NaN;
+}
+
+/** The q-quantile (0..1) of sorted values, linear interpolation between closest ranks (type 7). */
+export function quantileSorted(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const h = (sorted.length - 1) * q;
+  const lo = Math.floor(h);
+  const hi = Math.ceil(h);
+  return sorted[lo]! + (h - lo) * (sorted[hi]! - sorted[lo]!);
+}
+
+export interface DeltaEstimate {
+  /** candidate - baseline, on the means across replications. */
+  delta: number;
+  /** delta / baseline mean (NaN when the baseline mean is 0). */
+  relative: number;
+  /** 95% interval of the relative change; undefined when it cannot be estimated. */
+  relativeCi?: Interval;
+  /** 95% interval of the absolute change. */
+  ci?: Interval;
+  method: "paired-bootstrap" | "bootstrap" | "order-statistic" | "none";
+  n: { baseline: number; candidate: number };
+}
+
+const BOOTSTRAP_SEED = 0x5eed;
+
+/**
+ * Change of the mean of per-replication values, with a 95% percentile-bootstrap interval (B resamples).
+ * Paired when both sides list the same seeds (common random numbers): then the replications are resampled
+ * together, which cancels the seed-to-seed noise both configurations share.
+ */
+export function bootstrapDelta(
+  base: ReadonlyArray<{ seed: number; value: number }>,
+  cand: ReadonlyArray<{ seed: number; value: number }>,
+  resamples = 4000,
+): DeltaEstimate {
+  const b = base.map((r) => r.value);
+  const c = cand.map((r) => r.value);
+  const mb = mean(b);
+  const mc = mean(c);
+  const est: DeltaEstimate = {
+    delta: mc - mb,
+    relative: mb === 0 ? Number.NaN : (mc - mb) / mb,
+    method: "none",
+    n: { baseline: b.length, candidate: c.length },
+  };
+  const paired = sameSeeds(base, cand);
+  if (!paired && (b.length < 2 || c.length < 2)) return est;
+  if (paired && b.length < 2) return est;
+  const rng = new Xoshiro128(BOOTSTRAP_SEED);
+  const pick = (n: number) => Math.floor(rng.next() * n);
+  const deltas: number[] = [];
+  const rels: number[] = [];
+  const candBySeed = new Map(cand.map((r) => [r.seed, r.value]));
+  const pairedC = paired ? base.map((r) => candBySeed.get(r.seed)!) : [];
+  for (let k = 0; k < resamples; k++) {
+    let sb = 0;
+    let sc = 0;
+    if (paired) {
+      for (let i = 0; i < b.length; i++) {
+        const j = pick(b.length);
+        sb += b[j]!;
+        sc += pairedC[j]!;
+      }
+      sb /= b.length;
+      sc /= b.length;
+    } else {
+      for (let i = 0; i < b.length; i++) sb += b[pick(b.length)]!;
+      for (let i = 0; i < c.length; i++) sc += c[pick(c.length)]!;
+      sb /= b.length;
+      sc /= c.length;
+    }
+    deltas.push(sc - sb);
+    if (sb !== 0) rels.push((sc - sb) / sb);
+  }
+  deltas.sort((x, y) => x - y);
+  rels.sort((x, y) => x - y);
+  est.ci = { lo: quantileSorted(deltas, 0.025), hi: quantileSorted(deltas, 0.975) };
+  if (rels.length === resamples) {
+    est.relativeCi = { lo: quantileSorted(rels, 0.025), hi: quantileSorted(rels, 0.975) };
+  }
+  est.method = paired ? "paired-bootstrap" : "bootstrap";
+  return est;
+}
+
+function sameSeeds(a: ReadonlyArray<{ seed: number }>, b: ReadonlyArray<{ seed: number }>): boolean {
+  if (a.length !== b.length || a.length === 0) return false;
+  const sa = new Set(a.map((r) => r.seed));
+  return sa.size === a.length && b.every((r) => sa.has(r.seed));
+}
+
+/**
+ * Change between two single-run quantile estimates, each given with its own 95% order-statistic interval:
+ * the conservative interval [c.lo - b.hi, c.hi - b.lo]. Used when there is one replication per side.
+ */
+export function orderStatisticDelta(
+  base: { value: number; lo: number; hi: number },
+  cand: { value: number; lo: number; hi: number },
+): DeltaEstimate {
+  const delta = cand.value - base.value;
+  const ci = { lo: cand.lo - base.hi, hi: cand.hi - base.lo };
+  const est: DeltaEstimate = {
+    delta,
+    relative: base.value === 0 ? Number.NaN : delta / base.value,
+    ci,
+    method: "order-statistic",
+    n: { baseline: 1, candidate: 1 },
+  };
+  if (base.value !== 0) est.relativeCi = { lo: ci.lo / base.value, hi: ci.hi / base.value };
+  return est;
+}
+
+/** The ranks (1-based, clamped) of a 95% distribution-free interval for the q-quantile of n values. */
+export function quantileRankInterval(n: number, q: number): { lo: number; hi: number } {
+  const half = 1.959964 * Math.sqrt(n * q * (1 - q));
+  return {
+    lo: Math.max(1, Math.floor(n * q - half)),
+    hi: Math.min(n, Math.ceil(n * q + half) + 1),
+  };
+}
+
+export type Direction = "lower-is-better" | "higher-is-better";
+export type ChangeVerdict = "better" | "worse" | "no significant change" | "not tested";
+
+/** better / worse when the 95% interval of the change excludes zero, else no significant change. */
+export function verdictOf(est: DeltaEstimate, direction: Direction): ChangeVerdict {
+  const ci = est.ci;
+  if (!ci) return "not tested";
+  if (ci.lo > 0) return direction === "lower-is-better" ? "worse" : "better";
+  if (ci.hi < 0) return direction === "lower-is-better" ? "better" : "worse";
+  return "no significant change";
+}
