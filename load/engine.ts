@@ -1,0 +1,335 @@
+// One thread's share of a load run: the timer loop, the gRPC calls and the HDR recording.
+// Open model (arrival-rate executors): iteration i is due at plan.startTimeMs(i) after the shared
+// start instant; the loop sends every due iteration and sleeps until the next one, always computing
+// against absolute intended times (no accumulated drift). Latency runs from the INTENDED start, so
+// a server stall or a late driver shows up in the percentiles (no coordinated omission). An iteration
+// due while maxVUs requests are in flight is counted as dropped and never sent late.
+import { performance } from "node:perf_hooks";
+import { type ClientUnaryCall, credentials, Metadata, type ServiceError, status } from "@grpc/grpc-js";
+import { OrderState } from "../proto/gen/rushhour/v1/common.ts";
+import { DispatchServiceClient, type SubmitOrderResponse } from "../proto/gen/rushhour/v1/dispatch.ts";
+import { LatencyHistogram } from "../reports/histogram.ts";
+import { type ExecutorConfig, planFor, vusAt } from "./executors/index.ts";
+import type { ClosedPlan, OpenPlan } from "./executors/types.ts";
+import { type MixSpec, RequestMix } from "./request-mix.ts";
+import { type Counts, type FinalReport, type WindowReport, zeroCounts } from "./window-stats.ts";
+
+export interface EngineSpec {
+  executor: ExecutorConfig;
+  /** This engine runs iterations (and VUs) i with i % of === index. */
+  share: { index: number; of: number };
+  /** HOST:PORT list; iteration i goes to targets[i % targets.length]. */
+  targets: string[];
+  windowMs: number;
+  /** gRPC deadline of each call, counted from its intended start. */
+  requestTimeoutMs: number;
+  mix: MixSpec;
+  /** The shared start instant, as performance.timeOrigin + performance.now() (same clock in every thread). */
+  startAtEpochMs: number;
+  /** gRPC channels per target (each its own TCP connection). Default 1. */
+  channelsPerTarget?: number;
+}
+
+export interface EngineSink {
+  window(report: WindowReport): void;
+}
+
+interface OpenWindow {
+  counts: Counts;
+  latency: LatencyHistogram;
+  maxSendLagMs: number;
+}
+
+const LANES: Record<number, string> = { 1: "vip", 2: "default", 3: "overflow" };
+/** Due iterations sent per turn of the event loop before letting I/O run. */
+const BATCH = 256;
+
+export class LoadEngine {
+  private readonly plan;
+  private readonly mix: RequestMix;
+  private readonly clients: DispatchServiceClient[] = [];
+  private readonly t0: number;
+  private readonly maxInFlight: number;
+  private readonly calls = new Set<ClientUnaryCall>();
+  private readonly windows = new Map<number, OpenWindow>();
+  private readonly total = zeroCounts();
+  private readonly overall = LatencyHistogram.create();
+  private readonly byLane: Record<string, LatencyHistogram> = {};
+  private readonly byCohort: Record<string, LatencyHistogram> = {};
+  private flushed = 0;
+  private inFlight = 0;
+  private maxSendLagMs = 0;
+  private next: number;
+  private issuing = true;
+  private aborted = false;
+  private timers = new Set<NodeJS.Timeout>();
+  private finish: ((r: FinalReport) => void) | null = null;
+  private iterations = 0;
+  private readonly running: boolean[] = [];
+
+  constructor(
+    private readonly spec: EngineSpec,
+    private readonly sink: EngineSink,
+  ) {
+    this.plan = planFor(spec.executor);
+    this.mix = new RequestMix(spec.mix);
+    this.t0 = spec.startAtEpochMs - performance.timeOrigin;
+    this.next = spec.share.index;
+    const of = spec.share.of;
+    this.maxInFlight =
+      this.plan.model === "open"
+        ? Math.max(1, Math.floor(this.plan.maxVUs / of) + (spec.share.index < this.plan.maxVUs % of ? 1 : 0))
+        : Number.POSITIVE_INFINITY;
+  }
+
+  /** Milliseconds since the shared start (negative before it). */
+  private now(): number {
+    return performance.now() - this.t0;
+  }
+
+  private window(nowMs: number): OpenWindow {
+    const index = Math.max(this.flushed, Math.floor(nowMs / this.spec.windowMs));
+    let w = this.windows.get(index);
+    if (w === undefined) {
+      w = { counts: zeroCounts(), latency: LatencyHistogram.create(), maxSendLagMs: 0 };
+      this.windows.set(index, w);
+    }
+    return w;
+  }
+
+  private later(delayMs: number, fn: () => void): void {
+    const t = setTimeout(
+      () => {
+        this.timers.delete(t);
+        fn();
+      },
+      Math.max(0, delayMs),
+    );
+    this.timers.add(t);
+  }
+
+  /** Connects, waits for the start instant, runs the plan; resolves with this engine's totals. */
+  async run(): Promise<FinalReport> {
+    const channels = this.spec.channelsPerTarget ?? 1;
+    for (let c = 0; c < channels; c++) {
+      for (const target of this.spec.targets) {
+        // A local subchannel pool gives each client its own connection instead of a shared one.
+        this.clients.push(
+          new DispatchServiceClient(target, credentials.createInsecure(), {
+            "grpc.use_local_subchannel_pool": 1,
+            "grpc.max_reconnect_backoff_ms": 1000,
+          }),
+        );
+      }
+    }
+    await Promise.all(
+      this.clients.map(
+        (client) =>
+          new Promise<void>((resolve) => {
+            // Connecting before the start keeps the handshake out of the first latencies; a target that is
+            // down is not an engine error: its calls will fail and be counted.
+            client.waitForReady(Date.now() + Math.max(1000, -this.now()), () => resolve());
+          }),
+      ),
+    );
+    return new Promise<FinalReport>((resolve) => {
+      this.finish = resolve;
+      this.scheduleFlush(0);
+      if (this.plan.model === "open") this.later(-this.now(), () => this.tickOpen(this.plan as OpenPlan));
+      else this.startClosed(this.plan as ClosedPlan);
+    });
+  }
+
+  /** Stops sending, cancels what is in flight (counted as interrupted) and finishes. */
+  abort(): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.issuing = false;
+    this.cancelAll();
+    this.maybeDone();
+  }
+
+  private scheduleFlush(index: number): void {
+    this.later((index + 1) * this.spec.windowMs - this.now(), () => {
+      this.flushUpTo(index + 1);
+      if (this.finish !== null) this.scheduleFlush(index + 1);
+    });
+  }
+
+  /** Reports every window before `end` (exclusive). */
+  private flushUpTo(end: number): void {
+    for (let i = this.flushed; i < end; i++) {
+      const w = this.windows.get(i);
+      this.windows.delete(i);
+      this.sink.window({
+        index: i,
+        counts: w?.counts ?? zeroCounts(),
+        latency: w ? w.latency.encode() : "",
+        maxSendLagMs: w?.maxSendLagMs ?? 0,
+        inFlight: this.inFlight,
+      });
+    }
+    this.flushed = Math.max(this.flushed, end);
+  }
+
+  private tickOpen = (plan: OpenPlan): void => {
+    if (!this.issuing) return;
+    const stride = this.spec.share.of;
+    const now = this.now();
+    let sent = 0;
+    while (this.next < plan.count && sent < BATCH) {
+      const at = plan.startTimeMs(this.next);
+      if (at > now) break;
+      this.fire(this.next, at, now);
+      this.next += stride;
+      sent++;
+    }
+    if (this.next >= plan.count) {
+      this.endIssuing(plan.durationMs, plan.gracefulStopMs);
+      return;
+    }
+    const wait = plan.startTimeMs(this.next) - this.now();
+    // setTimeout sleeps at least 1 ms; below that, yield to I/O and look again.
+    if (wait >= 1 && sent < BATCH) this.later(Math.floor(wait), () => this.tickOpen(plan));
+    else setImmediate(() => this.tickOpen(plan));
+  };
+
+  private endIssuing(durationMs: number, gracefulStopMs: number): void {
+    if (!this.issuing) return;
+    this.issuing = false;
+    this.later(durationMs + gracefulStopMs - this.now(), () => this.cancelAll());
+    this.maybeDone();
+  }
+
+  private cancelAll(): void {
+    for (const call of [...this.calls]) call.cancel();
+  }
+
+  private maybeDone(): void {
+    if (this.issuing || this.inFlight > 0 || this.finish === null) return;
+    const finish = this.finish;
+    this.finish = null;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    this.flushUpTo(Math.floor(Math.max(0, this.now()) / this.spec.windowMs) + 1);
+    for (const c of this.clients) c.close();
+    const encode = (r: Record<string, LatencyHistogram>) =>
+      Object.fromEntries(Object.entries(r).map(([k, h]) => [k, h.encode()]));
+    finish({
+      counts: this.total,
+      overall: this.overall.encode(),
+      byLane: encode(this.byLane),
+      byCohort: encode(this.byCohort),
+      maxSendLagMs: this.maxSendLagMs,
+      windows: this.flushed,
+    });
+  }
+
+  private count(w: OpenWindow, key: keyof Counts): void {
+    w.counts[key]++;
+    this.total[key]++;
+  }
+
+  /** Sends iteration `i` intended at `at` (ms since start); `now` is the send time. */
+  private fire(i: number, at: number, now: number, onDone?: () => void): void {
+    const w = this.window(now);
+    const lag = now - at;
+    if (lag > w.maxSendLagMs) w.maxSendLagMs = lag;
+    if (lag > this.maxSendLagMs) this.maxSendLagMs = lag;
+    if (this.inFlight >= this.maxInFlight) {
+      this.count(w, "dropped");
+      return;
+    }
+    this.count(w, "started");
+    this.inFlight++;
+    const request = this.mix.request(i);
+    const vip = request.tier === 2;
+    const client = this.clients[i % this.clients.length] as DispatchServiceClient;
+    const deadline = this.spec.startAtEpochMs + at + this.spec.requestTimeoutMs;
+    const call = client.submitOrder(request, new Metadata(), { deadline }, (err, res) => {
+      this.calls.delete(call);
+      this.inFlight--;
+      this.complete(at, vip, err, res);
+      onDone?.();
+      this.maybeDone();
+    });
+    this.calls.add(call);
+  }
+
+  private complete(
+    at: number,
+    vip: boolean,
+    err: ServiceError | null,
+    res: SubmitOrderResponse | undefined,
+  ): void {
+    const now = this.now();
+    const w = this.window(now);
+    if (err) {
+      if (err.code === status.RESOURCE_EXHAUSTED) this.count(w, "rejected");
+      else if (err.code === status.CANCELLED) this.count(w, "interrupted");
+      else {
+        this.count(w, "failed");
+        if (err.code === status.DEADLINE_EXCEEDED) this.count(w, "clientTimeouts");
+      }
+      return;
+    }
+    const order = res?.order;
+    switch (order?.state) {
+      case OrderState.ORDER_STATE_DELIVERED: {
+        this.count(w, "delivered");
+        const ms = now - at;
+        w.latency.record(ms);
+        this.overall.record(ms);
+        const lane = LANES[order.lane] ?? "unknown";
+        recordInto(this.byLane, lane, ms);
+        recordInto(this.byCohort, vip ? "vip" : "standard", ms);
+        return;
+      }
+      case OrderState.ORDER_STATE_FAILED:
+        this.count(w, "failed");
+        return;
+      case OrderState.ORDER_STATE_REJECTED:
+        this.count(w, "rejected");
+        return;
+      default:
+        this.count(w, "unfinished");
+    }
+  }
+
+  // Closed model: each VU loops iterations back to back; the VU count follows the plan's steps.
+  private startClosed(plan: ClosedPlan): void {
+    for (const step of plan.steps) this.later(step.atMs - this.now(), () => this.activate(plan));
+    this.later(plan.durationMs - this.now(), () => this.endIssuing(plan.durationMs, plan.gracefulStopMs));
+  }
+
+  private mine(v: number): boolean {
+    return v % this.spec.share.of === this.spec.share.index;
+  }
+
+  private activate(plan: ClosedPlan): void {
+    const vus = vusAt(plan, this.now());
+    for (let v = 0; v < vus; v++) {
+      if (this.mine(v) && !this.running[v]) {
+        this.running[v] = true;
+        this.vuLoop(plan, v);
+      }
+    }
+  }
+
+  private vuLoop(plan: ClosedPlan, v: number): void {
+    const now = this.now();
+    if (!this.issuing || v >= vusAt(plan, now)) {
+      this.running[v] = false;
+      return;
+    }
+    // Iteration numbers stay unique across engines: this engine's k-th iteration is k * of + index.
+    const i = this.iterations++ * this.spec.share.of + this.spec.share.index;
+    this.fire(i, now, now, () => setImmediate(() => this.vuLoop(plan, v)));
+  }
+}
+
+function recordInto(into: Record<string, LatencyHistogram>, key: string, ms: number): void {
+  const h = into[key] ?? LatencyHistogram.create();
+  into[key] = h;
+  h.record(ms);
+}

@@ -1,0 +1,145 @@
+// Runs a load plan on one or more engines: in this thread for modest rates, or in worker threads
+// (each with its own gRPC channels) when one event loop cannot keep up. Window reports from every
+// engine are merged per window (histograms decoded and added) before anyone looks at them.
+import { performance } from "node:perf_hooks";
+import { Worker } from "node:worker_threads";
+import { type EngineSpec, LoadEngine } from "./engine.ts";
+import {
+  type FinalReport,
+  type MergedFinal,
+  mergeFinals,
+  mergeWindows,
+  type WindowReport,
+} from "./window-stats.ts";
+import type { FromWorker } from "./worker.ts";
+
+/** Above this rate per engine, one Node event loop starts to lag (measured by bench/load.ts). */
+export const RATE_PER_ENGINE = 2500;
+
+/** Engines to use for a peak rate: 0 means in this thread; n > 0 means n worker threads. */
+export function enginesFor(peakRatePerSec: number): number {
+  return peakRatePerSec <= RATE_PER_ENGINE ? 0 : Math.ceil(peakRatePerSec / RATE_PER_ENGINE);
+}
+
+export type MergedWindow = ReturnType<typeof mergeWindows>;
+
+export interface PoolOptions {
+  spec: Omit<EngineSpec, "share" | "startAtEpochMs">;
+  /** 0: one engine in this thread; n: n worker threads. */
+  workers: number;
+  /** Time given to engines to connect before the first iteration is due. Default 300 ms. */
+  leadMs?: number;
+  onWindow?: (window: MergedWindow) => void;
+}
+
+export interface PoolRun {
+  /** The start instant (performance.timeOrigin + performance.now()) shared by every engine. */
+  startAtEpochMs: number;
+  done: Promise<MergedFinal & { windows: MergedWindow[] }>;
+  abort(): void;
+}
+
+/** Orders window reports from several sources and emits each window once all sources sent it. */
+class WindowMerger {
+  private readonly pending: WindowReport[][] = [];
+  private readonly sent: number[];
+  private readonly finished: (number | null)[];
+  readonly merged: MergedWindow[] = [];
+
+  constructor(
+    sources: number,
+    private readonly onWindow: (w: MergedWindow) => void,
+  ) {
+    this.sent = new Array(sources).fill(0);
+    this.finished = new Array(sources).fill(null);
+  }
+
+  add(source: number, report: WindowReport): void {
+    const list = this.pending[report.index] ?? [];
+    this.pending[report.index] = list;
+    list.push(report);
+    this.sent[source] = report.index + 1;
+    this.emit();
+  }
+
+  finish(source: number, windows: number): void {
+    this.finished[source] = windows;
+    this.emit();
+  }
+
+  private emit(): void {
+    for (;;) {
+      const w = this.merged.length;
+      const ready = this.sent.every(
+        (s, i) => s > w || (this.finished[i] !== null && (this.finished[i] as number) <= w),
+      );
+      const anyLeft = this.finished.some(
+        (f, i) => f === null || (f as number) > w || (this.sent[i] as number) > w,
+      );
+      if (!ready || !anyLeft) return;
+      const reports = this.pending[w] ?? [];
+      delete this.pending[w];
+      const merged = mergeWindows(reports);
+      merged.index = w;
+      this.merged.push(merged);
+      this.onWindow(merged);
+    }
+  }
+}
+
+export function runPool(options: PoolOptions): PoolRun {
+  const n = Math.max(1, options.workers);
+  const startAtEpochMs = performance.timeOrigin + performance.now() + (options.leadMs ?? 300);
+  const merger = new WindowMerger(n, options.onWindow ?? (() => {}));
+  const specFor = (index: number): EngineSpec => ({
+    ...options.spec,
+    share: { index, of: n },
+    startAtEpochMs,
+  });
+
+  if (options.workers === 0) {
+    const engine = new LoadEngine(specFor(0), { window: (r) => merger.add(0, r) });
+    const done = engine.run().then((final) => {
+      merger.finish(0, final.windows);
+      return { ...mergeFinals([final]), windows: merger.merged };
+    });
+    return { startAtEpochMs, done, abort: () => engine.abort() };
+  }
+
+  const workers: Worker[] = [];
+  const finals: Promise<FinalReport>[] = [];
+  for (let k = 0; k < n; k++) {
+    const worker = new Worker(new URL("./worker-entry.mjs", import.meta.url), { workerData: specFor(k) });
+    workers.push(worker);
+    finals.push(
+      new Promise<FinalReport>((resolve, reject) => {
+        worker.on("message", (m: FromWorker) => {
+          if (m.type === "window") merger.add(k, m.report);
+          else if (m.type === "final") {
+            merger.finish(k, m.report.windows);
+            resolve(m.report);
+            void worker.terminate();
+          } else reject(new Error(`load worker ${k} failed: ${m.message}`));
+        });
+        worker.on("error", reject);
+        worker.on("exit", (code) =>
+          reject(new Error(`load worker ${k} exited with code ${code} before its report`)),
+        );
+      }),
+    );
+  }
+  const done = Promise.all(finals).then(
+    (reports) => ({ ...mergeFinals(reports), windows: merger.merged }),
+    async (err: unknown) => {
+      await Promise.all(workers.map((w) => w.terminate()));
+      throw err;
+    },
+  );
+  return {
+    startAtEpochMs,
+    done,
+    abort: () => {
+      for (const w of workers) w.postMessage({ type: "abort" });
+    },
+  };
+}
