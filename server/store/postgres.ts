@@ -1,6 +1,410 @@
-// Placeholder until the PostgreSQL store lands (same commit series).
-import type { Store } from "./types.ts";
+// The PostgreSQL store: the shared store for several server instances (pg Pool). A claim is ONE
+// statement: a CTE that locks the lowest free card with FOR UPDATE SKIP LOCKED, takes it and logs
+// the new owner, so concurrent allocators in any number of processes skip each other's rows instead
+// of queueing on them, and a card is never taken twice. (Never `WHERE id IN (SELECT ... LIMIT 1)`:
+// the planner may re-run that subquery and update more rows than the LIMIT says.)
+import pg from "pg";
+import type { ClaimResult, StoreResult } from "../core/ports.ts";
+import { storeErrors } from "./rules.ts";
+import {
+  LEDGER_COLUMNS,
+  orderValues,
+  patchFields,
+  rowToOrder,
+  TERMINAL_SQL,
+  unknownOrder,
+} from "./sql-ledger.ts";
+import type { LedgerOrder, LedgerPatch, Store, StoreAudit } from "./types.ts";
 
-export async function openPostgresStore(url: string, _options: { poolSize: number }): Promise<Store> {
-  throw new Error(`the PostgreSQL store is not built yet (${url})`);
+export interface PostgresOptions {
+  poolSize: number;
+}
+
+/** Any constant: serialises schema creation when several processes open one fresh database at once. */
+const SCHEMA_LOCK = 0x72_75_73_68;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS cards (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  sku text NOT NULL,
+  code text NOT NULL UNIQUE,
+  -- UNIQUE: an owner holds at most one card; one column: a card holds at most one owner.
+  owner_id text UNIQUE,
+  delivered boolean NOT NULL DEFAULT false,
+  CHECK (NOT delivered OR owner_id IS NOT NULL)
+);
+CREATE INDEX IF NOT EXISTS cards_free ON cards (sku, id) WHERE owner_id IS NULL AND NOT delivered;
+-- One row per owner of a card: the history the audit counts ghost cards from.
+CREATE TABLE IF NOT EXISTS card_claims (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  card_id bigint NOT NULL REFERENCES cards (id),
+  owner_id text NOT NULL,
+  outcome text NOT NULL CHECK (outcome IN ('held', 'released', 'transferred', 'delivered')),
+  claimed_at timestamptz NOT NULL DEFAULT now(),
+  ended_at timestamptz
+);
+CREATE INDEX IF NOT EXISTS card_claims_card ON card_claims (card_id);
+-- The last line of defence: at most one live (held or delivered) owner per card, whatever the code does.
+CREATE UNIQUE INDEX IF NOT EXISTS card_claims_live ON card_claims (card_id) WHERE outcome IN ('held', 'delivered');
+CREATE TABLE IF NOT EXISTS orders (
+  order_id text PRIMARY KEY,
+  idempotency_key text NOT NULL UNIQUE,
+  sku text NOT NULL,
+  tier text NOT NULL,
+  state text NOT NULL,
+  attempts integer NOT NULL,
+  card_id text,
+  card_code text,
+  lane text,
+  cluster text,
+  provider_id text,
+  reject_reason text,
+  failure_reason text,
+  from_cache boolean NOT NULL,
+  canary boolean NOT NULL,
+  accepted_at bigint NOT NULL,
+  finished_at bigint
+);
+CREATE INDEX IF NOT EXISTS orders_open ON orders (accepted_at, order_id) WHERE state NOT IN ${TERMINAL_SQL};
+`;
+
+/** The allocation: one statement, exported so a test can hold it to the rule in the header. */
+export const CLAIM_SQL = `
+WITH mine AS (
+  SELECT id, code, sku FROM cards WHERE owner_id = $1
+), c AS (
+  SELECT id FROM cards
+  WHERE sku = $2 AND owner_id IS NULL AND NOT delivered AND NOT EXISTS (SELECT 1 FROM mine)
+  ORDER BY id
+  FOR UPDATE SKIP LOCKED
+  LIMIT 1
+), taken AS (
+  UPDATE cards SET owner_id = $1 FROM c
+  WHERE cards.id = c.id AND cards.owner_id IS NULL
+  RETURNING cards.id, cards.code, cards.sku
+), logged AS (
+  INSERT INTO card_claims (card_id, owner_id, outcome) SELECT id, $1, 'held' FROM taken
+)
+SELECT id::text AS id, code, sku FROM mine
+UNION ALL
+SELECT id::text AS id, code, sku FROM taken`;
+
+// The final SELECT sees the card as it was before the statement (one snapshot), which is what the
+// error message needs when nothing changed.
+const RELEASE_SQL = `
+WITH freed AS (
+  UPDATE cards SET owner_id = NULL WHERE id = $1 AND owner_id = $2 AND NOT delivered RETURNING id
+), closed AS (
+  UPDATE card_claims SET outcome = 'released', ended_at = now()
+  WHERE card_id IN (SELECT id FROM freed) AND owner_id = $2 AND outcome = 'held'
+)
+SELECT (SELECT count(*) FROM freed)::int AS changed, c.owner_id, c.delivered
+FROM (SELECT 1) AS one LEFT JOIN cards c ON c.id = $1`;
+
+const DELIVER_SQL = `
+WITH done AS (
+  UPDATE cards SET delivered = true WHERE id = $1 AND owner_id = $2 AND NOT delivered RETURNING id
+), closed AS (
+  UPDATE card_claims SET outcome = 'delivered', ended_at = now()
+  WHERE card_id IN (SELECT id FROM done) AND owner_id = $2 AND outcome = 'held'
+)
+SELECT (SELECT count(*) FROM done)::int AS changed, c.owner_id, c.delivered
+FROM (SELECT 1) AS one LEFT JOIN cards c ON c.id = $1`;
+
+const COLUMNS = LEDGER_COLUMNS.map(([, c]) => c);
+const INSERT_ORDER_SQL = `
+INSERT INTO orders (${COLUMNS.join(", ")}) VALUES (${COLUMNS.map((_, i) => `$${i + 1}`).join(", ")})
+ON CONFLICT (idempotency_key) DO NOTHING`;
+
+const AUDIT_SQL = `
+SELECT
+  (SELECT count(*) FROM (
+     SELECT card_id::text AS card FROM card_claims WHERE outcome IN ('held', 'delivered')
+       GROUP BY card_id HAVING count(*) > 1
+     UNION
+     SELECT card_id AS card FROM orders WHERE card_id IS NOT NULL AND state NOT IN ('FAILED', 'REJECTED')
+       GROUP BY card_id HAVING count(*) > 1
+  ) AS ghosts)::int AS duplicate_cards,
+  (SELECT count(*) FROM orders WHERE state NOT IN ${TERMINAL_SQL})::int AS non_terminal_orders,
+  (SELECT count(*) FROM orders o JOIN cards c ON c.owner_id = o.order_id
+     WHERE o.state IN ('FAILED', 'REJECTED'))::int AS failed_holding_cards,
+  (SELECT count(*) FROM orders o WHERE o.state = 'DELIVERED' AND NOT EXISTS (
+     SELECT 1 FROM cards c WHERE c.owner_id = o.order_id AND c.delivered AND c.id::text = o.card_id
+  ))::int AS delivered_without_card,
+  (SELECT count(*) FROM orders)::int AS total_orders,
+  (SELECT count(*) FROM cards)::int AS total_cards`;
+
+const IMPORT_BATCH = 5000;
+const UNIQUE_VIOLATION = "23505";
+
+export async function openPostgresStore(connectionString: string, options: PostgresOptions): Promise<Store> {
+  const pool = new pg.Pool({ connectionString, max: options.poolSize });
+  // An idle connection dropped by the server must not crash the process; the next query reports it.
+  pool.on("error", () => {});
+  try {
+    const client = await pool.connect();
+    try {
+      await client.query("BEGIN");
+      await client.query("SELECT pg_advisory_xact_lock($1)", [SCHEMA_LOCK]);
+      await client.query(SCHEMA);
+      await client.query("COMMIT");
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
+  } catch (error) {
+    await pool.end().catch(() => {});
+    throw new Error(`cannot open the PostgreSQL store at ${redact(connectionString)}: ${messageOf(error)}`);
+  }
+  return new PostgresStore(pool);
+}
+
+class PostgresStore implements Store {
+  readonly kind = "postgres";
+  private closed = false;
+  private readonly patchNames = new Map<string, number>();
+
+  constructor(private readonly pool: pg.Pool) {}
+
+  async importCards(sku: string, codes: string[]): Promise<{ imported: number; duplicates: number }> {
+    this.check();
+    let imported = 0;
+    for (let i = 0; i < codes.length; i += IMPORT_BATCH) {
+      const r = await this.pool.query(
+        "INSERT INTO cards (sku, code) SELECT $1, unnest($2::text[]) ON CONFLICT (code) DO NOTHING",
+        [sku, codes.slice(i, i + IMPORT_BATCH)],
+      );
+      imported += r.rowCount ?? 0;
+    }
+    return { imported, duplicates: codes.length - imported };
+  }
+
+  async claim(ownerId: string, sku: string): Promise<ClaimResult> {
+    this.check();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const r = await this.pool.query<{ id: string; code: string; sku: string }>({
+          name: "rushhour_claim",
+          text: CLAIM_SQL,
+          values: [ownerId, sku],
+        });
+        const row = r.rows[0];
+        if (!row) return { kind: "out_of_stock" };
+        if (row.sku !== sku) return { kind: "error", message: storeErrors.holdsOtherSku(ownerId, row.sku) };
+        return { kind: "claimed", card: { cardId: row.id, code: row.code, sku: row.sku } };
+      } catch (error) {
+        // The same owner claimed concurrently and won: its card is committed now, so ask again.
+        if (attempt === 0 && codeOf(error) === UNIQUE_VIOLATION) continue;
+        throw error;
+      }
+    }
+  }
+
+  async transfer(cardId: string, fromOwner: string, toOwner: string): Promise<StoreResult> {
+    this.check();
+    const id = parseCardId(cardId);
+    if (id === undefined) return { kind: "error", message: storeErrors.unknownCard(cardId) };
+    const client = await this.pool.connect();
+    try {
+      await client.query("BEGIN");
+      const card = (
+        await client.query<{ owner_id: string | null; delivered: boolean }>(
+          "SELECT owner_id, delivered FROM cards WHERE id = $1 FOR UPDATE",
+          [id],
+        )
+      ).rows[0];
+      let result: StoreResult = { kind: "ok" };
+      if (!card) result = { kind: "error", message: storeErrors.unknownCard(cardId) };
+      else if (card.owner_id !== fromOwner || card.delivered) {
+        result = { kind: "error", message: storeErrors.notHeldBy(cardId, fromOwner) };
+      } else if (fromOwner !== toOwner) {
+        try {
+          await client.query("SAVEPOINT move");
+          await client.query("UPDATE cards SET owner_id = $2 WHERE id = $1", [id, toOwner]);
+        } catch (error) {
+          if (codeOf(error) !== UNIQUE_VIOLATION) throw error;
+          await client.query("ROLLBACK TO SAVEPOINT move");
+          result = { kind: "error", message: storeErrors.ownerHoldsCard(toOwner) };
+        }
+        if (result.kind === "ok") {
+          await client.query(
+            `UPDATE card_claims SET outcome = 'transferred', ended_at = now()
+             WHERE card_id = $1 AND owner_id = $2 AND outcome = 'held'`,
+            [id, fromOwner],
+          );
+          await client.query("INSERT INTO card_claims (card_id, owner_id, outcome) VALUES ($1, $2, 'held')", [
+            id,
+            toOwner,
+          ]);
+        }
+      }
+      await client.query("COMMIT");
+      return result;
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async release(ownerId: string, cardId: string): Promise<StoreResult> {
+    this.check();
+    const id = parseCardId(cardId);
+    if (id === undefined) return { kind: "error", message: storeErrors.unknownCard(cardId) };
+    const row = await this.change("rushhour_release", RELEASE_SQL, id, ownerId);
+    if (row.changed === 1) return { kind: "ok" };
+    // `delivered` is NOT NULL in the table, so null here means the LEFT JOIN found no card.
+    if (row.delivered === null) return { kind: "error", message: storeErrors.unknownCard(cardId) };
+    return { kind: "error", message: storeErrors.notReleasable(cardId, ownerId) };
+  }
+
+  async deliver(ownerId: string, cardId: string): Promise<StoreResult> {
+    this.check();
+    const id = parseCardId(cardId);
+    if (id === undefined) return { kind: "error", message: storeErrors.unknownCard(cardId) };
+    const row = await this.change("rushhour_deliver", DELIVER_SQL, id, ownerId);
+    if (row.changed === 1) return { kind: "ok" };
+    if (row.owner_id === ownerId && row.delivered) return { kind: "ok" };
+    if (row.delivered === null) return { kind: "error", message: storeErrors.unknownCard(cardId) };
+    return { kind: "error", message: storeErrors.notHeldBy(cardId, ownerId) };
+  }
+
+  async stock(sku: string): Promise<number> {
+    this.check();
+    const r = await this.pool.query<{ n: number }>({
+      name: "rushhour_stock",
+      text: "SELECT count(*)::int AS n FROM cards WHERE sku = $1 AND owner_id IS NULL AND NOT delivered",
+      values: [sku],
+    });
+    return r.rows[0]?.n ?? 0;
+  }
+
+  async recordOrder(order: LedgerOrder): Promise<{ created: boolean; order: LedgerOrder }> {
+    this.check();
+    try {
+      const r = await this.pool.query({
+        name: "rushhour_record",
+        text: INSERT_ORDER_SQL,
+        values: orderValues(order, (_, v) => v ?? null),
+      });
+      if (r.rowCount === 1) return { created: true, order: { ...order } };
+    } catch (error) {
+      if (codeOf(error) === UNIQUE_VIOLATION) throw new Error(storeErrors.orderIdTaken(order.orderId));
+      throw error;
+    }
+    const existing = await this.getOrderByKey(order.idempotencyKey);
+    if (!existing) throw new Error(`recordOrder: idempotency key ${order.idempotencyKey} vanished`);
+    return { created: false, order: existing };
+  }
+
+  async updateOrder(orderId: string, patch: LedgerPatch): Promise<void> {
+    this.check();
+    const fields = patchFields(patch);
+    if (fields.length === 0) {
+      if (!(await this.getOrder(orderId))) throw unknownOrder(orderId);
+      return;
+    }
+    const shape = fields.map((f) => f.column).join(",");
+    const sets = fields.map((f, i) => `${f.column} = $${i + 2}`).join(", ");
+    const values = fields.map((f) => (patch as Record<string, unknown>)[f.field] ?? null);
+    const r = await this.pool.query({
+      // One prepared statement per patch shape; the core issues only a handful of shapes.
+      name: this.patchName(shape),
+      text: `UPDATE orders SET ${sets} WHERE order_id = $1`,
+      values: [orderId, ...values],
+    });
+    if (r.rowCount === 0) throw unknownOrder(orderId);
+  }
+
+  async getOrder(orderId: string): Promise<LedgerOrder | undefined> {
+    this.check();
+    const r = await this.pool.query({
+      name: "rushhour_order",
+      text: "SELECT * FROM orders WHERE order_id = $1",
+      values: [orderId],
+    });
+    return r.rows[0] ? rowToOrder(r.rows[0]) : undefined;
+  }
+
+  async getOrderByKey(idempotencyKey: string): Promise<LedgerOrder | undefined> {
+    this.check();
+    const r = await this.pool.query({
+      name: "rushhour_order_by_key",
+      text: "SELECT * FROM orders WHERE idempotency_key = $1",
+      values: [idempotencyKey],
+    });
+    return r.rows[0] ? rowToOrder(r.rows[0]) : undefined;
+  }
+
+  async nonTerminalOrders(): Promise<LedgerOrder[]> {
+    this.check();
+    // COLLATE "C": the same byte order as the other stores, whatever the database's locale.
+    const r = await this.pool.query(
+      `SELECT * FROM orders WHERE state NOT IN ${TERMINAL_SQL} ORDER BY accepted_at, order_id COLLATE "C"`,
+    );
+    return r.rows.map(rowToOrder);
+  }
+
+  async audit(): Promise<StoreAudit> {
+    this.check();
+    const r = (await this.pool.query<Record<string, number>>(AUDIT_SQL)).rows[0]!;
+    return {
+      duplicateCards: r.duplicate_cards!,
+      nonTerminalOrders: r.non_terminal_orders!,
+      failedHoldingCards: r.failed_holding_cards!,
+      deliveredWithoutCard: r.delivered_without_card!,
+      totalOrders: r.total_orders!,
+      totalCards: r.total_cards!,
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.end();
+  }
+
+  private async change(
+    name: string,
+    text: string,
+    id: string,
+    ownerId: string,
+  ): Promise<{ changed: number; owner_id: string | null; delivered: boolean | null }> {
+    const r = await this.pool.query({ name, text, values: [id, ownerId] });
+    return r.rows[0];
+  }
+
+  /** PostgreSQL statement names are at most 63 bytes, so patch shapes get numbers (this pool only). */
+  private patchName(shape: string): string {
+    let n = this.patchNames.get(shape);
+    if (n === undefined) {
+      n = this.patchNames.size;
+      this.patchNames.set(shape, n);
+    }
+    return `rushhour_patch_${n}`;
+  }
+
+  private check(): void {
+    if (this.closed) throw new Error(storeErrors.closed(this.kind));
+  }
+}
+
+/** Card ids are bigint identities; anything else names no card. Kept as text for pg. */
+function parseCardId(cardId: string): string | undefined {
+  return /^[1-9][0-9]{0,17}$/.test(cardId) ? cardId : undefined;
+}
+
+function codeOf(error: unknown): string | undefined {
+  return typeof error === "object" && error !== null && "code" in error ? String(error.code) : undefined;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function redact(url: string): string {
+  return url.replace(/\/\/([^:@/]+):[^@/]*@/, "//$1:***@");
 }

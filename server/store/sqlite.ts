@@ -49,6 +49,8 @@ CREATE TABLE IF NOT EXISTS card_claims (
   ended_at INTEGER
 );
 CREATE INDEX IF NOT EXISTS card_claims_card ON card_claims (card_id);
+-- The last line of defence: at most one live (held or delivered) owner per card, whatever the code does.
+CREATE UNIQUE INDEX IF NOT EXISTS card_claims_live ON card_claims (card_id) WHERE outcome IN ('held', 'delivered');
 CREATE TABLE IF NOT EXISTS orders (
   order_id TEXT PRIMARY KEY,
   idempotency_key TEXT NOT NULL UNIQUE,

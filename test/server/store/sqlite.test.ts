@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { openStore } from "../../../server/store/open.ts";
+import { openStore, seedStock } from "../../../server/store/open.ts";
+import { runAllocatorProcesses } from "./allocators.ts";
 import { order, storeCases } from "./store.cases.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "rushhour-sqlite-"));
@@ -51,5 +52,26 @@ describe("sqlite store", () => {
       totalCards: 3,
     });
     await b.close();
+  });
+});
+
+describe("sqlite store across processes", () => {
+  it("never hands one card to two of 32 allocators in 4 processes on one file", async () => {
+    const file = nextFile();
+    const url = `sqlite:${file}`;
+    const total = 4000;
+    const setup = await openStore(url);
+    await seedStock(setup, ["sku-hot"], total, "GC", { seed: 3 });
+    const reports = await runAllocatorProcesses(
+      ["a", "b", "c", "d"].map((p) => ({ url, sku: "sku-hot", ownerPrefix: p, stores: 8, allocators: 8 })),
+    );
+    const cards = reports.flatMap((r) => r.cards);
+    expect(reports.flatMap((r) => r.errors)).toEqual([]);
+    expect(reports.filter((r) => r.cards.length > 0).length).toBeGreaterThan(1);
+    expect(cards.length).toBe(total);
+    expect(new Set(cards).size).toBe(total);
+    expect(await setup.stock("sku-hot")).toBe(0);
+    expect(await setup.audit()).toMatchObject({ duplicateCards: 0, totalCards: total });
+    await setup.close();
   });
 });
