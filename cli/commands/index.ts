@@ -1,4 +1,6 @@
 import type { Command } from "../command.ts";
+import { providersCommand } from "./providers.ts";
+import { serveCommand } from "./serve.ts";
 
 /** Every subcommand, in the order `rushhour --help` lists them. Only commands that work are listed. */
-export const commands: Command[] = [];
+export const commands: Command[] = [serveCommand, providersCommand];

@@ -1,0 +1,68 @@
+// `rushhour providers`: a farm of simulated providers served over gRPC (ProviderService).
+import { startProviderFarm } from "../../server/farm.ts";
+import { defaultProviders } from "../../server/providers/model.ts";
+import { ProviderSpecError, readProviderSpec } from "../../server/providers/spec-file.ts";
+import { closeOnSignals } from "../../server/shutdown.ts";
+import { parseCommandArgs } from "../args.ts";
+import { type Command, EXIT, UsageError } from "../command.ts";
+import { intFlag } from "./serve-options.ts";
+
+const help = `Usage: rushhour providers [options]
+
+Runs a farm of simulated card-issuing providers (ProviderService over gRPC: IssueCard, ListProviders,
+InjectProviderFault, ClearProviderFaults). Each has a lognormal latency (p50/p99), a capacity and a base
+error rate; faults (timeout, error, latency, blackhole) can be injected per provider.
+When ready it prints one line:  rushhour providers listening on HOST:PORT
+
+Options:
+  --port N       gRPC port (default 50061; 0 picks a free port)
+  --host H       address to bind (default 127.0.0.1)
+  --count N      number of providers p1..pN with default models (default 4)
+  --spec FILE    provider models, JSON: {"providers":[{"id","p50Ms","p99Ms","capacity","errorRate"}]}
+  --seed N       seed of the latency and fault streams (default 7)
+  -h, --help     show this help
+
+Exit codes: 0 stopped cleanly, 1 failed at run time, 2 bad usage.
+`;
+
+export const providersCommand: Command = {
+  name: "providers",
+  summary: "run a farm of simulated providers (ProviderService over gRPC)",
+  help,
+  async run(argv) {
+    const { values, positionals } = parseCommandArgs(argv, {
+      port: { type: "string" },
+      host: { type: "string" },
+      count: { type: "string" },
+      spec: { type: "string" },
+      seed: { type: "string" },
+    });
+    if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+    if (values.count !== undefined && values.spec !== undefined)
+      throw new UsageError("give --count or --spec, not both");
+    let models = defaultProviders(intFlag("count", values.count, 4, 1, 256));
+    if (values.spec !== undefined) {
+      try {
+        models = readProviderSpec(values.spec);
+      } catch (err) {
+        if (err instanceof ProviderSpecError) throw new UsageError(err.message);
+        throw err;
+      }
+    }
+    const host = values.host ?? "127.0.0.1";
+    const farm = await startProviderFarm({
+      host,
+      port: intFlag("port", values.port, 50061, 0, 65535),
+      models,
+      seed: intFlag("seed", values.seed, 7, 0, 2 ** 31 - 1),
+    });
+    const log = (line: string) => process.stderr.write(`rushhour providers: ${line}\n`);
+    process.stdout.write(
+      `rushhour providers listening on ${farm.address} (${models.map((m) => m.id).join(",")})\n`,
+    );
+    await new Promise<never>(() => {
+      closeOnSignals(() => farm.close(), log);
+    });
+    return EXIT.ok;
+  },
+};

@@ -1,0 +1,111 @@
+// Parsing of `rushhour serve` flags into ServeOptions; every bad value is a UsageError (exit 2).
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import type { ServeOptions } from "../../server/app.ts";
+import { mergeOver, presetByName, validate } from "../../server/core-binding.ts";
+import { defaultProviders, zeroLatencyProviders } from "../../server/providers/model.ts";
+import { ProviderSpecError, readProviderSpec } from "../../server/providers/spec-file.ts";
+import { parseStoreUrl, StoreUrlError } from "../../server/store/open.ts";
+import { UsageError } from "../command.ts";
+
+export function intFlag(
+  name: string,
+  value: string | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new UsageError(`--${name} must be a whole number in [${min}, ${max}], got "${value}"`);
+  }
+  return n;
+}
+
+export function hostPort(flag: string, value: string): string {
+  const m = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(value);
+  if (m === null || Number(m[2]) < 1 || Number(m[2]) > 65535) {
+    throw new UsageError(`--${flag} must be HOST:PORT, got "${value}"`);
+  }
+  return value;
+}
+
+export function readConfigFlag(value: string): { config: unknown; preset: string } {
+  const preset = presetByName(value);
+  if (preset !== undefined) return { config: preset, preset: value };
+  let text: string;
+  try {
+    text = readFileSync(value, "utf8");
+  } catch {
+    throw new UsageError(`--config must be legacy, adaptive or a JSON file; cannot read "${value}"`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`--config ${value} is not JSON: ${(err as Error).message}`);
+  }
+  if (json === null || typeof json !== "object" || Array.isArray(json)) {
+    throw new UsageError(`--config ${value} must hold a JSON object`);
+  }
+  // A file may be partial: it is merged over the adaptive preset.
+  const checked = validate(mergeOver(presetByName("adaptive"), json));
+  if (!checked.ok) {
+    throw new UsageError(
+      `--config ${value} is invalid:\n${checked.errors.map((e) => `  ${e.path}: ${e.message}`).join("\n")}`,
+    );
+  }
+  return { config: checked.config, preset: "custom" };
+}
+
+export function readSkus(value: string | undefined): string[] {
+  if (value === undefined) return Array.from({ length: 20 }, (_, i) => `sku-${i + 1}`);
+  if (/^\d+$/.test(value)) {
+    const n = intFlag("skus", value, 20, 1, 100_000);
+    return Array.from({ length: n }, (_, i) => `sku-${i + 1}`);
+  }
+  const list = value.split(",").map((s) => s.trim());
+  for (const sku of list) {
+    if (!/^[A-Za-z0-9._:-]{1,64}$/.test(sku)) {
+      throw new UsageError(`--skus: "${sku}" is not a SKU (1-64 characters of [A-Za-z0-9._:-])`);
+    }
+  }
+  return list;
+}
+
+export function readProvidersFlag(value: string): ServeOptions["providers"] {
+  if (value === "local") return { kind: "local", models: defaultProviders(4) };
+  if (value === "local:zero") return { kind: "local", models: zeroLatencyProviders(4) };
+  if (value.startsWith("local:")) {
+    try {
+      return { kind: "local", models: readProviderSpec(value.slice("local:".length)) };
+    } catch (err) {
+      if (err instanceof ProviderSpecError) throw new UsageError(err.message);
+      throw err;
+    }
+  }
+  const addresses = value.split(",").map((a) => hostPort("providers", a.trim()));
+  return { kind: "remote", addresses };
+}
+
+export function checkStoreUrl(value: string): string {
+  try {
+    parseStoreUrl(value);
+  } catch (err) {
+    if (err instanceof StoreUrlError) throw new UsageError(`--store: ${err.message}`);
+    throw err;
+  }
+  return value;
+}
+
+export function adminToken(flag: string | undefined): { token: string; generated: boolean } {
+  const token = flag ?? process.env.RUSHHOUR_ADMIN_TOKEN;
+  if (token !== undefined) {
+    if (!/^[\x21-\x7e]{8,256}$/.test(token)) {
+      throw new UsageError("--admin-token must be 8-256 printable characters without spaces");
+    }
+    return { token, generated: false };
+  }
+  return { token: randomBytes(18).toString("base64url"), generated: true };
+}

@@ -1,0 +1,116 @@
+// `rushhour serve`: the live dispatch server.
+import { startServer } from "../../server/app.ts";
+import { closeOnSignals } from "../../server/shutdown.ts";
+import { parseCommandArgs } from "../args.ts";
+import { type Command, EXIT, UsageError } from "../command.ts";
+import {
+  adminToken,
+  checkStoreUrl,
+  hostPort,
+  intFlag,
+  readConfigFlag,
+  readProvidersFlag,
+  readSkus,
+} from "./serve-options.ts";
+
+const help = `Usage: rushhour serve [options]
+
+Runs the dispatch server: DispatchService and AdminService over gRPC (plus the standard health and
+reflection services), the dispatch core on real time, a card store and providers.
+When ready it prints one line:  rushhour serve listening on HOST:PORT
+
+Options:
+  --port N              gRPC port (default 50051; 0 picks a free port)
+  --host H              address to bind (default 127.0.0.1)
+  --store URL           memory: | sqlite:PATH | postgres://user@host:port/db (default sqlite:./data/rushhour.db)
+  --config C            legacy | adaptive | FILE (JSON, merged over adaptive) (default adaptive)
+  --providers P         local (4 simulated providers) | local:zero (zero latency) | local:FILE (spec JSON)
+                        | HOST:PORT[,HOST:PORT...] (provider farms, see rushhour providers) (default local)
+  --metrics-port N      Prometheus /metrics port (default 9464; 0 picks a free port; "off" disables)
+  --admin-token T       bearer token for AdminService (default: $RUSHHOUR_ADMIN_TOKEN, else generated and printed)
+  --role R              primary | backup (default primary)
+  --backup HOST:PORT    a backup server (rushhour serve --role backup) to forward overflow orders to
+  --seed-stock N        cards seeded per SKU when the pool has none of the SKUs (default 10000; 0: never)
+  --skus N|LIST         SKUs sold: a count (sku-1..sku-N) or a comma list (default 20)
+  --seed N              seed of the random streams (default 1)
+  --drain-ms N          on SIGTERM/SIGINT, how long in-flight orders may finish (default 5000)
+  --max-message-bytes N largest request or response accepted (default 4194304)
+  -h, --help            show this help
+
+Exit codes: 0 stopped cleanly, 1 failed at run time, 2 bad usage.
+`;
+
+export const serveCommand: Command = {
+  name: "serve",
+  summary: "run the live dispatch server (gRPC Dispatch + Admin, health, reflection, /metrics)",
+  help,
+  async run(argv) {
+    const { values, positionals } = parseCommandArgs(argv, {
+      port: { type: "string" },
+      host: { type: "string" },
+      store: { type: "string" },
+      config: { type: "string" },
+      providers: { type: "string" },
+      "metrics-port": { type: "string" },
+      "admin-token": { type: "string" },
+      role: { type: "string" },
+      backup: { type: "string" },
+      "seed-stock": { type: "string" },
+      skus: { type: "string" },
+      seed: { type: "string" },
+      "drain-ms": { type: "string" },
+      "max-message-bytes": { type: "string" },
+    });
+    if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+    const role = values.role ?? "primary";
+    if (role !== "primary" && role !== "backup")
+      throw new UsageError(`--role must be primary or backup, got "${role}"`);
+    if (role === "backup" && values.backup !== undefined)
+      throw new UsageError("--backup needs --role primary");
+    const metricsFlag = values["metrics-port"];
+    const { config, preset } = readConfigFlag(values.config ?? "adaptive");
+    const token = adminToken(values["admin-token"]);
+    const host = values.host ?? "127.0.0.1";
+    if (host.trim() === "") throw new UsageError("--host must not be empty");
+    const drainMs = intFlag("drain-ms", values["drain-ms"], 5000, 0, 600_000);
+    const log = (line: string) => process.stderr.write(`rushhour serve: ${line}\n`);
+
+    const server = await startServer({
+      host,
+      port: intFlag("port", values.port, 50051, 0, 65535),
+      storeUrl: checkStoreUrl(values.store ?? "sqlite:./data/rushhour.db"),
+      config,
+      preset,
+      providers: readProvidersFlag(values.providers ?? "local"),
+      metricsPort: metricsFlag === "off" ? null : intFlag("metrics-port", metricsFlag, 9464, 0, 65535),
+      adminToken: token.token,
+      role,
+      backup: values.backup === undefined ? undefined : hostPort("backup", values.backup),
+      seedStock: intFlag("seed-stock", values["seed-stock"], 10_000, 0, 10_000_000),
+      skus: readSkus(values.skus),
+      seed: intFlag("seed", values.seed, 1, 0, 2 ** 31 - 1),
+      maxMessageBytes: intFlag(
+        "max-message-bytes",
+        values["max-message-bytes"],
+        4 * 1024 * 1024,
+        1024,
+        1 << 30,
+      ),
+      log,
+    });
+    if (server.seeded > 0) log(`seeded ${server.seeded} cards`);
+    if (server.metricsPort !== null) {
+      process.stdout.write(`rushhour serve metrics on http://${host}:${server.metricsPort}/metrics\n`);
+    }
+    if (token.generated) process.stdout.write(`rushhour serve admin token ${token.token}\n`);
+    process.stdout.write(`rushhour serve listening on ${server.address}\n`);
+    await new Promise<never>(() => {
+      closeOnSignals(async () => {
+        const { unfinished } = await server.close(drainMs);
+        if (unfinished > 0)
+          log(`${unfinished} orders were still running; they are recovered on the next start`);
+      }, log);
+    });
+    return EXIT.ok;
+  },
+};

@@ -1,0 +1,204 @@
+// `rushhour serve` wired: store, providers, the core on real time, the order book, gRPC services
+// (Dispatch, Admin, health, reflection), /metrics and an orderly close.
+import type { Server } from "node:http";
+import type { Server as GrpcServer } from "@grpc/grpc-js";
+import type { HealthImplementation } from "grpc-health-check";
+import { AdminServiceService } from "../proto/gen/rushhour/v1/admin.ts";
+import { DispatchServiceService } from "../proto/gen/rushhour/v1/dispatch.ts";
+import { type ConfigState, type ServerContext, SkuCatalog } from "./context.ts";
+import type { OverflowPort } from "./core/ports.ts";
+import { newDispatcher } from "./core-binding.ts";
+import { adminService } from "./grpc/admin/service.ts";
+import { dispatchService } from "./grpc/dispatch/service.ts";
+import {
+  addHealth,
+  addReflection,
+  bindServer,
+  createGrpcServer,
+  DEFAULT_MAX_MESSAGE_BYTES,
+} from "./grpc/server.ts";
+import { ServerMetrics } from "./metrics.ts";
+import { OrderBook } from "./orders.ts";
+import { BackupOverflow } from "./overflow.ts";
+import { ProcessStats } from "./process-stats.ts";
+import { localBackend, type ProviderBackend, remoteBackend } from "./providers/backend.ts";
+import type { ProviderModel } from "./providers/model.ts";
+import { RealtimeEnvironment } from "./realtime-env.ts";
+import { openStore, seedStock, toCardStorePort } from "./store/open.ts";
+
+export interface ServeOptions {
+  host: string;
+  port: number;
+  storeUrl: string;
+  /** A validated DispatchConfig. */
+  config: unknown;
+  /** "legacy", "adaptive" or "custom". */
+  preset: string;
+  /** Local simulated providers, or addresses of provider farms. */
+  providers: { kind: "local"; models: ProviderModel[] } | { kind: "remote"; addresses: string[] };
+  /** null: no /metrics endpoint; 0: any free port. */
+  metricsPort: number | null;
+  adminToken: string;
+  role: "primary" | "backup";
+  /** HOST:PORT of a backup server to forward overflow orders to. */
+  backup?: string;
+  /** Cards seeded per SKU when the pool holds none of the SKUs. */
+  seedStock: number;
+  skus: string[];
+  seed?: number;
+  maxMessageBytes?: number;
+  /** Per-minute demand history for the forecaster, oldest first. */
+  demandHistory?: number[];
+  log?: (line: string) => void;
+}
+
+export interface RunningServer {
+  /** HOST:PORT the gRPC services listen on. */
+  address: string;
+  port: number;
+  metricsPort: number | null;
+  recovered: number;
+  seeded: number;
+  context: ServerContext;
+  /** Stops accepting, drains in-flight orders for up to `drainMs`, closes everything. */
+  close(drainMs?: number): Promise<{ unfinished: number }>;
+}
+
+export async function startServer(options: ServeOptions): Promise<RunningServer> {
+  const log = options.log ?? (() => {});
+  const env = new RealtimeEnvironment(options.seed ?? 1);
+  const store = await openStore(options.storeUrl);
+  const cleanup: (() => unknown)[] = [() => store.close()];
+  try {
+    const seeded = await seedIfEmpty(options, store);
+    const providers: ProviderBackend =
+      options.providers.kind === "local"
+        ? localBackend(options.providers.models, env)
+        : await remoteBackend(options.providers.addresses, env);
+    cleanup.push(() => providers.close());
+    let overflow: OverflowPort | undefined;
+    if (options.backup !== undefined) {
+      const backup = new BackupOverflow(options.backup, env);
+      cleanup.push(() => backup.close());
+      overflow = backup;
+    }
+    const dispatcher = newDispatcher({
+      env,
+      config: options.config,
+      store: toCardStorePort(store),
+      providers: { ids: providers.ids, port: providers.port },
+      overflow,
+      cluster: options.role === "backup" ? "backup" : "primary",
+    });
+    cleanup.push(() => dispatcher.stop());
+    if (options.demandHistory) dispatcher.loadDemandHistory(options.demandHistory);
+    const processStats = new ProcessStats();
+    cleanup.push(() => processStats.stop());
+
+    let metrics: ServerMetrics | null = null;
+    const book = new OrderBook({
+      dispatcher,
+      store,
+      toUnix: (t) => env.toUnixMs(t),
+      onTerminal: (view) => metrics?.observe(view),
+      onError: (err) => log(`ledger write failed: ${(err as Error).message}`),
+    });
+    const skus = new SkuCatalog(store);
+    for (const sku of options.skus) skus.add(sku);
+    const config: ConfigState = { preset: options.preset, version: 1 };
+    const context: ServerContext = {
+      env,
+      dispatcher,
+      store,
+      book,
+      skus,
+      providers,
+      config,
+      processStats,
+      role: options.role,
+      shuttingDown: false,
+    };
+    const recovered = await book.recover();
+    if (recovered > 0) log(`recovered ${recovered} unfinished orders into the compensation queue`);
+
+    const grpc = createGrpcServer(options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
+    grpc.addService(DispatchServiceService, dispatchService(context));
+    grpc.addService(AdminServiceService, adminService(context, options.adminToken));
+    const health = addHealth(grpc, ["rushhour.v1.DispatchService", "rushhour.v1.AdminService"]);
+    addReflection(grpc, ["rushhour/v1/dispatch.proto", "rushhour/v1/admin.proto"]);
+    const port = await bindServer(grpc, options.host, options.port);
+    cleanup.push(() => grpc.forceShutdown());
+
+    let metricsServer: Server | null = null;
+    let metricsPort: number | null = null;
+    if (options.metricsPort !== null) {
+      metrics = new ServerMetrics(
+        () => dispatcher.snapshot(),
+        processStats,
+        () => book.inFlight,
+      );
+      const bound = await metrics.listen(options.host, options.metricsPort);
+      metricsServer = bound.server;
+      metricsPort = bound.port;
+    }
+
+    let closing: Promise<{ unfinished: number }> | null = null;
+    const close = (drainMs = 5000) => {
+      closing ??= shutdown(context, grpc, health, book, drainMs, async () => {
+        metricsServer?.close();
+        for (const step of [...cleanup].reverse()) {
+          try {
+            await step();
+          } catch (err) {
+            log(`close: ${(err as Error).message}`);
+          }
+        }
+      });
+      return closing;
+    };
+    const host = options.host.includes(":") ? `[${options.host}]` : options.host;
+    return { address: `${host}:${port}`, port, metricsPort, recovered, seeded, context, close };
+  } catch (err) {
+    for (const step of cleanup.reverse()) {
+      try {
+        await step();
+      } catch {
+        // Already failing: the first error is the one to report.
+      }
+    }
+    throw err;
+  }
+}
+
+async function seedIfEmpty(
+  options: ServeOptions,
+  store: Awaited<ReturnType<typeof openStore>>,
+): Promise<number> {
+  if (options.seedStock <= 0 || options.skus.length === 0) return 0;
+  let free = 0;
+  for (const sku of options.skus) free += await store.stock(sku);
+  if (free > 0) return 0;
+  const result = await seedStock(store, options.skus, options.seedStock, "GC");
+  return result.imported;
+}
+
+/** Stop accepting, let in-flight orders finish (bounded), then close the rest in reverse order of opening. */
+async function shutdown(
+  context: ServerContext,
+  grpc: GrpcServer,
+  health: HealthImplementation,
+  book: OrderBook,
+  drainMs: number,
+  closeRest: () => Promise<void>,
+): Promise<{ unfinished: number }> {
+  context.shuttingDown = true;
+  for (const s of ["", "rushhour.v1.DispatchService", "rushhour.v1.AdminService"])
+    health.setStatus(s, "NOT_SERVING");
+  const grpcDone = new Promise<void>((resolve) => grpc.tryShutdown(() => resolve()));
+  const { unfinished } = await book.drain(drainMs);
+  // Calls still open (a WatchEvents stream, an order that did not finish) are cut now.
+  await Promise.race([grpcDone, new Promise((r) => setTimeout(r, 200))]);
+  grpc.forceShutdown();
+  await closeRest();
+  return { unfinished };
+}

@@ -1,0 +1,50 @@
+// WatchOrder: the current state first, then every change until the order is terminal.
+import type { ServerWritableStream } from "@grpc/grpc-js";
+import { OrderState } from "../../../proto/gen/rushhour/v1/common.ts";
+import type { WatchOrderRequest, WatchOrderResponse } from "../../../proto/gen/rushhour/v1/dispatch.ts";
+import type { ServerContext } from "../../context.ts";
+import { TERMINAL_STATES } from "../../core/types.ts";
+import type { OrderListener } from "../../orders.ts";
+import { orderStateToProto, orderToProto } from "../convert.ts";
+import { ledgerOrderToProto } from "../ledger-order.ts";
+import { notFound, toServiceError } from "../status.ts";
+import { checkOrderId } from "../validate.ts";
+
+export function watchOrder(ctx: ServerContext) {
+  return (call: ServerWritableStream<WatchOrderRequest, WatchOrderResponse>): void => {
+    run(ctx, call).catch((err: unknown) => call.emit("error", toServiceError(err)));
+  };
+}
+
+async function run(ctx: ServerContext, call: ServerWritableStream<WatchOrderRequest, WatchOrderResponse>) {
+  const orderId = call.request.orderId;
+  checkOrderId("order_id", orderId);
+  const live = ctx.book.getLive(orderId);
+  if (live?.view) {
+    const toUnix = (t: number) => ctx.env.toUnixMs(t);
+    const listener: OrderListener = (view, previous) => {
+      call.write({
+        order: orderToProto(view, live.envelope, toUnix),
+        previousState: previous ? orderStateToProto(previous.state) : OrderState.ORDER_STATE_UNSPECIFIED,
+      });
+    };
+    call.write({
+      order: orderToProto(live.view, live.envelope, toUnix),
+      previousState: OrderState.ORDER_STATE_UNSPECIFIED,
+    });
+    if (TERMINAL_STATES.has(live.view.state)) {
+      call.end();
+      return;
+    }
+    live.listeners.add(listener);
+    call.on("cancelled", () => live.listeners.delete(listener));
+    await live.done;
+    live.listeners.delete(listener);
+    call.end();
+    return;
+  }
+  const stored = await ctx.store.getOrder(orderId);
+  if (stored === undefined) throw notFound(`no order ${JSON.stringify(orderId)}`);
+  call.write({ order: ledgerOrderToProto(stored), previousState: OrderState.ORDER_STATE_UNSPECIFIED });
+  call.end();
+}

@@ -1,0 +1,34 @@
+// A ledger row as an API order (for orders no longer in memory: finished, or on another instance).
+import type { Order } from "../../proto/gen/rushhour/v1/dispatch.ts";
+import type { LedgerOrder } from "../store/types.ts";
+import { clusterToProto, laneToProto, orderStateToProto, tierToProto } from "./convert.ts";
+
+export function ledgerOrderToProto(o: LedgerOrder): Order {
+  const finished = o.finishedAt ?? 0;
+  return {
+    orderId: o.orderId,
+    idempotencyKey: o.idempotencyKey,
+    sku: o.sku,
+    tier: tierToProto(o.tier),
+    state: orderStateToProto(o.state),
+    cardCode: o.state === "DELIVERED" ? (o.cardCode ?? "") : "",
+    lane: laneToProto(o.lane),
+    cluster: clusterToProto(o.cluster),
+    providerId: o.providerId ?? "",
+    attempts: o.attempts,
+    timings: {
+      acceptMs: 0,
+      queuedMs: 0,
+      allocatingMs: 0,
+      issuingMs: 0,
+      retryingMs: 0,
+      totalMs: finished > 0 ? finished - o.acceptedAt : Date.now() - o.acceptedAt,
+    },
+    rejectReason: o.rejectReason ?? "",
+    failureReason: o.failureReason ?? "",
+    acceptedAtUnixMs: o.acceptedAt,
+    finishedAtUnixMs: finished,
+    fromCache: o.fromCache,
+    canary: o.canary,
+  };
+}

@@ -1,0 +1,40 @@
+import { status } from "@grpc/grpc-js";
+import type { IssueCardRequest, IssueCardResponse } from "../../../proto/gen/rushhour/v1/provider.ts";
+import type { LocalProviders } from "../../providers/local.ts";
+import { notFound, RpcError } from "../status.ts";
+import { checkOrderId } from "../validate.ts";
+
+/** Issues one card on one simulated provider of the farm; a provider error is UNAVAILABLE. */
+export function issueCard(providers: LocalProviders) {
+  return (request: IssueCardRequest): Promise<IssueCardResponse> => {
+    if (request.providerId === "") throw new RpcError(status.INVALID_ARGUMENT, "provider_id: required");
+    if (!providers.has(request.providerId))
+      throw notFound(`unknown provider ${JSON.stringify(request.providerId)}`);
+    checkOrderId("order_id", request.orderId);
+    const started = performance.now();
+    return new Promise((resolve, reject) => {
+      providers.issue(
+        {
+          providerId: request.providerId,
+          orderId: request.orderId,
+          sku: request.sku,
+          cardId: request.cardId,
+          attempt: request.attempt,
+        },
+        (outcome) => {
+          if (outcome.kind === "issued") {
+            resolve({
+              providerId: request.providerId,
+              receipt: outcome.receipt,
+              serviceMs: performance.now() - started,
+            });
+          } else if (outcome.reason === "timeout") {
+            reject(new RpcError(status.DEADLINE_EXCEEDED, `provider ${request.providerId} timed out`));
+          } else {
+            reject(new RpcError(status.UNAVAILABLE, `provider ${request.providerId}: ${outcome.reason}`));
+          }
+        },
+      );
+    });
+  };
+}

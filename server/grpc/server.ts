@@ -1,0 +1,50 @@
+// A grpc-js server with the house defaults: bounded message size, health and reflection services.
+import { fileURLToPath } from "node:url";
+import { Server, ServerCredentials } from "@grpc/grpc-js";
+import * as protoLoader from "@grpc/proto-loader";
+import { ReflectionService } from "@grpc/reflection";
+import { HealthImplementation } from "grpc-health-check";
+
+/** Default bound on a request or response message (oversize ones get RESOURCE_EXHAUSTED). */
+export const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+
+export function createGrpcServer(maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES): Server {
+  return new Server({
+    "grpc.max_receive_message_length": maxMessageBytes,
+    "grpc.max_send_message_length": maxMessageBytes,
+    // Many short-lived load-driver connections: keep the server responsive to pings, not chatty.
+    "grpc.keepalive_permit_without_calls": 1,
+  });
+}
+
+export function bindServer(server: Server, host: string, port: number): Promise<number> {
+  const address = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+  return new Promise((resolve, reject) => {
+    server.bindAsync(address, ServerCredentials.createInsecure(), (err, boundPort) => {
+      if (err) reject(err);
+      else resolve(boundPort);
+    });
+  });
+}
+
+/** Health service: "" (the whole server) and each named service start SERVING. */
+export function addHealth(server: Server, services: string[]): HealthImplementation {
+  const health = new HealthImplementation(Object.fromEntries(["", ...services].map((s) => [s, "SERVING"])));
+  health.addToServer(server);
+  return health;
+}
+
+const PROTO_ROOT = fileURLToPath(new URL("../../proto", import.meta.url));
+
+/** Server reflection over our own .proto files, so grpcurl and friends can list and call the services. */
+export function addReflection(server: Server, files: string[]): void {
+  const definition = protoLoader.loadSync(files, {
+    includeDirs: [PROTO_ROOT],
+    keepCase: true,
+    longs: Number,
+    enums: String,
+    defaults: true,
+    oneofs: true,
+  });
+  new ReflectionService(definition).addToServer(server);
+}

@@ -1,0 +1,66 @@
+// The one place that maps errors to gRPC status codes. Handlers throw RpcError (or let anything
+// else escape, which becomes INTERNAL without leaking a stack trace to the client).
+import { Metadata, type ServiceError, status } from "@grpc/grpc-js";
+
+export class RpcError extends Error {
+  override name = "RpcError";
+  constructor(
+    readonly code: status,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** INVALID_ARGUMENT naming the field: "sku: must be 1-64 characters of [A-Za-z0-9._:-]". */
+export function invalidArgument(field: string, message: string): RpcError {
+  return new RpcError(status.INVALID_ARGUMENT, `${field}: ${message}`);
+}
+
+export const notFound = (message: string) => new RpcError(status.NOT_FOUND, message);
+export const unauthenticated = (message: string) => new RpcError(status.UNAUTHENTICATED, message);
+/** Shedding: the reason travels in the message and in `rushhour-reject-reason` trailing metadata. */
+export function resourceExhausted(reason: string): RpcError {
+  return new RpcError(status.RESOURCE_EXHAUSTED, `rejected: ${reason}`);
+}
+export const unavailable = (message: string) => new RpcError(status.UNAVAILABLE, message);
+export const deadlineExceeded = (message: string) => new RpcError(status.DEADLINE_EXCEEDED, message);
+
+/** Turns anything thrown by a handler into a status for the client. */
+export function toServiceError(err: unknown): Partial<ServiceError> {
+  if (err instanceof RpcError) {
+    const metadata = new Metadata();
+    if (err.code === status.RESOURCE_EXHAUSTED) {
+      metadata.set("rushhour-reject-reason", err.message.replace(/^rejected: /, ""));
+    }
+    return { code: err.code, details: err.message, metadata };
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return { code: status.INTERNAL, details: `internal error: ${message}` };
+}
+
+/** Wraps a promise-returning unary handler into grpc-js's callback form with one error mapping. */
+export function unary<Req, Res>(
+  handler: (
+    request: Req,
+    call: { metadata: Metadata; getDeadline(): Date | number; cancelled: boolean },
+  ) => Promise<Res>,
+) {
+  return (
+    call: { request: Req; metadata: Metadata; getDeadline(): Date | number; cancelled: boolean },
+    callback: (error: Partial<ServiceError> | null, value?: Res) => void,
+  ): void => {
+    handler(call.request, call).then(
+      (value) => callback(null, value),
+      (err: unknown) => callback(toServiceError(err)),
+    );
+  };
+}
+
+/** Milliseconds left before the call's deadline (Infinity when the client set none). */
+export function msUntilDeadline(call: { getDeadline(): Date | number }): number {
+  const deadline = call.getDeadline();
+  const at = deadline instanceof Date ? deadline.getTime() : deadline;
+  if (!Number.isFinite(at)) return Number.POSITIVE_INFINITY;
+  return at - Date.now();
+}

@@ -1,0 +1,198 @@
+// The server's book of orders: the ledger write before the acknowledgement, the core's state
+// changes persisted (claimed card, retries, terminal state), waiters for SubmitOrder's
+// WAIT_MODE_DELIVERED and WatchOrder, idempotent replays and recovery after a restart.
+import { randomBytes } from "node:crypto";
+import type { OrderView, Tier } from "./core/types.ts";
+import { TERMINAL_STATES } from "./core/types.ts";
+import type { DispatcherLike } from "./dispatcher-contract.ts";
+import type { OrderEnvelope } from "./grpc/convert.ts";
+import type { LedgerOrder, LedgerPatch, Store } from "./store/types.ts";
+
+export type OrderListener = (view: OrderView, previous: OrderView | null) => void;
+
+export interface LiveOrder {
+  readonly orderId: string;
+  readonly envelope: OrderEnvelope;
+  view: OrderView | null;
+  readonly listeners: Set<OrderListener>;
+  /** Resolves when every ledger write issued so far has finished. */
+  persisted: Promise<void>;
+  /** The terminal view, once it is in the ledger. */
+  done: Promise<OrderView>;
+  resolveDone: (view: OrderView) => void;
+  lastPersistedCard: string | null;
+}
+
+export type SubmitResult =
+  | { kind: "live"; order: LiveOrder; replayed: boolean }
+  | { kind: "ledger"; order: LedgerOrder; replayed: true };
+
+export interface OrderBookOptions {
+  dispatcher: DispatcherLike;
+  store: Store;
+  /** Env-clock time to Unix ms. */
+  toUnix: (envTime: number) => number;
+  /** Called once per order when its terminal state is in the ledger. */
+  onTerminal?: (view: OrderView) => void;
+  /** Ledger write failures (logged; the order carries on in memory). */
+  onError?: (err: unknown) => void;
+}
+
+export class OrderBook {
+  private readonly live = new Map<string, LiveOrder>();
+  private readonly idPrefix = randomBytes(5).toString("hex");
+  private idSeq = 0;
+  private drainWaiters: (() => void)[] = [];
+
+  constructor(private readonly options: OrderBookOptions) {}
+
+  get inFlight(): number {
+    return this.live.size;
+  }
+
+  getLive(orderId: string): LiveOrder | undefined {
+    return this.live.get(orderId);
+  }
+
+  /** Records the order (idempotently), then hands a new one to the core. */
+  async submit(
+    input: { idempotencyKey: string; sku: string; tier: Tier },
+    receivedAtUnixMs: number,
+  ): Promise<SubmitResult> {
+    const orderId = `o-${this.idPrefix}-${(++this.idSeq).toString(36)}`;
+    const acceptedAt = Date.now();
+    const record: LedgerOrder = {
+      orderId,
+      idempotencyKey: input.idempotencyKey,
+      sku: input.sku,
+      tier: input.tier,
+      state: "ACCEPTED",
+      attempts: 0,
+      cardId: null,
+      cardCode: null,
+      lane: null,
+      cluster: null,
+      providerId: null,
+      rejectReason: null,
+      failureReason: null,
+      fromCache: false,
+      canary: false,
+      acceptedAt,
+      finishedAt: null,
+    };
+    const { created, order } = await this.options.store.recordOrder(record);
+    if (!created) {
+      const live = this.live.get(order.orderId);
+      return live ? { kind: "live", order: live, replayed: true } : { kind: "ledger", order, replayed: true };
+    }
+    const live = this.track(orderId, {
+      idempotencyKey: input.idempotencyKey,
+      acceptedAtUnixMs: acceptedAt,
+      acceptMs: Date.now() - receivedAtUnixMs,
+    });
+    const first = this.options.dispatcher.submit({ orderId, sku: input.sku, tier: input.tier }, (v) =>
+      this.changed(live, v),
+    );
+    if (live.view === null) this.changed(live, first);
+    return { kind: "live", order: live, replayed: false };
+  }
+
+  /** Puts every non-terminal ledger order back into the core (after a restart). */
+  async recover(): Promise<number> {
+    const orders = await this.options.store.nonTerminalOrders();
+    for (const o of orders) {
+      if (this.live.has(o.orderId)) continue;
+      const live = this.track(o.orderId, {
+        idempotencyKey: o.idempotencyKey,
+        acceptedAtUnixMs: o.acceptedAt,
+        acceptMs: 0,
+      });
+      live.lastPersistedCard = o.cardId;
+      const first = this.options.dispatcher.recover(
+        { orderId: o.orderId, sku: o.sku, tier: o.tier, attempts: o.attempts, cardId: o.cardId ?? undefined },
+        (v) => this.changed(live, v),
+      );
+      if (live.view === null) this.changed(live, first);
+    }
+    return orders.length;
+  }
+
+  /** Resolves when no order is in flight, or after `timeoutMs`; then waits for pending ledger writes. */
+  async drain(timeoutMs: number): Promise<{ unfinished: number }> {
+    if (this.live.size > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, timeoutMs);
+        this.drainWaiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    await Promise.all([...this.live.values()].map((l) => l.persisted));
+    return { unfinished: this.live.size };
+  }
+
+  private track(orderId: string, envelope: OrderEnvelope): LiveOrder {
+    let resolveDone!: (view: OrderView) => void;
+    const done = new Promise<OrderView>((r) => {
+      resolveDone = r;
+    });
+    const live: LiveOrder = {
+      orderId,
+      envelope,
+      view: null,
+      listeners: new Set(),
+      persisted: Promise.resolve(),
+      done,
+      resolveDone,
+      lastPersistedCard: null,
+    };
+    this.live.set(orderId, live);
+    return live;
+  }
+
+  private changed(live: LiveOrder, view: OrderView): void {
+    const previous = live.view;
+    live.view = view;
+    const terminal = TERMINAL_STATES.has(view.state);
+    // Only what recovery and replays need goes to the ledger: the claimed card, retries and the end.
+    const cardChanged = view.cardId !== live.lastPersistedCard;
+    if (terminal || cardChanged || (view.state === "RETRYING" && previous?.state !== "RETRYING")) {
+      live.lastPersistedCard = view.cardId;
+      const patch = this.patchOf(view);
+      live.persisted = live.persisted
+        .then(() => this.options.store.updateOrder(live.orderId, patch))
+        .catch((err: unknown) => this.options.onError?.(err));
+    }
+    for (const listener of live.listeners) listener(view, previous);
+    if (terminal) {
+      live.persisted.then(() => {
+        this.live.delete(live.orderId);
+        live.resolveDone(view);
+        this.options.onTerminal?.(view);
+        if (this.live.size === 0 && this.drainWaiters.length > 0) {
+          const waiters = this.drainWaiters;
+          this.drainWaiters = [];
+          for (const w of waiters) w();
+        }
+      });
+    }
+  }
+
+  private patchOf(view: OrderView): LedgerPatch {
+    return {
+      state: view.state,
+      attempts: view.attempts,
+      cardId: view.cardId,
+      cardCode: view.cardCode,
+      lane: view.lane,
+      cluster: view.cluster,
+      providerId: view.providerId,
+      rejectReason: view.rejectReason,
+      failureReason: view.failureReason,
+      fromCache: view.fromCache,
+      canary: view.canary,
+      finishedAt: view.finishedAt === null ? null : this.options.toUnix(view.finishedAt),
+    };
+  }
+}

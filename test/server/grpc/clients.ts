@@ -1,0 +1,56 @@
+// Promise-shaped gRPC clients for the tests, over real loopback connections.
+import { credentials, Metadata, type ServiceError } from "@grpc/grpc-js";
+import { AdminServiceClient } from "../../../proto/gen/rushhour/v1/admin.ts";
+import { DispatchServiceClient } from "../../../proto/gen/rushhour/v1/dispatch.ts";
+import { ProviderServiceClient } from "../../../proto/gen/rushhour/v1/provider.ts";
+
+type Callback<T> = (err: ServiceError | null, res: T) => void;
+type UnaryFn<Req, Res> = (req: Req, md: Metadata, opts: { deadline?: number }, cb: Callback<Res>) => unknown;
+
+export function call<Req, Res>(
+  fn: UnaryFn<Req, Res>,
+  self: unknown,
+  req: Req,
+  options: { metadata?: Metadata; deadlineMs?: number } = {},
+): Promise<Res> {
+  return new Promise((resolve, reject) => {
+    const opts = options.deadlineMs === undefined ? {} : { deadline: Date.now() + options.deadlineMs };
+    fn.call(self, req, options.metadata ?? new Metadata(), opts, (err, res) =>
+      err ? reject(err) : resolve(res),
+    );
+  });
+}
+
+export function bearer(token: string): Metadata {
+  const md = new Metadata();
+  md.set("authorization", `Bearer ${token}`);
+  return md;
+}
+
+export function clients(address: string) {
+  const creds = credentials.createInsecure();
+  const dispatch = new DispatchServiceClient(address, creds);
+  const admin = new AdminServiceClient(address, creds);
+  return {
+    dispatch,
+    admin,
+    close() {
+      dispatch.close();
+      admin.close();
+    },
+  };
+}
+
+export function providerClient(address: string): ProviderServiceClient {
+  return new ProviderServiceClient(address, credentials.createInsecure());
+}
+
+/** Resolves with the gRPC error of a promise that must fail. */
+export async function failure(promise: Promise<unknown>): Promise<ServiceError> {
+  try {
+    await promise;
+  } catch (err) {
+    return err as ServiceError;
+  }
+  throw new Error("expected the call to fail");
+}
