@@ -108,6 +108,8 @@ export interface CoreCounters {
   routeSwitches: number;
   timeouts: number;
   budgetExhausted: number;
+  /** Orders this (primary) cluster forwarded to the backup cluster; also counted in accepted and their outcome. */
+  overflowed: number;
 }
 
 export interface CoreSnapshot {

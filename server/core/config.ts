@@ -1,0 +1,398 @@
+// The dispatch configuration: one typed, JSON-serialisable object (it travels as JSON over gRPC and
+// lives in scenario files), validated by zod with every error reported at once under a dotted path.
+// Two presets: `legacy` (the "before" system) and `adaptive` (the "after" system). Both have the same
+// total worker count, so a comparison between them is about policy, not capacity.
+import { z } from "zod";
+import type { FieldViolation } from "./types.ts";
+
+const int = (min: number) => z.number().int().min(min);
+const ms = () => z.number().min(0).finite();
+const ratio = () => z.number().min(0).max(1);
+
+const laneSchema = z.strictObject({
+  /** Worker slots: an order holds one from dequeue until it leaves the worker (delivered or failed). */
+  workers: int(0),
+  /** Orders waiting for a slot; a new order finding the queue full is REJECTED. */
+  queueCapacity: int(0),
+});
+
+const vipLaneSchema = z.strictObject({
+  /** false: VIP orders queue with everyone in the default lane (legacy). */
+  enabled: z.boolean(),
+  workers: int(0),
+  queueCapacity: int(0),
+  /** Idle VIP slots may take default-lane orders while at least `reserve` VIP slots stay free. */
+  lendIdle: z.boolean(),
+  reserve: int(0),
+});
+
+const schema = z
+  .strictObject({
+    /** A label carried into results ("legacy", "adaptive", "custom"...). */
+    name: z.string().min(1),
+    lanes: z.strictObject({
+      vip: vipLaneSchema,
+      default: laneSchema,
+      /** Weighted dequeue for default-lane slots when both queues wait: `vipWeight` VIP orders per default one. */
+      vipWeight: int(1),
+    }),
+    routing: z.strictObject({
+      /** false: the backup cluster stands cold (legacy). */
+      overflow: z.boolean(),
+      /** Smoothed primary load (busy slots / slots) at or above which new standard orders overflow. */
+      highWatermark: ratio(),
+      /** Overflow switches off again only below this (hysteresis). */
+      lowWatermark: ratio(),
+      /** Minimum time between two route switches (damps flapping). */
+      minDwellMs: ms(),
+      /** Period of the core's load sampler. */
+      sampleIntervalMs: z.number().min(1).finite(),
+      /** EWMA weight of the newest load sample, in (0, 1]. */
+      smoothing: z.number().gt(0).max(1),
+    }),
+    provider: z.strictObject({
+      /** The core gives up on a provider call after this long (a timeout failure). */
+      timeoutMs: z.number().min(1).finite(),
+      /** A successful call slower than this counts as slow for health. */
+      slowCallMs: z.number().min(1).finite(),
+      /** "round-robin": uniform, health-blind (legacy); "health-weighted": weighted by health, least outstanding. */
+      selection: z.enum(["round-robin", "health-weighted"]),
+    }),
+    health: z.strictObject({
+      /** false: no health tracking; every provider keeps getting traffic (legacy). */
+      enabled: z.boolean(),
+      /** Sliding window of the last N calls per provider. */
+      windowSize: int(1),
+      /** No judgement below this many calls in the window. */
+      minCalls: int(1),
+      /** Failure (timeout + error) rate at or above which HEALTHY -> SUB_HEALTHY. */
+      subHealthyFailureRate: ratio(),
+      /** Slow-call rate at or above which HEALTHY -> SUB_HEALTHY. */
+      subHealthySlowRate: ratio(),
+      /** Failure rate at or above which the provider is ISOLATED. */
+      isolateFailureRate: ratio(),
+      /** A SUB_HEALTHY provider is readmitted to HEALTHY when both rates drop below this share of their threshold. */
+      recoverFactor: ratio(),
+      /** Traffic weight of a SUB_HEALTHY provider (HEALTHY = 1). */
+      subHealthyWeight: ratio(),
+      /** First isolation length; doubles per repeat isolation up to the cap. */
+      isolationBaseMs: ms(),
+      isolationMaxMs: ms(),
+      /** A provider's repeat count resets after this long HEALTHY. */
+      isolationResetMs: ms(),
+      /** Never more than this share of providers ISOLATED/PROBING at once (and never all). */
+      maxIsolatedShare: ratio(),
+      /** Trial calls in PROBING; all must succeed to readmit. */
+      probeCalls: int(1),
+      /** Gap between two probe calls. */
+      probeIntervalMs: ms(),
+      /** After readmission the weight ramps linearly from 0.1 to 1 over this period. */
+      slowStartMs: ms(),
+    }),
+    retry: z.strictObject({
+      /** Attempts in all, the first included. */
+      maxAttempts: int(1),
+      backoff: z.enum(["fixed", "exponential"]),
+      baseDelayMs: ms(),
+      maxDelayMs: ms(),
+      /** "full": delay uniform in [0, computed) (AWS full jitter); "none": exactly computed. */
+      jitter: z.enum(["none", "full"]),
+      budget: z.strictObject({
+        enabled: z.boolean(),
+        /** Retries in flight + waiting in backoff <= ratio x orders accepted per second over the window ... */
+        ratio: z.number().min(0).finite(),
+        /** ... + this floor. */
+        minRetries: int(0),
+        windowMs: z.number().min(1).finite(),
+      }),
+    }),
+    allocation: z.strictObject({
+      /** Checks stock before claiming (a store round trip, or memory for preloaded hot SKUs). */
+      stockCheck: z.boolean(),
+    }),
+    prewarm: z.strictObject({
+      enabled: z.boolean(),
+      /** Season of the per-minute demand history, in minutes (60 or 1440). */
+      seasonMinutes: int(2),
+      alpha: ratio(),
+      beta: ratio(),
+      gamma: ratio(),
+      /** How far ahead the forecaster looks for the next peak. */
+      horizonMinutes: int(1),
+      /** Cache target = ratio x predicted peak orders per minute. */
+      ratio: ratio(),
+      /** Pre-issues only while smoothed load is below this (quiet periods). */
+      maxLoad: ratio(),
+      /** Pre-issued cards per second at most. */
+      ratePerSecond: z.number().min(0).finite(),
+      /** Period of the prewarm planner. */
+      intervalMs: z.number().min(1).finite(),
+    }),
+    hotSku: z.strictObject({
+      enabled: z.boolean(),
+      /** Counters in the Space-Saving sketch. */
+      capacity: int(1),
+      /** A SKU is hot when its decayed share of recent orders reaches this. */
+      hotShare: ratio(),
+      /** ... and it has at least this many (decayed) orders. */
+      minCount: z.number().min(0).finite(),
+      /** Counts halve every half-life. */
+      halfLifeMs: z.number().min(1).finite(),
+      /** Preloaded stock is refreshed from the store this often. */
+      refreshMs: z.number().min(1).finite(),
+    }),
+    canary: z.strictObject({
+      /** Default share of orders that run the candidate. */
+      share: z.number().gt(0).max(0.5),
+      /** Hold below this many completed orders per arm. */
+      minSamples: int(2),
+      /** Significance level of the rank test. */
+      alpha: z.number().gt(0).lt(1),
+      bootstrapIterations: int(10),
+      /** Roll back when the candidate's error rate exceeds the baseline's by more than this. */
+      errorRateMargin: ratio(),
+      /**
+       * Promote a candidate that is not clearly better only when the upper bound of its P99 delta CI
+       * is within this share of the baseline P99 (non-inferiority), with enough data.
+       */
+      nonInferiority: ratio(),
+      /** Latency samples kept per arm (a reservoir; bounded memory). */
+      maxSamples: int(10),
+    }),
+    /** The core's periodic timer stops after this long with nothing in flight, so a virtual run can drain. */
+    idleStopMs: ms(),
+  })
+  .superRefine((c, ctx) => {
+    if (c.routing.lowWatermark > c.routing.highWatermark)
+      ctx.addIssue({
+        code: "custom",
+        path: ["routing", "lowWatermark"],
+        message: "must not exceed routing.highWatermark",
+      });
+    if (c.health.minCalls > c.health.windowSize)
+      ctx.addIssue({
+        code: "custom",
+        path: ["health", "minCalls"],
+        message: "must not exceed health.windowSize",
+      });
+    if (c.health.isolationMaxMs < c.health.isolationBaseMs)
+      ctx.addIssue({
+        code: "custom",
+        path: ["health", "isolationMaxMs"],
+        message: "must be at least health.isolationBaseMs",
+      });
+    if (c.health.isolateFailureRate < c.health.subHealthyFailureRate)
+      ctx.addIssue({
+        code: "custom",
+        path: ["health", "isolateFailureRate"],
+        message: "must be at least health.subHealthyFailureRate",
+      });
+    if (c.retry.maxDelayMs < c.retry.baseDelayMs)
+      ctx.addIssue({
+        code: "custom",
+        path: ["retry", "maxDelayMs"],
+        message: "must be at least retry.baseDelayMs",
+      });
+    if (c.lanes.default.workers + (c.lanes.vip.enabled ? c.lanes.vip.workers : 0) < 1)
+      ctx.addIssue({
+        code: "custom",
+        path: ["lanes", "default", "workers"],
+        message: "the cluster needs a worker",
+      });
+    if (c.lanes.vip.enabled && c.lanes.vip.workers < 1)
+      ctx.addIssue({
+        code: "custom",
+        path: ["lanes", "vip", "workers"],
+        message: "an enabled VIP lane needs a worker",
+      });
+  });
+
+export type DispatchConfig = z.infer<typeof schema>;
+
+function pathOf(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const part of path) {
+    if (typeof part === "number") out += `[${part}]`;
+    else out += out === "" ? String(part) : `.${String(part)}`;
+  }
+  return out === "" ? "(root)" : out;
+}
+
+/** Validates a whole configuration; returns every error at once, each with its dotted path. */
+export function validateConfig(
+  input: unknown,
+): { ok: true; config: DispatchConfig } | { ok: false; errors: FieldViolation[] } {
+  const result = schema.safeParse(input);
+  if (result.success) return { ok: true, config: result.data };
+  const errors: FieldViolation[] = [];
+  for (const issue of result.error.issues) {
+    if (issue.code === "unrecognized_keys") {
+      for (const key of issue.keys) {
+        errors.push({ path: pathOf([...issue.path, key]), message: "unknown field" });
+      }
+    } else {
+      errors.push({ path: pathOf(issue.path), message: issue.message });
+    }
+  }
+  return { ok: false, errors };
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Deep-merges a partial override over a configuration (objects merge key by key; anything else
+ * replaces). The result is unvalidated: pass it to validateConfig.
+ */
+export function mergeConfig(base: DispatchConfig, partial: unknown): unknown {
+  return mergeValue(base, partial);
+}
+
+function mergeValue(base: unknown, over: unknown): unknown {
+  if (over === undefined) return structuredCloneJson(base);
+  if (!isPlainObject(base) || !isPlainObject(over)) return structuredCloneJson(over);
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(base)) out[key] = structuredCloneJson(base[key]);
+  for (const key of Object.keys(over)) out[key] = mergeValue(base[key], over[key]);
+  return out;
+}
+
+function structuredCloneJson(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(structuredCloneJson);
+  if (isPlainObject(value)) {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value)) out[key] = structuredCloneJson(value[key]);
+    return out;
+  }
+  return value;
+}
+
+const adaptive: DispatchConfig = {
+  name: "adaptive",
+  lanes: {
+    vip: { enabled: true, workers: 8, queueCapacity: 2000, lendIdle: true, reserve: 2 },
+    default: { workers: 24, queueCapacity: 20000 },
+    vipWeight: 4,
+  },
+  routing: {
+    overflow: true,
+    highWatermark: 0.8,
+    lowWatermark: 0.6,
+    minDwellMs: 5000,
+    sampleIntervalMs: 100,
+    smoothing: 0.2,
+  },
+  provider: { timeoutMs: 800, slowCallMs: 400, selection: "health-weighted" },
+  health: {
+    enabled: true,
+    windowSize: 50,
+    minCalls: 10,
+    subHealthyFailureRate: 0.2,
+    subHealthySlowRate: 0.5,
+    isolateFailureRate: 0.5,
+    recoverFactor: 0.5,
+    subHealthyWeight: 0.3,
+    isolationBaseMs: 5000,
+    isolationMaxMs: 60000,
+    isolationResetMs: 120000,
+    maxIsolatedShare: 0.5,
+    probeCalls: 3,
+    probeIntervalMs: 200,
+    slowStartMs: 10000,
+  },
+  retry: {
+    maxAttempts: 3,
+    backoff: "exponential",
+    baseDelayMs: 100,
+    maxDelayMs: 2000,
+    jitter: "full",
+    budget: { enabled: true, ratio: 0.1, minRetries: 10, windowMs: 10000 },
+  },
+  allocation: { stockCheck: true },
+  prewarm: {
+    enabled: true,
+    seasonMinutes: 1440,
+    alpha: 0.3,
+    beta: 0.01,
+    gamma: 0.3,
+    horizonMinutes: 30,
+    ratio: 0.2,
+    maxLoad: 0.5,
+    ratePerSecond: 50,
+    intervalMs: 1000,
+  },
+  hotSku: {
+    enabled: true,
+    capacity: 64,
+    hotShare: 0.1,
+    minCount: 50,
+    halfLifeMs: 30000,
+    refreshMs: 1000,
+  },
+  canary: {
+    share: 0.05,
+    minSamples: 200,
+    alpha: 0.01,
+    bootstrapIterations: 1000,
+    errorRateMargin: 0.02,
+    nonInferiority: 0.05,
+    maxSamples: 5000,
+  },
+  idleStopMs: 60000,
+};
+
+const legacy: DispatchConfig = {
+  ...adaptive,
+  name: "legacy",
+  lanes: {
+    vip: { enabled: false, workers: 0, queueCapacity: 0, lendIdle: false, reserve: 0 },
+    default: { workers: 32, queueCapacity: 22000 },
+    vipWeight: 1,
+  },
+  routing: { ...adaptive.routing, overflow: false },
+  provider: { timeoutMs: 3000, slowCallMs: 1000, selection: "round-robin" },
+  health: { ...adaptive.health, enabled: false },
+  retry: {
+    maxAttempts: 3,
+    backoff: "fixed",
+    baseDelayMs: 5000,
+    maxDelayMs: 5000,
+    jitter: "none",
+    budget: { ...adaptive.retry.budget, enabled: false },
+  },
+  prewarm: { ...adaptive.prewarm, enabled: false },
+  hotSku: { ...adaptive.hotSku, enabled: false },
+};
+
+export const PRESETS: { legacy: DispatchConfig; adaptive: DispatchConfig } = { legacy, adaptive };
+
+/** A fresh copy of a preset by name, or undefined. */
+export function presetConfig(name: string): DispatchConfig | undefined {
+  if (name === "legacy" || name === "adaptive") return structuredCloneJson(PRESETS[name]) as DispatchConfig;
+  return undefined;
+}
+
+/** Total worker slots of a configuration (the capacity a cluster of this configuration has). */
+export function totalWorkers(config: DispatchConfig): number {
+  return config.lanes.default.workers + (config.lanes.vip.enabled ? config.lanes.vip.workers : 0);
+}
+
+/**
+ * The same configuration with `total` worker slots, split between lanes in the configuration's
+ * proportions (the simulator sizes clusters with it).
+ */
+export function withWorkers(config: DispatchConfig, total: number): DispatchConfig {
+  const out = structuredCloneJson(config) as DispatchConfig;
+  const n = Math.max(1, Math.floor(total));
+  if (!out.lanes.vip.enabled) {
+    out.lanes.default.workers = n;
+    return out;
+  }
+  const share = config.lanes.vip.workers / totalWorkers(config);
+  const vip = Math.min(n - 1, Math.max(1, Math.round(n * share)));
+  out.lanes.vip.workers = Math.max(vip, n === 1 ? 1 : vip);
+  out.lanes.default.workers = Math.max(0, n - out.lanes.vip.workers);
+  out.lanes.vip.reserve = Math.min(out.lanes.vip.reserve, out.lanes.vip.workers);
+  return out;
+}

@@ -1,0 +1,837 @@
+// The dispatcher: one cluster's order pipeline, wiring lanes, routing, provider health, the
+// compensation queue, prewarming, hot-SKU detection, the canary and incidents. Sans-I/O: time,
+// timers and randomness come from the Environment; the store and providers are callback ports.
+//
+// An order's life: QUEUED(lane) -> ALLOCATING (worker slot taken: cache, stock check, claim) ->
+// ISSUING(provider, with the core's timeout) -> DELIVERED; a failed attempt frees the slot and goes
+// to RETRYING (backoff, budget) -> QUEUED again, or FAILED (card released) after the last attempt.
+// Overflowed orders are forwarded to the backup cluster and mirror its terminal view.
+import { CanaryController, type CanaryVerdict } from "./canary.ts";
+import { backoffDelay, RetryBudget } from "./compensation.ts";
+import { type DispatchConfig, mergeConfig, validateConfig } from "./config.ts";
+import type { Environment, RandomStream, TimerHandle } from "./env.ts";
+import { type CallOutcome, HealthBoard, type HealthEvent, type ProviderHealth } from "./health.ts";
+import { HotSkuTracker } from "./hotspot.ts";
+import { IncidentLog } from "./incidents.ts";
+import { type LaneName, Lanes } from "./lanes.ts";
+import type { Card, CardStorePort, OverflowPort, ProviderPort } from "./ports.ts";
+import { Prewarmer } from "./prewarm.ts";
+import { OverflowRouter } from "./router.ts";
+import { ProviderSelector } from "./selector.ts";
+import type {
+  ClusterName,
+  CoreCounters,
+  CoreEvent,
+  CoreSnapshot,
+  FieldViolation,
+  LaneSnapshot,
+  OrderInput,
+  OrderState,
+  OrderView,
+} from "./types.ts";
+
+export interface DispatcherOptions {
+  env: Environment;
+  config: DispatchConfig;
+  store: CardStorePort;
+  providers: { ids: string[]; port: ProviderPort };
+  /** The backup cluster; absent => no overflow possible. */
+  overflow?: OverflowPort;
+  /** "primary" (default) or "backup" (a backup never overflows further). */
+  cluster?: ClusterName;
+}
+
+export interface Dispatcher {
+  /** Accepts (or rejects) an order; onChange is called on EVERY state change, last with a terminal view. Returns the first view (QUEUED or REJECTED). */
+  submit(order: OrderInput, onChange?: (view: OrderView) => void): OrderView;
+  /** Puts a recovered non-terminal order (after a restart) into the compensation queue (attempts and cardId kept). */
+  recover(order: OrderInput, onChange?: (view: OrderView) => void): OrderView;
+  /** Orders still in flight (terminal ones are forgotten: memory stays flat). */
+  get(orderId: string): OrderView | undefined;
+  snapshot(): CoreSnapshot;
+  onEvent(listener: (event: CoreEvent) => void): () => void;
+  getConfig(): DispatchConfig;
+  applyConfig(input: unknown): { ok: true; config: DispatchConfig } | { ok: false; errors: FieldViolation[] };
+  startCanary(
+    candidate: unknown,
+    share?: number,
+  ): { ok: true; id: string } | { ok: false; errors: FieldViolation[] };
+  canaryVerdict(): CanaryVerdict;
+  stopCanary(): string | null;
+  /** Feeds demand history (orders per minute, oldest first, ending now) to the forecaster. */
+  loadDemandHistory(perMinute: number[]): void;
+  /** Cancels every timer; the dispatcher accepts nothing afterwards. */
+  stop(): void;
+}
+
+interface Job {
+  input: OrderInput;
+  view: OrderView;
+  onChange: ((view: OrderView) => void) | undefined;
+  /** The policy this order runs (baseline, or the canary candidate). */
+  cfg: DispatchConfig;
+  lane: LaneName;
+  slot: LaneName | null;
+  stageAt: number;
+  timer: TimerHandle | null;
+  card: Card | null;
+  /** A card id the order held before a restart (recover()). */
+  recoveredCardId: string | null;
+  /** Increases per provider call so a late answer to an abandoned call is ignored. */
+  call: number;
+  provider: ProviderHealth | null;
+  callStartedAt: number;
+  holdsRetryToken: boolean;
+  maxAttempts: number;
+  /** The provider of the last failed attempt (incidents count retries per provider). */
+  failedOn: string | null;
+  done: boolean;
+}
+
+const STAGE_OF: Partial<Record<OrderState, "queuedMs" | "allocatingMs" | "issuingMs" | "retryingMs">> = {
+  QUEUED: "queuedMs",
+  ALLOCATING: "allocatingMs",
+  ISSUING: "issuingMs",
+  RETRYING: "retryingMs",
+};
+
+/** Recently delivered card ids remembered for the duplicate-card check (bounded). */
+const RECENT_CARDS = 65536;
+
+function copyView(v: OrderView): OrderView {
+  return { ...v, timings: { ...v.timings } };
+}
+
+export function createDispatcher(options: DispatcherOptions): Dispatcher {
+  return new CoreDispatcher(options);
+}
+
+class CoreDispatcher implements Dispatcher {
+  private readonly env: Environment;
+  private config: DispatchConfig;
+  private readonly store: CardStorePort;
+  private readonly port: ProviderPort;
+  private readonly overflow: OverflowPort | undefined;
+  private readonly cluster: ClusterName;
+  private readonly lanes: Lanes<Job>;
+  private readonly router: OverflowRouter;
+  private readonly health: HealthBoard;
+  private readonly selector: ProviderSelector;
+  private readonly budget: RetryBudget;
+  private readonly jitter: RandomStream;
+  private readonly hot: HotSkuTracker;
+  private readonly prewarm: Prewarmer;
+  private readonly canary: CanaryController;
+  private readonly incidents: IncidentLog;
+  private readonly jobs = new Map<string, Job>();
+  /** card id -> order id for cards held by in-flight orders and recently delivered ones. */
+  private readonly cardOwners = new Map<string, string>();
+  private readonly listeners = new Set<(event: CoreEvent) => void>();
+  private readonly counters: CoreCounters;
+  private overflowInFlight = 0;
+  private tickHandle: TimerHandle | null = null;
+  private lastActivity = 0;
+  private pumping = false;
+  private pumpAgain = false;
+  private stopped = false;
+  private probeSeq = 0;
+
+  constructor(options: DispatcherOptions) {
+    this.env = options.env;
+    this.config = options.config;
+    this.store = options.store;
+    this.port = options.providers.port;
+    this.overflow = options.overflow;
+    this.cluster = options.cluster ?? "primary";
+    this.lanes = new Lanes<Job>(this.config.lanes);
+    this.router = new OverflowRouter(this.config.routing);
+    this.incidents = new IncidentLog((incident) =>
+      this.emit({ kind: "incident", at: this.env.now(), incident }),
+    );
+    this.health = new HealthBoard(
+      options.providers.ids,
+      this.config.health,
+      this.env,
+      (providerId, done) => this.probe(providerId, done),
+      (event) => this.onHealth(event),
+    );
+    this.selector = new ProviderSelector(this.health, this.env.random("provider-choice"));
+    this.budget = new RetryBudget(this.config.retry);
+    this.jitter = this.env.random("retry-jitter");
+    this.hot = new HotSkuTracker(this.config.hotSku, (sku, share) =>
+      this.emit({ kind: "hot-sku", at: this.env.now(), sku, share }),
+    );
+    this.prewarm = new Prewarmer(this.config, {
+      env: this.env,
+      store: this.store,
+      issue: (request, done) => this.cacheIssue(request.orderId, request.sku, request.cardId, done),
+    });
+    this.canary = new CanaryController(this.env.random("canary"));
+    this.counters = {
+      accepted: 0,
+      delivered: 0,
+      failed: 0,
+      rejected: 0,
+      retries: 0,
+      providerCalls: 0,
+      retryAmplification: 0,
+      cacheHits: 0,
+      duplicateCards: 0,
+      routeSwitches: 0,
+      timeouts: 0,
+      budgetExhausted: 0,
+      overflowed: 0,
+    };
+  }
+
+  // ---- public API ----
+
+  submit(order: OrderInput, onChange?: (view: OrderView) => void): OrderView {
+    const now = this.env.now();
+    const view = this.newView(order, now, "ACCEPTED");
+    const invalid = this.invalidReason(order);
+    if (invalid !== null) return this.reject(view, invalid, onChange);
+    this.lastActivity = now;
+    this.ensureTick();
+    this.hot.record(order.sku, now);
+    this.prewarm.countOrder(now);
+
+    if (
+      order.tier !== "vip" &&
+      this.router.active &&
+      this.overflow !== undefined &&
+      this.cluster === "primary" &&
+      this.config.routing.overflow
+    ) {
+      return this.forward(order, view, onChange);
+    }
+
+    const canary = this.canary.assign(order.orderId);
+    const job = this.newJob(order, view, onChange, canary ? this.canary.candidate! : this.config);
+    view.canary = canary;
+    if (!this.lanes.hasRoom(job.lane) && !this.canStartNow(job.lane)) {
+      return this.reject(
+        view,
+        `queue full: lane ${job.lane} holds ${this.lanes.depth(job.lane)} of ${this.lanes.capacity(job.lane)}`,
+        onChange,
+      );
+    }
+    this.counters.accepted++;
+    this.budget.recordAccepted(now);
+    this.jobs.set(order.orderId, job);
+    view.state = "QUEUED";
+    const first = copyView(view);
+    if (onChange) onChange(first);
+    this.lanes.enqueue(job.lane, job);
+    this.pump();
+    return first;
+  }
+
+  recover(order: OrderInput, onChange?: (view: OrderView) => void): OrderView {
+    const now = this.env.now();
+    const view = this.newView(order, now, "RETRYING");
+    const invalid = this.invalidReason(order);
+    if (invalid !== null) return this.reject(view, invalid, onChange);
+    this.lastActivity = now;
+    this.ensureTick();
+    const job = this.newJob(order, view, onChange, this.config);
+    job.recoveredCardId = order.cardId ?? null;
+    view.cardId = order.cardId ?? null;
+    view.attempts = order.attempts ?? 0;
+    // A recovered order always gets at least one more attempt: the crash, not the order, failed.
+    job.maxAttempts = Math.max(job.cfg.retry.maxAttempts, view.attempts + 1);
+    this.counters.accepted++;
+    this.jobs.set(order.orderId, job);
+    this.budget.forceAcquire();
+    job.holdsRetryToken = true;
+    const first = copyView(view);
+    if (onChange) onChange(first);
+    const delay = view.attempts > 0 ? backoffDelay(job.cfg.retry, view.attempts, this.jitter) : 0;
+    job.timer = this.env.schedule(delay, () => {
+      job.timer = null;
+      this.requeue(job);
+    });
+    return first;
+  }
+
+  get(orderId: string): OrderView | undefined {
+    const job = this.jobs.get(orderId);
+    return job === undefined ? undefined : copyView(job.view);
+  }
+
+  snapshot(): CoreSnapshot {
+    const now = this.env.now();
+    const lanes: LaneSnapshot[] = [];
+    if (this.config.lanes.vip.enabled) {
+      lanes.push({
+        lane: "vip",
+        cluster: this.cluster,
+        queueDepth: this.lanes.depth("vip"),
+        inFlight: this.lanes.vipBusy,
+        workers: this.lanes.vipWorkers,
+        queueCapacity: this.config.lanes.vip.queueCapacity,
+      });
+    }
+    lanes.push({
+      lane: "default",
+      cluster: this.cluster,
+      queueDepth: this.lanes.depth("default"),
+      inFlight: this.lanes.defaultBusy,
+      workers: this.lanes.defaultWorkers,
+      queueCapacity: this.config.lanes.default.queueCapacity,
+    });
+    if (this.overflow !== undefined && this.cluster === "primary") {
+      lanes.push({
+        lane: "overflow",
+        cluster: "backup",
+        queueDepth: 0,
+        inFlight: this.overflowInFlight,
+        workers: 0,
+        queueCapacity: 0,
+      });
+    }
+    const attempts = this.counters.providerCalls;
+    const firsts = attempts - this.counters.retries;
+    return {
+      at: now,
+      lanes,
+      providers: this.health.snapshot(now),
+      clusters: [{ cluster: this.cluster, load: this.router.load, overflowActive: this.router.active }],
+      counters: {
+        ...this.counters,
+        retryAmplification: firsts > 0 ? attempts / firsts : 0,
+      },
+      hotSkus: this.hot.hotList(now).map((h) => ({ ...h, preloaded: this.prewarm.isPreloaded(h.sku) })),
+      prewarm: this.prewarm.snapshot(),
+    };
+  }
+
+  onEvent(listener: (event: CoreEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  getConfig(): DispatchConfig {
+    return mergeConfig(this.config, undefined) as DispatchConfig;
+  }
+
+  applyConfig(
+    input: unknown,
+  ): { ok: true; config: DispatchConfig } | { ok: false; errors: FieldViolation[] } {
+    const result = validateConfig(mergeConfig(this.config, input));
+    if (!result.ok) return result;
+    this.config = result.config;
+    this.lanes.setConfig(this.config.lanes);
+    this.router.setConfig(this.config.routing);
+    this.health.setConfig(this.config.health);
+    this.budget.setConfig(this.config.retry);
+    this.hot.setConfig(this.config.hotSku);
+    this.prewarm.setConfig(this.config);
+    this.pump();
+    return { ok: true, config: this.getConfig() };
+  }
+
+  startCanary(
+    candidate: unknown,
+    share?: number,
+  ): { ok: true; id: string } | { ok: false; errors: FieldViolation[] } {
+    const effectiveShare = share === undefined || share === 0 ? this.config.canary.share : share;
+    const errors: FieldViolation[] = [];
+    if (!(Number.isFinite(effectiveShare) && effectiveShare > 0 && effectiveShare <= 0.5))
+      errors.push({ path: "share", message: "must be in (0, 0.5]" });
+    const result = validateConfig(mergeConfig(this.config, candidate));
+    if (!result.ok) errors.push(...result.errors);
+    if (errors.length > 0 || !result.ok) return { ok: false, errors };
+    const id = this.canary.start(result.config, effectiveShare, this.env.now());
+    return { ok: true, id };
+  }
+
+  canaryVerdict(): CanaryVerdict {
+    return this.canary.verdict(this.config.canary, this.env.random("canary-bootstrap"));
+  }
+
+  stopCanary(): string | null {
+    return this.canary.stop();
+  }
+
+  loadDemandHistory(perMinute: number[]): void {
+    this.prewarm.loadHistory(perMinute, this.env.now());
+  }
+
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.tickHandle !== null) this.env.cancel(this.tickHandle);
+    this.tickHandle = null;
+    this.health.stop();
+    this.prewarm.stop();
+    for (const job of this.jobs.values()) {
+      if (job.timer !== null) this.env.cancel(job.timer);
+      job.timer = null;
+      job.done = true;
+    }
+    this.lanes.drain();
+  }
+
+  // ---- admission ----
+
+  private newView(order: OrderInput, now: number, state: OrderState): OrderView {
+    return {
+      orderId: String(order?.orderId ?? ""),
+      sku: String(order?.sku ?? ""),
+      tier: order?.tier === "vip" ? "vip" : "standard",
+      state,
+      lane: null,
+      cluster: null,
+      providerId: null,
+      attempts: 0,
+      cardId: null,
+      cardCode: null,
+      submittedAt: now,
+      finishedAt: null,
+      timings: { queuedMs: 0, allocatingMs: 0, issuingMs: 0, retryingMs: 0, totalMs: 0 },
+      rejectReason: null,
+      failureReason: null,
+      fromCache: false,
+      canary: false,
+    };
+  }
+
+  private invalidReason(order: OrderInput): string | null {
+    if (this.stopped) return "dispatcher stopped";
+    if (typeof order !== "object" || order === null) return "invalid order";
+    if (typeof order.orderId !== "string" || order.orderId === "") return "invalid orderId: empty";
+    if (typeof order.sku !== "string" || order.sku === "") return "invalid sku: empty";
+    if (order.tier !== "vip" && order.tier !== "standard") return `invalid tier: ${String(order.tier)}`;
+    if (this.jobs.has(order.orderId)) return `duplicate orderId: ${order.orderId} is in flight`;
+    return null;
+  }
+
+  private reject(view: OrderView, reason: string, onChange?: (view: OrderView) => void): OrderView {
+    view.state = "REJECTED";
+    view.rejectReason = reason;
+    view.finishedAt = view.submittedAt;
+    this.counters.rejected++;
+    const out = copyView(view);
+    if (onChange) onChange(copyView(view));
+    return out;
+  }
+
+  private newJob(
+    order: OrderInput,
+    view: OrderView,
+    onChange: ((view: OrderView) => void) | undefined,
+    cfg: DispatchConfig,
+  ): Job {
+    const lane = this.lanes.laneFor(view.tier);
+    view.lane = lane;
+    view.cluster = this.cluster;
+    return {
+      input: order,
+      view,
+      onChange,
+      cfg,
+      lane,
+      slot: null,
+      stageAt: view.submittedAt,
+      timer: null,
+      card: null,
+      recoveredCardId: null,
+      call: 0,
+      provider: null,
+      callStartedAt: 0,
+      holdsRetryToken: false,
+      maxAttempts: cfg.retry.maxAttempts,
+      failedOn: null,
+      done: false,
+    };
+  }
+
+  /** Whether a slot could take an order of this lane right now (a full queue of 0 still admits then). */
+  private canStartNow(lane: LaneName): boolean {
+    if (this.lanes.depth("vip") + this.lanes.depth("default") > 0) return false;
+    if (lane === "vip")
+      return this.lanes.vipBusy < this.lanes.vipWorkers || this.lanes.defaultBusy < this.lanes.defaultWorkers;
+    return this.lanes.defaultBusy < this.lanes.defaultWorkers;
+  }
+
+  private forward(order: OrderInput, view: OrderView, onChange?: (view: OrderView) => void): OrderView {
+    view.state = "QUEUED";
+    view.lane = "overflow";
+    view.cluster = "backup";
+    this.counters.accepted++;
+    this.counters.overflowed++;
+    this.overflowInFlight++;
+    this.budget.recordAccepted(view.submittedAt);
+    const first = copyView(view);
+    if (onChange) onChange(first);
+    const overflow = this.overflow!;
+    overflow.forward({ orderId: order.orderId, sku: order.sku, tier: order.tier }, (remote) => {
+      this.overflowInFlight--;
+      if (this.stopped) return;
+      const now = this.env.now();
+      view.state = remote.state;
+      view.providerId = remote.providerId;
+      view.attempts = remote.attempts;
+      view.cardId = remote.cardId;
+      view.cardCode = remote.cardCode;
+      view.rejectReason = remote.rejectReason;
+      view.failureReason = remote.failureReason;
+      view.fromCache = remote.fromCache;
+      view.timings = { ...remote.timings, totalMs: now - view.submittedAt };
+      view.finishedAt = now;
+      if (remote.state === "DELIVERED") this.counters.delivered++;
+      else if (remote.state === "FAILED") this.counters.failed++;
+      else this.counters.rejected++;
+      if (onChange) onChange(copyView(view));
+    });
+    return first;
+  }
+
+  // ---- the worker pipeline ----
+
+  private setState(job: Job, state: OrderState): void {
+    const now = this.env.now();
+    const view = job.view;
+    const stage = STAGE_OF[view.state];
+    if (stage !== undefined) view.timings[stage] += now - job.stageAt;
+    job.stageAt = now;
+    view.state = state;
+    if (state === "DELIVERED" || state === "FAILED") {
+      view.finishedAt = now;
+      view.timings.totalMs = now - view.submittedAt;
+    }
+    if (job.onChange) job.onChange(copyView(view));
+  }
+
+  private pump(): void {
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = true;
+    try {
+      do {
+        this.pumpAgain = false;
+        for (let next = this.lanes.next(); next !== undefined; next = this.lanes.next()) {
+          next.item.slot = next.slot;
+          this.startAttempt(next.item);
+        }
+      } while (this.pumpAgain);
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private requeue(job: Job): void {
+    if (job.done) return;
+    this.setState(job, "QUEUED");
+    this.lanes.enqueue(job.lane, job);
+    this.pump();
+  }
+
+  private startAttempt(job: Job): void {
+    if (job.done) {
+      this.freeSlot(job);
+      return;
+    }
+    job.view.attempts++;
+    this.setState(job, "ALLOCATING");
+    if (job.card !== null) {
+      this.issue(job);
+      return;
+    }
+    const cached = job.recoveredCardId === null ? this.prewarm.take(job.view.sku) : undefined;
+    if (cached !== undefined) {
+      this.store.transfer(cached.card.cardId, cached.owner, job.view.orderId, (result) => {
+        if (job.done) return;
+        if (result.kind === "ok") {
+          job.view.fromCache = true;
+          this.counters.cacheHits++;
+          this.takeCard(job, cached.card);
+          this.deliver(job);
+        } else {
+          this.claim(job);
+        }
+      });
+      return;
+    }
+    if (!job.cfg.allocation.stockCheck || job.recoveredCardId !== null) {
+      this.claim(job);
+      return;
+    }
+    const preloaded = this.prewarm.preloadedStock(job.view.sku);
+    if (preloaded !== undefined) {
+      if (preloaded <= 0) this.fail(job, "out of stock", false);
+      else this.claim(job);
+      return;
+    }
+    this.store.stock(job.view.sku, (result) => {
+      if (job.done) return;
+      if (result.kind === "ok" && result.free <= 0) this.fail(job, "out of stock", false);
+      else this.claim(job);
+    });
+  }
+
+  private claim(job: Job): void {
+    this.store.claim(job.view.orderId, job.view.sku, (result) => {
+      if (job.done) return;
+      if (result.kind === "claimed") {
+        if (job.recoveredCardId !== null && result.card.cardId !== job.recoveredCardId)
+          this.counters.duplicateCards++;
+        this.prewarm.noteClaimed(job.view.sku);
+        this.takeCard(job, result.card);
+        this.issue(job);
+      } else if (result.kind === "out_of_stock") {
+        this.fail(job, "out of stock", false);
+      } else {
+        this.failAttempt(job, `store: ${result.message}`);
+      }
+    });
+  }
+
+  private takeCard(job: Job, card: Card): void {
+    const owner = this.cardOwners.get(card.cardId);
+    if (owner !== undefined && owner !== job.view.orderId) this.counters.duplicateCards++;
+    this.cardOwners.set(card.cardId, job.view.orderId);
+    job.card = card;
+    job.view.cardId = card.cardId;
+  }
+
+  private issue(job: Job): void {
+    const now = this.env.now();
+    const provider = this.selector.choose(job.cfg.provider.selection, now);
+    if (provider === undefined) {
+      this.failAttempt(job, "no provider configured");
+      return;
+    }
+    this.incidents.noteDispatch(provider.id, this.health.providers);
+    job.provider = provider;
+    job.view.providerId = provider.id;
+    this.setState(job, "ISSUING");
+    provider.outstanding++;
+    this.counters.providerCalls++;
+    const token = ++job.call;
+    job.callStartedAt = now;
+    const timeoutMs = job.cfg.provider.timeoutMs;
+    job.timer = this.env.schedule(timeoutMs, () => {
+      job.timer = null;
+      if (job.call !== token || job.done) return;
+      job.call++;
+      provider.outstanding--;
+      this.counters.timeouts++;
+      this.recordCall(provider.id, "timeout", `timeout after ${timeoutMs} ms`);
+      this.failAttempt(job, `provider ${provider.id} timed out after ${timeoutMs} ms`);
+    });
+    this.port.issue(
+      {
+        providerId: provider.id,
+        orderId: job.view.orderId,
+        sku: job.view.sku,
+        cardId: job.card!.cardId,
+        attempt: job.view.attempts,
+      },
+      (outcome) => {
+        if (job.call !== token || job.done) return;
+        job.call++;
+        provider.outstanding--;
+        if (job.timer !== null) this.env.cancel(job.timer);
+        job.timer = null;
+        if (outcome.kind === "issued") {
+          const slow = this.env.now() - job.callStartedAt >= job.cfg.provider.slowCallMs;
+          this.recordCall(provider.id, slow ? "slow" : "ok", "");
+          this.deliver(job);
+        } else {
+          this.recordCall(provider.id, "error", outcome.reason);
+          this.failAttempt(job, `provider ${provider.id}: ${outcome.reason}`);
+        }
+      },
+    );
+  }
+
+  private recordCall(providerId: string, outcome: CallOutcome, detail: string): void {
+    if (outcome === "timeout" || outcome === "error")
+      this.incidents.noteFailure(providerId, this.env.now(), detail);
+    this.health.record(providerId, outcome);
+  }
+
+  private deliver(job: Job): void {
+    const card = job.card!;
+    this.store.deliver(job.view.orderId, card.cardId, (result) => {
+      if (job.done) return;
+      if (result.kind !== "ok") {
+        this.failAttempt(job, `store: ${result.message}`);
+        return;
+      }
+      job.view.cardCode = card.code;
+      this.finish(job, "DELIVERED");
+    });
+  }
+
+  /** An attempt failed: retry within the budget and the attempt limit, else FAILED. */
+  private failAttempt(job: Job, reason: string): void {
+    job.view.failureReason = reason;
+    job.failedOn = job.provider?.id ?? null;
+    this.freeSlot(job);
+    if (job.holdsRetryToken) {
+      this.budget.release();
+      job.holdsRetryToken = false;
+    }
+    const now = this.env.now();
+    if (job.view.attempts >= job.maxAttempts) {
+      this.fail(job, `${reason} (after ${job.view.attempts} attempts)`, true);
+      return;
+    }
+    if (!this.budget.tryAcquire(now)) {
+      this.counters.budgetExhausted++;
+      this.fail(job, `${reason}; retry budget exhausted`, true);
+      return;
+    }
+    job.holdsRetryToken = true;
+    this.counters.retries++;
+    if (job.failedOn !== null) this.incidents.noteRetry(job.failedOn);
+    this.setState(job, "RETRYING");
+    const delay = backoffDelay(job.cfg.retry, job.view.attempts, this.jitter);
+    job.timer = this.env.schedule(delay, () => {
+      job.timer = null;
+      this.requeue(job);
+    });
+    this.pump();
+  }
+
+  private fail(job: Job, reason: string, releaseCard: boolean): void {
+    job.view.failureReason = reason;
+    this.freeSlot(job);
+    if (releaseCard && job.card !== null) {
+      const cardId = job.card.cardId;
+      this.store.release(job.view.orderId, cardId, () => {});
+      job.view.cardId = null;
+    }
+    this.finish(job, "FAILED");
+  }
+
+  private finish(job: Job, state: "DELIVERED" | "FAILED"): void {
+    this.freeSlot(job);
+    if (job.holdsRetryToken) {
+      this.budget.release();
+      job.holdsRetryToken = false;
+    }
+    job.done = true;
+    this.jobs.delete(job.view.orderId);
+    if (job.card !== null) this.forgetCard(job.card.cardId, state === "DELIVERED");
+    if (state === "DELIVERED") {
+      this.counters.delivered++;
+      job.view.failureReason = null;
+    } else this.counters.failed++;
+    this.setState(job, state);
+    this.canary.record(job.view);
+    this.lastActivity = this.env.now();
+    this.pump();
+  }
+
+  /** Keeps delivered cards in a bounded recent set (duplicate check); a released card may be claimed again. */
+  private forgetCard(cardId: string, delivered: boolean): void {
+    if (!delivered) {
+      this.cardOwners.delete(cardId);
+      return;
+    }
+    if (this.cardOwners.size > RECENT_CARDS + this.jobs.size) {
+      const oldest = this.cardOwners.keys().next().value;
+      if (oldest !== undefined) this.cardOwners.delete(oldest);
+    }
+  }
+
+  private freeSlot(job: Job): void {
+    if (job.slot === null) return;
+    this.lanes.releaseSlot(job.slot);
+    job.slot = null;
+  }
+
+  // ---- providers outside orders: probes and cache pre-issue ----
+
+  private probe(providerId: string, done: (outcome: CallOutcome) => void): void {
+    const id = `probe:${providerId}:${++this.probeSeq}`;
+    this.timedIssue(providerId, id, "", "", this.config.provider.timeoutMs, (outcome) => done(outcome));
+  }
+
+  private cacheIssue(owner: string, sku: string, cardId: string, done: (ok: boolean) => void): void {
+    const provider = this.selector.choose(this.config.provider.selection, this.env.now());
+    if (provider === undefined) {
+      done(false);
+      return;
+    }
+    provider.outstanding++;
+    this.timedIssue(provider.id, owner, sku, cardId, this.config.provider.timeoutMs, (outcome) => {
+      provider.outstanding--;
+      this.health.record(provider.id, outcome);
+      done(outcome === "ok" || outcome === "slow");
+    });
+  }
+
+  private timedIssue(
+    providerId: string,
+    orderId: string,
+    sku: string,
+    cardId: string,
+    timeoutMs: number,
+    done: (outcome: CallOutcome) => void,
+  ): void {
+    let settled = false;
+    const started = this.env.now();
+    const timer = this.env.schedule(timeoutMs, () => {
+      if (settled) return;
+      settled = true;
+      done("timeout");
+    });
+    this.port.issue({ providerId, orderId, sku, cardId, attempt: 1 }, (outcome) => {
+      if (settled) return;
+      settled = true;
+      this.env.cancel(timer);
+      if (outcome.kind === "error") done("error");
+      else done(this.env.now() - started >= this.config.provider.slowCallMs ? "slow" : "ok");
+    });
+  }
+
+  // ---- health, incidents, events ----
+
+  private onHealth(event: HealthEvent): void {
+    this.emit({ kind: "health", ...event });
+    this.incidents.onTransition(event);
+  }
+
+  private emit(event: CoreEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+
+  // ---- the core's periodic timer: load sampling, overflow, prewarm, hot-SKU preload ----
+
+  private ensureTick(): void {
+    if (this.tickHandle !== null || this.stopped) return;
+    this.tickHandle = this.env.schedule(this.config.routing.sampleIntervalMs, () => this.tick());
+  }
+
+  private tick(): void {
+    this.tickHandle = null;
+    if (this.stopped) return;
+    const now = this.env.now();
+    const total = this.lanes.totalWorkers;
+    const raw = total > 0 ? Math.min(1, this.lanes.busy / total) : 1;
+    const allowed = this.config.routing.overflow && this.overflow !== undefined && this.cluster === "primary";
+    if (this.router.sample(raw, now, allowed)) {
+      this.counters.routeSwitches = this.router.switches;
+      this.emit({
+        kind: "route",
+        at: now,
+        overflowActive: this.router.active,
+        primaryLoad: this.router.load,
+        totalSwitches: this.router.switches,
+      });
+    }
+    this.prewarm.tick(now, this.router.load, this.hot);
+    const busy = this.jobs.size > 0 || this.overflowInFlight > 0 || this.prewarm.busy;
+    if (busy) this.lastActivity = now;
+    if (busy || now - this.lastActivity < this.config.idleStopMs || this.router.active) this.ensureTick();
+  }
+}

@@ -1,0 +1,231 @@
+// Prewarming: the forecaster predicts the next peak; before it, card keys are pre-issued into a
+// cache, and hot SKUs get their inventory check served from memory.
+//
+// Cache target (per SKU): predictedPeakPerMinute = the largest Holt-Winters forecast over the next
+// `horizonMinutes` minutes; the cache target is ceil(ratio x predictedPeakPerMinute) cards, spread
+// over the SKUs the hot-SKU sketch tracks with a share >= hotShare / 2, in proportion to their
+// shares. A target only ever grows (max of the old and the new): the cache never shrinks on the
+// forecast alone, only by serving orders. Pre-issuing runs on the core timer, only while smoothed
+// load is below `maxLoad`, at most `ratePerSecond` cards per second (a token bucket): claim with
+// owner "cache:<n>", issue through a provider (orderId "cache:<n>"), then keep the card; a failure
+// releases the card. An order served from the cache: store.transfer to the order, no provider call.
+//
+// Hot-SKU preload: for every hot SKU, the free stock is read from the store every `refreshMs` and
+// kept in memory; the order's stock check is served from it (decremented on each claim).
+import type { DispatchConfig } from "./config.ts";
+import type { Environment } from "./env.ts";
+import { HoltWinters } from "./forecast.ts";
+import type { HotSkuTracker } from "./hotspot.ts";
+import type { Card, CardStorePort } from "./ports.ts";
+
+export interface CachedCard {
+  card: Card;
+  owner: string;
+}
+
+export interface PrewarmDeps {
+  env: Environment;
+  store: CardStorePort;
+  /** Issues a card through a provider (with the core's timeout); done(true) when issued. */
+  issue: (request: { orderId: string; sku: string; cardId: string }, done: (ok: boolean) => void) => void;
+}
+
+const MINUTE = 60000;
+
+export class Prewarmer {
+  private forecaster: HoltWinters;
+  private readonly cache = new Map<string, CachedCard[]>();
+  private readonly targets = new Map<string, number>();
+  private readonly preloaded = new Map<string, number>();
+  private readonly refreshing = new Set<string>();
+  private lastRefresh = Number.NEGATIVE_INFINITY;
+  private cacheSize = 0;
+  private inFlight = 0;
+  private tokens = 0;
+  private lastTick = Number.NaN;
+  private lastPlan = Number.NEGATIVE_INFINITY;
+  private seq = 0;
+  private minuteIndex = 0;
+  private minuteCount = 0;
+  private hasHistory = false;
+  private stopped = false;
+  predictedPeakPerMinute = 0;
+
+  constructor(
+    private config: DispatchConfig,
+    private readonly deps: PrewarmDeps,
+  ) {
+    const p = config.prewarm;
+    this.forecaster = new HoltWinters(p.seasonMinutes, p.alpha, p.beta, p.gamma);
+  }
+
+  setConfig(config: DispatchConfig): void {
+    const p = config.prewarm;
+    if (p.seasonMinutes !== this.forecaster.seasonLength) {
+      this.forecaster = new HoltWinters(p.seasonMinutes, p.alpha, p.beta, p.gamma);
+      this.hasHistory = false;
+    } else this.forecaster.setSmoothing(p.alpha, p.beta, p.gamma);
+    this.config = config;
+    if (!config.hotSku.enabled) this.preloaded.clear();
+  }
+
+  /** Whether pre-issue calls are outstanding (keeps the core timer running). */
+  get busy(): boolean {
+    return this.inFlight > 0;
+  }
+
+  loadHistory(perMinute: number[], now: number): void {
+    this.forecaster.fit(perMinute);
+    this.hasHistory = perMinute.length > 0;
+    this.minuteIndex = Math.floor(now / MINUTE);
+    this.minuteCount = 0;
+    this.plan();
+  }
+
+  /** Counts one order into the current minute (the live demand the forecaster keeps learning from). */
+  countOrder(now: number): void {
+    this.rollMinutes(now);
+    this.minuteCount++;
+  }
+
+  private rollMinutes(now: number): void {
+    const minute = Math.floor(now / MINUTE);
+    if (minute <= this.minuteIndex) return;
+    if (this.hasHistory) {
+      this.forecaster.update(this.minuteCount);
+      // Idle minutes count as zero demand; a long gap is bounded to one season of updates.
+      const gap = Math.min(minute - this.minuteIndex - 1, this.forecaster.seasonLength);
+      for (let i = 0; i < gap; i++) this.forecaster.update(0);
+    }
+    this.minuteIndex = minute;
+    this.minuteCount = 0;
+  }
+
+  take(sku: string): CachedCard | undefined {
+    const list = this.cache.get(sku);
+    if (list === undefined || list.length === 0) return undefined;
+    this.cacheSize--;
+    return list.pop();
+  }
+
+  preloadedStock(sku: string): number | undefined {
+    return this.preloaded.get(sku);
+  }
+
+  isPreloaded(sku: string): boolean {
+    return this.preloaded.has(sku);
+  }
+
+  noteClaimed(sku: string): void {
+    const free = this.preloaded.get(sku);
+    if (free !== undefined) this.preloaded.set(sku, free - 1);
+  }
+
+  private plan(): void {
+    const p = this.config.prewarm;
+    this.predictedPeakPerMinute = this.hasHistory ? this.forecaster.peak(p.horizonMinutes) : 0;
+  }
+
+  /** Runs on the core timer: minute rollover, forecast, preload refresh, pre-issue. */
+  tick(now: number, load: number, hot: HotSkuTracker): void {
+    if (this.stopped) return;
+    this.rollMinutes(now);
+    const p = this.config.prewarm;
+    const dt = Number.isNaN(this.lastTick) ? 0 : now - this.lastTick;
+    this.lastTick = now;
+    if (this.config.hotSku.enabled && now - this.lastRefresh >= this.config.hotSku.refreshMs) {
+      this.lastRefresh = now;
+      this.refreshPreloads(hot, now);
+    }
+    if (!p.enabled) return;
+    if (now - this.lastPlan >= p.intervalMs) {
+      this.lastPlan = now;
+      this.plan();
+      this.updateTargets(hot);
+    }
+    this.tokens = Math.min(Math.max(1, p.ratePerSecond), this.tokens + (p.ratePerSecond * dt) / 1000);
+    if (load >= p.maxLoad) return;
+    for (const [sku, target] of this.targets) {
+      let have = (this.cache.get(sku)?.length ?? 0) + this.pendingFor(sku);
+      while (have < target && this.tokens >= 1) {
+        this.tokens -= 1;
+        have++;
+        this.preIssue(sku);
+      }
+    }
+  }
+
+  private readonly pending = new Map<string, number>();
+
+  private pendingFor(sku: string): number {
+    return this.pending.get(sku) ?? 0;
+  }
+
+  private updateTargets(hot: HotSkuTracker): void {
+    const total = Math.ceil(this.config.prewarm.ratio * this.predictedPeakPerMinute);
+    if (total <= 0) return;
+    const candidates = hot.top().filter((s) => s.share >= this.config.hotSku.hotShare / 2);
+    const sum = candidates.reduce((a, s) => a + s.share, 0);
+    if (sum <= 0) return;
+    for (const s of candidates) {
+      const target = Math.ceil((total * s.share) / sum);
+      this.targets.set(s.sku, Math.max(this.targets.get(s.sku) ?? 0, target));
+    }
+  }
+
+  private preIssue(sku: string): void {
+    const owner = `cache:${++this.seq}`;
+    this.inFlight++;
+    this.pending.set(sku, this.pendingFor(sku) + 1);
+    const settle = () => {
+      this.inFlight--;
+      this.pending.set(sku, this.pendingFor(sku) - 1);
+    };
+    this.deps.store.claim(owner, sku, (result) => {
+      if (result.kind !== "claimed") {
+        settle();
+        return;
+      }
+      const card = result.card;
+      this.deps.issue({ orderId: owner, sku, cardId: card.cardId }, (ok) => {
+        settle();
+        if (ok && !this.stopped) {
+          let list = this.cache.get(sku);
+          if (list === undefined) {
+            list = [];
+            this.cache.set(sku, list);
+          }
+          list.push({ card, owner });
+          this.cacheSize++;
+        } else this.deps.store.release(owner, card.cardId, () => {});
+      });
+    });
+  }
+
+  private refreshPreloads(hot: HotSkuTracker, now: number): void {
+    const hotNow = new Set(hot.hotList(now).map((h) => h.sku));
+    for (const sku of this.preloaded.keys()) if (!hotNow.has(sku)) this.preloaded.delete(sku);
+    for (const sku of hotNow) {
+      if (this.refreshing.has(sku)) continue;
+      this.refreshing.add(sku);
+      this.deps.store.stock(sku, (result) => {
+        this.refreshing.delete(sku);
+        if (result.kind === "ok" && !this.stopped) this.preloaded.set(sku, result.free);
+      });
+    }
+  }
+
+  snapshot(): { cacheSize: number; cacheTarget: number; predictedPeakPerMinute: number } {
+    let target = 0;
+    for (const t of this.targets.values()) target += t;
+    return {
+      cacheSize: this.cacheSize,
+      cacheTarget: target,
+      predictedPeakPerMinute: this.predictedPeakPerMinute,
+    };
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+}

@@ -1,0 +1,71 @@
+import { describe, expect, it } from "vitest";
+import {
+  mergeConfig,
+  PRESETS,
+  presetConfig,
+  totalWorkers,
+  validateConfig,
+  withWorkers,
+} from "../../../server/core/index.ts";
+
+describe("dispatch configuration", () => {
+  it("accepts both presets, which have the same total worker count", () => {
+    expect(validateConfig(PRESETS.legacy).ok).toBe(true);
+    expect(validateConfig(PRESETS.adaptive).ok).toBe(true);
+    expect(totalWorkers(PRESETS.legacy)).toBe(totalWorkers(PRESETS.adaptive));
+    expect(JSON.parse(JSON.stringify(PRESETS.adaptive))).toEqual(PRESETS.adaptive);
+  });
+
+  it("reports every error at once, each with its dotted path", () => {
+    const bad = mergeConfig(PRESETS.adaptive, {
+      lanes: { vip: { workers: -1 }, default: { queueCapacity: "many" } },
+      retry: { maxAttempts: 0, budget: { ratio: -1 } },
+      routing: { highWatermark: 1.5 },
+      bogus: true,
+    });
+    const result = validateConfig(bad);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    const paths = result.errors.map((e) => e.path).sort();
+    expect(paths).toEqual([
+      "bogus",
+      "lanes.default.queueCapacity",
+      "lanes.vip.workers",
+      "retry.budget.ratio",
+      "retry.maxAttempts",
+      "routing.highWatermark",
+    ]);
+    expect(result.errors.every((e) => e.message.length > 0)).toBe(true);
+  });
+
+  it("checks relations between fields", () => {
+    const result = validateConfig(mergeConfig(PRESETS.adaptive, { routing: { lowWatermark: 0.9 } }));
+    expect(result).toMatchObject({ ok: false, errors: [{ path: "routing.lowWatermark" }] });
+  });
+
+  it("rejects a non-object with a root error", () => {
+    expect(validateConfig(42)).toMatchObject({ ok: false, errors: [{ path: "(root)" }] });
+  });
+
+  it("merges a partial override deeply without touching the base", () => {
+    const merged = mergeConfig(PRESETS.adaptive, { provider: { timeoutMs: 500 } }) as typeof PRESETS.adaptive;
+    expect(merged.provider).toEqual({ ...PRESETS.adaptive.provider, timeoutMs: 500 });
+    expect(merged.retry).toEqual(PRESETS.adaptive.retry);
+    expect(PRESETS.adaptive.provider.timeoutMs).toBe(800);
+  });
+
+  it("gives fresh preset copies by name, and undefined for an unknown name", () => {
+    const a = presetConfig("adaptive")!;
+    a.lanes.vip.workers = 1;
+    expect(PRESETS.adaptive.lanes.vip.workers).toBe(8);
+    expect(presetConfig("nope")).toBeUndefined();
+  });
+
+  it("resizes a configuration's workers in its lane proportions", () => {
+    const c = withWorkers(PRESETS.adaptive, 64);
+    expect(totalWorkers(c)).toBe(64);
+    expect(c.lanes.vip.workers).toBe(16);
+    expect(validateConfig(c).ok).toBe(true);
+    expect(withWorkers(PRESETS.legacy, 10).lanes.default.workers).toBe(10);
+  });
+});

@@ -1,0 +1,214 @@
+// In-memory ports for the core's tests and bench: a card store that keeps the one-owner-ever
+// guarantee and records every owner a card ever had (so a ghost card would show), and providers
+// whose latency and behaviour (ok, error, never answer) can be changed while a test runs.
+import type { Environment } from "../../server/core/env.ts";
+import type {
+  Card,
+  CardStorePort,
+  ClaimResult,
+  IssueOutcome,
+  IssueRequest,
+  ProviderPort,
+  StoreResult,
+} from "../../server/core/ports.ts";
+
+interface CardRecord {
+  card: Card;
+  owner: string | null;
+  delivered: boolean;
+  /** Every order (not cache slot) that ever held the card. */
+  orders: Set<string>;
+}
+
+export interface FakeStoreOptions {
+  /** Delay of every operation in ms; undefined = answer synchronously (zero-latency bench). */
+  latencyMs?: number;
+  /** Cards per SKU created on first use (default effectively unlimited). */
+  stockPerSku?: number;
+}
+
+export class FakeCardStore implements CardStorePort {
+  private readonly free = new Map<string, Card[]>();
+  private readonly cards = new Map<string, CardRecord>();
+  private readonly byOwner = new Map<string, CardRecord>();
+  private readonly created = new Map<string, number>();
+  calls = { claim: 0, transfer: 0, release: 0, deliver: 0, stock: 0 };
+  /** When set, claim() answers with this error. */
+  failClaims: string | null = null;
+  /** Keep no per-card history (the memory bench: 5 million cards). */
+  lean = false;
+
+  constructor(
+    private readonly env: Environment,
+    private readonly options: FakeStoreOptions = {},
+  ) {}
+
+  private answer<T>(done: (result: T) => void, result: T): void {
+    if (this.options.latencyMs === undefined) done(result);
+    else this.env.schedule(this.options.latencyMs, () => done(result));
+  }
+
+  private remaining(sku: string): number {
+    const limit = this.options.stockPerSku ?? Number.MAX_SAFE_INTEGER;
+    return limit - (this.created.get(sku) ?? 0) + (this.free.get(sku)?.length ?? 0);
+  }
+
+  private takeFree(sku: string): Card | undefined {
+    const list = this.free.get(sku);
+    if (list !== undefined && list.length > 0) return list.pop();
+    const made = this.created.get(sku) ?? 0;
+    if (made >= (this.options.stockPerSku ?? Number.MAX_SAFE_INTEGER)) return undefined;
+    this.created.set(sku, made + 1);
+    return { cardId: `${sku}#${made + 1}`, code: `CODE-${sku}-${made + 1}`, sku };
+  }
+
+  claim(ownerId: string, sku: string, done: (result: ClaimResult) => void): void {
+    this.calls.claim++;
+    if (this.failClaims !== null) {
+      this.answer(done, { kind: "error", message: this.failClaims });
+      return;
+    }
+    const held = this.byOwner.get(ownerId);
+    if (held !== undefined) {
+      this.answer(done, { kind: "claimed", card: held.card });
+      return;
+    }
+    const card = this.takeFree(sku);
+    if (card === undefined) {
+      this.answer(done, { kind: "out_of_stock" });
+      return;
+    }
+    let record = this.cards.get(card.cardId);
+    if (record === undefined) {
+      record = { card, owner: null, delivered: false, orders: new Set() };
+      if (!this.lean) this.cards.set(card.cardId, record);
+    }
+    record.owner = ownerId;
+    if (!ownerId.startsWith("cache:") && !this.lean) record.orders.add(ownerId);
+    this.byOwner.set(ownerId, record);
+    this.answer(done, { kind: "claimed", card });
+  }
+
+  transfer(cardId: string, fromOwner: string, toOwner: string, done: (result: StoreResult) => void): void {
+    this.calls.transfer++;
+    const record = this.byOwner.get(fromOwner);
+    if (record === undefined || record.card.cardId !== cardId) {
+      this.answer(done, { kind: "error", message: `${fromOwner} does not hold ${cardId}` });
+      return;
+    }
+    this.byOwner.delete(fromOwner);
+    record.owner = toOwner;
+    if (!this.lean) record.orders.add(toOwner);
+    this.byOwner.set(toOwner, record);
+    this.answer(done, { kind: "ok" });
+  }
+
+  release(ownerId: string, cardId: string, done: (result: StoreResult) => void): void {
+    this.calls.release++;
+    const record = this.byOwner.get(ownerId);
+    if (record === undefined || record.card.cardId !== cardId || record.delivered) {
+      this.answer(done, { kind: "error", message: `${ownerId} does not hold ${cardId}` });
+      return;
+    }
+    this.byOwner.delete(ownerId);
+    record.owner = null;
+    let list = this.free.get(record.card.sku);
+    if (list === undefined) {
+      list = [];
+      this.free.set(record.card.sku, list);
+    }
+    list.push(record.card);
+    this.answer(done, { kind: "ok" });
+  }
+
+  deliver(ownerId: string, cardId: string, done: (result: StoreResult) => void): void {
+    this.calls.deliver++;
+    const record = this.byOwner.get(ownerId);
+    if (record === undefined || record.card.cardId !== cardId) {
+      this.answer(done, { kind: "error", message: `${ownerId} does not hold ${cardId}` });
+      return;
+    }
+    record.delivered = true;
+    // A delivered card stays with its owner for good; lean mode forgets it to keep memory flat.
+    if (this.lean) this.byOwner.delete(ownerId);
+    this.answer(done, { kind: "ok" });
+  }
+
+  stock(
+    sku: string,
+    done: (result: { kind: "ok"; free: number } | { kind: "error"; message: string }) => void,
+  ): void {
+    this.calls.stock++;
+    this.answer(done, { kind: "ok", free: this.remaining(sku) });
+  }
+
+  /** Cards that ever belonged to more than one order (ghost cards); must be 0. */
+  ghostCards(): number {
+    let n = 0;
+    for (const record of this.cards.values()) if (record.orders.size > 1 && record.delivered) n++;
+    return n;
+  }
+
+  /** Orders that hold (or held and were delivered) each card: cardId -> order ids. */
+  ownersOf(cardId: string): string[] {
+    return [...(this.cards.get(cardId)?.orders ?? [])];
+  }
+
+  holder(ownerId: string): Card | undefined {
+    return this.byOwner.get(ownerId)?.card;
+  }
+
+  freeCount(sku: string): number {
+    return this.free.get(sku)?.length ?? 0;
+  }
+}
+
+export type ProviderBehaviour =
+  | { kind: "ok"; latencyMs: number }
+  | { kind: "error"; latencyMs: number; reason?: string }
+  /** Never answers: the core's timeout fires. */
+  | { kind: "blackhole" };
+
+export class FakeProviders implements ProviderPort {
+  readonly behaviour = new Map<string, ProviderBehaviour>();
+  readonly calls: IssueRequest[] = [];
+  /** Keep no call log (bench). */
+  lean = false;
+  callCount = new Map<string, number>();
+
+  constructor(
+    private readonly env: Environment,
+    readonly ids: string[],
+    initial: ProviderBehaviour | undefined = { kind: "ok", latencyMs: 10 },
+  ) {
+    for (const id of ids) this.behaviour.set(id, initial ?? { kind: "ok", latencyMs: 10 });
+  }
+
+  set(id: string, behaviour: ProviderBehaviour): void {
+    this.behaviour.set(id, behaviour);
+  }
+
+  issue(request: IssueRequest, done: (outcome: IssueOutcome) => void): void {
+    if (!this.lean) this.calls.push(request);
+    this.callCount.set(request.providerId, (this.callCount.get(request.providerId) ?? 0) + 1);
+    const b = this.behaviour.get(request.providerId) ?? {
+      kind: "error",
+      latencyMs: 0,
+      reason: "unknown provider",
+    };
+    if (b.kind === "blackhole") return;
+    const outcome: IssueOutcome =
+      b.kind === "ok"
+        ? { kind: "issued", receipt: `r-${request.orderId}` }
+        : { kind: "error", reason: b.reason ?? "provider error" };
+    if (b.latencyMs <= 0 && this.syncZero) done(outcome);
+    else this.env.schedule(b.latencyMs, () => done(outcome));
+  }
+
+  /** Answer zero-latency calls synchronously (bench). */
+  syncZero = false;
+
+  callsTo(id: string): number {
+    return this.callCount.get(id) ?? 0;
+  }
+}
