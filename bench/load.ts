@@ -1,0 +1,81 @@
+// Driver accuracy: achieved rate against target at 500, 2,000 and 5,000 orders/s against a minimal
+// fast gRPC server in its own process, and the driver's own CPU per 1,000 orders/s
+// (process.cpuUsage covers the driver's worker threads too). Run: npm run bench -- load
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { enginesFor, runPool } from "../load/pool.ts";
+
+const RATES = [500, 2000, 5000];
+const SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 5);
+
+async function startServer(): Promise<{ address: string; stop(): void }> {
+  const entry = fileURLToPath(new URL("../test/load/fixture-main.ts", import.meta.url));
+  const child = spawn(process.execPath, ["--import", "tsx", entry], { stdio: ["pipe", "pipe", "inherit"] });
+  const address = await new Promise<string>((resolve, reject) => {
+    let buf = "";
+    child.stdout.on("data", (d: Buffer) => {
+      buf += d.toString();
+      const m = /listening on (\S+)/.exec(buf);
+      if (m) resolve(m[1] as string);
+    });
+    child.on("exit", (code) => reject(new Error(`fixture server exited (${code})`)));
+  });
+  return { address, stop: () => child.kill("SIGTERM") };
+}
+
+export async function run(): Promise<void> {
+  const server = await startServer();
+  try {
+    console.log(
+      `load driver accuracy (${SECONDS} s per rate, constant-arrival-rate, fixture server in its own process)`,
+    );
+    console.log(
+      "target/s  engines  achieved/s  deviation  dropped  p50 ms  p99 ms  max send lag ms  driver CPU cores  CPU per 1k/s",
+    );
+    for (const rate of RATES) {
+      const workers = enginesFor(rate);
+      const cpu0 = process.cpuUsage();
+      const t0 = performance.now();
+      const pool = runPool({
+        spec: {
+          executor: { executor: "constant-arrival-rate", rate, duration: SECONDS * 1000 },
+          targets: [server.address],
+          windowMs: 1000,
+          requestTimeoutMs: 10_000,
+          mix: { seed: 1, skuCount: 100, zipfExponent: 1, vipShare: 0.05, keyPrefix: `bench-${rate}` },
+        },
+        workers,
+      });
+      const result = await pool.done;
+      const wall = (performance.now() - t0) / 1000;
+      const cpu = process.cpuUsage(cpu0);
+      const cores = (cpu.user + cpu.system) / 1e6 / wall;
+      const achieved = result.counts.started / SECONDS;
+      const deviation = (achieved - rate) / rate;
+      console.log(
+        [
+          String(rate).padStart(8),
+          String(Math.max(1, workers)).padStart(7),
+          achieved.toFixed(1).padStart(10),
+          `${(deviation * 100).toFixed(2)}%`.padStart(9),
+          String(result.counts.dropped).padStart(7),
+          result.overall.percentile(50).toFixed(2).padStart(6),
+          result.overall.percentile(99).toFixed(2).padStart(6),
+          result.maxSendLagMs.toFixed(1).padStart(15),
+          cores.toFixed(3).padStart(16),
+          (cores / (achieved / 1000)).toFixed(3).padStart(12),
+        ].join("  "),
+      );
+      const failed = result.counts.failed + result.counts.rejected;
+      if (Math.abs(deviation) > 0.01 || failed > 0) {
+        console.log(
+          `          ${rate}/s: off by more than 1% or with errors: dropped ${result.counts.dropped} (in-flight cap), failed ${failed}`,
+        );
+      }
+    }
+  } finally {
+    server.stop();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await run();
