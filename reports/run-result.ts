@@ -81,6 +81,8 @@ export const CountersSchema = z.object({
   cacheHits: nonNeg,
   routeSwitches: nonNeg,
   timeouts: nonNeg,
+  /** Orders still in flight when the run ended (after the drain); they count as errors. */
+  unfinished: nonNeg.optional(),
 });
 export type RunCounters = z.infer<typeof CountersSchema>;
 

@@ -138,6 +138,8 @@ export const ClusterSchema = z.strictObject({
       issue: z.number().min(0).default(0.3),
       deliver: z.number().min(0).default(0.2),
       retry: z.number().min(0).default(0.2),
+      /** CPU ms per second an order spends waiting in a queue or in retry backoff (polling, timers, held connections). */
+      waitPerSecond: z.number().min(0).default(0),
     })
     .prefault({}),
   /** One-way network hop from primary to backup. */
@@ -175,8 +177,17 @@ export const ScenarioSchema = z.strictObject({
   traffic: TrafficSchema,
   vipShare: share.default(0.05),
   skus: z
-    .strictObject({ count: count(1).default(100), zipfExponent: z.number().min(0).default(1) })
+    .strictObject({
+      count: count(1).default(100),
+      zipfExponent: z.number().min(0).default(1),
+      /** Windows in which one SKU (1-based rank in the Zipf order) takes `share` of all orders. */
+      hotspots: z
+        .array(z.strictObject({ at: duration, duration: positiveDuration, sku: count(1), share }))
+        .default([]),
+    })
     .prefault({}),
+  /** Windows in which the VIP share changes (a VIP surge). */
+  vipSurges: z.array(z.strictObject({ at: duration, duration: positiveDuration, share })).default([]),
   demandHistory: DemandHistorySchema.optional(),
   providers: z.array(ProviderSchema).min(1, "needs at least one provider"),
   faults: z.array(FaultSchema).default([]),
@@ -184,6 +195,20 @@ export const ScenarioSchema = z.strictObject({
     .strictObject({
       baseline: z.string().min(1).default("legacy"),
       candidate: z.string().min(1).default("adaptive"),
+      /**
+       * Per-side traffic or cluster, for before/after comparisons at different loads (seed-replay). Without
+       * them both sides see the same orders (common random numbers).
+       */
+      overrides: z
+        .strictObject({
+          baseline: z
+            .strictObject({ traffic: TrafficSchema.optional(), cluster: ClusterSchema.optional() })
+            .optional(),
+          candidate: z
+            .strictObject({ traffic: TrafficSchema.optional(), cluster: ClusterSchema.optional() })
+            .optional(),
+        })
+        .default({}),
     })
     .prefault({}),
   cluster: ClusterSchema,

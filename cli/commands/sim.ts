@@ -1,0 +1,208 @@
+import { resolve } from "node:path";
+import cliProgress from "cli-progress";
+import type { RunResult } from "../../reports/run-result.ts";
+import { writeRunResult } from "../../reports/run-result.ts";
+import { BUILTIN_SCENARIOS, loadScenario, type Scenario, ScenarioError } from "../../scenarios/define.ts";
+import { ConfigError, resolveConfig } from "../../simulator/configs.ts";
+import { type SimArm, simulate } from "../../simulator/runner.ts";
+import { numberFlag, parseCommandArgs } from "../args.ts";
+import { type Command, EXIT, UsageError } from "../command.ts";
+
+export const simCommand: Command = {
+  name: "sim",
+  summary: "simulate a scenario in virtual time (baseline vs candidate, with confidence intervals)",
+  help: `Usage: rushhour sim <scenario> [--config NAME|FILE] [--replications N] [--seed S] [--out DIR] [--json]
+
+Runs the scenario through the real dispatch core on a virtual clock: the scenario's baseline and
+candidate configurations (compare.baseline / compare.candidate), N replications each. Replication r
+uses the same seed for both configurations, so they see the same orders and the same faults.
+Writes one RunResult per configuration to <out>/<scenario>.<config>.json.
+
+<scenario>   a built-in name (${BUILTIN_SCENARIOS.join(", ")}) or a path to a scenario .ts file
+
+Options:
+  --config NAME|FILE   run only this configuration (a preset: legacy, adaptive; or a JSON config file,
+                       optionally {"extends": "adaptive", ...overrides})
+  --replications N     replications per configuration (default 3)
+  --seed S             base seed (default: the scenario's seed)
+  --out DIR            output folder (default out/sim)
+  --json               print the written RunResults' summaries as JSON instead of a table
+
+Exit codes: 0 every threshold passed, 1 a threshold failed, 2 bad usage, scenario or configuration.
+`,
+  async run(argv) {
+    const { values, positionals } = parseCommandArgs(argv, {
+      config: { type: "string" },
+      replications: { type: "string" },
+      seed: { type: "string" },
+      out: { type: "string" },
+      json: { type: "boolean" },
+    });
+    const problems: string[] = [];
+    if (positionals.length !== 1) problems.push("give exactly one scenario (a built-in name or a .ts file)");
+    const replications = numberFlag("replications", values.replications, 3);
+    if (!Number.isInteger(replications) || replications < 1 || replications > 1000) {
+      problems.push(`--replications must be an integer between 1 and 1000, got "${values.replications}"`);
+    }
+    let seed: number | undefined;
+    if (values.seed !== undefined) {
+      seed = numberFlag("seed", values.seed, 0);
+      if (!Number.isSafeInteger(seed)) problems.push(`--seed must be an integer, got "${values.seed}"`);
+    }
+    if (problems.length > 0) throw new UsageError(problems.join("\n  "));
+
+    let scenario: Scenario;
+    try {
+      scenario = await loadScenario(positionals[0]!);
+    } catch (err) {
+      if (err instanceof ScenarioError) throw new UsageError(err.message);
+      throw err;
+    }
+    if (
+      scenario.traffic.executor !== "constant-arrival-rate" &&
+      scenario.traffic.executor !== "ramping-arrival-rate"
+    ) {
+      throw new UsageError(
+        `traffic.executor: the simulator runs arrival-rate executors (open model), not "${scenario.traffic.executor}"`,
+      );
+    }
+
+    let arms: SimArm[];
+    try {
+      if (values.config !== undefined) {
+        arms = [{ name: values.config, role: "single", config: resolveConfig(values.config) }];
+      } else {
+        const base = scenario.file ? resolve(scenario.file, "..") : process.cwd();
+        arms = [
+          {
+            name: scenario.compare.baseline,
+            role: "baseline",
+            config: resolveConfig(scenario.compare.baseline, base),
+          },
+          {
+            name: scenario.compare.candidate,
+            role: "candidate",
+            config: resolveConfig(scenario.compare.candidate, base),
+          },
+        ];
+      }
+    } catch (err) {
+      if (err instanceof ConfigError) throw new UsageError(err.message);
+      throw err;
+    }
+
+    const tty = process.stdout.isTTY === true;
+    const bar = tty
+      ? new cliProgress.SingleBar(
+          { format: "sim {bar} {percentage}% | {label} | ETA {eta_formatted}", hideCursor: true, fps: 10 },
+          cliProgress.Presets.shades_classic,
+        )
+      : null;
+    bar?.start(1, 0, { label: "" });
+    let results: RunResult[];
+    try {
+      results = simulate(scenario, {
+        arms,
+        replications,
+        ...(seed !== undefined ? { seed } : {}),
+        command: ["rushhour", "sim", ...argv],
+        onProgress: bar ? (done, total, label) => bar.update(done / total, { label }) : undefined,
+      });
+    } finally {
+      bar?.stop();
+    }
+
+    const outDir = values.out ?? "out/sim";
+    const written: string[] = [];
+    for (const r of results) {
+      const file = resolve(outDir, `${scenario.name}.${fileSafe(r.config.name)}.json`);
+      writeRunResult(file, r);
+      written.push(file);
+    }
+    const failed = results.flatMap((r) => r.thresholds.filter((t) => !t.pass).map((t) => ({ r, t })));
+    if (values.json) {
+      process.stdout.write(
+        `${JSON.stringify(
+          results.map((r, i) => ({
+            file: written[i],
+            config: r.config.name,
+            role: r.config.role,
+            summary: r.summary,
+            counters: r.counters,
+            thresholds: r.thresholds,
+          })),
+          null,
+          2,
+        )}\n`,
+      );
+    } else {
+      process.stdout.write(summaryTable(scenario, results, replications));
+      for (const { r, t } of failed) {
+        process.stdout.write(
+          `threshold failed: ${r.config.name} ${t.metric} ${t.expression} (observed ${t.observed === null ? "n/a" : fmt(t.observed)})\n`,
+        );
+      }
+      process.stdout.write(`wrote:\n${written.map((f) => `  ${f}`).join("\n")}\n`);
+    }
+    return failed.length > 0 ? EXIT.failed : EXIT.ok;
+  },
+};
+
+function fileSafe(name: string): string {
+  return (
+    name
+      .replace(/\.json$/i, "")
+      .split(/[\\/]/)
+      .pop()!
+      .replace(/[^A-Za-z0-9._-]/g, "_") || "config"
+  );
+}
+
+function fmt(x: number): string {
+  if (Math.abs(x) >= 100) return x.toFixed(0);
+  if (Math.abs(x) >= 1) return x.toFixed(1);
+  return x.toFixed(3);
+}
+
+function summaryTable(scenario: Scenario, results: RunResult[], replications: number): string {
+  const ci = (c: { mean: number; lo: number; hi: number }, unit = "") =>
+    replications > 1 ? `${fmt(c.mean)}${unit} [${fmt(c.lo)}, ${fmt(c.hi)}]` : `${fmt(c.mean)}${unit}`;
+  const pct = (c: { mean: number; lo: number; hi: number }) =>
+    ci({ mean: c.mean * 100, lo: c.lo * 100, hi: c.hi * 100 }, "%");
+  const rows: string[][] = [
+    [
+      "config",
+      "throughput peak/s",
+      "P50 ms",
+      "P99 ms",
+      "CPU peak primary",
+      "errors",
+      "retries",
+      "thresholds",
+    ],
+  ];
+  for (const r of results) {
+    const s = r.summary;
+    const failed = r.thresholds.filter((t) => !t.pass).length;
+    rows.push([
+      `${r.config.name} (${r.config.role})`,
+      ci(s.throughputPeak),
+      ci(s.p50),
+      ci(s.p99),
+      s.cpuPeak.primary ? pct(s.cpuPeak.primary) : "-",
+      pct(s.errorRate),
+      String(r.counters.retried),
+      r.thresholds.length === 0 ? "-" : failed === 0 ? "pass" : `${failed} FAILED`,
+    ]);
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
+  const lines = rows.map((row) =>
+    row
+      .map((cell, i) => cell.padEnd(widths[i]!))
+      .join("  ")
+      .trimEnd(),
+  );
+  lines.splice(1, 0, widths.map((w) => "-".repeat(w)).join("  "));
+  const mean = results[0] ? ` (CI: 95% over ${replications} replications)` : "";
+  return `${scenario.name}: ${scenario.description}${replications > 1 ? mean : ""}\n${lines.join("\n")}\n`;
+}

@@ -1,0 +1,48 @@
+// Resolves a configuration given as a preset name ("legacy", "adaptive") or a JSON file: either a full
+// configuration or `{ "extends": "adaptive", ...partial }` merged over the preset.
+import { existsSync, readFileSync } from "node:fs";
+import { isAbsolute, resolve } from "node:path";
+import { type DispatchConfig, mergeConfig, presetConfig, validateConfig } from "../server/core/config.ts";
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+  constructor(
+    message: string,
+    readonly problems: string[],
+  ) {
+    super(message);
+  }
+}
+
+export function resolveConfig(nameOrFile: string, baseDir = process.cwd()): DispatchConfig {
+  const preset = presetConfig(nameOrFile);
+  if (preset !== undefined) return preset;
+  const path = isAbsolute(nameOrFile) ? nameOrFile : resolve(baseDir, nameOrFile);
+  if (!existsSync(path)) {
+    throw new ConfigError(
+      `no configuration "${nameOrFile}": not a preset (legacy, adaptive) and not a file`,
+      [`config: not found: ${nameOrFile}`],
+    );
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, "utf8"));
+  } catch (err) {
+    throw new ConfigError(`${path}: not valid JSON (${(err as Error).message})`, [`config: invalid JSON`]);
+  }
+  let input: unknown = raw;
+  if (typeof raw === "object" && raw !== null && "extends" in raw) {
+    const { extends: base, ...rest } = raw as { extends: unknown };
+    const basePreset = typeof base === "string" ? presetConfig(base) : undefined;
+    if (basePreset === undefined) {
+      throw new ConfigError(`${path}: "extends" must be "legacy" or "adaptive"`, ["extends: unknown preset"]);
+    }
+    input = mergeConfig(basePreset, { name: nameOrFile, ...rest });
+  }
+  const result = validateConfig(input);
+  if (!result.ok) {
+    const problems = result.errors.map((e) => `${e.path}: ${e.message}`);
+    throw new ConfigError(`${path} is not a valid configuration:\n  ${problems.join("\n  ")}`, problems);
+  }
+  return result.config;
+}

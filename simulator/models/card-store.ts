@@ -1,0 +1,115 @@
+// An in-memory CardStorePort for simulation: every SKU is pre-stocked (by default without limit);
+// cards are numbered per SKU, released cards go back to a free list, and delivered cards are never
+// handed out again. Memory is bounded by orders in flight. It counts what would be ghost cards.
+import type { Environment } from "../../server/core/env.ts";
+import type { Card, CardStorePort, ClaimResult, StoreResult } from "../../server/core/ports.ts";
+
+interface SkuPool {
+  next: number;
+  free: string[];
+}
+
+export interface SimCardStoreOptions {
+  /** Cards per SKU (default: unlimited). */
+  stockPerSku?: number;
+  /** Store round trip in ms, through the virtual clock; null answers synchronously. */
+  latencyMs?: number | null;
+}
+
+export class SimCardStore implements CardStorePort {
+  private readonly pools = new Map<string, SkuPool>();
+  /** owner -> card, for held (claimed, not delivered/released) cards. */
+  private readonly held = new Map<string, Card>();
+  /** card id -> owner, for held cards. */
+  private readonly owners = new Map<string, string>();
+  private readonly stockPerSku: number;
+  private readonly latency: number | null;
+  delivered = 0;
+  /** Deliveries of a card its caller did not hold (a second owner): must stay 0. */
+  duplicates = 0;
+
+  constructor(
+    private readonly env: Environment,
+    options: SimCardStoreOptions = {},
+  ) {
+    this.stockPerSku = options.stockPerSku ?? Number.POSITIVE_INFINITY;
+    this.latency = options.latencyMs === undefined ? 0 : options.latencyMs;
+  }
+
+  private reply<T>(done: (r: T) => void, result: T): void {
+    if (this.latency === null) done(result);
+    else this.env.schedule(this.latency, () => done(result));
+  }
+
+  private pool(sku: string): SkuPool {
+    let p = this.pools.get(sku);
+    if (p === undefined) {
+      p = { next: 0, free: [] };
+      this.pools.set(sku, p);
+    }
+    return p;
+  }
+
+  claim(ownerId: string, sku: string, done: (result: ClaimResult) => void): void {
+    const existing = this.held.get(ownerId);
+    if (existing !== undefined) return this.reply(done, { kind: "claimed", card: existing });
+    const p = this.pool(sku);
+    let cardId = p.free.pop();
+    if (cardId === undefined) {
+      if (p.next >= this.stockPerSku) return this.reply(done, { kind: "out_of_stock" });
+      cardId = `${sku}#${p.next++}`;
+    }
+    const card: Card = { cardId, code: `K-${cardId}`, sku };
+    this.held.set(ownerId, card);
+    this.owners.set(cardId, ownerId);
+    this.reply(done, { kind: "claimed", card });
+  }
+
+  transfer(cardId: string, fromOwner: string, toOwner: string, done: (result: StoreResult) => void): void {
+    const card = this.held.get(fromOwner);
+    if (card === undefined || card.cardId !== cardId || this.held.has(toOwner)) {
+      return this.reply(done, { kind: "error", message: `${fromOwner} does not hold ${cardId}` });
+    }
+    this.held.delete(fromOwner);
+    this.held.set(toOwner, card);
+    this.owners.set(cardId, toOwner);
+    this.reply(done, { kind: "ok" });
+  }
+
+  release(ownerId: string, cardId: string, done: (result: StoreResult) => void): void {
+    const card = this.held.get(ownerId);
+    if (card === undefined || card.cardId !== cardId) {
+      return this.reply(done, { kind: "error", message: `${ownerId} does not hold ${cardId}` });
+    }
+    this.held.delete(ownerId);
+    this.owners.delete(cardId);
+    this.pool(card.sku).free.push(cardId);
+    this.reply(done, { kind: "ok" });
+  }
+
+  deliver(ownerId: string, cardId: string, done: (result: StoreResult) => void): void {
+    const owner = this.owners.get(cardId);
+    if (owner !== ownerId) {
+      this.duplicates++;
+      return this.reply(done, { kind: "error", message: `${cardId} is not held by ${ownerId}` });
+    }
+    this.held.delete(ownerId);
+    this.owners.delete(cardId);
+    this.delivered++;
+    this.reply(done, { kind: "ok" });
+  }
+
+  stock(
+    sku: string,
+    done: (result: { kind: "ok"; free: number } | { kind: "error"; message: string }) => void,
+  ): void {
+    const p = this.pool(sku);
+    const free = Number.isFinite(this.stockPerSku) ? this.stockPerSku - p.next + p.free.length : 1e9;
+    this.reply(done, { kind: "ok", free });
+  }
+
+  /** Cards currently held (claimed, not delivered or released). */
+  get heldCount(): number {
+    return this.held.size;
+  }
+}

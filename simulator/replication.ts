@@ -1,0 +1,341 @@
+// One replication: a scenario's traffic through the real dispatch core (a primary and a backup
+// cluster sharing one card store and one provider farm) in virtual time, collected per window.
+
+import { LatencyHistogram } from "../reports/histogram.ts";
+import type { PointSummary, RunCounters, RunEvent, RunWindow } from "../reports/run-result.ts";
+import type { Scenario } from "../scenarios/define.ts";
+import { loadDemandHistory } from "../scenarios/demand.ts";
+import type { ClusterSpec, Traffic } from "../scenarios/schema.ts";
+import { totalDuration } from "../scenarios/traffic.ts";
+import type { DispatchConfig } from "../server/core/config.ts";
+import { withWorkers } from "../server/core/config.ts";
+import { createDispatcher, type Dispatcher } from "../server/core/dispatcher.ts";
+import type { OverflowPort } from "../server/core/ports.ts";
+import type { ClusterName, CoreEvent, OrderView } from "../server/core/types.ts";
+import { VirtualEnvironment } from "./kernel/virtual-env.ts";
+import { ArrivalProcess } from "./models/arrivals.ts";
+import { SimCardStore } from "./models/card-store.ts";
+import { CpuModel } from "./models/cpu.ts";
+import { OrderMix } from "./models/order-mix.ts";
+import { SimProviders } from "./models/providers.ts";
+
+export interface ReplicationInput {
+  scenario: Scenario;
+  traffic: Traffic;
+  cluster: ClusterSpec;
+  config: DispatchConfig;
+  seed: number;
+  /** Keep the window series and events (only the first replication needs them). */
+  detailed: boolean;
+  /** Called after every window with simulated ms done and the total. */
+  onProgress?: (doneMs: number, totalMs: number) => void;
+}
+
+export interface ReplicationOutput {
+  windows: RunWindow[];
+  events: RunEvent[];
+  overall: LatencyHistogram;
+  byLane: Map<string, LatencyHistogram>;
+  byCohort: Map<string, LatencyHistogram>;
+  counters: RunCounters;
+  summary: PointSummary;
+  durationMs: number;
+  eventsExecuted: number;
+}
+
+/** Events kept per replication at most (a flapping router must not grow memory without bound). */
+const MAX_EVENTS = 5000;
+/** Window priority: after every other event at the same instant. */
+const WINDOW_PRIORITY = 1000;
+
+const TERMINAL = new Set(["DELIVERED", "FAILED", "REJECTED"]);
+
+export function runReplication(input: ReplicationInput): ReplicationOutput {
+  const { scenario, traffic, cluster, config, seed } = input;
+  const env = new VirtualEnvironment(seed);
+  const store = new SimCardStore(env, { latencyMs: null });
+  const providers = new SimProviders(env, scenario.providers, scenario.faults);
+  const providerIds = scenario.providers.map((p) => p.id);
+  const cpu = new CpuModel(cluster);
+
+  const backup = createDispatcher({
+    env,
+    config: withWorkers(config, cluster.backup.workers),
+    store,
+    providers: { ids: providerIds, port: providers },
+    cluster: "backup",
+  });
+  const overflow: OverflowPort = {
+    forward(order, done) {
+      env.schedule(cluster.hopMs, () => {
+        backup.submit(order, (view) => {
+          cpu.onState("backup", view.state);
+          if (TERMINAL.has(view.state)) env.schedule(cluster.hopMs, () => done(view));
+        });
+      });
+    },
+  };
+  const primary = createDispatcher({
+    env,
+    config: withWorkers(config, cluster.primary.workers),
+    store,
+    providers: { ids: providerIds, port: providers },
+    overflow,
+    cluster: "primary",
+  });
+  if (scenario.demandHistory !== undefined) {
+    const history = loadDemandHistory(scenario.demandHistory, seed, scenario.file);
+    primary.loadDemandHistory(history);
+    backup.loadDemandHistory(history);
+  }
+
+  const windowMs = scenario.window;
+  const trafficMs = totalDuration(traffic);
+  const endMs = trafficMs + scenario.drain;
+
+  // ---- collection ----
+  const overall = LatencyHistogram.create();
+  const byLane = new Map<string, LatencyHistogram>();
+  const byCohort = new Map<string, LatencyHistogram>();
+  const windowHist = LatencyHistogram.create();
+  const histOf = (map: Map<string, LatencyHistogram>, key: string) => {
+    let h = map.get(key);
+    if (h === undefined) {
+      h = LatencyHistogram.create();
+      map.set(key, h);
+    }
+    return h;
+  };
+  const total = { submitted: 0, delivered: 0, failed: 0, rejected: 0 };
+  const win = { submitted: 0, delivered: 0, failed: 0, rejected: 0 };
+  const events: RunEvent[] = [];
+  const detailed = input.detailed;
+
+  const onChange = (view: OrderView) => {
+    const state = view.state;
+    if (view.lane !== "overflow") cpu.onState("primary", state);
+    else if (state === "QUEUED") cpu.onState("primary", state);
+    if (!TERMINAL.has(state)) return;
+    if (state === "DELIVERED") {
+      const ms = (view.finishedAt ?? env.now()) - view.submittedAt;
+      overall.record(ms);
+      windowHist.record(ms);
+      histOf(byLane, view.lane ?? "none").record(ms);
+      histOf(byCohort, view.tier).record(ms);
+      total.delivered++;
+      win.delivered++;
+    } else if (state === "FAILED") {
+      total.failed++;
+      win.failed++;
+    } else {
+      total.rejected++;
+      win.rejected++;
+    }
+  };
+
+  const toEvent = (cluster: ClusterName) => (e: CoreEvent) => {
+    if (!detailed || events.length >= MAX_EVENTS) return;
+    events.push(coreEventToRunEvent(e, cluster));
+  };
+  primary.onEvent(toEvent("primary"));
+  backup.onEvent(toEvent("backup"));
+
+  // ---- arrivals ----
+  const arrivals = new ArrivalProcess(traffic, env.random("arrivals"));
+  const mix = new OrderMix(
+    {
+      skuCount: scenario.skus.count,
+      zipfExponent: scenario.skus.zipfExponent,
+      hotspots: scenario.skus.hotspots,
+      vipShare: scenario.vipShare,
+      vipSurges: scenario.vipSurges,
+    },
+    env.random("sku-mix"),
+    env.random("vip"),
+  );
+  let orderSeq = 0;
+  const arrive = () => {
+    const now = env.now();
+    const id = `o${++orderSeq}`;
+    total.submitted++;
+    win.submitted++;
+    primary.submit({ orderId: id, sku: mix.sku(now), tier: mix.tier(now) }, onChange);
+    scheduleNext();
+  };
+  const scheduleNext = () => {
+    const t = arrivals.next();
+    if (t < trafficMs) env.schedule(t - env.now(), arrive);
+  };
+  scheduleNext();
+
+  // ---- windows ----
+  const windows: RunWindow[] = [];
+  const peaks = { throughput: 0, cpu: { primary: 0, backup: 0 } as Record<ClusterName, number> };
+  let lastRetries = 0;
+  let lastSwitches = 0;
+  const closeWindow = (t0: number, lengthMs: number) => {
+    const p = primary.snapshot();
+    const b = backup.snapshot();
+    let waitingPrimary = 0;
+    let waitingBackup = 0;
+    const queueDepth: Record<string, number> = { vip: 0, default: 0, overflow: 0 };
+    for (const lane of p.lanes) {
+      queueDepth[lane.lane] = (queueDepth[lane.lane] ?? 0) + lane.queueDepth;
+      waitingPrimary += lane.queueDepth;
+    }
+    for (const lane of b.lanes) {
+      queueDepth.overflow = (queueDepth.overflow ?? 0) + lane.queueDepth;
+      waitingBackup += lane.queueDepth;
+    }
+    cpu.chargeWaiting("primary", waitingPrimary, lengthMs);
+    cpu.chargeWaiting("backup", waitingBackup, lengthMs);
+    const util = cpu.takeWindow(lengthMs);
+    const retries = p.counters.retries + b.counters.retries;
+    const switches = p.counters.routeSwitches;
+    const seconds = lengthMs / 1000;
+    const throughput = win.delivered / seconds;
+    if (throughput > peaks.throughput) peaks.throughput = throughput;
+    if (util.primary > peaks.cpu.primary) peaks.cpu.primary = util.primary;
+    if (util.backup > peaks.cpu.backup) peaks.cpu.backup = util.backup;
+    if (detailed) {
+      windows.push({
+        t: round(t0 / 1000),
+        throughput: round(throughput),
+        offeredRate: round(win.submitted / seconds),
+        p50: windowHist.percentile(50),
+        p95: windowHist.percentile(95),
+        p99: windowHist.percentile(99),
+        max: windowHist.max,
+        submitted: win.submitted,
+        delivered: win.delivered,
+        errors: win.failed,
+        rejected: win.rejected,
+        dropped: 0,
+        retries: retries - lastRetries,
+        routeSwitches: switches - lastSwitches,
+        queueDepth,
+        inFlight: total.submitted - total.delivered - total.failed - total.rejected,
+        cpu: { primary: round(util.primary), backup: round(util.backup) },
+        overflowActive: p.clusters.some((c) => c.overflowActive),
+        providers: p.providers.map((pr) => ({
+          id: pr.providerId,
+          state: pr.state,
+          weight: round(pr.weight),
+          outstanding: pr.outstanding,
+        })),
+      });
+    }
+    lastRetries = retries;
+    lastSwitches = switches;
+    windowHist.reset();
+    win.submitted = 0;
+    win.delivered = 0;
+    win.failed = 0;
+    win.rejected = 0;
+  };
+
+  for (let t0 = 0; t0 < endMs; t0 += windowMs) {
+    const t1 = Math.min(endMs, t0 + windowMs);
+    env.runUntil(t1);
+    closeWindow(t0, t1 - t0);
+    input.onProgress?.(t1, endMs);
+  }
+
+  const p = primary.snapshot();
+  const b = backup.snapshot();
+  primary.stop();
+  backup.stop();
+
+  const unfinished = total.submitted - total.delivered - total.failed - total.rejected;
+  const counters: RunCounters = {
+    submitted: total.submitted,
+    delivered: total.delivered,
+    failed: total.failed,
+    rejected: total.rejected,
+    retried: p.counters.retries + b.counters.retries,
+    dropped: 0,
+    duplicateCards: store.duplicates + p.counters.duplicateCards + b.counters.duplicateCards,
+    cacheHits: p.counters.cacheHits + b.counters.cacheHits,
+    routeSwitches: p.counters.routeSwitches,
+    timeouts: p.counters.timeouts + b.counters.timeouts,
+    unfinished,
+  };
+  const summary: PointSummary = {
+    throughputPeak: round(peaks.throughput),
+    throughputMean: round(total.delivered / (trafficMs / 1000)),
+    p50: overall.percentile(50),
+    p95: overall.percentile(95),
+    p99: overall.percentile(99),
+    p999: overall.percentile(99.9),
+    max: overall.max,
+    cpuPeak: { primary: round(peaks.cpu.primary), backup: round(peaks.cpu.backup) },
+    errorRate:
+      total.submitted === 0 ? 0 : round((total.failed + total.rejected + unfinished) / total.submitted, 6),
+    retries: counters.retried,
+  };
+  return {
+    windows,
+    events,
+    overall,
+    byLane,
+    byCohort,
+    counters,
+    summary,
+    durationMs: endMs,
+    eventsExecuted: env.executed,
+  };
+}
+
+function round(x: number, digits = 4): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+function coreEventToRunEvent(e: CoreEvent, cluster: ClusterName): RunEvent {
+  const t = round(e.at / 1000, 3);
+  const where = cluster === "primary" ? "" : ` (${cluster})`;
+  switch (e.kind) {
+    case "health":
+      return {
+        t,
+        kind: "health",
+        message: `${e.providerId}: ${e.from} -> ${e.to}${where} (${e.reason})`,
+        providerId: e.providerId,
+        from: e.from,
+        to: e.to,
+        data: { cluster },
+      };
+    case "route":
+      return {
+        t,
+        kind: "route",
+        message: `overflow ${e.overflowActive ? "on" : "off"} at primary load ${Math.round(e.primaryLoad * 100)}%`,
+        to: e.overflowActive ? "overflow" : "primary",
+        data: { primaryLoad: round(e.primaryLoad), totalSwitches: e.totalSwitches, cluster },
+      };
+    case "hot-sku":
+      return {
+        t,
+        kind: "hot-sku",
+        message: `hot SKU ${e.sku} at ${Math.round(e.share * 100)}% of orders${where}`,
+        data: { sku: e.sku, share: round(e.share), cluster },
+      };
+    case "incident":
+      return {
+        t,
+        kind: "incident",
+        message: `incident ${e.incident.id} on ${e.incident.providerId}${where}: ${e.incident.outcome ?? "open"}`,
+        providerId: e.incident.providerId,
+        data: {
+          cluster,
+          id: e.incident.id,
+          openedAt: round(e.incident.openedAt / 1000, 3),
+          closedAt: e.incident.closedAt === null ? null : round(e.incident.closedAt / 1000, 3),
+          ordersDiverted: e.incident.ordersDiverted,
+          ordersRetried: e.incident.ordersRetried,
+        },
+      };
+  }
+}
+
+export type { Dispatcher };
