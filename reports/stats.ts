@@ -9,6 +9,7 @@ export interface Interval {
 
 /** Standard normal CDF (Abramowitz & Stegun 7.1.26 erf, absolute error < 1.5e-7). */
 export function normalCdf(z: number): number {
+  if (z === 0) return 0.5;
   const x = Math.abs(z) / Math.SQRT2;
   const t = 1 / (1 + 0.3275911 * x);
   const poly =

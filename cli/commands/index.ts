@@ -1,7 +1,10 @@
 import type { Command } from "../command.ts";
+import { compare } from "./compare.ts";
+import { gate } from "./gate.ts";
 import { providersCommand } from "./providers.ts";
+import { report } from "./report.ts";
 import { serveCommand } from "./serve.ts";
 import { simCommand } from "./sim.ts";
 
 /** Every subcommand, in the order `rushhour --help` lists them. Only commands that work are listed. */
-export const commands: Command[] = [serveCommand, providersCommand, simCommand];
+export const commands: Command[] = [serveCommand, providersCommand, simCommand, report, compare, gate];

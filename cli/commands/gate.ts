@@ -1,0 +1,67 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { gate as runGate } from "../../reports/gate.ts";
+import { junitXml } from "../../reports/junit.ts";
+import { parseCommandArgs } from "../args.ts";
+import { type Command, EXIT, UsageError } from "../command.ts";
+import { loadOrUsage } from "./report.ts";
+
+export const gate: Command = {
+  name: "gate",
+  summary: "fail (exit 1) on a significant P99 regression or a failed threshold; JUnit XML for CI",
+  help: `Usage: rushhour gate --baseline <dir|file> --candidate <dir|file> [--max-p99-regression 5%] [--junit FILE]
+
+Pairs candidate runs with baseline runs (same scenario and configuration) and checks, for every pair:
+  - P99 regression: fails when the candidate's P99 is worse by more than the allowance with 95% confidence,
+    i.e. the whole confidence interval of the relative P99 change lies above the allowance (see
+    \`rushhour compare --help\` for how the interval is computed). Noise within the allowance never fails.
+  - every absolute threshold of the candidate run (the scenario's k6-style thresholds) passed;
+  - no duplicate cards.
+A baseline without a candidate, or a candidate without a baseline, fails too.
+Each failure is explained in one line on stderr; a one-line summary goes to stdout.
+
+Options:
+  --baseline PATH             baseline RunResult file or folder           required
+  --candidate PATH            candidate RunResult file or folder          required
+  --max-p99-regression PCT    allowed P99 regression, "5%" or "5"         default 5%
+  --junit FILE                also write the checks as JUnit XML
+
+Exit codes: 0 passed, 1 a check failed, 2 bad usage or input.
+`,
+  async run(argv) {
+    const { values, positionals } = parseCommandArgs(argv, {
+      baseline: { type: "string" },
+      candidate: { type: "string" },
+      "max-p99-regression": { type: "string" },
+      junit: { type: "string" },
+    });
+    if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+    if (!values.baseline) throw new UsageError("--baseline is required");
+    if (!values.candidate) throw new UsageError("--candidate is required");
+    const allowance = parsePercent(values["max-p99-regression"] ?? "5%");
+    const base = loadOrUsage([values.baseline]).map((r) => r.view);
+    const cand = loadOrUsage([values.candidate]).map((r) => r.view);
+    const result = runGate(base, cand, { maxP99Regression: allowance });
+    if (values.junit) {
+      mkdirSync(dirname(values.junit), { recursive: true });
+      writeFileSync(values.junit, junitXml(result.checks));
+    }
+    for (const f of result.failures) process.stderr.write(`FAIL ${f}\n`);
+    const n = result.checks.length;
+    process.stdout.write(
+      result.ok
+        ? `gate passed: ${n} checks\n`
+        : `gate failed: ${result.failures.length} of ${n} checks failed\n`,
+    );
+    return result.ok ? EXIT.ok : EXIT.failed;
+  },
+};
+
+/** "5%" or "5" -> 0.05. */
+export function parsePercent(text: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*%?\s*$/.exec(text);
+  if (!m) throw new UsageError(`--max-p99-regression must be a percentage like 5% or 2.5, got "${text}"`);
+  const v = Number(m[1]) / 100;
+  if (v > 10) throw new UsageError(`--max-p99-regression ${text} is implausibly large`);
+  return v;
+}
