@@ -1,0 +1,192 @@
+// AdminService over real loopback gRPC: bearer auth, config, faults seen in snapshots and events.
+import { type Metadata, status } from "@grpc/grpc-js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EventKind, type WatchEventsResponse } from "../../../proto/gen/rushhour/v1/admin.ts";
+import { CustomerTier, FaultKind, HealthState } from "../../../proto/gen/rushhour/v1/common.ts";
+import { WaitMode } from "../../../proto/gen/rushhour/v1/dispatch.ts";
+import { type SpawnedServer, spawnServe } from "../../support/spawn.ts";
+import { bearer, call, clients, failure } from "./clients.ts";
+
+let server: SpawnedServer;
+let c: ReturnType<typeof clients>;
+let auth: Metadata;
+
+beforeAll(async () => {
+  server = await spawnServe(["--skus", "sku-a", "--seed-stock", "2000"]);
+  c = clients(server.address);
+  auth = bearer(server.adminToken);
+});
+
+afterAll(async () => {
+  c?.close();
+  await server?.stop();
+});
+
+describe("admin auth", () => {
+  it("refuses every Admin call without the bearer token", async () => {
+    const a = c.admin;
+    const calls: Promise<unknown>[] = [
+      call(a.getConfig, a, {}),
+      call(a.applyConfig, a, { preset: "legacy", dryRun: true }),
+      call(a.startCanary, a, { preset: "legacy", share: 0 }),
+      call(a.getCanaryVerdict, a, {}),
+      call(a.stopCanary, a, {}),
+      call(a.injectFault, a, {
+        fault: {
+          providerId: "",
+          kind: FaultKind.FAULT_KIND_ERROR,
+          probability: 1,
+          latencyMs: 0,
+          durationMs: 0,
+        },
+      }),
+      call(a.clearFaults, a, { providerId: "" }),
+      call(a.importCards, a, { sku: "sku-a", codes: ["X-1"] }),
+      call(a.getSnapshot, a, {}),
+    ];
+    for (const p of calls) expect((await failure(p)).code).toBe(status.UNAUTHENTICATED);
+    const stream = a.watchEvents({ kinds: [] });
+    const err = await new Promise<{ code: number }>((resolve) => {
+      stream.on("data", () => {});
+      stream.on("error", resolve);
+    });
+    expect(err.code).toBe(status.UNAUTHENTICATED);
+  });
+
+  it("refuses a wrong token", async () => {
+    const err = await failure(call(c.admin.getSnapshot, c.admin, {}, { metadata: bearer("not-the-token") }));
+    expect(err.code).toBe(status.UNAUTHENTICATED);
+  });
+});
+
+describe("configuration", () => {
+  it("GetConfig returns the preset in force", async () => {
+    const res = await call(c.admin.getConfig, c.admin, {}, { metadata: auth });
+    expect(res.preset).toBe("adaptive");
+    expect(JSON.parse(res.configJson).name).toBe("adaptive");
+  });
+
+  it("ApplyConfig dry_run returns every error and applies nothing", async () => {
+    const before = await call(c.admin.getConfig, c.admin, {}, { metadata: auth });
+    const res = await call(
+      c.admin.applyConfig,
+      c.admin,
+      {
+        configJson: JSON.stringify({ lanes: { default: { workers: -1 } }, retry: { maxAttempts: 0 } }),
+        dryRun: true,
+      },
+      { metadata: auth },
+    );
+    expect(res.applied).toBe(false);
+    const paths = res.errors.map((e) => e.path);
+    expect(paths).toContain("lanes.default.workers");
+    expect(paths).toContain("retry.maxAttempts");
+    expect(res.version).toBe(before.version);
+  });
+
+  it("ApplyConfig applies a valid change and bumps the version", async () => {
+    const before = await call(c.admin.getConfig, c.admin, {}, { metadata: auth });
+    const res = await call(
+      c.admin.applyConfig,
+      c.admin,
+      { configJson: JSON.stringify({ retry: { maxAttempts: 4 } }), dryRun: false },
+      { metadata: auth },
+    );
+    expect(res.errors).toEqual([]);
+    expect(res.applied).toBe(true);
+    expect(res.version).toBe(before.version + 1);
+    const after = await call(c.admin.getConfig, c.admin, {}, { metadata: auth });
+    expect(JSON.parse(after.configJson).retry.maxAttempts).toBe(4);
+  });
+
+  it("ImportCards adds keys and counts duplicates; the new SKU is then sold", async () => {
+    const codes = ["IMP-0001", "IMP-0002", "IMP-0003"];
+    const first = await call(c.admin.importCards, c.admin, { sku: "sku-new", codes }, { metadata: auth });
+    expect(first).toEqual({ imported: 3, duplicates: 0 });
+    const again = await call(c.admin.importCards, c.admin, { sku: "sku-new", codes }, { metadata: auth });
+    expect(again).toEqual({ imported: 0, duplicates: 3 });
+    const res = await call(c.dispatch.submitOrder, c.dispatch, {
+      idempotencyKey: "import-check",
+      sku: "sku-new",
+      tier: CustomerTier.CUSTOMER_TIER_VIP,
+      waitMode: WaitMode.WAIT_MODE_DELIVERED,
+    });
+    expect(codes).toContain(res.order?.cardCode);
+  });
+
+  it("rejects a fault for an unknown provider, naming the field", async () => {
+    const err = await failure(
+      call(
+        c.admin.injectFault,
+        c.admin,
+        {
+          fault: {
+            providerId: "zz",
+            kind: FaultKind.FAULT_KIND_ERROR,
+            probability: 1,
+            latencyMs: 0,
+            durationMs: 0,
+          },
+        },
+        { metadata: auth },
+      ),
+    );
+    expect(err.code).toBe(status.INVALID_ARGUMENT);
+    expect(err.details).toMatch(/^fault\.provider_id: /);
+  });
+});
+
+describe("fault injection", () => {
+  it("an erroring provider leaves HEALTHY in GetSnapshot and WatchEvents", async () => {
+    const events: WatchEventsResponse[] = [];
+    const stream = c.admin.watchEvents({ kinds: [EventKind.EVENT_KIND_HEALTH_TRANSITION] }, auth);
+    stream.on("data", (e: WatchEventsResponse) => events.push(e));
+    stream.on("error", () => {});
+    await call(
+      c.admin.injectFault,
+      c.admin,
+      {
+        fault: {
+          providerId: "p1",
+          kind: FaultKind.FAULT_KIND_ERROR,
+          probability: 1,
+          latencyMs: 0,
+          durationMs: 0,
+        },
+      },
+      { metadata: auth },
+    );
+    let p1State = HealthState.HEALTH_STATE_HEALTHY;
+    let sent = 0;
+    // Bounded traffic: at most 400 orders, in batches, until p1 leaves HEALTHY.
+    while (sent < 400 && p1State === HealthState.HEALTH_STATE_HEALTHY) {
+      await Promise.all(
+        Array.from({ length: 20 }, () =>
+          call(c.dispatch.submitOrder, c.dispatch, {
+            idempotencyKey: `fault-${sent++}`,
+            sku: "sku-a",
+            tier: CustomerTier.CUSTOMER_TIER_STANDARD,
+            waitMode: WaitMode.WAIT_MODE_DELIVERED,
+          }),
+        ),
+      );
+      const snap = await call(c.admin.getSnapshot, c.admin, {}, { metadata: auth });
+      p1State = snap.providers.find((p) => p.providerId === "p1")?.state ?? p1State;
+    }
+    expect(p1State).not.toBe(HealthState.HEALTH_STATE_HEALTHY);
+    const snap = await call(c.admin.getSnapshot, c.admin, {}, { metadata: auth });
+    const p1 = snap.providers.find((p) => p.providerId === "p1")!;
+    expect(p1.activeFaults.map((f) => f.kind)).toEqual([FaultKind.FAULT_KIND_ERROR]);
+    expect(snap.role).toBe("primary");
+    expect(snap.process?.rssBytes).toBeGreaterThan(0);
+    expect(snap.process?.cpuUtilisation).toBeGreaterThanOrEqual(0);
+    expect(snap.counters?.accepted).toBeGreaterThan(0);
+    const p1Event = events.find((e) => e.healthTransition?.providerId === "p1");
+    expect(p1Event?.kind).toBe(EventKind.EVENT_KIND_HEALTH_TRANSITION);
+    expect(p1Event?.healthTransition?.from).toBe(HealthState.HEALTH_STATE_HEALTHY);
+    stream.cancel();
+
+    const cleared = await call(c.admin.clearFaults, c.admin, { providerId: "p1" }, { metadata: auth });
+    expect(cleared.cleared).toBe(1);
+  });
+});
