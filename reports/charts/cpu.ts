@@ -1,5 +1,5 @@
 import type { RunView } from "../model.ts";
-import { duration, type LineSeries, PALETTE, percent } from "./frame.ts";
+import { type LineSeries, PALETTE, percent } from "./frame.ts";
 import { lineChart } from "./line.ts";
 
 /** CPU utilisation per cluster over time; one colour per run, one dash style per cluster. */
@@ -18,7 +18,7 @@ export function cpuChart(runs: RunView[]): string {
     title: "CPU utilisation per cluster",
     xLabel: "time since start",
     yLabel: "CPU utilisation",
-    xTickFormat: duration,
+    xTime: true,
     yTickFormat: percent,
     yMin: 0,
     yMax: 1,

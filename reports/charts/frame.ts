@@ -42,6 +42,8 @@ export interface LineChartSpec {
   xTickValues?: number[];
   xTickFormat?: (v: number) => string;
   yTickFormat?: (v: number) => string;
+  /** The x axis is time in seconds: ticks at round steps (10s, 30s, 1m, 5m...). */
+  xTime?: boolean;
   /** Lower bound of the y axis when linear; 0 unless given. */
   yMin?: number;
   yMax?: number;
@@ -166,9 +168,35 @@ export function percent(v: number): string {
   return `${trim(v * 100)}%`;
 }
 
-/** Seconds as "90s", "5m", "1h30m" for time axes. */
+/** Seconds as "45s", "2m", "2m30s", "1h", "1h30m" for time axes. */
 export function duration(s: number): string {
-  if (s < 120) return `${trim(s)}s`;
-  if (s < 7200) return `${trim(s / 60)}m`;
-  return `${trim(s / 3600)}h`;
+  const t = Math.round(s);
+  if (Math.abs(t - s) > 1e-6) return `${trim(s)}s`;
+  if (t < 60) return `${t}s`;
+  if (t < 3600) return t % 60 === 0 ? `${t / 60}m` : `${Math.floor(t / 60)}m${t % 60}s`;
+  const m = Math.round((t % 3600) / 60);
+  return m === 0 ? `${Math.floor(t / 3600)}h` : `${Math.floor(t / 3600)}h${m}m`;
+}
+
+const TIME_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400];
+
+/** Tick values at a round time step, at most `max` of them. */
+export function timeTicks(from: number, to: number, max = 8): number[] {
+  const span = Math.max(to - from, 1);
+  const step = TIME_STEPS.find((s) => span / s <= max) ?? Math.ceil(span / max / 3600) * 3600;
+  const out: number[] = [];
+  for (let v = Math.ceil(from / step) * step; v <= to + 1e-9; v += step) out.push(v);
+  return out;
+}
+
+/** 1-2-5 tick values for a log axis. */
+export function logTicks(lo: number, hi: number): number[] {
+  const out: number[] = [];
+  for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) {
+    for (const m of [1, 2, 5]) {
+      const v = m * 10 ** e;
+      if (v >= lo * 0.999 && v <= hi * 1.001) out.push(v);
+    }
+  }
+  return out;
 }

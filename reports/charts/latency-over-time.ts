@@ -1,5 +1,5 @@
 import type { RunView } from "../model.ts";
-import { duration, type LineSeries, PALETTE } from "./frame.ts";
+import { type LineSeries, PALETTE } from "./frame.ts";
 import { lineChart } from "./line.ts";
 
 /** P50 / P95 / P99 per window for each run; P99 solid, P95 dashed, P50 thin and light. */
@@ -16,8 +16,10 @@ export function latencyOverTimeChart(runs: RunView[]): string {
     id: "latency-over-time",
     title: "Latency percentiles over time (fault windows shaded)",
     xLabel: "time since start",
-    yLabel: "latency, submit to delivery (ms)",
-    xTickFormat: duration,
+    yLabel: "latency, submit to delivery (ms, log)",
+    // Log scale: a 40 s legacy tail and a 200 ms adaptive P50 must both stay readable on one chart.
+    yLog: true,
+    xTime: true,
     series,
     bands: runs[0]?.faults ?? [],
   });

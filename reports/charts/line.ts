@@ -1,6 +1,17 @@
 // The one line-chart renderer the time-series charts share: linear or log axes, shaded fault windows, legend.
 import * as d3 from "d3";
-import { axisLabels, compact, frame, type LineChartSpec, legend, noData, PALETTE } from "./frame.ts";
+import {
+  axisLabels,
+  compact,
+  duration,
+  frame,
+  type LineChartSpec,
+  legend,
+  logTicks,
+  noData,
+  PALETTE,
+  timeTicks,
+} from "./frame.ts";
 
 export function lineChart(spec: LineChartSpec): string {
   const f = frame(spec.id, spec.title);
@@ -19,10 +30,10 @@ export function lineChart(spec: LineChartSpec): string {
   const y = (spec.yLog ? d3.scaleLog() : d3.scaleLinear())
     .domain([yBottom, yTop > yBottom ? yTop : yBottom + 1])
     .range([f.innerHeight, 0]);
-  if (!spec.yLog) y.nice();
+  y.nice();
 
   const bandLayer = f.plot.append("g").attr("class", "fault-windows");
-  for (const band of spec.bands ?? []) {
+  for (const [i, band] of (spec.bands ?? []).entries()) {
     const a = Math.max(x(band.start), 0);
     const b = Math.min(x(band.end), f.innerWidth);
     if (!(b > a)) continue;
@@ -38,7 +49,8 @@ export function lineChart(spec: LineChartSpec): string {
     bandLayer
       .append("text")
       .attr("x", a + 3)
-      .attr("y", 11)
+      // Staggered, so labels of overlapping windows stay readable.
+      .attr("y", 11 + 11 * (i % 3))
       .attr("font-size", 9)
       .attr("fill", "#a11")
       .text(band.label);
@@ -46,10 +58,12 @@ export function lineChart(spec: LineChartSpec): string {
 
   const xAxis = d3.axisBottom(x).ticks(8);
   if (spec.xTickValues) xAxis.tickValues(spec.xTickValues);
-  xAxis.tickFormat((v) => (spec.xTickFormat ?? compact)(Number(v)));
+  else if (spec.xTime) xAxis.tickValues(timeTicks(x.domain()[0]!, x.domain()[1]!));
+  xAxis.tickFormat((v) => (spec.xTickFormat ?? (spec.xTime ? duration : compact))(Number(v)));
+  const yTickValues = spec.yLog ? logTicks(y.domain()[0]!, y.domain()[1]!) : y.ticks(6);
   const yAxis = d3
     .axisLeft(y)
-    .ticks(6)
+    .tickValues(yTickValues)
     .tickFormat((v) => (spec.yTickFormat ?? compact)(Number(v)));
   f.plot.append("g").attr("transform", `translate(0,${f.innerHeight})`).call(xAxis);
   f.plot.append("g").call(yAxis);
@@ -57,7 +71,7 @@ export function lineChart(spec: LineChartSpec): string {
     .append("g")
     .attr("class", "grid")
     .selectAll("line")
-    .data(y.ticks(6))
+    .data(yTickValues)
     .enter()
     .append("line")
     .attr("x1", 0)

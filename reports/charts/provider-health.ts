@@ -1,6 +1,6 @@
 import * as d3 from "d3";
 import type { RunView } from "../model.ts";
-import { duration, frame, legend, MARGIN, noData } from "./frame.ts";
+import { duration, frame, legend, MARGIN, noData, timeTicks } from "./frame.ts";
 
 export const STATE_COLORS: Record<string, string> = {
   HEALTHY: "#2ca02c",
@@ -55,7 +55,7 @@ export function providerHealthChart(runs: RunView[]): string {
     .call(
       d3
         .axisBottom(x)
-        .ticks(8)
+        .tickValues(timeTicks(0, end))
         .tickFormat((v) => duration(Number(v))),
     );
   f.plot

@@ -1,5 +1,5 @@
 import type { RunView } from "../model.ts";
-import { duration, type LineSeries, PALETTE } from "./frame.ts";
+import { type LineSeries, PALETTE } from "./frame.ts";
 import { lineChart } from "./line.ts";
 
 /** Orders waiting per lane over time; one colour per lane, solid for the first run, dashed for the second. */
@@ -19,7 +19,7 @@ export function queueDepthChart(runs: RunView[]): string {
     title: "Queue depth per lane",
     xLabel: "time since start",
     yLabel: "orders waiting",
-    xTickFormat: duration,
+    xTime: true,
     series,
     bands: runs[0]?.faults ?? [],
   });

@@ -1,5 +1,5 @@
 import type { RunView } from "../model.ts";
-import { duration, type LineSeries, PALETTE } from "./frame.ts";
+import { type LineSeries, PALETTE } from "./frame.ts";
 import { lineChart } from "./line.ts";
 
 /** Retries per second (solid) and route switches per window (dashed), per run. */
@@ -19,7 +19,7 @@ export function retriesChart(runs: RunView[]): string {
     title: "Retries and route switches",
     xLabel: "time since start",
     yLabel: "retries/s · switches per window",
-    xTickFormat: duration,
+    xTime: true,
     series,
     bands: runs[0]?.faults ?? [],
   });

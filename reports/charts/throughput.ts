@@ -1,5 +1,5 @@
 import type { RunView } from "../model.ts";
-import { duration, PALETTE } from "./frame.ts";
+import { PALETTE } from "./frame.ts";
 import { lineChart } from "./line.ts";
 
 /** Delivered orders per second over time, one line per run, fault windows shaded. */
@@ -9,7 +9,7 @@ export function throughputChart(runs: RunView[]): string {
     title: "Throughput over time",
     xLabel: "time since start",
     yLabel: "delivered orders/s",
-    xTickFormat: duration,
+    xTime: true,
     series: runs.map((r, i) => ({ name: r.config, x: r.time, y: r.throughput, color: PALETTE[i] })),
     bands: runs[0]?.faults ?? [],
   });
