@@ -50,7 +50,14 @@ export function unary<Req, Res>(
     call: { request: Req; metadata: Metadata; getDeadline(): Date | number; cancelled: boolean },
     callback: (error: Partial<ServiceError> | null, value?: Res) => void,
   ): void => {
-    handler(call.request, call).then(
+    let result: Promise<Res>;
+    try {
+      result = handler(call.request, call);
+    } catch (err) {
+      // A handler that validates before its first await throws synchronously.
+      result = Promise.reject(err);
+    }
+    result.then(
       (value) => callback(null, value),
       (err: unknown) => callback(toServiceError(err)),
     );
