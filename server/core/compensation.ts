@@ -32,6 +32,7 @@ export class RetryBudget {
   private bucketIndex = 0;
   private bucketStart = 0;
   private windowTotal = 0;
+  private firstAcceptedAt = Number.NaN;
   /** Retries waiting in backoff or running in a worker. */
   active = 0;
   /** Highest `active` ever seen, and the allowance at that moment (for tests and reports). */
@@ -58,6 +59,10 @@ export class RetryBudget {
 
   /** Counts one accepted order. */
   recordAccepted(now: number): void {
+    if (Number.isNaN(this.firstAcceptedAt)) {
+      this.firstAcceptedAt = now;
+      this.bucketStart = now;
+    }
     this.advance(now);
     this.buckets[this.bucketIndex]!++;
     this.windowTotal++;
@@ -66,7 +71,12 @@ export class RetryBudget {
   /** Retries allowed to be active at once right now. */
   allowance(now: number): number {
     this.advance(now);
-    const perSecond = this.windowTotal / (this.config.budget.windowMs / 1000);
+    // Until a whole window has passed, the rate is over the time since the first order (at least 1 s),
+    // so a cold start does not read as a trickle.
+    const span = Number.isNaN(this.firstAcceptedAt)
+      ? this.config.budget.windowMs
+      : Math.min(this.config.budget.windowMs, Math.max(1000, now - this.firstAcceptedAt));
+    const perSecond = this.windowTotal / (span / 1000);
     return this.config.budget.ratio * perSecond + this.config.budget.minRetries;
   }
 

@@ -334,10 +334,10 @@ const adaptive: DispatchConfig = {
     share: 0.05,
     minSamples: 200,
     alpha: 0.01,
-    bootstrapIterations: 1000,
+    bootstrapIterations: 500,
     errorRateMargin: 0.02,
     nonInferiority: 0.05,
-    maxSamples: 5000,
+    maxSamples: 2000,
   },
   idleStopMs: 60000,
 };
