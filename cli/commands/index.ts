@@ -5,6 +5,7 @@ import { providersCommand } from "./providers.ts";
 import { report } from "./report.ts";
 import { serveCommand } from "./serve.ts";
 import { simCommand } from "./sim.ts";
+import { suite } from "./suite.ts";
 
 /** Every subcommand, in the order `rushhour --help` lists them. Only commands that work are listed. */
-export const commands: Command[] = [serveCommand, providersCommand, simCommand, report, compare, gate];
+export const commands: Command[] = [serveCommand, providersCommand, simCommand, suite, report, compare, gate];
