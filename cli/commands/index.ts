@@ -1,5 +1,6 @@
 import type { Command } from "../command.ts";
 import { compare } from "./compare.ts";
+import { demo } from "./demo.ts";
 import { gate } from "./gate.ts";
 import { providersCommand } from "./providers.ts";
 import { report } from "./report.ts";
@@ -8,4 +9,13 @@ import { simCommand } from "./sim.ts";
 import { suite } from "./suite.ts";
 
 /** Every subcommand, in the order `rushhour --help` lists them. Only commands that work are listed. */
-export const commands: Command[] = [serveCommand, providersCommand, simCommand, suite, report, compare, gate];
+export const commands: Command[] = [
+  serveCommand,
+  providersCommand,
+  simCommand,
+  suite,
+  report,
+  compare,
+  gate,
+  demo,
+];
