@@ -1,0 +1,168 @@
+// The serve process as a whole: /metrics, graceful shutdown with drain, backup overflow, CLI errors.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { UsageError } from "../../cli/command.ts";
+import { serveCommand } from "../../cli/commands/serve.ts";
+import { Cluster, CustomerTier, FaultKind, Lane, OrderState } from "../../proto/gen/rushhour/v1/common.ts";
+import { WaitMode } from "../../proto/gen/rushhour/v1/dispatch.ts";
+import { type SpawnedServer, spawnServe } from "../support/spawn.ts";
+import { bearer, call, clients } from "./grpc/clients.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "rushhour-serve-"));
+const started: SpawnedServer[] = [];
+const serve = async (args: string[]) => {
+  const s = await spawnServe(args);
+  started.push(s);
+  return s;
+};
+
+afterAll(async () => {
+  await Promise.all(started.map((s) => s.kill()));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const order = (key: string, tier = CustomerTier.CUSTOMER_TIER_STANDARD) => ({
+  idempotencyKey: key,
+  sku: "sku-a",
+  tier,
+  waitMode: WaitMode.WAIT_MODE_DELIVERED,
+});
+
+describe("rushhour serve", () => {
+  it("serves Prometheus metrics with lane, provider, latency and process figures", async () => {
+    const s = await serve(["--metrics-port", "0", "--skus", "sku-a", "--seed-stock", "100"]);
+    const c = clients(s.address);
+    for (let i = 0; i < 5; i++) await call(c.dispatch.submitOrder, c.dispatch, order(`m-${i}`));
+    c.close();
+    const text = await (await fetch(`http://127.0.0.1:${s.metricsPort}/metrics`)).text();
+    for (const name of [
+      "rushhour_lane_queue_depth{",
+      "rushhour_lane_in_flight{",
+      'rushhour_provider_health_state{provider="p1"} 1',
+      "rushhour_order_latency_seconds_bucket{",
+      "rushhour_order_latency_by_provider_seconds_bucket{",
+      "rushhour_route_switches ",
+      "rushhour_retries ",
+      "rushhour_cache_hits ",
+      "rushhour_process_cpu_utilisation ",
+      "rushhour_event_loop_utilisation ",
+    ]) {
+      expect(text).toContain(name);
+    }
+    expect(text).toMatch(/rushhour_orders_delivered 5/);
+    expect((await fetch(`http://127.0.0.1:${s.metricsPort}/other`)).status).toBe(404);
+  });
+
+  it("on SIGTERM lets in-flight orders finish, then exits 0", async () => {
+    const s = await serve([
+      "--store",
+      `sqlite:${join(dir, "drain.db")}`,
+      "--skus",
+      "sku-a",
+      "--seed-stock",
+      "100",
+    ]);
+    const c = clients(s.address);
+    await call(
+      c.admin.injectFault,
+      c.admin,
+      {
+        fault: {
+          providerId: "",
+          kind: FaultKind.FAULT_KIND_LATENCY,
+          probability: 1,
+          latencyMs: 300,
+          durationMs: 0,
+        },
+      },
+      { metadata: bearer(s.adminToken) },
+    );
+    const inFlight = call(c.dispatch.submitOrder, c.dispatch, order("drain-1"));
+    await new Promise((r) => setTimeout(r, 100));
+    const exited = s.stop();
+    const res = await inFlight;
+    expect(res.order?.state).toBe(OrderState.ORDER_STATE_DELIVERED);
+    expect(await exited).toBe(0);
+    c.close();
+  });
+
+  it("forwards overflow orders to a backup server", async () => {
+    const backup = await serve(["--role", "backup", "--skus", "sku-a", "--seed-stock", "100"]);
+    const configFile = join(dir, "always-overflow.json");
+    // Overflow from the first load sample on: every standard order goes to the backup.
+    writeFileSync(
+      configFile,
+      JSON.stringify({ routing: { highWatermark: 0, lowWatermark: 0, minDwellMs: 0 } }),
+    );
+    const primary = await serve([
+      "--backup",
+      backup.address,
+      "--config",
+      configFile,
+      "--skus",
+      "sku-a",
+      "--seed-stock",
+      "100",
+    ]);
+    const c = clients(primary.address);
+    let overflowed = null;
+    for (let i = 0; i < 50 && overflowed === null; i++) {
+      const res = await call(c.dispatch.submitOrder, c.dispatch, order(`ov-${i}`));
+      if (res.order?.lane === Lane.LANE_OVERFLOW) overflowed = res.order;
+      else await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(overflowed?.state).toBe(OrderState.ORDER_STATE_DELIVERED);
+    expect(overflowed?.cluster).toBe(Cluster.CLUSTER_BACKUP);
+    expect(overflowed?.cardCode).toMatch(/^GC-/);
+    const snap = await call(
+      backupAdmin(backup).admin.getSnapshot,
+      backupAdmin(backup).admin,
+      {},
+      { metadata: bearer(backup.adminToken) },
+    );
+    expect(snap.role).toBe("backup");
+    expect(snap.counters?.delivered).toBeGreaterThanOrEqual(1);
+    c.close();
+  });
+
+  it("refuses bad flags with a usage error naming the flag", async () => {
+    const cases: [string[], RegExp][] = [
+      [["--port", "70000"], /--port must be a whole number/],
+      [["--store", "mysql://x"], /--store: bad store URL/],
+      [["--role", "leader"], /--role must be primary or backup/],
+      [["--backup", "nohostport"], /--backup must be HOST:PORT/],
+      [["--config", join(dir, "missing.json")], /--config must be legacy, adaptive or a JSON file/],
+      [["--providers", "local:/nonexistent.json"], /cannot read provider spec/],
+      [["--skus", "a b"], /--skus: "a b" is not a SKU/],
+      [["--bogus"], /Unknown option/],
+    ];
+    for (const [args, message] of cases) {
+      await expect(serveCommand.run(args), args.join(" ")).rejects.toThrow(message);
+      await expect(serveCommand.run(args)).rejects.toBeInstanceOf(UsageError);
+    }
+  });
+
+  it("names every wrong field of a bad --config file, and exits 2", () => {
+    const bad = join(dir, "bad.json");
+    writeFileSync(bad, JSON.stringify({ lanes: { default: { workers: -3 } }, provider: { timeoutMs: 0 } }));
+    const r = spawnSync(process.execPath, ["--import", "tsx", "cli/main.ts", "serve", "--config", bad], {
+      encoding: "utf8",
+    });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("lanes.default.workers");
+    expect(r.stderr).toContain("provider.timeoutMs");
+  });
+});
+
+const adminClients = new Map<string, ReturnType<typeof clients>>();
+function backupAdmin(s: SpawnedServer) {
+  let c = adminClients.get(s.address);
+  if (!c) {
+    c = clients(s.address);
+    adminClients.set(s.address, c);
+  }
+  return c;
+}
