@@ -7,7 +7,7 @@ import { hashString } from "../server/core/random.ts";
 
 export interface MixSpec {
   seed: number;
-  /** SKUs sku-0001..; popularity of rank r is proportional to 1 / r^zipfExponent. */
+  /** SKUs sku-1..sku-N; popularity of rank r is proportional to 1 / r^zipfExponent. */
   skuCount: number;
   zipfExponent: number;
   vipShare: number;
@@ -15,9 +15,9 @@ export interface MixSpec {
   keyPrefix: string;
 }
 
-/** The SKU name of popularity rank `rank` (1-based); the live server stocks the same names. */
+/** The SKU name of popularity rank `rank` (1-based): the names `rushhour serve --skus N` sells. */
 export function skuName(rank: number): string {
-  return `sku-${String(rank).padStart(4, "0")}`;
+  return `sku-${rank}`;
 }
 
 /** A uniform number in [0, 1) for (seed, stream, i): a 32-bit avalanche hash, no state. */
@@ -48,6 +48,11 @@ export class RequestMix {
       this.cumulative[r - 1] = sum;
     }
     for (let k = 0; k < spec.skuCount; k++) this.cumulative[k] = (this.cumulative[k] as number) / sum;
+  }
+
+  /** Each rank's share of orders (index 0 = rank 1). */
+  shares(): number[] {
+    return Array.from(this.cumulative, (c, k) => c - (k === 0 ? 0 : (this.cumulative[k - 1] as number)));
   }
 
   /** Popularity rank (1-based) of iteration i's SKU. */

@@ -2,6 +2,7 @@ import type { Command } from "../command.ts";
 import { compare } from "./compare.ts";
 import { demo } from "./demo.ts";
 import { gate } from "./gate.ts";
+import { loadCommand } from "./load.ts";
 import { providersCommand } from "./providers.ts";
 import { report } from "./report.ts";
 import { serveCommand } from "./serve.ts";
@@ -13,6 +14,7 @@ export const commands: Command[] = [
   serveCommand,
   providersCommand,
   simCommand,
+  loadCommand,
   suite,
   report,
   compare,

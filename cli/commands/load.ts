@@ -1,0 +1,274 @@
+// `rushhour load`: replays a scenario against a live server with the open-model driver in load/.
+import { resolve } from "node:path";
+import { Admin } from "../../load/admin.ts";
+import { validateExecutor } from "../../load/executors/index.ts";
+import { liveOptions, validateLive } from "../../load/live-options.ts";
+import { startLocalStack } from "../../load/local-stack.ts";
+import { farmProviders } from "../../load/provider-models.ts";
+import { executorFor, type LoadArm, type LoadProgress, runLoad } from "../../load/run-load.ts";
+import { type RunResult, writeRunResult } from "../../reports/run-result.ts";
+import { BUILTIN_SCENARIOS, loadScenario, type Scenario, ScenarioError } from "../../scenarios/define.ts";
+import { presetConfig } from "../../server/core/config.ts";
+import { ConfigError, resolveConfig } from "../../simulator/configs.ts";
+import { numberFlag, parseCommandArgs } from "../args.ts";
+import { type Command, EXIT, UsageError } from "../command.ts";
+
+const help = `Usage: rushhour load <scenario> [--target HOST:PORT[,HOST:PORT...]] [--config NAME|FILE] [--out DIR]
+                     [--duration-scale F] [--admin-token T] [--workers N]
+
+Replays the scenario's traffic against a live dispatch server in real time, open model: every order is
+sent at its intended time and timed from it (no coordinated omission); an order due while maxVUs
+orders are in flight is counted as dropped, never sent late. Latencies go into HDR histograms per
+window and for the whole run, merged across worker threads before thresholds are judged.
+
+Without --target it starts what the scenario needs on 127.0.0.1 (a provider farm with the scenario's
+provider models, then rushhour serve with a temporary SQLite store and the configuration) and stops it
+afterwards. With --target it drives those servers, spreading orders across them; the configuration is
+applied there through the Admin API. Either way it imports card stock, applies the scenario's faults
+at their moments (InjectFault), and samples GetSnapshot every window (CPU, event-loop utilisation,
+provider health, queue depths, route switches).
+Runs the scenario's baseline then candidate configuration, unless --config names one.
+Writes one RunResult (kind "load") per configuration to <out>/<scenario>.<config>.json.
+
+<scenario>   a built-in name (${BUILTIN_SCENARIOS.join(", ")}) or a path to a scenario .ts file
+
+Options:
+  --target LIST        HOST:PORT of running servers, comma-separated (default: start a local stack)
+  --config NAME|FILE   run only this configuration (legacy, adaptive, or a JSON config file)
+  --out DIR            output folder (default out/load)
+  --duration-scale F   multiply every duration (stages, fault times and durations) by F, e.g. 0.25
+                       (default: the scenario's live.durationScale, else 1)
+  --admin-token T      bearer token of the servers' AdminService with --target
+                       (default $RUSHHOUR_ADMIN_TOKEN; without one: no stock, faults or snapshots)
+  --workers N          worker threads for the driver (0 = main thread; default from the peak rate)
+  -h, --help           show this help
+
+Scenario live block (optional): cardStock, durationScale, maxVUs, preAllocatedVUs, requestTimeout,
+workers, abortOnFail (true or a list of threshold metrics), delayAbortEval (default "10s").
+
+A progress line (rate achieved, P99 so far, errors, dropped) is shown when stdout is a terminal.
+Exit codes: 0 every threshold passed, 1 a threshold failed or abortOnFail stopped the run,
+2 bad usage, scenario or configuration.
+`;
+
+const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
+
+function fileSafe(name: string): string {
+  return (
+    name
+      .replace(/\.json$/i, "")
+      .split(/[\\/]/)
+      .pop()
+      ?.replace(/[^A-Za-z0-9._-]/g, "_") || "config"
+  );
+}
+
+function fmt(x: number): string {
+  if (Math.abs(x) >= 100) return x.toFixed(0);
+  if (Math.abs(x) >= 1) return x.toFixed(1);
+  return x.toFixed(3);
+}
+
+interface Arm extends LoadArm {
+  /** What to hand the server: a preset name or the resolved configuration. */
+  serverConfig: string | object;
+}
+
+function resolveArms(scenario: Scenario, config: string | undefined): Arm[] {
+  const base = scenario.file ? resolve(scenario.file, "..") : process.cwd();
+  const arm = (name: string, role: Arm["role"], dir: string): Arm => {
+    const definition = resolveConfig(name, dir);
+    return { name, role, definition, serverConfig: presetConfig(name) !== undefined ? name : definition };
+  };
+  try {
+    if (config !== undefined) return [arm(config, "single", process.cwd())];
+    return [
+      arm(scenario.compare.baseline, "baseline", base),
+      arm(scenario.compare.candidate, "candidate", base),
+    ];
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+function progressLine(label: string, p: LoadProgress): string {
+  return (
+    `load ${label} ${p.elapsedS.toFixed(0)}/${p.totalS.toFixed(0)}s | ${p.achievedRate.toFixed(0)}/s | ` +
+    `P99 ${fmt(p.p99)} ms | delivered ${p.delivered} | errors ${p.errors} | dropped ${p.dropped}`
+  );
+}
+
+function summaryTable(results: RunResult[]): string {
+  const rows = [
+    ["config", "delivered", "throughput peak/s", "P50 ms", "P99 ms", "errors", "dropped", "thresholds"],
+  ];
+  for (const r of results) {
+    const failed = r.thresholds.filter((t) => !t.pass).length;
+    rows.push([
+      `${r.config.name} (${r.config.role})`,
+      String(r.counters.delivered),
+      fmt(r.summary.throughputPeak.mean),
+      fmt(r.summary.p50.mean),
+      fmt(r.summary.p99.mean),
+      `${fmt(r.summary.errorRate.mean * 100)}%`,
+      String(r.counters.dropped),
+      r.thresholds.length === 0 ? "-" : failed === 0 ? "pass" : `${failed} FAILED`,
+    ]);
+  }
+  const widths = (rows[0] as string[]).map((_, i) =>
+    Math.max(...rows.map((row) => (row[i] as string).length)),
+  );
+  return `${rows.map((row) => row.map((c, i) => c.padEnd(widths[i] as number)).join("  ")).join("\n")}\n`;
+}
+
+export const loadCommand: Command = {
+  name: "load",
+  summary: "replay a scenario against a live server (open-model load driver, RunResult out)",
+  help,
+  async run(argv) {
+    const { values, positionals } = parseCommandArgs(argv, {
+      target: { type: "string" },
+      config: { type: "string" },
+      out: { type: "string" },
+      "duration-scale": { type: "string" },
+      "admin-token": { type: "string" },
+      workers: { type: "string" },
+    });
+    const problems: string[] = [];
+    if (positionals.length !== 1) problems.push("give exactly one scenario (a built-in name or a .ts file)");
+    const targets = values.target?.split(",").map((t) => t.trim());
+    for (const t of targets ?? []) {
+      const m = HOST_PORT.exec(t);
+      if (m === null || Number(m[2]) < 1 || Number(m[2]) > 65535) {
+        problems.push(`--target: "${t}" is not HOST:PORT`);
+      }
+    }
+    let scale: number | undefined;
+    if (values["duration-scale"] !== undefined) {
+      const raw = values["duration-scale"];
+      const n = Number(raw);
+      if (raw.trim() === "" || !Number.isFinite(n) || n <= 0 || n > 1000) {
+        problems.push(`--duration-scale must be a number > 0 (e.g. 0.25), got "${raw}"`);
+      } else scale = n;
+    }
+    let workers: number | undefined;
+    if (values.workers !== undefined) {
+      workers = numberFlag("workers", values.workers, 0);
+      if (!Number.isInteger(workers) || workers < 0 || workers > 64) {
+        problems.push(`--workers must be an integer in [0, 64], got "${values.workers}"`);
+      }
+    }
+    const token = values["admin-token"] ?? process.env.RUSHHOUR_ADMIN_TOKEN ?? null;
+    if (values["admin-token"] !== undefined && targets === undefined) {
+      problems.push("--admin-token is for --target (a local stack makes its own token)");
+    }
+    if (problems.length > 0) throw new UsageError(problems.join("\n  "));
+
+    let scenario: Scenario;
+    try {
+      scenario = await loadScenario(positionals[0] as string);
+    } catch (err) {
+      if (err instanceof ScenarioError) throw new UsageError(err.message);
+      throw err;
+    }
+    const liveProblems = validateLive(scenario.live);
+    const durationScale = scale ?? liveOptions(scenario.live).durationScale ?? 1;
+    const arms = resolveArms(scenario, values.config);
+    for (const arm of arms) {
+      const executor = executorFor(scenario, arm.role, durationScale);
+      liveProblems.push(
+        ...validateExecutor(executor, arm.role === "single" ? "traffic." : `traffic (${arm.role}).`),
+      );
+    }
+    if (liveProblems.length > 0) {
+      throw new UsageError(
+        `${scenario.file ?? scenario.name} cannot be run live:\n  ${liveProblems.join("\n  ")}`,
+      );
+    }
+    if (workers !== undefined) scenario = { ...scenario, live: { ...(scenario.live ?? {}), workers } };
+
+    const tty = process.stdout.isTTY === true;
+    const log = (line: string) => {
+      if (process.stderr.isTTY) process.stderr.write(`${tty ? "\r\x1b[K" : ""}rushhour load: ${line}\n`);
+    };
+    const warn = (line: string) => process.stderr.write(`${tty ? "\r\x1b[K" : ""}rushhour load: ${line}\n`);
+    const command = ["rushhour", "load", ...argv];
+    const results: RunResult[] = [];
+    const written: string[] = [];
+    const aborts: string[] = [];
+    const outDir = values.out ?? "out/load";
+
+    for (const arm of arms) {
+      const label = `${arm.name} (${arm.role})`;
+      let addresses = targets;
+      let adminToken = token;
+      let stopStack: (() => Promise<void>) | null = null;
+      const onProgress = tty
+        ? (p: LoadProgress) => process.stdout.write(`\r\x1b[K${progressLine(label, p)}`)
+        : undefined;
+      try {
+        if (addresses === undefined) {
+          log(`starting a provider farm and rushhour serve (${arm.name}) on 127.0.0.1`);
+          const stack = await startLocalStack({
+            providers: farmProviders(scenario.providers),
+            config: arm.serverConfig,
+            skuCount: scenario.skus.count,
+            seed: scenario.seed,
+            log,
+          });
+          stopStack = stack.stop;
+          addresses = [stack.target];
+          adminToken = stack.adminToken;
+        } else if (adminToken !== null) {
+          for (const address of addresses) {
+            const admin = new Admin(address, adminToken);
+            try {
+              await admin.applyConfig(
+                typeof arm.serverConfig === "string"
+                  ? { preset: arm.serverConfig }
+                  : { configJson: JSON.stringify(arm.serverConfig) },
+              );
+              await admin.clearFaults();
+            } finally {
+              admin.close();
+            }
+          }
+        } else {
+          warn("no --admin-token: the servers' configuration is left as it is, and no faults or snapshots");
+        }
+        const { result, aborted } = await runLoad({
+          scenario,
+          arm,
+          target: { addresses, adminToken },
+          durationScale,
+          command,
+          onProgress,
+          log: warn,
+        });
+        if (tty) process.stdout.write("\r\x1b[K");
+        const file = resolve(outDir, `${scenario.name}.${fileSafe(arm.name)}.json`);
+        writeRunResult(file, result);
+        results.push(result);
+        written.push(file);
+        if (aborted !== null) {
+          aborts.push(`${label}: ${aborted}`);
+          break;
+        }
+      } finally {
+        if (stopStack !== null) await stopStack();
+      }
+    }
+
+    process.stdout.write(summaryTable(results));
+    const failed = results.flatMap((r) => r.thresholds.filter((t) => !t.pass).map((t) => ({ r, t })));
+    for (const { r, t } of failed) {
+      process.stdout.write(
+        `threshold failed: ${r.config.name} ${t.metric} ${t.expression} (observed ${t.observed === null ? "n/a" : fmt(t.observed)})\n`,
+      );
+    }
+    for (const a of aborts) process.stdout.write(`aborted early (abortOnFail): ${a}\n`);
+    process.stdout.write(`wrote:\n${written.map((f) => `  ${f}`).join("\n")}\n`);
+    return failed.length > 0 || aborts.length > 0 ? EXIT.failed : EXIT.ok;
+  },
+};

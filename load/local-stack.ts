@@ -1,0 +1,131 @@
+// Without --target, `rushhour load` starts what a scenario needs on 127.0.0.1: a provider farm
+// (`rushhour providers` with the scenario's provider models), then `rushhour serve` with a fresh
+// SQLite store in a temp folder and the chosen configuration, both as child processes. Each is
+// waited for (its ready line) and stopped afterwards (SIGTERM, then SIGKILL if it lingers).
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { FarmProvider } from "./provider-models.ts";
+
+const BIN = fileURLToPath(new URL("../cli/bin.mjs", import.meta.url));
+/** Starting tsx on a busy 2-core machine can take tens of seconds. */
+const READY_TIMEOUT_MS = 120_000;
+
+export interface LocalStackOptions {
+  providers: FarmProvider[];
+  /** A preset name, or a full resolved configuration (written to a JSON file for `rushhour serve --config`). */
+  config: string | object;
+  skuCount: number;
+  seed: number;
+  log?: (line: string) => void;
+}
+
+export interface LocalStack {
+  target: string;
+  farm: string;
+  adminToken: string;
+  dir: string;
+  stop(): Promise<void>;
+}
+
+interface Child {
+  proc: ChildProcess;
+  address: string;
+  stop(): Promise<void>;
+}
+
+function startChild(name: string, args: string[], log: (line: string) => void): Promise<Child> {
+  const proc = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  let stderr = "";
+  proc.stderr?.on("data", (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000);
+  });
+  const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
+  const stop = async () => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return;
+    proc.kill("SIGTERM");
+    const timer = setTimeout(() => proc.kill("SIGKILL"), 15_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  return new Promise<Child>((resolve, reject) => {
+    let out = "";
+    const timer = setTimeout(() => {
+      void stop();
+      reject(new Error(`rushhour ${name} was not ready within ${READY_TIMEOUT_MS / 1000} s\n${stderr}`));
+    }, READY_TIMEOUT_MS);
+    proc.stdout?.on("data", (d: Buffer) => {
+      out += d.toString();
+      const m = new RegExp(`rushhour ${name} listening on (\\S+)`).exec(out);
+      if (m) {
+        clearTimeout(timer);
+        log(`${name} ready on ${m[1]}`);
+        resolve({ proc, address: m[1] as string, stop });
+      }
+    });
+    proc.once("exit", (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`rushhour ${name} exited (${signal ?? code}) before it was ready:\n${stderr.trim()}`));
+    });
+  });
+}
+
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const log = options.log ?? (() => {});
+  const dir = mkdtempSync(join(tmpdir(), "rushhour-load-"));
+  const specFile = join(dir, "providers.json");
+  writeFileSync(specFile, JSON.stringify({ providers: options.providers }, null, 2));
+  let config = options.config;
+  if (typeof config !== "string") {
+    const file = join(dir, "config.json");
+    writeFileSync(file, JSON.stringify(config, null, 2));
+    config = file;
+  }
+  const adminToken = randomBytes(18).toString("base64url");
+  const children: Child[] = [];
+  const stop = async () => {
+    for (const c of children.reverse()) await c.stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    const farm = await startChild(
+      "providers",
+      ["providers", "--port", "0", "--spec", specFile, "--seed", String(options.seed)],
+      log,
+    );
+    children.push(farm);
+    const server = await startChild(
+      "serve",
+      [
+        "serve",
+        "--port",
+        "0",
+        "--metrics-port",
+        "off",
+        "--store",
+        `sqlite:${join(dir, "store.db")}`,
+        "--providers",
+        farm.address,
+        "--config",
+        config,
+        "--admin-token",
+        adminToken,
+        "--skus",
+        String(options.skuCount),
+        "--seed-stock",
+        "0",
+        "--seed",
+        String(options.seed),
+      ],
+      log,
+    );
+    children.push(server);
+    return { target: server.address, farm: farm.address, adminToken, dir, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

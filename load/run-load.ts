@@ -1,0 +1,420 @@
+// One live run of one configuration: stock the server, start the engines at a shared instant,
+// apply the scenario's faults at their (scaled) moments through the Admin API, sample GetSnapshot at
+// every window's end, follow the server's events, judge thresholds on the merged histograms (early,
+// for abortOnFail, and over the whole run) and assemble a RunResult of the simulator's schema.
+
+import { readFileSync } from "node:fs";
+import { hostname } from "node:os";
+import { performance } from "node:perf_hooks";
+import type { GetSnapshotResponse } from "../proto/gen/rushhour/v1/admin.ts";
+import { LatencyHistogram } from "../reports/histogram.ts";
+import {
+  type PointSummary,
+  RUN_RESULT_SCHEMA_VERSION,
+  type RunCounters,
+  type RunEvent,
+  type RunResult,
+  type RunWindow,
+  type ThresholdResult,
+} from "../reports/run-result.ts";
+import type { Scenario } from "../scenarios/define.ts";
+import type { ReplicationOutput } from "../simulator/replication.ts";
+import { judgeScenarioThresholds } from "../simulator/runner.ts";
+import { Admin } from "./admin.ts";
+import { durationMs } from "./duration.ts";
+import { eventFromServer } from "./events.ts";
+import { type ExecutorConfig, planFor, scaleExecutor } from "./executors/index.ts";
+import { abortsOn, type LiveOptions, liveOptions, requestTimeoutMs } from "./live-options.ts";
+import { enginesFor, type MergedWindow, runPool } from "./pool.ts";
+import { RequestMix } from "./request-mix.ts";
+import { buildWindow, type WindowSnapshots } from "./series.ts";
+import { importStock, stockPlan } from "./stock.ts";
+import { addCounts, type Counts, zeroCounts } from "./window-stats.ts";
+
+export interface LoadArm {
+  /** Preset name or config file as given. */
+  name: string;
+  role: "baseline" | "candidate" | "single";
+  /** The resolved configuration (for the RunResult). */
+  definition: unknown;
+}
+
+export interface LoadTarget {
+  addresses: string[];
+  /** Admin token of the servers; without it no stock, faults or snapshots (a warning says so). */
+  adminToken: string | null;
+}
+
+export interface LoadProgress {
+  elapsedS: number;
+  totalS: number;
+  achievedRate: number;
+  p99: number;
+  delivered: number;
+  errors: number;
+  dropped: number;
+}
+
+export interface RunLoadOptions {
+  scenario: Scenario;
+  arm: LoadArm;
+  target: LoadTarget;
+  durationScale: number;
+  command: string[];
+  /** Import card stock before the run (default true; off when the deployment has its own). */
+  stock?: boolean;
+  onProgress?: (p: LoadProgress) => void;
+  log?: (line: string) => void;
+  /** Cores of the server machine (CPU 0..1 in the series); default: this machine's. */
+  cores?: number;
+}
+
+export interface LoadOutcome {
+  result: RunResult;
+  aborted: string | null;
+}
+
+function version(): string {
+  try {
+    return (
+      JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
+    ).version;
+  } catch {
+    return "unknown";
+  }
+}
+
+/** The executor config of a run: the scenario's traffic (or the role's override), scaled, with live VU limits. */
+export function executorFor(scenario: Scenario, role: LoadArm["role"], scale: number): ExecutorConfig {
+  const override = role === "single" ? undefined : scenario.compare.overrides[role]?.traffic;
+  const traffic = (override ?? scenario.traffic) as ExecutorConfig;
+  const live = liveOptions(scenario.live);
+  const scaled = scaleExecutor(traffic, scale) as ExecutorConfig & Record<string, unknown>;
+  if (scaled.executor === "constant-arrival-rate" || scaled.executor === "ramping-arrival-rate") {
+    if (live.maxVUs !== undefined) scaled.maxVUs = live.maxVUs;
+    if (live.preAllocatedVUs !== undefined)
+      scaled.preAllocatedVUs = Math.min(live.preAllocatedVUs, live.maxVUs ?? Infinity);
+  }
+  // In-flight orders get the scenario's drain to finish once the traffic ends.
+  scaled.gracefulStop = scenario.drain;
+  return scaled;
+}
+
+interface Observed {
+  overall: LatencyHistogram;
+  cohorts: Map<string, LatencyHistogram>;
+  counters: RunCounters;
+  series: RunWindow[];
+}
+
+function pointSummary(o: Observed, durationS: number): PointSummary {
+  const tp = o.series.map((w) => w.throughput);
+  const cpuPeak: Record<string, number> = {};
+  for (const w of o.series)
+    for (const [k, v] of Object.entries(w.cpu)) cpuPeak[k] = Math.max(cpuPeak[k] ?? 0, v);
+  const c = o.counters;
+  const h = o.overall;
+  return {
+    throughputPeak: tp.length ? Math.max(...tp) : 0,
+    throughputMean: durationS > 0 ? c.delivered / durationS : 0,
+    p50: h.percentile(50),
+    p95: h.percentile(95),
+    p99: h.percentile(99),
+    p999: h.percentile(99.9),
+    max: h.max,
+    cpuPeak,
+    errorRate: c.submitted === 0 ? 0 : (c.failed + c.rejected + (c.unfinished ?? 0)) / c.submitted,
+    retries: c.retried,
+  };
+}
+
+function judge(scenario: Scenario, o: Observed, durationS: number): ThresholdResult[] {
+  // The simulator's judge, so that sim and load read every metric the same way; it only looks at
+  // each output's summary, which is all a single live run has.
+  const outputs = [{ summary: pointSummary(o, durationS) } as ReplicationOutput];
+  return judgeScenarioThresholds(scenario, {
+    overall: o.overall,
+    cohorts: o.cohorts,
+    counters: o.counters,
+    outputs,
+  });
+}
+
+function counters(
+  c: Counts,
+  first: GetSnapshotResponse[] | undefined,
+  last: GetSnapshotResponse[] | undefined,
+): RunCounters {
+  const sum = (
+    snaps: GetSnapshotResponse[] | undefined,
+    pick: (k: NonNullable<GetSnapshotResponse["counters"]>) => number,
+  ) => (snaps ?? []).reduce((s, x) => s + (x.counters ? pick(x.counters) : 0), 0);
+  const d = (pick: (k: NonNullable<GetSnapshotResponse["counters"]>) => number) =>
+    Math.max(0, sum(last, pick) - sum(first, pick));
+  return {
+    submitted: c.started,
+    delivered: c.delivered,
+    failed: c.failed,
+    rejected: c.rejected,
+    retried: d((k) => k.retries),
+    dropped: c.dropped,
+    // Never a delta: a card handed out twice is a bug whenever it happened.
+    duplicateCards: sum(last, (k) => k.duplicateCards),
+    cacheHits: d((k) => k.cacheHits),
+    routeSwitches: d((k) => k.routeSwitches),
+    timeouts: d((k) => k.timeouts),
+    unfinished: c.unfinished + c.interrupted,
+  };
+}
+
+function ci(x: number) {
+  return { mean: x, lo: x, hi: x, n: 1 };
+}
+
+export async function runLoad(o: RunLoadOptions): Promise<LoadOutcome> {
+  const { scenario, arm, target } = o;
+  const log = o.log ?? (() => {});
+  const live: LiveOptions = liveOptions(scenario.live);
+  const executor = executorFor(scenario, arm.role, o.durationScale);
+  const plan = planFor(executor);
+  const windowMs = scenario.window;
+  const mix = new RequestMix({
+    seed: scenario.seed,
+    skuCount: scenario.skus.count,
+    zipfExponent: scenario.skus.zipfExponent,
+    vipShare: scenario.vipShare,
+    keyPrefix: `${scenario.name}-${arm.role}-${Date.now().toString(36)}`,
+  });
+  const admins =
+    target.adminToken === null ? [] : target.addresses.map((a) => new Admin(a, target.adminToken as string));
+  const cores = o.cores ?? (await import("node:os")).availableParallelism();
+  const startedAt = new Date();
+
+  try {
+    if (admins.length === 0)
+      log("no admin token: no card stock, faults or server snapshots (series lack server figures)");
+    if (admins.length > 0 && o.stock !== false) {
+      const orders = plan.model === "open" ? plan.count : Math.ceil((plan.maxVUs * plan.durationMs) / 5);
+      const stock = stockPlan(mix, orders, live.cardStock);
+      // Several servers may share one store; importing on the first is enough (duplicates are skipped).
+      const n = await importStock(admins[0] as Admin, stock, mix.spec.keyPrefix);
+      log(`imported ${n} cards over ${stock.length} SKUs`);
+    }
+    const snapshotAll = async (): Promise<WindowSnapshots | undefined> => {
+      if (admins.length === 0) return undefined;
+      const got = await Promise.allSettled(admins.map((a) => a.getSnapshot(Math.max(500, windowMs))));
+      const ok = got.flatMap((g) => (g.status === "fulfilled" ? [g.value] : []));
+      return ok.length > 0 ? ok : undefined;
+    };
+    const initial = await snapshotAll();
+
+    const workers = live.workers ?? enginesFor(plan.model === "open" ? plan.peakRatePerSec : 0);
+    const merged: MergedWindow[] = [];
+    const snapshots: (WindowSnapshots | undefined)[] = [];
+    const running = { overall: LatencyHistogram.create(), counts: zeroCounts() };
+    const totalS = (plan.durationMs + 0) / 1000;
+    let aborted: string | null = null;
+    const delayAbortMs = live.delayAbortEval === undefined ? 10_000 : durationMs(live.delayAbortEval);
+
+    const pool = runPool({
+      spec: {
+        executor,
+        targets: target.addresses,
+        windowMs,
+        requestTimeoutMs: requestTimeoutMs(live),
+        mix: mix.spec,
+      },
+      workers,
+      onWindow: (w) => {
+        merged.push(w);
+        running.overall.merge(w.histogram);
+        addCounts(running.counts, w.counts);
+        const elapsedS = ((w.index + 1) * windowMs) / 1000;
+        o.onProgress?.({
+          elapsedS,
+          totalS,
+          achievedRate: w.counts.started / (windowMs / 1000),
+          p99: running.overall.percentile(99),
+          delivered: running.counts.delivered,
+          errors: running.counts.failed + running.counts.rejected,
+          dropped: running.counts.dropped,
+        });
+        if (aborted === null && live.abortOnFail && elapsedS * 1000 >= delayAbortMs) {
+          const observed: Observed = {
+            overall: running.overall,
+            cohorts: new Map(),
+            counters: counters(running.counts, initial, snapshots[w.index] ?? initial),
+            series: [],
+          };
+          const failing = judge(scenario, observed, elapsedS).filter(
+            (t) => !t.pass && t.observed !== null && abortsOn(live, t.metric, t.expression),
+          );
+          if (failing.length > 0) {
+            const f = failing[0] as ThresholdResult;
+            aborted = `${f.metric} ${f.expression} failed at ${elapsedS.toFixed(0)} s (observed ${f.observed})`;
+            log(`abortOnFail: ${aborted}; stopping`);
+            pool.abort();
+          }
+        }
+      },
+    });
+    const t0 = pool.startAtEpochMs - performance.timeOrigin;
+    const sinceStart = () => performance.now() - t0;
+    const timers: NodeJS.Timeout[] = [];
+    const events: RunEvent[] = [];
+
+    // Faults at their scaled moments; each carries its (scaled) duration, so the server ends it itself.
+    for (const f of scenario.faults) {
+      const at = f.at * o.durationScale;
+      const dur = f.duration * o.durationScale;
+      const message = `fault on ${f.provider}: ${f.kind}${f.kind === "latency" ? ` +${f.latencyMs}ms` : ""}${
+        f.probability < 1 ? ` (${Math.round(f.probability * 100)}% of calls)` : ""
+      } for ${(dur / 1000).toFixed(1)}s`;
+      events.push({
+        t: at / 1000,
+        kind: "fault",
+        message,
+        providerId: f.provider,
+        to: f.kind,
+        endT: (at + dur) / 1000,
+        data: {
+          probability: f.probability,
+          ...(f.latencyMs !== undefined ? { latencyMs: f.latencyMs } : {}),
+        },
+      });
+      if (admins.length === 0) continue;
+      timers.push(
+        setTimeout(
+          () => {
+            for (const a of admins.slice(0, 1)) {
+              a.injectFault({
+                providerId: f.provider,
+                kind: f.kind,
+                probability: f.probability,
+                latencyMs: f.latencyMs ?? 0,
+                durationMs: dur,
+              }).then(
+                () => log(`t=${(sinceStart() / 1000).toFixed(1)}s ${message}`),
+                (err: Error) => log(`InjectFault failed: ${err.message}`),
+              );
+            }
+          },
+          Math.max(0, at - sinceStart()),
+        ),
+      );
+    }
+
+    // GetSnapshot at the end of every window, until the engines are done.
+    let sampling = true;
+    const sample = (w: number) => {
+      timers.push(
+        setTimeout(
+          () => {
+            if (!sampling) return;
+            void snapshotAll().then((s) => {
+              snapshots[w] = s;
+            });
+            sample(w + 1);
+          },
+          Math.max(0, (w + 1) * windowMs - sinceStart()),
+        ),
+      );
+    };
+    if (admins.length > 0) sample(0);
+
+    const watchers = admins.map((a) =>
+      a.watchEvents(
+        (e) => {
+          const ev = eventFromServer(e, pool.startAtEpochMs);
+          if (ev !== null) events.push(ev);
+        },
+        (err) => log(`WatchEvents ended: ${err.message}`),
+      ),
+    );
+
+    const done = await pool.done;
+    sampling = false;
+    for (const t of timers) clearTimeout(t);
+    for (const w of watchers) w.stop();
+    const final = await snapshotAll();
+    const finishedAt = new Date();
+
+    // Windows the sampler missed (a slow answer) carry the previous one forward.
+    const series: RunWindow[] = [];
+    let last = initial;
+    done.windows.forEach((w, i) => {
+      const s = snapshots[i] ?? (i === done.windows.length - 1 ? final : undefined) ?? last;
+      series.push(buildWindow(w, s, i === 0 ? initial : last, { windowMs, cores }));
+      last = s;
+    });
+    const durationSeconds = (done.windows.length * windowMs) / 1000;
+    const runCounters = counters(done.counts, initial, final);
+    const observed: Observed = {
+      overall: done.overall,
+      cohorts: new Map(Object.entries(done.byCohort)),
+      counters: runCounters,
+      series,
+    };
+    const point = pointSummary(observed, durationSeconds);
+    const thresholds = judge(scenario, observed, durationSeconds);
+    if (done.maxSendLagMs > 100) {
+      log(
+        `the driver sent some iterations up to ${done.maxSendLagMs.toFixed(0)} ms late (counted in their latency)`,
+      );
+    }
+    const encode = (r: Record<string, LatencyHistogram>) =>
+      Object.fromEntries(Object.entries(r).map(([k, h]) => [k, h.encode()]));
+    const result: RunResult = {
+      schemaVersion: RUN_RESULT_SCHEMA_VERSION,
+      kind: "load",
+      scenario: { name: scenario.name, description: scenario.description, definition: scenario.definition },
+      config: { name: arm.name, role: arm.role, definition: arm.definition },
+      seeds: { base: scenario.seed, replications: [scenario.seed] },
+      replications: 1,
+      windowSeconds: windowMs / 1000,
+      durationSeconds,
+      seriesReplication: 0,
+      versions: { rushhour: version(), node: process.version },
+      command: o.command,
+      provenance: {
+        startedAt: startedAt.toISOString(),
+        finishedAt: finishedAt.toISOString(),
+        wallSeconds: (finishedAt.getTime() - startedAt.getTime()) / 1000,
+        host: hostname(),
+      },
+      series,
+      histograms: {
+        overall: done.overall.encode(),
+        byLane: encode(done.byLane),
+        byCohort: encode(done.byCohort),
+      },
+      counters: runCounters,
+      summary: {
+        throughputPeak: ci(point.throughputPeak),
+        throughputMean: ci(point.throughputMean),
+        p50: ci(point.p50),
+        p95: ci(point.p95),
+        p99: ci(point.p99),
+        p999: ci(point.p999),
+        max: ci(point.max),
+        cpuPeak: Object.fromEntries(Object.entries(point.cpuPeak).map(([k, v]) => [k, ci(v)])),
+        errorRate: ci(point.errorRate),
+        retries: ci(point.retries),
+      },
+      perReplication: [
+        {
+          replication: 0,
+          seed: scenario.seed,
+          summary: point,
+          counters: runCounters,
+          histogram: done.overall.encode(),
+        },
+      ],
+      events: events.sort((a, b) => a.t - b.t),
+      thresholds,
+    };
+    return { result, aborted };
+  } finally {
+    for (const a of admins) a.close();
+  }
+}
