@@ -327,7 +327,7 @@ const adaptive: DispatchConfig = {
     capacity: 64,
     hotShare: 0.1,
     minCount: 50,
-    halfLifeMs: 30000,
+    halfLifeMs: 10000,
     refreshMs: 1000,
   },
   canary: {

@@ -358,6 +358,8 @@ class CoreDispatcher implements Dispatcher {
 
   loadDemandHistory(perMinute: number[]): void {
     this.prewarm.loadHistory(perMinute, this.env.now());
+    this.lastActivity = this.env.now();
+    this.ensureTick();
   }
 
   stop(): void {

@@ -4,8 +4,12 @@
 // weighs 2^((now - epoch) / halfLife), so older orders count for half per half-life, without
 // touching every counter; weights are renormalised before they grow large. Memory: capacity counters.
 //
-// A SKU is hot when its guaranteed (count - error) share of recent orders reaches hotShare and its
-// decayed count reaches minCount; it raises one "hot-sku" event and stays hot until its share drops
+// A SKU is hot when its share of recent (decayed) orders reaches hotShare and its decayed count
+// reaches minCount. The share uses the counter (an overestimate by at most total / capacity, the
+// Space-Saving bound), so with capacity >= 10 / hotShare a SKU flagged hot truly has at least 90% of
+// hotShare. Detection time: a SKU jumping to a share s of new traffic reaches hotShare after
+// t = -halfLife x log2(1 - hotShare / s) (0.58 half-lives for s = 0.3, hotShare = 0.1).
+// It it raises one "hot-sku" event and stays hot until its share drops
 // below hotShare / 2 (hysteresis, so it does not alert on every order).
 import type { DispatchConfig } from "./config.ts";
 
@@ -76,9 +80,8 @@ export class HotSkuTracker {
       this.counters.set(sku, c);
     }
     if (!this.hot.has(sku)) {
-      const guaranteed = c.count - c.error;
-      const share = guaranteed / this.total;
-      if (share >= this.config.hotShare && guaranteed / w >= this.config.minCount) {
+      const share = c.count / this.total;
+      if (share >= this.config.hotShare && (c.count - c.error) / w >= this.config.minCount) {
         this.hot.add(sku);
         this.onHot(sku, share);
       }

@@ -1,11 +1,11 @@
 // Prewarming: the forecaster predicts the next peak; before it, card keys are pre-issued into a
 // cache, and hot SKUs get their inventory check served from memory.
 //
-// Cache target (per SKU): predictedPeakPerMinute = the largest Holt-Winters forecast over the next
-// `horizonMinutes` minutes; the cache target is ceil(ratio x predictedPeakPerMinute) cards, spread
-// over the SKUs the hot-SKU sketch tracks with a share >= hotShare / 2, in proportion to their
-// shares. A target only ever grows (max of the old and the new): the cache never shrinks on the
-// forecast alone, only by serving orders. Pre-issuing runs on the core timer, only while smoothed
+// Cache target: predictedPeakPerMinute = the largest Holt-Winters forecast over the next
+// `horizonMinutes` minutes; the cache target is ceil(ratio x predictedPeakPerMinute) cards in all,
+// spread over the SKUs the hot-SKU sketch tracks with a share >= hotShare / 2, in proportion to
+// their shares (each rounded up, the total capped at the target). Cached cards are never released
+// when the forecast drops: the cache shrinks only by serving orders. Pre-issuing runs on the core timer, only while smoothed
 // load is below `maxLoad`, at most `ratePerSecond` cards per second (a token bucket): claim with
 // owner "cache:<n>", issue through a provider (orderId "cache:<n>"), then keep the card; a failure
 // releases the card. An order served from the cache: store.transfer to the order, no provider call.
@@ -69,10 +69,19 @@ export class Prewarmer {
     if (!config.hotSku.enabled) this.preloaded.clear();
   }
 
-  /** Whether pre-issue calls are outstanding (keeps the core timer running). */
+  /**
+   * Whether prewarm has work (keeps the core timer running in an idle period): calls outstanding,
+   * or the cache below its target while pre-issuing still succeeds.
+   */
   get busy(): boolean {
-    return this.inFlight > 0;
+    if (this.inFlight > 0) return true;
+    if (!this.config.prewarm.enabled || this.failuresInRow >= 10) return false;
+    if (this.cacheSize >= this.totalTarget) return false;
+    for (const [sku, target] of this.targets) if ((this.cache.get(sku)?.length ?? 0) < target) return true;
+    return false;
   }
+
+  private failuresInRow = 0;
 
   loadHistory(perMinute: number[], now: number): void {
     this.forecaster.fit(perMinute);
@@ -145,32 +154,35 @@ export class Prewarmer {
     }
     this.tokens = Math.min(Math.max(1, p.ratePerSecond), this.tokens + (p.ratePerSecond * dt) / 1000);
     if (load >= p.maxLoad) return;
+    let total = this.cacheSize + this.inFlight;
     for (const [sku, target] of this.targets) {
       let have = (this.cache.get(sku)?.length ?? 0) + this.pendingFor(sku);
-      while (have < target && this.tokens >= 1) {
+      while (have < target && total < this.totalTarget && this.tokens >= 1) {
         this.tokens -= 1;
         have++;
+        total++;
         this.preIssue(sku);
       }
     }
   }
 
   private readonly pending = new Map<string, number>();
+  /** ceil(ratio x predicted peak per minute): the whole cache never grows beyond it. */
+  private totalTarget = 0;
 
   private pendingFor(sku: string): number {
     return this.pending.get(sku) ?? 0;
   }
 
   private updateTargets(hot: HotSkuTracker): void {
-    const total = Math.ceil(this.config.prewarm.ratio * this.predictedPeakPerMinute);
-    if (total <= 0) return;
+    // The epsilon keeps float noise (1000.0000001 x 0.2) from adding a card.
+    this.totalTarget = Math.max(0, Math.ceil(this.config.prewarm.ratio * this.predictedPeakPerMinute - 1e-9));
+    this.targets.clear();
+    if (this.totalTarget <= 0) return;
     const candidates = hot.top().filter((s) => s.share >= this.config.hotSku.hotShare / 2);
     const sum = candidates.reduce((a, s) => a + s.share, 0);
     if (sum <= 0) return;
-    for (const s of candidates) {
-      const target = Math.ceil((total * s.share) / sum);
-      this.targets.set(s.sku, Math.max(this.targets.get(s.sku) ?? 0, target));
-    }
+    for (const s of candidates) this.targets.set(s.sku, Math.ceil((this.totalTarget * s.share) / sum));
   }
 
   private preIssue(sku: string): void {
@@ -184,11 +196,13 @@ export class Prewarmer {
     this.deps.store.claim(owner, sku, (result) => {
       if (result.kind !== "claimed") {
         settle();
+        this.failuresInRow++;
         return;
       }
       const card = result.card;
       this.deps.issue({ orderId: owner, sku, cardId: card.cardId }, (ok) => {
         settle();
+        this.failuresInRow = ok ? 0 : this.failuresInRow + 1;
         if (ok && !this.stopped) {
           let list = this.cache.get(sku);
           if (list === undefined) {
@@ -216,11 +230,9 @@ export class Prewarmer {
   }
 
   snapshot(): { cacheSize: number; cacheTarget: number; predictedPeakPerMinute: number } {
-    let target = 0;
-    for (const t of this.targets.values()) target += t;
     return {
       cacheSize: this.cacheSize,
-      cacheTarget: target,
+      cacheTarget: this.totalTarget,
       predictedPeakPerMinute: this.predictedPeakPerMinute,
     };
   }
