@@ -64,7 +64,10 @@ export interface RunLoadOptions {
   /** Import card stock before the run (default true; off when the deployment has its own). */
   stock?: boolean;
   onProgress?: (p: LoadProgress) => void;
+  /** Progress notes (stock imported, faults applied). */
   log?: (line: string) => void;
+  /** Problems worth seeing even when quiet (a fault that could not be injected, a late driver). */
+  warn?: (line: string) => void;
   /** Cores of the server machine (CPU 0..1 in the series); default: this machine's. */
   cores?: number;
 }
@@ -174,6 +177,7 @@ function ci(x: number) {
 export async function runLoad(o: RunLoadOptions): Promise<LoadOutcome> {
   const { scenario, arm, target } = o;
   const log = o.log ?? (() => {});
+  const warn = o.warn ?? log;
   const live: LiveOptions = liveOptions(scenario.live);
   const executor = executorFor(scenario, arm.role, o.durationScale);
   const plan = planFor(executor);
@@ -252,7 +256,7 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadOutcome> {
           if (failing.length > 0) {
             const f = failing[0] as ThresholdResult;
             aborted = `${f.metric} ${f.expression} failed at ${elapsedS.toFixed(0)} s (observed ${f.observed})`;
-            log(`abortOnFail: ${aborted}; stopping`);
+            warn(`abortOnFail: ${aborted}; stopping`);
             pool.abort();
           }
         }
@@ -295,7 +299,7 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadOutcome> {
                 durationMs: dur,
               }).then(
                 () => log(`t=${(sinceStart() / 1000).toFixed(1)}s ${message}`),
-                (err: Error) => log(`InjectFault failed: ${err.message}`),
+                (err: Error) => warn(`InjectFault failed: ${err.message}`),
               );
             }
           },
@@ -328,7 +332,7 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadOutcome> {
           const ev = eventFromServer(e, pool.startAtEpochMs);
           if (ev !== null) events.push(ev);
         },
-        (err) => log(`WatchEvents ended: ${err.message}`),
+        (err) => warn(`WatchEvents ended: ${err.message}`),
       ),
     );
 

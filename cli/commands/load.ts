@@ -244,7 +244,8 @@ export const loadCommand: Command = {
           durationScale,
           command,
           onProgress,
-          log: warn,
+          log,
+          warn,
         });
         if (tty) process.stdout.write("\r\x1b[K");
         const file = resolve(outDir, `${scenario.name}.${fileSafe(arm.name)}.json`);

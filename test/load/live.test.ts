@@ -1,0 +1,50 @@
+// A short live run end to end: `rushhour load` starts a provider farm and `rushhour serve` on
+// 127.0.0.1, drives 240 orders, injects a provider fault and writes a RunResult.
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { loadCommand } from "../../cli/commands/load.ts";
+import { readRunResult } from "../../reports/run-result.ts";
+
+const out = mkdtempSync(join(tmpdir(), "rushhour-load-test-"));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+describe("rushhour load against a local stack", () => {
+  it("writes a RunResult with every series filled and the injected fault visible", {
+    timeout: 300_000,
+  }, async () => {
+    const scenario = new URL("./fixtures/live-small.ts", import.meta.url).pathname;
+    const code = await loadCommand.run([scenario, "--config", "adaptive", "--out", out]);
+    expect(readdirSync(out)).toEqual(["live-small.adaptive.json"]);
+    const r = readRunResult(join(out, "live-small.adaptive.json"));
+    expect(code).toBe(r.thresholds.every((t) => t.pass) ? 0 : 1);
+    expect(r.kind).toBe("load");
+    expect(r.config).toMatchObject({ name: "adaptive", role: "single" });
+    expect(r.counters.submitted + r.counters.dropped).toBe(240);
+    expect(r.counters.delivered).toBeGreaterThan(0);
+    expect(r.counters.duplicateCards).toBe(0);
+    expect(r.thresholds.find((t) => t.metric === "duplicate_cards")?.pass).toBe(true);
+    expect(r.series.length).toBeGreaterThanOrEqual(8);
+    for (const w of r.series.slice(0, 8)) {
+      expect(w.providers.map((p) => p.id).sort()).toEqual(["p1", "p2"]);
+      expect(w.cpu.primary).toBeGreaterThanOrEqual(0);
+      expect(w.eventLoop).toBeGreaterThanOrEqual(0);
+      expect(Object.keys(w.queueDepth).length).toBeGreaterThan(0);
+    }
+    expect(r.series.reduce((s, w) => s + w.submitted, 0)).toBe(r.counters.submitted);
+    // p1 fails every call from 2 s: the adaptive configuration takes it out of service.
+    const p1 = r.series.map((w) => ({ t: w.t, state: w.providers.find((p) => p.id === "p1")?.state }));
+    expect(p1[0]?.state).toBe("HEALTHY");
+    const hit = p1.filter((x) => x.state !== "HEALTHY");
+    expect(hit.length).toBeGreaterThan(0);
+    expect(hit[0]?.t).toBeGreaterThanOrEqual(2);
+    expect(r.events.find((e) => e.kind === "fault")).toMatchObject({
+      t: 2,
+      providerId: "p1",
+      to: "error",
+      endT: 6,
+    });
+    expect(r.events.some((e) => e.kind === "health" && e.providerId === "p1")).toBe(true);
+  });
+});
