@@ -37,6 +37,11 @@ export class SkuCatalog {
     this.known.add(sku);
   }
 
+  /** Known without asking the store. */
+  knows(sku: string): boolean {
+    return this.known.has(sku);
+  }
+
   list(): string[] {
     return [...this.known];
   }

@@ -20,7 +20,6 @@ export interface LiveOrder {
   /** The terminal view, once it is in the ledger. */
   done: Promise<OrderView>;
   resolveDone: (view: OrderView) => void;
-  lastPersistedCard: string | null;
 }
 
 export type SubmitResult =
@@ -107,7 +106,6 @@ export class OrderBook {
         acceptedAtUnixMs: o.acceptedAt,
         acceptMs: 0,
       });
-      live.lastPersistedCard = o.cardId;
       const first = this.options.dispatcher.recover(
         { orderId: o.orderId, sku: o.sku, tier: o.tier, attempts: o.attempts, cardId: o.cardId ?? undefined },
         (v) => this.changed(live, v),
@@ -145,7 +143,6 @@ export class OrderBook {
       persisted: Promise.resolve(),
       done,
       resolveDone,
-      lastPersistedCard: null,
     };
     this.live.set(orderId, live);
     return live;
@@ -155,10 +152,10 @@ export class OrderBook {
     const previous = live.view;
     live.view = view;
     const terminal = TERMINAL_STATES.has(view.state);
-    // Only what recovery and replays need goes to the ledger: the claimed card, retries and the end.
-    const cardChanged = view.cardId !== live.lastPersistedCard;
-    if (terminal || cardChanged || (view.state === "RETRYING" && previous?.state !== "RETRYING")) {
-      live.lastPersistedCard = view.cardId;
+    // Only what recovery and replays need goes to the ledger: retries (attempts, card) and the end. The
+    // claim itself is durable in the card pool (owner = order id) before a provider is called, and a
+    // recovered order claiming again gets that same card back, so the ledger need not repeat it.
+    if (terminal || (view.state === "RETRYING" && previous?.state !== "RETRYING")) {
       const patch = this.patchOf(view);
       live.persisted = live.persisted
         .then(() => this.options.store.updateOrder(live.orderId, patch))

@@ -47,7 +47,7 @@ export function submitOrder(ctx: ServerContext) {
     checkEnum("tier", request.tier, TIERS);
     checkEnum("wait_mode", request.waitMode, WAIT_MODES);
     if (ctx.shuttingDown) throw unavailable("server is shutting down");
-    if (!(await ctx.skus.sells(request.sku)))
+    if (!ctx.skus.knows(request.sku) && !(await ctx.skus.sells(request.sku)))
       throw invalidArgument("sku", `unknown SKU ${JSON.stringify(request.sku)}`);
     if (msUntilDeadline(call) <= 0) throw deadlineExceeded("deadline passed before the order was recorded");
 

@@ -1,0 +1,325 @@
+// Orders/s of `rushhour serve` (memory and SQLite stores, zero-latency local providers) against a
+// bare grpc-js echo of the same RPC, under the same client, side by side in one run; then latency
+// at 1,500 orders/s (open model) for both, whose P99 difference is the server's overhead.
+// Targets (issue 5): serve/echo >= 0.6 (memory), >= 0.4 (SQLite); P99 overhead < 20 ms at 1,500/s.
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
+import { credentials, Metadata, Server, ServerCredentials, status } from "@grpc/grpc-js";
+import { CustomerTier, OrderState } from "../proto/gen/rushhour/v1/common.ts";
+import {
+  DispatchServiceClient,
+  DispatchServiceService,
+  type SubmitOrderRequest,
+  type SubmitOrderResponse,
+  WaitMode,
+} from "../proto/gen/rushhour/v1/dispatch.ts";
+import { type Spawned, spawnRushhour } from "../test/support/spawn.ts";
+
+const CHANNELS = 4;
+const CONCURRENCY = 64;
+const WARMUP_MS = 300;
+const ROUND_MS = 2000;
+const ROUNDS = 3;
+const OPEN_RATE = 1500;
+const SKUS = 20;
+
+function channels(address: string): DispatchServiceClient[] {
+  // A local subchannel pool per client: four real TCP connections, not one shared one.
+  return Array.from(
+    { length: CHANNELS },
+    () =>
+      new DispatchServiceClient(address, credentials.createInsecure(), {
+        "grpc.use_local_subchannel_pool": 1,
+      }),
+  );
+}
+
+let keySeq = 0;
+function request(): SubmitOrderRequest {
+  const n = ++keySeq;
+  return {
+    idempotencyKey: `bench-${process.pid}-${n}`,
+    sku: `sku-${(n % SKUS) + 1}`,
+    tier: n % 10 === 0 ? CustomerTier.CUSTOMER_TIER_VIP : CustomerTier.CUSTOMER_TIER_STANDARD,
+    waitMode: WaitMode.WAIT_MODE_DELIVERED,
+  };
+}
+
+function submit(client: DispatchServiceClient): Promise<SubmitOrderResponse> {
+  return new Promise((resolve, reject) => {
+    client.submitOrder(request(), new Metadata(), { deadline: Date.now() + 10_000 }, (err, res) =>
+      err ? reject(err) : resolve(res),
+    );
+  });
+}
+
+/** Closed loop: CONCURRENCY calls always in flight; returns completed calls per second after warm-up. */
+async function throughput(
+  address: string,
+  measureMs: number,
+): Promise<{ done: number; elapsedMs: number; errors: number; delivered: number }> {
+  const clients = channels(address);
+  let counting = false;
+  let done = 0;
+  let errors = 0;
+  let delivered = 0;
+  let stop = false;
+  const loop = async (i: number) => {
+    const client = clients[i % CHANNELS]!;
+    while (!stop) {
+      try {
+        const res = await submit(client);
+        if (counting) {
+          done++;
+          if (res.order?.state === OrderState.ORDER_STATE_DELIVERED) delivered++;
+        }
+      } catch {
+        if (counting) errors++;
+      }
+    }
+  };
+  const loops = Array.from({ length: CONCURRENCY }, (_, i) => loop(i));
+  await sleep(WARMUP_MS);
+  counting = true;
+  const t0 = performance.now();
+  await sleep(measureMs);
+  counting = false;
+  const elapsed = performance.now() - t0;
+  stop = true;
+  await Promise.all(loops);
+  for (const c of clients) c.close();
+  return { done, elapsedMs: elapsed, errors, delivered };
+}
+
+/** Open model at `rate`/s: each call timed from its intended start. Returns client-side latencies (ms). */
+async function openLoop(address: string, rate: number, durationMs: number) {
+  const clients = channels(address);
+  const latencies: number[] = [];
+  const serverTotals: number[] = [];
+  let errors = 0;
+  let sent = 0;
+  const total = Math.round((rate * durationMs) / 1000);
+  const t0 = performance.now() + 50;
+  const pending: Promise<void>[] = [];
+  await new Promise<void>((resolve) => {
+    const tick = () => {
+      const now = performance.now();
+      while (sent < total && t0 + (sent * 1000) / rate <= now) {
+        const intended = t0 + (sent * 1000) / rate;
+        const client = clients[sent % CHANNELS]!;
+        sent++;
+        pending.push(
+          submit(client).then(
+            (res) => {
+              latencies.push(performance.now() - intended);
+              serverTotals.push((res.order?.timings?.acceptMs ?? 0) + (res.order?.timings?.totalMs ?? 0));
+            },
+            () => {
+              errors++;
+            },
+          ),
+        );
+      }
+      if (sent >= total) resolve();
+      else setTimeout(tick, 1);
+    };
+    tick();
+  });
+  await Promise.all(pending);
+  for (const c of clients) c.close();
+  return { latencies, serverTotals, errors };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function pct(xs: number[], q: number): number {
+  if (xs.length === 0) return Number.NaN;
+  const sorted = Float64Array.from(xs).sort();
+  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
+}
+
+/** The echo: the same RPC and messages, answered at once with a canned delivered order. */
+async function runEchoServer(): Promise<void> {
+  const server = new Server();
+  server.addService(DispatchServiceService, {
+    submitOrder: (call: { request: SubmitOrderRequest }, cb: (e: null, r: SubmitOrderResponse) => void) => {
+      cb(null, {
+        replayed: false,
+        order: {
+          orderId: `echo-${call.request.idempotencyKey}`,
+          idempotencyKey: call.request.idempotencyKey,
+          sku: call.request.sku,
+          tier: call.request.tier,
+          state: OrderState.ORDER_STATE_DELIVERED,
+          cardCode: "GC-ECHO-ECHO-ECHO",
+          lane: 2,
+          cluster: 1,
+          providerId: "p1",
+          attempts: 1,
+          timings: { acceptMs: 0, queuedMs: 0, allocatingMs: 0, issuingMs: 0, retryingMs: 0, totalMs: 0 },
+          rejectReason: "",
+          failureReason: "",
+          acceptedAtUnixMs: Date.now(),
+          finishedAtUnixMs: Date.now(),
+          fromCache: false,
+          canary: false,
+        },
+      });
+    },
+    getOrder: (_call: unknown, cb: (e: { code: status }) => void) => cb({ code: status.UNIMPLEMENTED }),
+    watchOrder: (call: { end(): void }) => call.end(),
+  });
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (err, p) =>
+      err ? reject(err) : resolve(p),
+    ),
+  );
+  process.stdout.write(`echo listening on 127.0.0.1:${port}\n`);
+  process.on("SIGTERM", () => server.forceShutdown());
+}
+
+function spawnEcho(): Promise<Spawned> {
+  const file = fileURLToPath(import.meta.url);
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, ["--import", "tsx", file, "--echo-server"], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    const exited = new Promise<number | string>((r) => proc.on("exit", (code, sig) => r(code ?? sig ?? "?")));
+    let out = "";
+    proc.stdout!.setEncoding("utf8");
+    proc.stdout!.on("data", (chunk: string) => {
+      out += chunk;
+      const m = /echo listening on (\S+)/.exec(out);
+      if (m) {
+        const stop = () => {
+          proc.kill("SIGKILL");
+          return exited;
+        };
+        resolve({
+          proc,
+          address: m[1]!,
+          port: Number(m[1]!.split(":")[1]),
+          stdout: [],
+          stderr: [],
+          exited,
+          stop,
+          kill: stop,
+        });
+      }
+    });
+    exited.then((code) => reject(new Error(`echo server exited (${code})`)));
+  });
+}
+
+function spawnServeFor(store: string): Promise<Spawned> {
+  return spawnRushhour(
+    [
+      "serve",
+      "--port",
+      "0",
+      "--store",
+      store,
+      "--providers",
+      "local:zero",
+      "--metrics-port",
+      "off",
+      "--skus",
+      String(SKUS),
+      "--seed-stock",
+      "5000",
+      "--admin-token",
+      "bench-admin-token",
+    ],
+    /rushhour serve listening on (\S+)/,
+  );
+}
+
+interface Target {
+  name: string;
+  proc: Spawned;
+  done: number;
+  elapsedMs: number;
+  errors: number;
+  delivered: number;
+  latencies: number[];
+  serverTotals: number[];
+  openErrors: number;
+}
+
+const target = (name: string, proc: Spawned): Target => ({
+  name,
+  proc,
+  done: 0,
+  elapsedMs: 0,
+  errors: 0,
+  delivered: 0,
+  latencies: [],
+  serverTotals: [],
+  openErrors: 0,
+});
+
+export async function run(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "rushhour-bench-"));
+  const targets: Target[] = [];
+  try {
+    // All three servers run at once; rounds alternate between them so that drifting load on this shared
+    // machine hits each about equally (the ratios are the figures to trust, not the absolute rates).
+    targets.push(target("grpc-js echo", await spawnEcho()));
+    targets.push(target("serve, memory store", await spawnServeFor("memory:")));
+    targets.push(target("serve, SQLite store", await spawnServeFor(`sqlite:${join(dir, "bench.db")}`)));
+    const [echo, memory, sqlite] = targets as [Target, Target, Target];
+    console.log(
+      `closed loop: ${CONCURRENCY} concurrent SubmitOrder(WAIT_MODE_DELIVERED) over ${CHANNELS} channels, ${ROUNDS} alternating rounds of ${ROUND_MS / 1000} s each`,
+    );
+    for (let round = 0; round < ROUNDS; round++) {
+      for (let k = 0; k < targets.length; k++) {
+        const t = targets[(round + k) % targets.length]!;
+        const r = await throughput(t.proc.address, ROUND_MS);
+        t.done += r.done;
+        t.elapsedMs += r.elapsedMs;
+        t.errors += r.errors;
+        t.delivered += r.delivered;
+      }
+    }
+    const rate = (t: Target) => (t.done / t.elapsedMs) * 1000;
+    for (const t of targets) {
+      console.log(
+        `  ${t.name.padEnd(22)} ${rate(t).toFixed(0).padStart(7)} orders/s  (errors ${t.errors}${t === echo ? "" : `, delivered ${t.delivered}`})`,
+      );
+    }
+    console.log(`  ratio memory/echo  ${(rate(memory) / rate(echo)).toFixed(2)}  (target >= 0.6)`);
+    console.log(`  ratio SQLite/echo  ${(rate(sqlite) / rate(echo)).toFixed(2)}  (target >= 0.4)`);
+
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const t of round % 2 === 0 ? [echo, memory] : [memory, echo]) {
+        const r = await openLoop(t.proc.address, OPEN_RATE, ROUND_MS);
+        t.latencies.push(...r.latencies);
+        t.serverTotals.push(...r.serverTotals);
+        t.openErrors += r.errors;
+      }
+    }
+    const e99 = pct(echo.latencies, 0.99);
+    const m99 = pct(memory.latencies, 0.99);
+    console.log(
+      `open model at ${OPEN_RATE} orders/s, ${ROUNDS} alternating rounds of ${ROUND_MS / 1000} s, latency from intended start:`,
+    );
+    console.log(
+      `  echo   p50 ${pct(echo.latencies, 0.5).toFixed(2)} ms  p99 ${e99.toFixed(2)} ms  errors ${echo.openErrors}`,
+    );
+    console.log(
+      `  serve  p50 ${pct(memory.latencies, 0.5).toFixed(2)} ms  p99 ${m99.toFixed(2)} ms  errors ${memory.openErrors}  (server-reported accept+total p99 ${pct(memory.serverTotals, 0.99).toFixed(2)} ms)`,
+    );
+    console.log(
+      `  server-side P99 overhead (serve p99 - echo p99) ${(m99 - e99).toFixed(2)} ms  (target < 20 ms)`,
+    );
+  } finally {
+    await Promise.all(targets.map((t) => t.proc.stop()));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv.includes("--echo-server")) await runEchoServer();
