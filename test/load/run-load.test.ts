@@ -1,0 +1,101 @@
+// runLoad against the gRPC fixture with --target semantics (no admin token): thresholds judged on the
+// merged histograms, abortOnFail stopping early, and the RunResult passing the shared schema.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { executorFor, runLoad } from "../../load/run-load.ts";
+import { parseRunResult } from "../../reports/run-result.ts";
+import { type Scenario, validateScenario } from "../../scenarios/define.ts";
+import { type FixtureServer, startFixtureServer } from "./fixture-server.ts";
+
+let server: FixtureServer;
+beforeAll(async () => {
+  server = await startFixtureServer({ latencyMs: 5 });
+});
+afterAll(async () => {
+  await server.close();
+});
+
+function scenario(extra: Record<string, unknown>): Scenario {
+  return validateScenario({
+    name: "fixture",
+    traffic: { executor: "constant-arrival-rate", rate: 50, duration: "2s" },
+    providers: [{ id: "p1", latency: { p50: "5ms", p99: "10ms" }, capacity: 10 }],
+    cluster: { primary: { workers: 4 }, backup: { workers: 2 } },
+    drain: "2s",
+    window: "500ms",
+    ...extra,
+  });
+}
+
+const arm = { name: "adaptive", role: "single" as const, definition: {} };
+const target = () => ({ addresses: [server.address], adminToken: null });
+
+describe("runLoad", () => {
+  it("writes a valid RunResult and judges thresholds over the whole run", async () => {
+    const s = scenario({ thresholds: { latency: ["p(99)<5000", "p(50)<1"], errors: ["rate<0.01"] } });
+    const { result, aborted } = await runLoad({
+      scenario: s,
+      arm,
+      target: target(),
+      durationScale: 1,
+      command: ["x"],
+    });
+    expect(aborted).toBeNull();
+    expect(() => parseRunResult(JSON.parse(JSON.stringify(result)))).not.toThrow();
+    expect(result.counters).toMatchObject({ submitted: 100, delivered: 100, dropped: 0, failed: 0 });
+    expect(result.series.length).toBeGreaterThanOrEqual(4);
+    expect(result.series.reduce((n, w) => n + w.delivered, 0)).toBe(100);
+    expect(result.thresholds.map((t) => [t.expression, t.pass])).toEqual([
+      ["p(99)<5000", true],
+      ["p(50)<1", false],
+      ["rate<0.01", true],
+    ]);
+    expect(result.summary.p50.mean).toBeGreaterThanOrEqual(5);
+  });
+
+  it("scales every duration with durationScale", async () => {
+    const s = scenario({});
+    const { result } = await runLoad({
+      scenario: s,
+      arm,
+      target: target(),
+      durationScale: 0.5,
+      command: ["x"],
+    });
+    expect(result.counters.submitted).toBe(50);
+  });
+
+  it("stops early when a threshold marked abortOnFail fails", async () => {
+    const s = scenario({
+      traffic: { executor: "constant-arrival-rate", rate: 50, duration: "20s" },
+      thresholds: { latency: ["p(99)<1"], errors: ["rate<0.5"] },
+      live: { abortOnFail: ["latency"], delayAbortEval: "1s" },
+    });
+    const { result, aborted } = await runLoad({
+      scenario: s,
+      arm,
+      target: target(),
+      durationScale: 1,
+      command: ["x"],
+    });
+    expect(aborted).toMatch(/^latency p\(99\)<1 failed at/);
+    expect(result.counters.submitted).toBeLessThan(500);
+    expect(result.thresholds.find((t) => t.metric === "latency")?.pass).toBe(false);
+  });
+});
+
+describe("executorFor", () => {
+  it("scales stages and applies live VU limits and the drain as gracefulStop", () => {
+    const s = scenario({
+      traffic: { executor: "ramping-arrival-rate", stages: [{ target: 10, duration: "10s" }] },
+      live: { maxVUs: 7, preAllocatedVUs: 3 },
+      drain: "4s",
+    });
+    expect(executorFor(s, "single", 0.5)).toMatchObject({
+      executor: "ramping-arrival-rate",
+      stages: [{ target: 10, duration: 5000 }],
+      maxVUs: 7,
+      preAllocatedVUs: 3,
+      gracefulStop: 4000,
+    });
+  });
+});
