@@ -106,7 +106,7 @@ export function bootstrapDelta(
   const mc = mean(c);
   const est: DeltaEstimate = {
     delta: mc - mb,
-    relative: mb === 0 ? Number.NaN : (mc - mb) / mb,
+    relative: mb === 0 ? (mc === 0 ? 0 : Number.NaN) : (mc - mb) / mb,
     method: "none",
     n: { baseline: b.length, candidate: c.length },
   };

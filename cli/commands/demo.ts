@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { groupByScenario } from "../../reports/load-runs.ts";
 import { verdictLine } from "../../reports/markdown.ts";
 import { progressBar } from "../../reports/progress.ts";
@@ -17,8 +18,8 @@ export const demo: Command = {
   help: `Usage: rushhour demo [--out DIR] [--replications N] [--no-live]
 
 Runs every built-in scenario (${BUILTIN_SCENARIOS.join(", ")}) in simulation with its baseline
-(legacy) and candidate (adaptive) configurations, plus a short live run of promo-peak against an embedded
-server when the load driver is available, then writes one report and prints its path and the verdicts.
+(legacy) and candidate (adaptive) configurations, plus a short live run (reports/demo/live-outage.ts: 150 orders/s, one
+provider timing out) against an embedded server on 127.0.0.1, legacy then adaptive, then writes one report and prints its path and the verdicts.
 Takes under 3 minutes on a 2-core machine with the defaults. \`npm run demo\` runs this.
 
 Options:
@@ -59,22 +60,24 @@ Exit codes: 0 done, 2 bad usage.
     });
     bar.stop();
     const runs = [...sim.runs];
-    const live = values["no-live"] ? undefined : await liveRunner();
-    let liveNote = values["no-live"]
-      ? "live run skipped (--no-live)"
-      : "live run skipped: no load driver in this build";
-    if (live) {
-      const promo = scenarios.find((s) => s.name === "promo-peak") ?? scenarios[0]!;
-      const liveResult = await runSuite([promo], {
+    let liveNote = "live run skipped (--no-live)";
+    if (!values["no-live"]) {
+      const liveScenarios = await discoverScenarios([
+        fileURLToPath(new URL("../../reports/demo/live-outage.ts", import.meta.url)),
+      ]);
+      const liveBar = progressBar("demo live");
+      const live = await runSuite(liveScenarios, {
         mode: "load",
         replications: 1,
-        roles: ["candidate"],
+        roles: ["baseline", "candidate"],
         out,
         report: false,
-        live,
+        live: liveRunner(),
+        onProgress: (label) => liveBar.update(0, 1, label),
       });
-      runs.push(...liveResult.runs);
-      liveNote = `live run: ${promo.name} against an embedded server`;
+      liveBar.stop();
+      runs.push(...live.runs);
+      liveNote = `live run: ${liveScenarios[0]!.description} (legacy, then adaptive, on a local server)`;
     }
     const files = writeReport(runs, out, { title: "rushhour demo" });
     const lines = groupByScenario(runs)
