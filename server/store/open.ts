@@ -15,6 +15,11 @@ export interface OpenStoreOptions {
    * or `full` (every commit is fsynced).
    */
   synchronous?: "normal" | "full";
+  /**
+   * SQLite: group commit (default true). Operations issued in one event-loop turn share one
+   * transaction; each promise still settles only after its transaction commits.
+   */
+  groupCommit?: boolean;
 }
 
 export const STORE_URL_FORMS = [
@@ -35,7 +40,10 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
       return new MemoryStore();
     case "sqlite": {
       const { openSqliteStore } = await import("./sqlite.ts");
-      return openSqliteStore(target.path, { synchronous: options.synchronous ?? "normal" });
+      return openSqliteStore(target.path, {
+        synchronous: options.synchronous ?? "normal",
+        groupCommit: options.groupCommit ?? true,
+      });
     }
     case "postgres": {
       const { openPostgresStore } = await import("./postgres.ts");

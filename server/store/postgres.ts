@@ -307,7 +307,7 @@ class PostgresStore implements Store {
       if (!(await this.getOrder(orderId))) throw unknownOrder(orderId);
       return;
     }
-    const shape = fields.map((f) => f.column).join(",");
+    const shape = fields[0]!.shape;
     const sets = fields.map((f, i) => `${f.column} = $${i + 2}`).join(", ");
     const values = fields.map((f) => (patch as Record<string, unknown>)[f.field] ?? null);
     const r = await this.pool.query({

@@ -32,17 +32,41 @@ const BY_FIELD = new Map(LEDGER_COLUMNS.map(([field, column, kind]) => [field as
 /** Ledger terminal states, for SQL `IN (...)` lists. */
 export const TERMINAL_SQL = "('DELIVERED','FAILED','REJECTED')";
 
-/** The fields a patch actually sets (undefined means "leave as is"), sorted so equal shapes share a statement. */
-export function patchFields(patch: LedgerPatch): { field: string; column: string; kind: ColumnKind }[] {
-  const out: { field: string; column: string; kind: ColumnKind }[] = [];
-  for (const [field, value] of Object.entries(patch)) {
-    if (value === undefined) continue;
+export interface PatchField {
+  field: string;
+  column: string;
+  kind: ColumnKind;
+  /** The statement text for this field set, shared by every patch of the same shape. */
+  shape: string;
+}
+
+const shapes = new Map<string, PatchField[]>();
+
+/**
+ * The fields a patch actually sets (undefined means "leave as is"), sorted so equal shapes share a
+ * statement. Cached per shape: the server sends the same few shapes thousands of times a second.
+ */
+export function patchFields(patch: LedgerPatch): PatchField[] {
+  let key = "";
+  for (const field in patch) {
+    if ((patch as Record<string, unknown>)[field] !== undefined) key += `${field},`;
+  }
+  const cached = shapes.get(key);
+  if (cached) return cached;
+  const out: Omit<PatchField, "shape">[] = [];
+  for (const field of key.split(",")) {
+    if (field === "") continue;
     const spec = BY_FIELD.get(field);
     // A caller outside TypeScript could name anything; refuse rather than write a column we do not know.
     if (!spec || IMMUTABLE.has(field)) throw new Error(`updateOrder: field ${field} cannot be patched`);
     out.push({ field, ...spec });
   }
-  return out.sort((a, b) => (a.field < b.field ? -1 : 1));
+  out.sort((a, b) => (a.field < b.field ? -1 : 1));
+  const shape = out.map((f) => f.column).join(",");
+  const fields = out.map((f) => ({ ...f, shape }));
+  // Bounded: only valid shapes get here, and there are at most 2^12 of them.
+  shapes.set(key, fields);
+  return fields;
 }
 
 /** A value as SQLite stores it (booleans as 0/1). */

@@ -1,5 +1,5 @@
 // The SQLite store: the embedded default, one durable file (better-sqlite3, WAL). Every operation
-// is one IMMEDIATE transaction, so it takes the write lock up front: several connections or
+// runs inside an IMMEDIATE transaction, so it takes the write lock up front: several connections or
 // processes on one file serialise their claims and never see a card as free twice.
 //
 // Durability: each call commits before its promise resolves, so an order is on disk before it is
@@ -9,7 +9,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import type { ClaimResult, StoreResult } from "../core/ports.ts";
-import { type CardOutcome, storeErrors } from "./rules.ts";
+import { storeErrors } from "./rules.ts";
 import {
   LEDGER_COLUMNS,
   orderValues,
@@ -25,7 +25,12 @@ export interface SqliteOptions {
   synchronous: "normal" | "full";
   /** How long a connection waits for another's write lock before failing (ms). */
   busyTimeoutMs?: number;
+  /** Group commit (default on): operations issued in one event-loop turn share one transaction. */
+  groupCommit?: boolean;
 }
+
+/** Unix milliseconds in SQL (julianday works on every SQLite version). */
+const NOW_MS = "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS cards (
@@ -49,6 +54,23 @@ CREATE TABLE IF NOT EXISTS card_claims (
   ended_at INTEGER
 );
 CREATE INDEX IF NOT EXISTS card_claims_card ON card_claims (card_id);
+-- Triggers keep the history, inside the very statement that changes a card: every card operation is
+-- one atomic statement, and no code path can change an owner without leaving a trace.
+CREATE TRIGGER IF NOT EXISTS cards_owner_history AFTER UPDATE OF owner_id ON cards
+WHEN OLD.owner_id IS NOT NEW.owner_id
+BEGIN
+  UPDATE card_claims
+    SET outcome = CASE WHEN NEW.owner_id IS NULL THEN 'released' ELSE 'transferred' END, ended_at = ${NOW_MS}
+    WHERE card_id = OLD.id AND owner_id = OLD.owner_id AND outcome = 'held';
+  INSERT INTO card_claims (card_id, owner_id, outcome, claimed_at)
+    SELECT NEW.id, NEW.owner_id, 'held', ${NOW_MS} WHERE NEW.owner_id IS NOT NULL;
+END;
+CREATE TRIGGER IF NOT EXISTS cards_delivered_history AFTER UPDATE OF delivered ON cards
+WHEN NEW.delivered = 1 AND OLD.delivered = 0
+BEGIN
+  UPDATE card_claims SET outcome = 'delivered', ended_at = ${NOW_MS}
+    WHERE card_id = NEW.id AND owner_id = NEW.owner_id AND outcome = 'held';
+END;
 -- The last line of defence: at most one live (held or delivered) owner per card, whatever the code does.
 CREATE UNIQUE INDEX IF NOT EXISTS card_claims_live ON card_claims (card_id) WHERE outcome IN ('held', 'delivered');
 CREATE TABLE IF NOT EXISTS orders (
@@ -73,6 +95,17 @@ CREATE TABLE IF NOT EXISTS orders (
 CREATE INDEX IF NOT EXISTS orders_open ON orders (accepted_at, order_id) WHERE state NOT IN ${TERMINAL_SQL};
 `;
 
+/** Most operations one group commit carries. */
+const MAX_BATCH = 256;
+
+interface Pending {
+  op: () => unknown;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
 interface CardRow {
   id: number;
   code: string;
@@ -94,7 +127,7 @@ export async function openSqliteStore(path: string, options: SqliteOptions): Pro
     db.close();
     throw error;
   }
-  return new SqliteStore(db);
+  return new SqliteStore(db, options.groupCommit ?? true);
 }
 
 class SqliteStore implements Store {
@@ -102,14 +135,16 @@ class SqliteStore implements Store {
   private closed = false;
   private readonly q;
   private readonly patchStatements = new Map<string, Database.Statement>();
-  private readonly claimTx;
-  private readonly transferTx;
-  private readonly releaseTx;
-  private readonly deliverTx;
   private readonly importTx;
-  private readonly recordTx;
+  private readonly single;
+  private readonly batchTx;
+  private pending: Pending[] = [];
+  private flushScheduled = false;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly groupCommit: boolean,
+  ) {
     const columns = LEDGER_COLUMNS.map(([, c]) => c);
     this.q = {
       insertCard: db.prepare("INSERT OR IGNORE INTO cards (sku, code) VALUES (?, ?)"),
@@ -130,12 +165,6 @@ class SqliteStore implements Store {
       markDelivered: db.prepare(
         "UPDATE cards SET delivered = 1 WHERE id = ? AND owner_id = ? AND delivered = 0",
       ),
-      openClaim: db.prepare(
-        "INSERT INTO card_claims (card_id, owner_id, outcome, claimed_at) VALUES (?, ?, 'held', ?)",
-      ),
-      closeClaim: db.prepare(
-        "UPDATE card_claims SET outcome = ?, ended_at = ? WHERE card_id = ? AND owner_id = ? AND outcome = 'held'",
-      ),
       stock: db.prepare<[string], { n: number }>(
         "SELECT COUNT(*) AS n FROM cards WHERE sku = ? AND owner_id IS NULL AND delivered = 0",
       ),
@@ -153,178 +182,224 @@ class SqliteStore implements Store {
       audit: db.prepare<[], Record<string, number>>(AUDIT_SQL),
     };
 
+    this.single = db.transaction((op: () => unknown) => op());
+    this.batchTx = db.transaction((batch: Pending[], outcomes: Outcome[]) => {
+      for (const p of batch) {
+        try {
+          outcomes.push({ ok: true, value: p.op() });
+        } catch (error) {
+          outcomes.push({ ok: false, error });
+        }
+      }
+    });
+
     this.importTx = db.transaction((sku: string, codes: string[]) => {
       let imported = 0;
       for (const code of codes) imported += this.q.insertCard.run(sku, code).changes;
       return imported;
     });
+  }
 
-    this.claimTx = db.transaction((ownerId: string, sku: string): ClaimResult => {
-      const held = this.q.cardByOwner.get(ownerId);
-      if (held) {
-        if (held.sku !== sku) return { kind: "error", message: storeErrors.holdsOtherSku(ownerId, held.sku) };
-        return { kind: "claimed", card: { cardId: String(held.id), code: held.code, sku: held.sku } };
+  importCards(sku: string, codes: string[]): Promise<{ imported: number; duplicates: number }> {
+    return this.submit(() => {
+      const imported = this.importTx(sku, codes);
+      return { imported, duplicates: codes.length - imported };
+    });
+  }
+
+  claim(ownerId: string, sku: string): Promise<ClaimResult> {
+    return this.submit(() => this.claimOp(ownerId, sku));
+  }
+
+  transfer(cardId: string, fromOwner: string, toOwner: string): Promise<StoreResult> {
+    return this.submit(() => {
+      const id = parseCardId(cardId);
+      if (id === undefined) return { kind: "error", message: storeErrors.unknownCard(cardId) };
+      return this.transferOp(id, cardId, fromOwner, toOwner);
+    });
+  }
+
+  release(ownerId: string, cardId: string): Promise<StoreResult> {
+    return this.submit(() => {
+      const id = parseCardId(cardId);
+      if (id === undefined) return { kind: "error", message: storeErrors.unknownCard(cardId) };
+      return this.releaseOp(id, cardId, ownerId);
+    });
+  }
+
+  deliver(ownerId: string, cardId: string): Promise<StoreResult> {
+    return this.submit(() => {
+      const id = parseCardId(cardId);
+      if (id === undefined) return { kind: "error", message: storeErrors.unknownCard(cardId) };
+      return this.deliverOp(id, cardId, ownerId);
+    });
+  }
+
+  stock(sku: string): Promise<number> {
+    return this.submit(() => this.q.stock.get(sku)?.n ?? 0);
+  }
+
+  recordOrder(order: LedgerOrder): Promise<{ created: boolean; order: LedgerOrder }> {
+    return this.submit(() => this.recordOp(order));
+  }
+
+  updateOrder(orderId: string, patch: LedgerPatch): Promise<void> {
+    return this.submit(() => {
+      const fields = patchFields(patch);
+      if (fields.length === 0) {
+        if (!this.q.orderById.get(orderId)) throw unknownOrder(orderId);
+        return;
       }
-      const card = this.q.takeFree.get(ownerId, sku);
-      if (!card) return { kind: "out_of_stock" };
-      this.q.openClaim.run(card.id, ownerId, Date.now());
-      return { kind: "claimed", card: { cardId: String(card.id), code: card.code, sku: card.sku } };
-    });
-
-    this.transferTx = db.transaction((id: number, cardId: string, from: string, to: string): StoreResult => {
-      const card = this.q.cardById.get(id);
-      if (!card) return { kind: "error", message: storeErrors.unknownCard(cardId) };
-      if (card.owner_id !== from || card.delivered)
-        return { kind: "error", message: storeErrors.notHeldBy(cardId, from) };
-      if (from === to) return { kind: "ok" };
-      if (this.q.cardByOwner.get(to)) return { kind: "error", message: storeErrors.ownerHoldsCard(to) };
-      this.q.setOwner.run(to, id, from);
-      const now = Date.now();
-      this.closeClaim(id, from, "transferred", now);
-      this.q.openClaim.run(id, to, now);
-      return { kind: "ok" };
-    });
-
-    this.releaseTx = db.transaction((id: number, cardId: string, owner: string): StoreResult => {
-      if (this.q.free.run(id, owner).changes === 1) {
-        this.closeClaim(id, owner, "released", Date.now());
-        return { kind: "ok" };
+      const shape = fields[0]!.shape;
+      let stmt = this.patchStatements.get(shape);
+      if (!stmt) {
+        const sets = fields.map((f) => `${f.column} = ?`).join(", ");
+        stmt = this.db.prepare(`UPDATE orders SET ${sets} WHERE order_id = ?`);
+        this.patchStatements.set(shape, stmt);
       }
-      const card = this.q.cardById.get(id);
-      if (!card) return { kind: "error", message: storeErrors.unknownCard(cardId) };
-      return { kind: "error", message: storeErrors.notReleasable(cardId, owner) };
-    });
-
-    this.deliverTx = db.transaction((id: number, cardId: string, owner: string): StoreResult => {
-      if (this.q.markDelivered.run(id, owner).changes === 1) {
-        this.closeClaim(id, owner, "delivered", Date.now());
-        return { kind: "ok" };
-      }
-      const card = this.q.cardById.get(id);
-      if (!card) return { kind: "error", message: storeErrors.unknownCard(cardId) };
-      if (card.owner_id === owner && card.delivered) return { kind: "ok" };
-      return { kind: "error", message: storeErrors.notHeldBy(cardId, owner) };
-    });
-
-    this.recordTx = db.transaction((order: LedgerOrder) => {
-      try {
-        if (this.q.insertOrder.run(...orderValues(order, toSqlite)).changes === 1) {
-          return { created: true, order: { ...order } };
-        }
-      } catch (error) {
-        if ((error as { code?: string }).code === "SQLITE_CONSTRAINT_PRIMARYKEY") {
-          throw new Error(storeErrors.orderIdTaken(order.orderId));
-        }
-        throw error;
-      }
-      const existing = this.q.orderByKey.get(order.idempotencyKey);
-      if (!existing) throw new Error(`recordOrder: idempotency key ${order.idempotencyKey} vanished`);
-      return { created: false, order: rowToOrder(existing) };
+      const values = fields.map((f) => toSqlite(f.kind, (patch as Record<string, unknown>)[f.field]));
+      if (stmt.run(...values, orderId).changes === 0) throw unknownOrder(orderId);
     });
   }
 
-  async importCards(sku: string, codes: string[]): Promise<{ imported: number; duplicates: number }> {
-    this.check();
-    const imported = this.importTx.immediate(sku, codes);
-    return { imported, duplicates: codes.length - imported };
+  getOrder(orderId: string): Promise<LedgerOrder | undefined> {
+    return this.submit(() => {
+      const row = this.q.orderById.get(orderId);
+      return row ? rowToOrder(row) : undefined;
+    });
   }
 
-  async claim(ownerId: string, sku: string): Promise<ClaimResult> {
-    this.check();
-    return this.claimTx.immediate(ownerId, sku);
+  getOrderByKey(idempotencyKey: string): Promise<LedgerOrder | undefined> {
+    return this.submit(() => {
+      const row = this.q.orderByKey.get(idempotencyKey);
+      return row ? rowToOrder(row) : undefined;
+    });
   }
 
-  async transfer(cardId: string, fromOwner: string, toOwner: string): Promise<StoreResult> {
-    this.check();
-    const id = parseCardId(cardId);
-    if (id === undefined) return { kind: "error", message: storeErrors.unknownCard(cardId) };
-    return this.transferTx.immediate(id, cardId, fromOwner, toOwner);
+  nonTerminalOrders(): Promise<LedgerOrder[]> {
+    return this.submit(() => this.q.nonTerminal.all().map(rowToOrder));
   }
 
-  async release(ownerId: string, cardId: string): Promise<StoreResult> {
-    this.check();
-    const id = parseCardId(cardId);
-    if (id === undefined) return { kind: "error", message: storeErrors.unknownCard(cardId) };
-    return this.releaseTx.immediate(id, cardId, ownerId);
-  }
-
-  async deliver(ownerId: string, cardId: string): Promise<StoreResult> {
-    this.check();
-    const id = parseCardId(cardId);
-    if (id === undefined) return { kind: "error", message: storeErrors.unknownCard(cardId) };
-    return this.deliverTx.immediate(id, cardId, ownerId);
-  }
-
-  async stock(sku: string): Promise<number> {
-    this.check();
-    return this.q.stock.get(sku)?.n ?? 0;
-  }
-
-  async recordOrder(order: LedgerOrder): Promise<{ created: boolean; order: LedgerOrder }> {
-    this.check();
-    return this.recordTx.immediate(order);
-  }
-
-  async updateOrder(orderId: string, patch: LedgerPatch): Promise<void> {
-    this.check();
-    const fields = patchFields(patch);
-    if (fields.length === 0) {
-      if (!this.q.orderById.get(orderId)) throw unknownOrder(orderId);
-      return;
-    }
-    const shape = fields.map((f) => f.column).join(",");
-    let stmt = this.patchStatements.get(shape);
-    if (!stmt) {
-      const sets = fields.map((f) => `${f.column} = ?`).join(", ");
-      stmt = this.db.prepare(`UPDATE orders SET ${sets} WHERE order_id = ?`);
-      this.patchStatements.set(shape, stmt);
-    }
-    const values = fields.map((f) => toSqlite(f.kind, (patch as Record<string, unknown>)[f.field]));
-    if (stmt.run(...values, orderId).changes === 0) throw unknownOrder(orderId);
-  }
-
-  async getOrder(orderId: string): Promise<LedgerOrder | undefined> {
-    this.check();
-    const row = this.q.orderById.get(orderId);
-    return row ? rowToOrder(row) : undefined;
-  }
-
-  async getOrderByKey(idempotencyKey: string): Promise<LedgerOrder | undefined> {
-    this.check();
-    const row = this.q.orderByKey.get(idempotencyKey);
-    return row ? rowToOrder(row) : undefined;
-  }
-
-  async nonTerminalOrders(): Promise<LedgerOrder[]> {
-    this.check();
-    return this.q.nonTerminal.all().map(rowToOrder);
-  }
-
-  async audit(): Promise<StoreAudit> {
-    this.check();
-    const r = this.q.audit.get()!;
-    return {
-      duplicateCards: Number(r.duplicate_cards),
-      nonTerminalOrders: Number(r.non_terminal_orders),
-      failedHoldingCards: Number(r.failed_holding_cards),
-      deliveredWithoutCard: Number(r.delivered_without_card),
-      totalOrders: Number(r.total_orders),
-      totalCards: Number(r.total_cards),
-    };
+  audit(): Promise<StoreAudit> {
+    return this.submit(() => {
+      const r = this.q.audit.get()!;
+      return {
+        duplicateCards: Number(r.duplicate_cards),
+        nonTerminalOrders: Number(r.non_terminal_orders),
+        failedHoldingCards: Number(r.failed_holding_cards),
+        deliveredWithoutCard: Number(r.delivered_without_card),
+        totalOrders: Number(r.total_orders),
+        totalCards: Number(r.total_cards),
+      };
+    });
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // Work accepted before close still runs and commits.
+    this.flush();
     this.db.close();
   }
 
-  private closeClaim(id: number, owner: string, outcome: CardOutcome, now: number): void {
-    this.q.closeClaim.run(outcome, now, id, owner);
+  // The operations below are plain methods, not savepoints: each writes with exactly one statement
+  // (history comes from the triggers), so a failure leaves nothing half done in a group commit.
+  private claimOp(ownerId: string, sku: string): ClaimResult {
+    const held = this.q.cardByOwner.get(ownerId);
+    if (held) {
+      if (held.sku !== sku) return { kind: "error", message: storeErrors.holdsOtherSku(ownerId, held.sku) };
+      return { kind: "claimed", card: { cardId: String(held.id), code: held.code, sku: held.sku } };
+    }
+    const card = this.q.takeFree.get(ownerId, sku);
+    if (!card) return { kind: "out_of_stock" };
+    return { kind: "claimed", card: { cardId: String(card.id), code: card.code, sku: card.sku } };
   }
 
-  private check(): void {
-    if (this.closed) throw new Error(storeErrors.closed(this.kind));
+  private transferOp(id: number, cardId: string, from: string, to: string): StoreResult {
+    const card = this.q.cardById.get(id);
+    if (!card) return { kind: "error", message: storeErrors.unknownCard(cardId) };
+    if (card.owner_id !== from || card.delivered) {
+      return { kind: "error", message: storeErrors.notHeldBy(cardId, from) };
+    }
+    if (from === to) return { kind: "ok" };
+    if (this.q.cardByOwner.get(to)) return { kind: "error", message: storeErrors.ownerHoldsCard(to) };
+    this.q.setOwner.run(to, id, from);
+    return { kind: "ok" };
+  }
+
+  private releaseOp(id: number, cardId: string, owner: string): StoreResult {
+    if (this.q.free.run(id, owner).changes === 1) return { kind: "ok" };
+    const card = this.q.cardById.get(id);
+    if (!card) return { kind: "error", message: storeErrors.unknownCard(cardId) };
+    return { kind: "error", message: storeErrors.notReleasable(cardId, owner) };
+  }
+
+  private deliverOp(id: number, cardId: string, owner: string): StoreResult {
+    if (this.q.markDelivered.run(id, owner).changes === 1) return { kind: "ok" };
+    const card = this.q.cardById.get(id);
+    if (!card) return { kind: "error", message: storeErrors.unknownCard(cardId) };
+    if (card.owner_id === owner && card.delivered) return { kind: "ok" };
+    return { kind: "error", message: storeErrors.notHeldBy(cardId, owner) };
+  }
+
+  private recordOp(order: LedgerOrder): { created: boolean; order: LedgerOrder } {
+    try {
+      if (this.q.insertOrder.run(...orderValues(order, toSqlite)).changes === 1) {
+        return { created: true, order: { ...order } };
+      }
+    } catch (error) {
+      if ((error as { code?: string }).code === "SQLITE_CONSTRAINT_PRIMARYKEY") {
+        throw new Error(storeErrors.orderIdTaken(order.orderId));
+      }
+      throw error;
+    }
+    const existing = this.q.orderByKey.get(order.idempotencyKey);
+    if (!existing) throw new Error(`recordOrder: idempotency key ${order.idempotencyKey} vanished`);
+    return { created: false, order: rowToOrder(existing) };
+  }
+
+  /**
+   * Runs one operation. With group commit, operations issued in the same turn of the event loop
+   * share one IMMEDIATE transaction (each inside its own savepoint, so one failing operation does not
+   * undo the others), and every promise settles only after that transaction commits: nothing is
+   * acknowledged before it is on disk. Without it, each operation is its own transaction.
+   */
+  private submit<T>(op: () => T): Promise<T> {
+    if (this.closed) return Promise.reject(new Error(storeErrors.closed(this.kind)));
+    if (!this.groupCommit) {
+      try {
+        return Promise.resolve(this.single.immediate(op) as T);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    return new Promise<T>((resolve, reject) => {
+      this.pending.push({ op, resolve: resolve as (value: unknown) => void, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    while (this.pending.length > 0) {
+      // Bounded batches keep any one transaction (and the event-loop pause it causes) short.
+      const batch = this.pending.splice(0, MAX_BATCH);
+      const outcomes: Outcome[] = [];
+      try {
+        this.batchTx.immediate(batch, outcomes);
+      } catch (error) {
+        for (const p of batch) p.reject(error);
+        continue;
+      }
+      for (const [i, p] of batch.entries()) {
+        const o = outcomes[i]!;
+        if (o.ok) p.resolve(o.value);
+        else p.reject(o.error);
+      }
+    }
   }
 }
 

@@ -11,7 +11,11 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
 const nextFile = () => join(dir, `nested/dir/store-${n++}.db`);
 
-storeCases("sqlite (file)", { open: () => openStore(`sqlite:${nextFile()}`) });
+storeCases("sqlite (file, group commit)", { open: () => openStore(`sqlite:${nextFile()}`) });
+storeCases("sqlite (file, one transaction per call)", {
+  open: () => openStore(`sqlite:${nextFile()}`, { groupCommit: false }),
+  concurrentCards: 1000,
+});
 
 describe("sqlite store", () => {
   it("works in memory too", async () => {

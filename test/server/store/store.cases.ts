@@ -277,6 +277,21 @@ export function storeCases(name: string, factory: StoreFactory): void {
       });
     });
 
+    it("fails one operation without undoing others issued at the same moment", async () => {
+      const s = await fresh();
+      await s.importCards("sku-a", ["A1"]);
+      const [recorded, missing, claim] = await Promise.allSettled([
+        s.recordOrder(order("x")),
+        s.updateOrder("missing", { state: "QUEUED" }),
+        s.claim("x", "sku-a"),
+      ]);
+      expect(recorded.status).toBe("fulfilled");
+      expect(missing.status).toBe("rejected");
+      expect(claim).toMatchObject({ status: "fulfilled", value: { kind: "claimed" } });
+      expect((await s.getOrder("x"))?.state).toBe("ACCEPTED");
+      expect(await s.stock("sku-a")).toBe(0);
+    });
+
     it("never hands one card to two of 32 concurrent allocators", async () => {
       const s = await fresh();
       const total = factory.concurrentCards ?? 2000;
