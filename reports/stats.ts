@@ -164,7 +164,8 @@ export function orderStatisticDelta(
   cand: { value: number; lo: number; hi: number },
 ): DeltaEstimate {
   const delta = cand.value - base.value;
-  const ci = { lo: cand.lo - base.hi, hi: cand.hi - base.lo };
+  // Latencies are never negative, so the change cannot go below -100% whatever the intervals say.
+  const ci = { lo: Math.max(cand.lo - base.hi, -base.value), hi: cand.hi - base.lo };
   const est: DeltaEstimate = {
     delta,
     relative: base.value === 0 ? Number.NaN : delta / base.value,

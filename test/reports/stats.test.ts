@@ -99,3 +99,11 @@ describe("orderStatisticDelta and verdicts", () => {
     expect(verdictOf(e, "lower-is-better")).toBe("no significant change");
   });
 });
+
+describe("orderStatisticDelta bounds", () => {
+  it("never reports a change below -100%", () => {
+    const e = orderStatisticDelta({ value: 100, lo: 95, hi: 110 }, { value: 2, lo: 1, hi: 3 });
+    expect(e.ci!.lo).toBe(-100);
+    expect(e.relativeCi!.lo).toBe(-1);
+  });
+});
