@@ -1,9 +1,10 @@
 // A grpc-js server with the house defaults: bounded message size, health and reflection services.
+import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Server, ServerCredentials } from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import { ReflectionService } from "@grpc/reflection";
-import { HealthImplementation } from "grpc-health-check";
+import { HealthImplementation, protoPath as healthProtoPath } from "grpc-health-check";
 
 /** Default bound on a request or response message (oversize ones get RESOURCE_EXHAUSTED). */
 export const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
@@ -36,10 +37,10 @@ export function addHealth(server: Server, services: string[]): HealthImplementat
 
 const PROTO_ROOT = fileURLToPath(new URL("../../proto", import.meta.url));
 
-/** Server reflection over our own .proto files, so grpcurl and friends can list and call the services. */
+/** Server reflection over our own .proto files and the health service's, so grpcurl and friends work. */
 export function addReflection(server: Server, files: string[]): void {
-  const definition = protoLoader.loadSync(files, {
-    includeDirs: [PROTO_ROOT],
+  const definition = protoLoader.loadSync([...files, "health.proto"], {
+    includeDirs: [PROTO_ROOT, dirname(healthProtoPath)],
     keepCase: true,
     longs: Number,
     enums: String,

@@ -1,5 +1,14 @@
 // DispatchService over real loopback gRPC against a spawned `rushhour serve` (memory store, local providers).
-import { credentials, Metadata, makeClientConstructor, status } from "@grpc/grpc-js";
+import { fileURLToPath } from "node:url";
+import {
+  type ChannelCredentials,
+  credentials,
+  loadPackageDefinition,
+  Metadata,
+  makeClientConstructor,
+  status,
+} from "@grpc/grpc-js";
+import { loadSync } from "@grpc/proto-loader";
 import { service as healthService } from "grpc-health-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CustomerTier, OrderState } from "../../../proto/gen/rushhour/v1/common.ts";
@@ -187,3 +196,49 @@ describe("standard gRPC services", () => {
     health.close();
   });
 });
+
+describe("server reflection", () => {
+  it("lists the Dispatch, Admin and health services", async () => {
+    const definition = loadSync(
+      fileURLToPath(
+        new URL(
+          "../../../node_modules/@grpc/reflection/build/proto/grpc/reflection/v1/reflection.proto",
+          import.meta.url,
+        ),
+      ),
+      { keepCase: true },
+    );
+    const pkg = loadPackageDefinition(definition) as unknown as {
+      grpc: {
+        reflection: { v1: { ServerReflection: new (a: string, c: ChannelCredentials) => ReflectionClient } };
+      };
+    };
+    const client = new pkg.grpc.reflection.v1.ServerReflection(server.address, credentials.createInsecure());
+    const names = await new Promise<string[]>((resolve, reject) => {
+      const stream = client.ServerReflectionInfo();
+      stream.on("data", (m: { list_services_response?: { service: { name: string }[] } }) => {
+        resolve(m.list_services_response?.service.map((x) => x.name) ?? []);
+        stream.end();
+      });
+      stream.on("error", reject);
+      stream.write({ list_services: "" });
+    });
+    client.close();
+    expect(names).toEqual(
+      expect.arrayContaining([
+        "rushhour.v1.DispatchService",
+        "rushhour.v1.AdminService",
+        "grpc.health.v1.Health",
+      ]),
+    );
+  });
+});
+
+interface ReflectionClient {
+  ServerReflectionInfo(): {
+    on(event: string, cb: (m: never) => void): void;
+    write(m: unknown): void;
+    end(): void;
+  };
+  close(): void;
+}
