@@ -2,6 +2,7 @@
 // fast gRPC server in its own process, and the driver's own CPU per 1,000 orders/s
 // (process.cpuUsage covers the driver's worker threads too). Run: npm run bench -- load
 import { spawn } from "node:child_process";
+import { cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { enginesFor, runPool } from "../load/pool.ts";
 
@@ -10,7 +11,12 @@ const SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 5);
 
 async function startServer(): Promise<{ address: string; stop(): void }> {
   const entry = fileURLToPath(new URL("../test/load/fixture-main.ts", import.meta.url));
-  const child = spawn(process.execPath, ["--import", "tsx", entry], { stdio: ["pipe", "pipe", "inherit"] });
+  // `--import tsx` resolves from the working directory: run from the repository root.
+  const root = fileURLToPath(new URL("..", import.meta.url));
+  const child = spawn(process.execPath, ["--import", "tsx", entry], {
+    cwd: root,
+    stdio: ["pipe", "pipe", "inherit"],
+  });
   const address = await new Promise<string>((resolve, reject) => {
     let buf = "";
     child.stdout.on("data", (d: Buffer) => {
@@ -29,6 +35,12 @@ export async function run(): Promise<void> {
     console.log(
       `load driver accuracy (${SECONDS} s per rate, constant-arrival-rate, fixture server in its own process)`,
     );
+    // Absolute figures depend on what else runs: say how busy the machine was.
+    const load = () =>
+      loadavg()
+        .map((x) => x.toFixed(1))
+        .join(" ");
+    console.log(`machine: ${cpus().length} cores, load average ${load()} before`);
     console.log(
       "target/s  engines  achieved/s  deviation  dropped  p50 ms  p99 ms  max send lag ms  driver CPU cores  CPU per 1k/s",
     );
@@ -73,6 +85,7 @@ export async function run(): Promise<void> {
         );
       }
     }
+    console.log(`machine load average ${load()} after`);
   } finally {
     server.stop();
   }

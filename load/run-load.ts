@@ -98,8 +98,8 @@ export function executorFor(scenario: Scenario, role: LoadArm["role"], scale: nu
     if (live.preAllocatedVUs !== undefined)
       scaled.preAllocatedVUs = Math.min(live.preAllocatedVUs, live.maxVUs ?? Infinity);
   }
-  // In-flight orders get the scenario's drain to finish once the traffic ends.
-  scaled.gracefulStop = scenario.drain;
+  // In-flight orders get the scenario's drain (a duration, so scaled too) to finish once the traffic ends.
+  scaled.gracefulStop = scenario.drain * scale;
   return scaled;
 }
 

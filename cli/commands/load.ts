@@ -36,7 +36,7 @@ Options:
   --target LIST        HOST:PORT of running servers, comma-separated (default: start a local stack)
   --config NAME|FILE   run only this configuration (legacy, adaptive, or a JSON config file)
   --out DIR            output folder (default out/load)
-  --duration-scale F   multiply every duration (stages, fault times and durations) by F, e.g. 0.25
+  --duration-scale F   multiply every duration (stages, fault times and durations, drain) by F, e.g. 0.25
                        (default: the scenario's live.durationScale, else 1)
   --admin-token T      bearer token of the servers' AdminService with --target
                        (default $RUSHHOUR_ADMIN_TOKEN; without one: no stock, faults or snapshots)

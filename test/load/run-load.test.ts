@@ -95,7 +95,7 @@ describe("executorFor", () => {
       stages: [{ target: 10, duration: 5000 }],
       maxVUs: 7,
       preAllocatedVUs: 3,
-      gracefulStop: 4000,
+      gracefulStop: 2000,
     });
   });
 });
