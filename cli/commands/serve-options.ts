@@ -109,3 +109,20 @@ export function adminToken(flag: string | undefined): { token: string; generated
   }
   return { token: randomBytes(18).toString("base64url"), generated: true };
 }
+
+/** A JSON array of per-minute order counts, oldest first, for the prewarm forecaster. */
+export function readDemandHistory(path: string | undefined): number[] | undefined {
+  if (path === undefined) return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, "utf8"));
+  } catch (err) {
+    throw new UsageError(`--demand-history ${path}: ${(err as Error).message}`);
+  }
+  if (!Array.isArray(json) || json.some((x) => typeof x !== "number" || !Number.isFinite(x) || x < 0)) {
+    throw new UsageError(
+      `--demand-history ${path} must hold a JSON array of per-minute order counts (numbers >= 0)`,
+    );
+  }
+  return json as number[];
+}

@@ -9,6 +9,7 @@ import {
   hostPort,
   intFlag,
   readConfigFlag,
+  readDemandHistory,
   readProvidersFlag,
   readSkus,
 } from "./serve-options.ts";
@@ -33,6 +34,7 @@ Options:
   --seed-stock N        cards seeded per SKU when the pool has none of the SKUs (default 10000; 0: never)
   --skus N|LIST         SKUs sold: a count (sku-1..sku-N) or a comma list (default 20)
   --seed N              seed of the random streams (default 1)
+  --demand-history FILE per-minute order counts (JSON array, oldest first) for the prewarm forecaster
   --drain-ms N          on SIGTERM/SIGINT, how long in-flight orders may finish (default 5000)
   --max-message-bytes N largest request or response accepted (default 4194304)
   -h, --help            show this help
@@ -60,6 +62,7 @@ export const serveCommand: Command = {
       seed: { type: "string" },
       "drain-ms": { type: "string" },
       "max-message-bytes": { type: "string" },
+      "demand-history": { type: "string" },
     });
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
     const role = values.role ?? "primary";
@@ -96,6 +99,7 @@ export const serveCommand: Command = {
         1024,
         1 << 30,
       ),
+      demandHistory: readDemandHistory(values["demand-history"]),
       log,
     });
     if (server.seeded > 0) log(`seeded ${server.seeded} cards`);
