@@ -1,4 +1,5 @@
 import type { Command } from "../command.ts";
+import { capacity } from "./capacity.ts";
 import { compare } from "./compare.ts";
 import { demo } from "./demo.ts";
 import { gate } from "./gate.ts";
@@ -19,5 +20,6 @@ export const commands: Command[] = [
   report,
   compare,
   gate,
+  capacity,
   demo,
 ];

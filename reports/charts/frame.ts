@@ -26,6 +26,8 @@ export interface LineSeries {
   y: number[];
   color?: string;
   dashed?: boolean;
+  /** Draw markers at the points instead of a line (measurements, as against a model). */
+  markers?: boolean;
 }
 
 export interface LineChartSpec {
@@ -47,6 +49,8 @@ export interface LineChartSpec {
   /** Lower bound of the y axis when linear; 0 unless given. */
   yMin?: number;
   yMax?: number;
+  /** Horizontal reference lines (objectives), labelled. */
+  hLines?: Array<{ y: number; label: string }>;
 }
 
 export type Svg = ReturnType<D3Node["createSVG"]>;
@@ -121,7 +125,7 @@ export interface LegendItem {
   name: string;
   color: string;
   dashed?: boolean;
-  swatch?: "line" | "box";
+  swatch?: "line" | "box" | "dot";
 }
 
 export function legend(f: Frame, items: LegendItem[]): void {
@@ -131,7 +135,9 @@ export function legend(f: Frame, items: LegendItem[]): void {
     .attr("transform", `translate(${f.innerWidth + 14},0)`);
   items.forEach((item, i) => {
     const row = g.append("g").attr("transform", `translate(0,${i * 16})`);
-    if (item.swatch === "box") {
+    if (item.swatch === "dot") {
+      row.append("circle").attr("cx", 8).attr("cy", -3).attr("r", 3.5).attr("fill", item.color);
+    } else if (item.swatch === "box") {
       row.append("rect").attr("width", 14).attr("height", 10).attr("y", -8).attr("fill", item.color);
     } else {
       row

@@ -86,8 +86,46 @@ export function lineChart(spec: LineChartSpec): string {
     .defined(([px, py]) => usable(px, py, spec))
     .x(([px]) => x(px))
     .y(([, py]) => y(py));
+  for (const h of spec.hLines ?? []) {
+    const hy = y(h.y);
+    if (!(hy >= 0 && hy <= f.innerHeight)) continue;
+    f.plot
+      .append("line")
+      .attr("class", "objective")
+      .attr("x1", 0)
+      .attr("x2", f.innerWidth)
+      .attr("y1", hy)
+      .attr("y2", hy)
+      .attr("stroke", "#d62728")
+      .attr("stroke-dasharray", "6 4");
+    f.plot
+      .append("text")
+      .attr("x", f.innerWidth - 4)
+      .attr("y", hy - 4)
+      .attr("text-anchor", "end")
+      .attr("font-size", 10)
+      .attr("fill", "#a11")
+      .text(h.label);
+  }
+
   spec.series.forEach((s, i) => {
     const data = s.x.map((px, j) => [px, s.y[j] ?? Number.NaN] as const);
+    if (s.markers) {
+      f.plot
+        .append("g")
+        .attr("class", "series-markers")
+        .attr("data-series", s.name)
+        .selectAll("circle")
+        .data(data.filter(([px, py]) => usable(px, py, spec)))
+        .enter()
+        .append("circle")
+        .attr("class", "marker")
+        .attr("cx", ([px]) => x(px))
+        .attr("cy", ([, py]) => y(py))
+        .attr("r", 4)
+        .attr("fill", s.color ?? PALETTE[i % PALETTE.length] ?? "#000");
+      return;
+    }
     f.plot
       .append("path")
       .attr("class", "series")
@@ -106,6 +144,7 @@ export function lineChart(spec: LineChartSpec): string {
       name: s.name,
       color: s.color ?? PALETTE[i % PALETTE.length] ?? "#000",
       dashed: s.dashed ?? false,
+      ...(s.markers ? { swatch: "dot" as const } : {}),
     })),
   );
   return f.node.svgString();

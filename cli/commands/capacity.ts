@@ -1,0 +1,192 @@
+import { resolve } from "node:path";
+import {
+  type CapacityReport,
+  capacitySummary,
+  confirmLive,
+  objectiveOf,
+  simulatedCapacity,
+  uslSweep,
+  writeCapacityReport,
+} from "../../reports/capacity/run.ts";
+import { fitUsl } from "../../reports/capacity/usl.ts";
+import { FontMissingError } from "../../reports/png.ts";
+import { progressBar } from "../../reports/progress.ts";
+import { loadScenario, type Scenario, ScenarioError } from "../../scenarios/define.ts";
+import { parseDuration } from "../../scenarios/duration.ts";
+import { ConfigError, resolveConfig } from "../../simulator/configs.ts";
+import { numberFlag, parseCommandArgs } from "../args.ts";
+import { type Command, EXIT, UsageError } from "../command.ts";
+import { liveRunner } from "./live-runner.ts";
+
+export const capacity: Command = {
+  name: "capacity",
+  summary: "highest arrival rate meeting the P99 objective (simulated search, live check) and a USL fit",
+  help: `Usage: rushhour capacity <scenario> [--config NAME|FILE] [--objective-ms N] [--duration D] [--replications N]
+                         [--tolerance PCT] [--max-probes N] [--no-live] [--live-duration D]
+                         [--usl-levels LIST] [--usl-duration D] [--out DIR]
+
+1. Simulated search: runs the scenario's candidate configuration (or --config) at constant arrival rates
+   (the scenario's providers, SKUs and cluster; its faults left out) and finds the highest rate whose P99
+   stays under the objective with the error rate within the scenario's errors threshold (else 1%), so
+   shedding load never counts as capacity. It starts at the scenario's peak rate, doubles or halves to
+   bracket the boundary, then bisects to the tolerance.
+2. Live confirmation: one short constant-rate run of that rate with \`rushhour load\` on a local stack
+   (this machine, not the modelled cluster: expect it to fall short when the model is bigger).
+3. Universal Scalability Law: live constant-vus runs at each concurrency level; fits
+   X(N) = lambda N / (1 + alpha (N-1) + beta N (N-1)) and reports alpha, beta and the peak concurrency
+   N* = sqrt((1 - alpha) / beta), with the fit's residuals plotted.
+Writes DIR/index.html (charts, probes), DIR/charts/*.png and DIR/capacity.json; prints the findings.
+
+Options:
+  --config NAME|FILE     configuration to size (default: the scenario's candidate)
+  --objective-ms N       P99 objective in ms (default: the scenario's latency p(99)<N threshold)
+  --duration D           simulated length of each probe                     default 60s
+  --replications N       simulated replications per probe                    default 1
+  --tolerance PCT        stop bisecting when the bracket is this narrow      default 2%
+  --max-probes N         simulated runs at most                              default 14
+  --no-live              simulated search only (no live confirmation, no USL)
+  --live-duration D      length of the live confirmation run                  default 10s
+  --usl-levels LIST      concurrency levels for the USL, must include 1      default 1,2,4,8,16,32
+  --usl-duration D       length of each live constant-vus run                 default 6s
+  --out DIR              output folder                                        default out/capacity
+
+Exit codes: 0 done, 2 bad usage or scenario (or no P99 objective to size against).
+`,
+  async run(argv) {
+    const { values, positionals } = parseCommandArgs(argv, {
+      config: { type: "string" },
+      "objective-ms": { type: "string" },
+      duration: { type: "string" },
+      replications: { type: "string" },
+      tolerance: { type: "string" },
+      "max-probes": { type: "string" },
+      "no-live": { type: "boolean" },
+      "live-duration": { type: "string" },
+      "usl-levels": { type: "string" },
+      "usl-duration": { type: "string" },
+      out: { type: "string" },
+    });
+    const problems: string[] = [];
+    if (positionals.length !== 1) problems.push("give exactly one scenario (a built-in name or a .ts file)");
+    const durationMs = durationFlag("duration", values.duration, 60_000, problems);
+    const liveS = durationFlag("live-duration", values["live-duration"], 10_000, problems) / 1000;
+    const uslS = durationFlag("usl-duration", values["usl-duration"], 6_000, problems) / 1000;
+    const replications = numberFlag("replications", values.replications, 1);
+    if (!Number.isInteger(replications) || replications < 1 || replications > 100) {
+      problems.push(`--replications must be an integer between 1 and 100, got "${values.replications}"`);
+    }
+    const tolText = values.tolerance ?? "2%";
+    const tolerance = Number(tolText.replace(/%$/, "")) / 100;
+    if (!(tolerance > 0 && tolerance < 1))
+      problems.push(`--tolerance must be a percentage like 2%, got "${tolText}"`);
+    const maxProbes = numberFlag("max-probes", values["max-probes"], 14);
+    if (!Number.isInteger(maxProbes) || maxProbes < 2 || maxProbes > 100) {
+      problems.push(`--max-probes must be an integer between 2 and 100, got "${values["max-probes"]}"`);
+    }
+    let objectiveMs: number | undefined;
+    if (values["objective-ms"] !== undefined) {
+      objectiveMs = numberFlag("objective-ms", values["objective-ms"], 0);
+      if (!(objectiveMs > 0)) problems.push(`--objective-ms must be > 0, got "${values["objective-ms"]}"`);
+    }
+    const levels = (values["usl-levels"] ?? "1,2,4,8,16,32").split(",").map((s) => Number(s.trim()));
+    if (
+      levels.some((n) => !Number.isInteger(n) || n < 1) ||
+      !levels.includes(1) ||
+      new Set(levels).size < 3
+    ) {
+      problems.push(
+        `--usl-levels must be at least 3 distinct positive integers including 1, got "${values["usl-levels"]}"`,
+      );
+    }
+    if (problems.length > 0) throw new UsageError(problems.join("\n  "));
+
+    let scenario: Scenario;
+    try {
+      scenario = await loadScenario(positionals[0]!);
+    } catch (err) {
+      if (err instanceof ScenarioError) throw new UsageError(err.message);
+      throw err;
+    }
+    const objective = objectiveOf(scenario, objectiveMs);
+    if (!objective) {
+      throw new UsageError(
+        `${scenario.name} has no latency p(99)<N threshold: give the objective with --objective-ms`,
+      );
+    }
+    const configName = values.config ?? scenario.compare.candidate;
+    let config: ReturnType<typeof resolveConfig>;
+    try {
+      config = resolveConfig(configName, scenario.file ? resolve(scenario.file, "..") : process.cwd());
+    } catch (err) {
+      if (err instanceof ConfigError) throw new UsageError(err.message);
+      throw err;
+    }
+
+    const bar = progressBar("capacity");
+    const log = (line: string) => {
+      if (process.stdout.isTTY) process.stderr.write(`\r\x1b[K${line}\n`);
+    };
+    const search = await simulatedCapacity(scenario, {
+      configName,
+      config,
+      objective,
+      durationMs,
+      replications,
+      tolerance,
+      maxProbes,
+      onProbe: (p) => {
+        bar.update(0, 1, "");
+        log(
+          `sim ${p.rate.toFixed(0)}/s: P99 ${p.p99Ms.toFixed(0)} ms, errors ${(p.errorRate * 100).toFixed(2)}% ${p.ok ? "met" : "missed"}`,
+        );
+      },
+    });
+    const rep: CapacityReport = { scenario: scenario.name, config: configName, objective, search };
+    if (values["no-live"]) {
+      rep.liveNote = "live confirmation skipped (--no-live)";
+      rep.uslNote = "USL fit skipped (--no-live): it needs live constant-vus runs";
+    } else {
+      const live = liveRunner({ config: configName });
+      if (search.best > 0) {
+        log(`live ${search.best.toFixed(0)}/s for ${liveS} s`);
+        rep.live = await confirmLive(scenario, search.best, liveS, objective, live);
+      } else {
+        rep.liveNote = "live confirmation skipped: no simulated rate met the objective";
+      }
+      const points = await uslSweep(scenario, levels, uslS, live, (n, x) =>
+        log(`live constant-vus ${n}: ${x.toFixed(1)}/s`),
+      );
+      try {
+        rep.usl = { points, fit: fitUsl(points) };
+      } catch (err) {
+        rep.uslNote = `USL fit not possible: ${(err as Error).message}`;
+      }
+    }
+    bar.stop();
+    let files: { html: string; json: string };
+    try {
+      files = writeCapacityReport(rep, values.out ?? "out/capacity");
+    } catch (err) {
+      if (err instanceof FontMissingError) throw new UsageError(err.message);
+      throw err;
+    }
+    process.stdout.write(
+      `${scenario.name} (${configName})\n${capacitySummary(rep)
+        .map((l) => `  ${l}`)
+        .join("\n")}\n${resolve(files.html)}\n`,
+    );
+    return EXIT.ok;
+  },
+};
+
+function durationFlag(name: string, text: string | undefined, fallback: number, problems: string[]): number {
+  if (text === undefined) return fallback;
+  try {
+    const ms = parseDuration(text);
+    if (ms > 0) return ms;
+  } catch {
+    // reported below
+  }
+  problems.push(`--${name} must be a duration like 30s or 2m, got "${text}"`);
+  return fallback;
+}

@@ -1,0 +1,72 @@
+import { describe, expect, it } from "vitest";
+import { searchCapacity } from "../../reports/capacity/search.ts";
+import { fitUsl, uslThroughput } from "../../reports/capacity/usl.ts";
+
+describe("fitUsl", () => {
+  it("recovers lambda, alpha and beta exactly from noiseless points", () => {
+    const truth = { lambda: 100, alpha: 0.05, beta: 0.002 };
+    const points = [1, 2, 4, 8, 16, 32, 64].map((n) => ({ n, x: uslThroughput(truth, n) }));
+    const fit = fitUsl(points);
+    expect(fit.lambda).toBeCloseTo(100, 9);
+    expect(fit.alpha).toBeCloseTo(0.05, 9);
+    expect(fit.beta).toBeCloseTo(0.002, 9);
+    // N* = sqrt((1 - 0.05) / 0.002) = 21.794...
+    expect(fit.nStar).toBeCloseTo(Math.sqrt(0.95 / 0.002), 9);
+    expect(fit.r2).toBeCloseTo(1, 12);
+    for (const r of fit.residuals) expect(Math.abs(r)).toBeLessThan(1e-9);
+  });
+
+  it("clamps a negative coefficient to 0: linear scaling has no peak", () => {
+    const fit = fitUsl([1, 2, 4, 8].map((n) => ({ n, x: 50 * n })));
+    expect(fit.alpha).toBe(0);
+    expect(fit.beta).toBe(0);
+    expect(fit.nStar).toBe(Number.POSITIVE_INFINITY);
+  });
+
+  it("refuses fits it cannot make", () => {
+    expect(() =>
+      fitUsl([
+        { n: 2, x: 10 },
+        { n: 4, x: 20 },
+        { n: 8, x: 30 },
+      ]),
+    ).toThrow(/concurrency 1/);
+    expect(() =>
+      fitUsl([
+        { n: 1, x: 10 },
+        { n: 2, x: 20 },
+      ]),
+    ).toThrow(/3 concurrency levels/);
+  });
+});
+
+describe("searchCapacity", () => {
+  const system = (capacity: number) => async (rate: number) => ({
+    rate,
+    p99Ms: rate < capacity ? 100 : 5000,
+    errorRate: 0,
+    ok: rate < capacity,
+  });
+
+  it("brackets upwards from a passing start and bisects to the tolerance", async () => {
+    const r = await searchCapacity(system(1000), { start: 300, tolerance: 0.01, maxProbes: 30 });
+    expect(r.best).toBeLessThan(1000);
+    expect(r.best).toBeGreaterThan(990);
+    expect(r.firstFailing).toBeGreaterThanOrEqual(1000);
+    expect(r.probes.slice(0, 3).map((p) => p.rate)).toEqual([300, 600, 1200]);
+  });
+
+  it("brackets downwards from a failing start", async () => {
+    const r = await searchCapacity(system(100), { start: 1000, tolerance: 0.05, maxProbes: 30 });
+    expect(r.probes.slice(0, 5).map((p) => p.rate)).toEqual([1000, 500, 250, 125, 62.5]);
+    expect(r.best).toBeGreaterThan(95);
+    expect(r.best).toBeLessThan(100);
+  });
+
+  it("stops at the probe budget", async () => {
+    const r = await searchCapacity(system(1e9), { start: 1, tolerance: 0.01, maxProbes: 5 });
+    expect(r.probes).toHaveLength(5);
+    expect(r.best).toBe(16);
+    expect(r.firstFailing).toBe(Number.POSITIVE_INFINITY);
+  });
+});
