@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadCommand } from "../../cli/commands/load.ts";
+import { startLocalStack } from "../../load/local-stack.ts";
 import { readRunResult } from "../../reports/run-result.ts";
 
 const out = mkdtempSync(join(tmpdir(), "rushhour-load-test-"));
@@ -46,5 +47,38 @@ describe("rushhour load against a local stack", () => {
       endT: 6,
     });
     expect(r.events.some((e) => e.kind === "health" && e.providerId === "p1")).toBe(true);
+  });
+});
+
+describe("rushhour load --target", () => {
+  it("drives running servers, applying baseline then candidate through the Admin API", {
+    timeout: 300_000,
+  }, async () => {
+    const scenario = new URL("./fixtures/live-small.ts", import.meta.url).pathname;
+    const stack = await startLocalStack({
+      providers: [
+        { id: "p1", p50Ms: 2, p99Ms: 10, capacity: 50, errorRate: 0 },
+        { id: "p2", p50Ms: 2, p99Ms: 10, capacity: 50, errorRate: 0 },
+      ],
+      config: "adaptive",
+      skuCount: 5,
+      seed: 1,
+    });
+    const dir = join(out, "target");
+    try {
+      const args = [scenario, "--target", stack.target, "--admin-token", stack.adminToken, "--out", dir];
+      await loadCommand.run([...args, "--duration-scale", "0.25"]);
+    } finally {
+      await stack.stop();
+    }
+    expect(readdirSync(dir).sort()).toEqual(["live-small.adaptive.json", "live-small.legacy.json"]);
+    const legacy = readRunResult(join(dir, "live-small.legacy.json"));
+    const adaptive = readRunResult(join(dir, "live-small.adaptive.json"));
+    expect([legacy.config.role, adaptive.config.role]).toEqual(["baseline", "candidate"]);
+    // 30/s for 8 s x 0.25.
+    expect(legacy.counters.submitted + legacy.counters.dropped).toBe(60);
+    expect(adaptive.counters.delivered).toBeGreaterThan(0);
+    expect(legacy.events.find((e) => e.kind === "fault")).toMatchObject({ t: 0.5, endT: 1.5 });
+    expect(legacy.series[0]?.providers.length).toBe(2);
   });
 });
