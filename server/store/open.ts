@@ -5,6 +5,7 @@ import { MemoryStore } from "./memory.ts";
 import type { Store } from "./types.ts";
 
 export { toCardStorePort } from "./card-port.ts";
+export { CardCsvError, importCardCsv, parseCardCsv } from "./csv.ts";
 export { cardCode, type SeedOptions, type SeedResult, seedStock } from "./seed.ts";
 
 export interface OpenStoreOptions {

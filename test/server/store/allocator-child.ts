@@ -36,7 +36,13 @@ async function allocator(index: number): Promise<void> {
   const store = stores[index % stores.length]!;
   for (;;) {
     const owner = `${config.ownerPrefix}-${next++}`;
-    const r = await store.claim(owner, config.sku);
+    let r: Awaited<ReturnType<Store["claim"]>>;
+    try {
+      r = await store.claim(owner, config.sku);
+    } catch (error) {
+      report.errors.push(error instanceof Error ? error.message : String(error));
+      return;
+    }
     if (r.kind === "out_of_stock") {
       report.outOfStock++;
       return;

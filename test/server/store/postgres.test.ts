@@ -1,3 +1,4 @@
+import { Client } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openStore, seedStock } from "../../../server/store/open.ts";
 import { CLAIM_SQL } from "../../../server/store/postgres.ts";
@@ -68,5 +69,42 @@ describe("postgres store", () => {
     await expect(openStore("postgres://nobody@127.0.0.1:1/none")).rejects.toThrow(
       /cannot open the PostgreSQL store/,
     );
+  });
+});
+
+describe("postgres card history", () => {
+  it("records every owner of a card and lets the audit find a ghost in it", async () => {
+    const url = await pg.freshDatabase();
+    const s = await openStore(url, { poolSize: 4 });
+    await s.importCards("sku-a", ["A1", "A2"]);
+    const slot = await s.claim("slot-1", "sku-a");
+    if (slot.kind !== "claimed") throw new Error("no card");
+    await s.transfer(slot.card.cardId, "slot-1", "o1");
+    await s.deliver("o1", slot.card.cardId);
+    const other = await s.claim("o2", "sku-a");
+    if (other.kind !== "claimed") throw new Error("no card");
+    await s.release("o2", other.card.cardId);
+    await s.claim("o3", "sku-a");
+
+    const raw = new Client(url);
+    await raw.connect();
+    const rows = (
+      await raw.query("SELECT card_id::text AS card, owner_id AS owner, outcome FROM card_claims ORDER BY id")
+    ).rows.map((r) => Object.values(r).join(" "));
+    const [c1, c2] = [slot.card.cardId, other.card.cardId];
+    expect(rows).toEqual([
+      `${c1} slot-1 transferred`,
+      `${c1} o1 delivered`,
+      `${c2} o2 released`,
+      `${c2} o3 held`,
+    ]);
+    expect((await s.audit()).duplicateCards).toBe(0);
+    // A second live owner of a delivered card: the unique index forbids it, so drop the index to
+    // see that the audit finds such a ghost on its own.
+    await raw.query("DROP INDEX card_claims_live");
+    await raw.query("INSERT INTO card_claims (card_id, owner_id, outcome) VALUES ($1, 'o9', 'held')", [c1]);
+    await raw.end();
+    expect((await s.audit()).duplicateCards).toBe(1);
+    await s.close();
   });
 });

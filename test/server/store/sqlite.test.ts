@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import { openStore, seedStock } from "../../../server/store/open.ts";
 import { runAllocatorProcesses } from "./allocators.ts";
@@ -77,5 +78,44 @@ describe("sqlite store across processes", () => {
     expect(await setup.stock("sku-hot")).toBe(0);
     expect(await setup.audit()).toMatchObject({ duplicateCards: 0, totalCards: total });
     await setup.close();
+  });
+});
+
+describe("sqlite card history", () => {
+  it("records every owner of a card and lets the audit find a ghost in it", async () => {
+    const file = nextFile();
+    const s = await openStore(`sqlite:${file}`);
+    await s.importCards("sku-a", ["A1", "A2"]);
+    const slot = await s.claim("slot-1", "sku-a");
+    if (slot.kind !== "claimed") throw new Error("no card");
+    await s.transfer(slot.card.cardId, "slot-1", "o1");
+    await s.deliver("o1", slot.card.cardId);
+    const other = await s.claim("o2", "sku-a");
+    if (other.kind !== "claimed") throw new Error("no card");
+    await s.release("o2", other.card.cardId);
+    await s.claim("o3", "sku-a");
+
+    const raw = new Database(file);
+    const rows = raw
+      .prepare("SELECT card_id AS card, owner_id AS owner, outcome FROM card_claims ORDER BY id")
+      .all()
+      .map((r) => Object.values(r as object).join(" "));
+    const [c1, c2] = [slot.card.cardId, other.card.cardId];
+    expect(rows).toEqual([
+      `${c1} slot-1 transferred`,
+      `${c1} o1 delivered`,
+      `${c2} o2 released`,
+      `${c2} o3 held`,
+    ]);
+    expect((await s.audit()).duplicateCards).toBe(0);
+    // What a ghost looks like in the history: a second live owner of a delivered card. The unique
+    // index forbids it, so take the index away to see that the audit finds it on its own.
+    raw.exec("DROP INDEX card_claims_live");
+    raw
+      .prepare("INSERT INTO card_claims (card_id, owner_id, outcome, claimed_at) VALUES (?, 'o9', 'held', 0)")
+      .run(c1);
+    raw.close();
+    expect((await s.audit()).duplicateCards).toBe(1);
+    await s.close();
   });
 });
