@@ -10,7 +10,7 @@ import { type RunResult, writeRunResult } from "../../reports/run-result.ts";
 import { BUILTIN_SCENARIOS, loadScenario, type Scenario, ScenarioError } from "../../scenarios/define.ts";
 import { presetConfig } from "../../server/core/config.ts";
 import { ConfigError, resolveConfig } from "../../simulator/configs.ts";
-import { numberFlag, parseCommandArgs } from "../args.ts";
+import { parseCommandArgs } from "../args.ts";
 import { type Command, EXIT, UsageError } from "../command.ts";
 
 const help = `Usage: rushhour load <scenario> [--target HOST:PORT[,HOST:PORT...]] [--config NAME|FILE] [--out DIR]
@@ -154,8 +154,8 @@ export const loadCommand: Command = {
     }
     let workers: number | undefined;
     if (values.workers !== undefined) {
-      workers = numberFlag("workers", values.workers, 0);
-      if (!Number.isInteger(workers) || workers < 0 || workers > 64) {
+      workers = Number(values.workers);
+      if (values.workers.trim() === "" || !Number.isInteger(workers) || workers < 0 || workers > 64) {
         problems.push(`--workers must be an integer in [0, 64], got "${values.workers}"`);
       }
     }
