@@ -24,6 +24,7 @@ import { ProcessStats } from "./process-stats.ts";
 import { localBackend, type ProviderBackend, remoteBackend } from "./providers/backend.ts";
 import type { ProviderModel } from "./providers/model.ts";
 import { RealtimeEnvironment } from "./realtime-env.ts";
+import { withStockCache } from "./stock-cache.ts";
 import { openStore, seedStock, toCardStorePort } from "./store/open.ts";
 
 export interface ServeOptions {
@@ -47,6 +48,8 @@ export interface ServeOptions {
   skus: string[];
   seed?: number;
   maxMessageBytes?: number;
+  /** Inventory checks are answered from a per-SKU count at most this old (0: ask the store every time). */
+  stockCacheMs?: number;
   /** Per-minute demand history for the forecaster, oldest first. */
   demandHistory?: number[];
   log?: (line: string) => void;
@@ -85,7 +88,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const dispatcher = newDispatcher({
       env,
       config: options.config,
-      store: toCardStorePort(store),
+      store: withStockCache(toCardStorePort(store), options.stockCacheMs ?? 50, () => env.now()),
       providers: { ids: providers.ids, port: providers.port },
       overflow,
       cluster: options.role === "backup" ? "backup" : "primary",

@@ -34,6 +34,7 @@ Options:
   --seed-stock N        cards seeded per SKU when the pool has none of the SKUs (default 10000; 0: never)
   --skus N|LIST         SKUs sold: a count (sku-1..sku-N) or a comma list (default 20)
   --seed N              seed of the random streams (default 1)
+  --stock-cache-ms N    inventory checks use a per-SKU count at most N ms old (default 50; 0: always ask the store)
   --demand-history FILE per-minute order counts (JSON array, oldest first) for the prewarm forecaster
   --drain-ms N          on SIGTERM/SIGINT, how long in-flight orders may finish (default 5000)
   --max-message-bytes N largest request or response accepted (default 4194304)
@@ -63,6 +64,7 @@ export const serveCommand: Command = {
       "drain-ms": { type: "string" },
       "max-message-bytes": { type: "string" },
       "demand-history": { type: "string" },
+      "stock-cache-ms": { type: "string" },
     });
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
     const role = values.role ?? "primary";
@@ -100,6 +102,7 @@ export const serveCommand: Command = {
         1 << 30,
       ),
       demandHistory: readDemandHistory(values["demand-history"]),
+      stockCacheMs: intFlag("stock-cache-ms", values["stock-cache-ms"], 50, 0, 60_000),
       log,
     });
     if (server.seeded > 0) log(`seeded ${server.seeded} cards`);
