@@ -29,6 +29,8 @@ export interface ReplicationInput {
   detailed: boolean;
   /** Called after every window with simulated ms done and the total. */
   onProgress?: (doneMs: number, totalMs: number) => void;
+  /** Called with every order's terminal view (validation tests read stage timings from it). */
+  onTerminal?: (view: OrderView) => void;
 }
 
 export interface ReplicationOutput {
@@ -45,8 +47,6 @@ export interface ReplicationOutput {
 
 /** Events kept per replication at most (a flapping router must not grow memory without bound). */
 const MAX_EVENTS = 5000;
-/** Window priority: after every other event at the same instant. */
-const WINDOW_PRIORITY = 1000;
 
 const TERMINAL = new Set(["DELIVERED", "FAILED", "REJECTED"]);
 
@@ -110,12 +110,14 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
   const win = { submitted: 0, delivered: 0, failed: 0, rejected: 0 };
   const events: RunEvent[] = [];
   const detailed = input.detailed;
+  const onTerminal = input.onTerminal;
 
   const onChange = (view: OrderView) => {
     const state = view.state;
     if (view.lane !== "overflow") cpu.onState("primary", state);
     else if (state === "QUEUED") cpu.onState("primary", state);
     if (!TERMINAL.has(state)) return;
+    onTerminal?.(view);
     if (state === "DELIVERED") {
       const ms = (view.finishedAt ?? env.now()) - view.submittedAt;
       overall.record(ms);

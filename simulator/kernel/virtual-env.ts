@@ -53,23 +53,31 @@ export class VirtualEnvironment implements Environment {
     for (;;) {
       const event = this.heap.pop();
       if (event === undefined) return false;
-      const cb = event.callback;
-      if (cb === null) continue;
-      event.callback = null;
-      this.live--;
-      this.clock = event.time;
-      this.executed++;
-      cb();
+      if (event.callback === null) continue;
+      this.fire(event);
       return true;
     }
   }
 
+  private fire(event: ScheduledEvent): void {
+    const cb = event.callback!;
+    event.callback = null;
+    this.live--;
+    this.clock = event.time;
+    this.executed++;
+    cb();
+  }
+
   /** Runs every event due at or before `time`, then sets the clock to `time`. */
   runUntil(time: number): void {
+    const heap = this.heap;
     for (;;) {
-      const next = this.heap.peek();
+      // Cancelled events are skipped here, not in step(): step() would run the next LIVE event even
+      // when it is due after `time`.
+      const next = heap.peek();
       if (next === undefined || next.time > time) break;
-      this.step();
+      heap.pop();
+      if (next.callback !== null) this.fire(next);
     }
     if (time > this.clock) this.clock = time;
   }

@@ -52,11 +52,17 @@ export class SimCardStore implements CardStorePort {
 
   claim(ownerId: string, sku: string, done: (result: ClaimResult) => void): void {
     const existing = this.held.get(ownerId);
-    if (existing !== undefined) return this.reply(done, { kind: "claimed", card: existing });
+    if (existing !== undefined) {
+      this.reply(done, { kind: "claimed", card: existing });
+      return;
+    }
     const p = this.pool(sku);
     let cardId = p.free.pop();
     if (cardId === undefined) {
-      if (p.next >= this.stockPerSku) return this.reply(done, { kind: "out_of_stock" });
+      if (p.next >= this.stockPerSku) {
+        this.reply(done, { kind: "out_of_stock" });
+        return;
+      }
       cardId = `${sku}#${p.next++}`;
     }
     const card: Card = { cardId, code: `K-${cardId}`, sku };
@@ -68,7 +74,8 @@ export class SimCardStore implements CardStorePort {
   transfer(cardId: string, fromOwner: string, toOwner: string, done: (result: StoreResult) => void): void {
     const card = this.held.get(fromOwner);
     if (card === undefined || card.cardId !== cardId || this.held.has(toOwner)) {
-      return this.reply(done, { kind: "error", message: `${fromOwner} does not hold ${cardId}` });
+      this.reply(done, { kind: "error", message: `${fromOwner} does not hold ${cardId}` });
+      return;
     }
     this.held.delete(fromOwner);
     this.held.set(toOwner, card);
@@ -79,7 +86,8 @@ export class SimCardStore implements CardStorePort {
   release(ownerId: string, cardId: string, done: (result: StoreResult) => void): void {
     const card = this.held.get(ownerId);
     if (card === undefined || card.cardId !== cardId) {
-      return this.reply(done, { kind: "error", message: `${ownerId} does not hold ${cardId}` });
+      this.reply(done, { kind: "error", message: `${ownerId} does not hold ${cardId}` });
+      return;
     }
     this.held.delete(ownerId);
     this.owners.delete(cardId);
@@ -91,7 +99,8 @@ export class SimCardStore implements CardStorePort {
     const owner = this.owners.get(cardId);
     if (owner !== ownerId) {
       this.duplicates++;
-      return this.reply(done, { kind: "error", message: `${cardId} is not held by ${ownerId}` });
+      this.reply(done, { kind: "error", message: `${cardId} is not held by ${ownerId}` });
+      return;
     }
     this.held.delete(ownerId);
     this.owners.delete(cardId);

@@ -1,0 +1,120 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { BUILTIN_SCENARIOS, loadScenario, ScenarioError, validateScenario } from "../../scenarios/define.ts";
+import { parseDuration } from "../../scenarios/duration.ts";
+
+const minimal = {
+  name: "ok",
+  traffic: { executor: "constant-arrival-rate", rate: 10, duration: "30s" },
+  providers: [{ id: "p1", latency: { p50: "40ms", p99: "200ms" }, capacity: 10 }],
+  cluster: { primary: { workers: 4 }, backup: { workers: 2 } },
+};
+
+describe("durations", () => {
+  it("accepts k6 forms and numbers of ms", () => {
+    expect(parseDuration("30s")).toBe(30_000);
+    expect(parseDuration("2m")).toBe(120_000);
+    expect(parseDuration("1h")).toBe(3_600_000);
+    expect(parseDuration("500ms")).toBe(500);
+    expect(parseDuration("1m30s")).toBe(90_000);
+    expect(parseDuration(250)).toBe(250);
+    expect(() => parseDuration("5x")).toThrow(/expected a duration like "30s"/);
+    expect(() => parseDuration("-1s")).toThrow();
+  });
+});
+
+describe("validateScenario", () => {
+  it("fills defaults and turns durations into ms", () => {
+    const s = validateScenario(minimal);
+    expect(s.traffic).toEqual({
+      executor: "constant-arrival-rate",
+      rate: 10,
+      duration: 30_000,
+      timeUnit: 1000,
+    });
+    expect(s.providers[0]!.latency).toEqual({ p50: 40, p99: 200 });
+    expect(s.seed).toBe(1);
+    expect(s.compare).toMatchObject({ baseline: "legacy", candidate: "adaptive" });
+    expect(s.drain).toBe(30_000);
+    expect(s.definition).toBe(minimal);
+  });
+
+  it("reports every problem at once, each with its path", () => {
+    let error: ScenarioError | undefined;
+    try {
+      validateScenario({
+        ...minimal,
+        name: "Bad Name",
+        traffic: {
+          executor: "ramping-arrival-rate",
+          stages: [
+            { target: 10, duration: "30s" },
+            { target: 10, duration: "30s" },
+            { target: 10, duration: "soon" },
+          ],
+        },
+        providers: [{ id: "p1", latency: { p50: 300, p99: 100 }, capacity: 0 }],
+        faults: [{ at: "1s", provider: "nope", kind: "explode", duration: "1s" }],
+        thresholds: { latency: ["p99<2000"], bogus: ["count==0"] },
+        typo: true,
+      });
+    } catch (err) {
+      error = err as ScenarioError;
+    }
+    expect(error).toBeInstanceOf(ScenarioError);
+    const problems = error!.problems;
+    const expected = [
+      /^name: /,
+      /^traffic\.stages\[2\]\.duration: expected a duration like "30s", "2m", "1h"/,
+      /^providers\[0\]\.capacity: must be >= 1/,
+      /^providers\[0\]\.latency\.p99: p99 must be >= p50/,
+      /^faults\[0\]\.kind: /,
+      /^faults\[0\]\.provider: unknown provider "nope"/,
+      /^thresholds\.latency\[0\]: "p99<2000" is not a threshold/,
+      /^thresholds\.bogus: unknown metric/,
+      /typo/,
+    ];
+    for (const re of expected) expect(problems.some((p) => re.test(p))).toBe(true);
+    expect(error!.message).toContain(`(${problems.length} problems)`);
+  });
+
+  it("rejects an unknown executor with the list of known ones", () => {
+    expect(() => validateScenario({ ...minimal, traffic: { executor: "shared-iterations" } })).toThrow(
+      /traffic\.executor: executor must be one of "constant-arrival-rate", "ramping-arrival-rate"/,
+    );
+  });
+});
+
+describe("loadScenario", () => {
+  const dir = mkdtempSync(join(tmpdir(), "rushhour-scn-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("loads every built-in scenario by name, and they are valid", async () => {
+    for (const name of BUILTIN_SCENARIOS) {
+      const s = await loadScenario(name);
+      expect(s.name).toBe(name);
+      expect(s.file).toMatch(new RegExp(`scenarios/${name}\\.ts$`));
+    }
+  });
+
+  it("loads a scenario file by path and reports its problems with the file name", async () => {
+    const define = new URL("../../scenarios/define.ts", import.meta.url).pathname;
+    const good = join(dir, "good.ts");
+    writeFileSync(
+      good,
+      `import { defineScenario } from ${JSON.stringify(define)};
+export default defineScenario(${JSON.stringify({ ...minimal, name: "from-file" })});\n`,
+    );
+    expect((await loadScenario(good)).name).toBe("from-file");
+    const bad = join(dir, "bad.ts");
+    writeFileSync(bad, `export default ${JSON.stringify({ ...minimal, vipShare: 2 })};\n`);
+    await expect(loadScenario(bad)).rejects.toThrow(
+      /bad\.ts is invalid[\s\S]*vipShare: must be between 0 and 1/,
+    );
+    await expect(loadScenario(join(dir, "missing"))).rejects.toThrow(
+      /no scenario .*not a file, and not a built-in/,
+    );
+  });
+});
