@@ -26,7 +26,7 @@ export default defineScenario({
   ],
   faults: [
     { at: "50s", provider: "p2", kind: "latency", latencyMs: "800ms", duration: "15s" },
-    { at: "65s", provider: "p2", kind: "timeout", probability: 0.8, duration: "30s" },
+    { at: "65s", provider: "p2", kind: "timeout", probability: 0.5, duration: "15s" },
   ],
   compare: { baseline: "legacy", candidate: "adaptive" },
   cluster: {
