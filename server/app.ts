@@ -52,6 +52,8 @@ export interface ServeOptions {
   stockCacheMs?: number;
   /** Per-minute demand history for the forecaster, oldest first. */
   demandHistory?: number[];
+  /** Name among several instances sharing one store: recovery takes back only this instance's orders. */
+  instance?: string;
   log?: (line: string) => void;
 }
 
@@ -105,6 +107,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       toUnix: (t) => env.toUnixMs(t),
       onTerminal: (view) => metrics?.observe(view),
       onError: (err) => log(`ledger write failed: ${(err as Error).message}`),
+      instance: options.instance,
     });
     const skus = new SkuCatalog(store);
     for (const sku of options.skus) skus.add(sku);

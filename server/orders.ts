@@ -35,15 +35,24 @@ export interface OrderBookOptions {
   onTerminal?: (view: OrderView) => void;
   /** Ledger write failures (logged; the order carries on in memory). */
   onError?: (err: unknown) => void;
+  /**
+   * A stable name of this instance among several sharing one store (serve --instance). Order ids then
+   * start with it, and recovery takes back only this instance's orders: without it a restarted instance
+   * would also take the in-flight orders of its live siblings, and two processes would work one order.
+   */
+  instance?: string;
 }
 
 export class OrderBook {
   private readonly live = new Map<string, LiveOrder>();
-  private readonly idPrefix = randomBytes(5).toString("hex");
+  private readonly idPrefix: string;
   private idSeq = 0;
   private drainWaiters: (() => void)[] = [];
 
-  constructor(private readonly options: OrderBookOptions) {}
+  constructor(private readonly options: OrderBookOptions) {
+    const boot = randomBytes(5).toString("hex");
+    this.idPrefix = options.instance === undefined ? boot : `${options.instance}.${boot}`;
+  }
 
   get inFlight(): number {
     return this.live.size;
@@ -98,7 +107,8 @@ export class OrderBook {
 
   /** Puts every non-terminal ledger order back into the core (after a restart). */
   async recover(): Promise<number> {
-    const orders = await this.options.store.nonTerminalOrders();
+    const mine = this.options.instance === undefined ? "o-" : `o-${this.options.instance}.`;
+    const orders = (await this.options.store.nonTerminalOrders()).filter((o) => o.orderId.startsWith(mine));
     for (const o of orders) {
       if (this.live.has(o.orderId)) continue;
       const live = this.track(o.orderId, {

@@ -38,6 +38,8 @@ Options:
   --demand-history FILE per-minute order counts (JSON array, oldest first) for the prewarm forecaster
   --drain-ms N          on SIGTERM/SIGINT, how long in-flight orders may finish (default 5000)
   --max-message-bytes N largest request or response accepted (default 4194304)
+  --instance NAME       name of this instance among several sharing one store ([a-z0-9-], 1-32): order ids
+                        start with it and a restart recovers only this instance's unfinished orders
   -h, --help            show this help
 
 Exit codes: 0 stopped cleanly, 1 failed at run time, 2 bad usage.
@@ -65,6 +67,7 @@ export const serveCommand: Command = {
       "max-message-bytes": { type: "string" },
       "demand-history": { type: "string" },
       "stock-cache-ms": { type: "string" },
+      instance: { type: "string" },
     });
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
     const role = values.role ?? "primary";
@@ -72,6 +75,9 @@ export const serveCommand: Command = {
       throw new UsageError(`--role must be primary or backup, got "${role}"`);
     if (role === "backup" && values.backup !== undefined)
       throw new UsageError("--backup needs --role primary");
+    if (values.instance !== undefined && !/^[a-z0-9][a-z0-9-]{0,31}$/.test(values.instance)) {
+      throw new UsageError(`--instance must be 1-32 of [a-z0-9-], got "${values.instance}"`);
+    }
     const metricsFlag = values["metrics-port"];
     const { config, preset } = readConfigFlag(values.config ?? "adaptive");
     const token = adminToken(values["admin-token"]);
@@ -103,6 +109,7 @@ export const serveCommand: Command = {
       ),
       demandHistory: readDemandHistory(values["demand-history"]),
       stockCacheMs: intFlag("stock-cache-ms", values["stock-cache-ms"], 50, 0, 60_000),
+      instance: values.instance,
       log,
     });
     if (server.seeded > 0) log(`seeded ${server.seeded} cards`);
