@@ -1,8 +1,14 @@
 // The one file through which the live server reaches the core's factory and configuration
 // helpers; everything else in server/ codes against server/dispatcher-contract.ts.
-import { createDispatcher, type DispatchConfig, mergeConfig, presetConfig, validateConfig } from "./core/index.ts";
-import type { DispatcherFactoryOptions, DispatcherLike } from "./dispatcher-contract.ts";
+import {
+  createDispatcher,
+  type DispatchConfig,
+  mergeConfig,
+  presetConfig,
+  validateConfig,
+} from "./core/index.ts";
 import type { FieldViolation } from "./core/types.ts";
+import type { DispatcherFactoryOptions, DispatcherLike } from "./dispatcher-contract.ts";
 
 export function newDispatcher(options: DispatcherFactoryOptions): DispatcherLike {
   return createDispatcher({ ...options, config: options.config as DispatchConfig });
@@ -12,7 +18,9 @@ export function presetByName(name: string): unknown {
   return presetConfig(name);
 }
 
-export function validate(input: unknown): { ok: true; config: unknown } | { ok: false; errors: FieldViolation[] } {
+export function validate(
+  input: unknown,
+): { ok: true; config: unknown } | { ok: false; errors: FieldViolation[] } {
   return validateConfig(input);
 }
 

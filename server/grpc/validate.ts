@@ -2,13 +2,19 @@
 import { invalidArgument } from "./status.ts";
 
 const SKU = /^[A-Za-z0-9._:-]{1,64}$/;
-// Printable: no control characters (C0, DEL, C1).
-const PRINTABLE = /^[^\u0000-\u001f\u007f-\u009f]+$/;
+/** Printable: no control characters (C0, DEL, C1). */
+function printable(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) return false;
+  }
+  return true;
+}
 
 export function checkIdempotencyKey(field: string, value: string): void {
   if (value.length === 0) throw invalidArgument(field, "required");
   if (value.length > 128) throw invalidArgument(field, `at most 128 characters, got ${value.length}`);
-  if (!PRINTABLE.test(value)) throw invalidArgument(field, "must be printable characters");
+  if (!printable(value)) throw invalidArgument(field, "must be printable characters");
 }
 
 export function checkSku(field: string, value: string): void {
@@ -22,7 +28,7 @@ export function checkEnum(field: string, value: number, allowed: readonly number
 
 export function checkOrderId(field: string, value: string): void {
   if (value.length === 0) throw invalidArgument(field, "required");
-  if (value.length > 128 || !PRINTABLE.test(value)) {
+  if (value.length > 128 || !printable(value)) {
     throw invalidArgument(field, "must be 1-128 printable characters");
   }
 }

@@ -39,7 +39,7 @@ class SimulatedProvider {
     else this.queue.push({ request, done });
   }
 
-  private run(request: IssueRequest, done: (outcome: IssueOutcome) => void): void {
+  private run(_request: IssueRequest, done: (outcome: IssueOutcome) => void): void {
     this.inFlight++;
     let latency = this.sampleLatency();
     let failure: string | null =
