@@ -29,6 +29,9 @@ export interface SqliteOptions {
   groupCommit?: boolean;
 }
 
+/** Stored in PRAGMA user_version, so a later schema can tell what it is opening. */
+const SCHEMA_VERSION = 1;
+
 /** Unix milliseconds in SQL (julianday works on every SQLite version). */
 const NOW_MS = "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)";
 
@@ -53,7 +56,6 @@ CREATE TABLE IF NOT EXISTS card_claims (
   claimed_at INTEGER NOT NULL,
   ended_at INTEGER
 );
-CREATE INDEX IF NOT EXISTS card_claims_card ON card_claims (card_id);
 -- Triggers keep the history, inside the very statement that changes a card: every card operation is
 -- one atomic statement, and no code path can change an owner without leaving a trace.
 CREATE TRIGGER IF NOT EXISTS cards_owner_history AFTER UPDATE OF owner_id ON cards
@@ -61,7 +63,7 @@ WHEN OLD.owner_id IS NOT NEW.owner_id
 BEGIN
   UPDATE card_claims
     SET outcome = CASE WHEN NEW.owner_id IS NULL THEN 'released' ELSE 'transferred' END, ended_at = ${NOW_MS}
-    WHERE card_id = OLD.id AND owner_id = OLD.owner_id AND outcome = 'held';
+    WHERE card_id = OLD.id AND outcome IN ('held', 'delivered') AND owner_id = OLD.owner_id AND outcome = 'held';
   INSERT INTO card_claims (card_id, owner_id, outcome, claimed_at)
     SELECT NEW.id, NEW.owner_id, 'held', ${NOW_MS} WHERE NEW.owner_id IS NOT NULL;
 END;
@@ -69,9 +71,11 @@ CREATE TRIGGER IF NOT EXISTS cards_delivered_history AFTER UPDATE OF delivered O
 WHEN NEW.delivered = 1 AND OLD.delivered = 0
 BEGIN
   UPDATE card_claims SET outcome = 'delivered', ended_at = ${NOW_MS}
-    WHERE card_id = NEW.id AND owner_id = NEW.owner_id AND outcome = 'held';
+    WHERE card_id = NEW.id AND outcome IN ('held', 'delivered') AND owner_id = NEW.owner_id AND outcome = 'held';
 END;
 -- The last line of defence: at most one live (held or delivered) owner per card, whatever the code does.
+-- It is also the index the triggers find a card's open tenure by (hence the repeated IN term below,
+-- which lets SQLite see that the partial index applies).
 CREATE UNIQUE INDEX IF NOT EXISTS card_claims_live ON card_claims (card_id) WHERE outcome IN ('held', 'delivered');
 CREATE TABLE IF NOT EXISTS orders (
   order_id TEXT PRIMARY KEY,
@@ -91,7 +95,7 @@ CREATE TABLE IF NOT EXISTS orders (
   canary INTEGER NOT NULL,
   accepted_at INTEGER NOT NULL,
   finished_at INTEGER
-);
+) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS orders_open ON orders (accepted_at, order_id) WHERE state NOT IN ${TERMINAL_SQL};
 `;
 
@@ -122,7 +126,14 @@ export async function openSqliteStore(path: string, options: SqliteOptions): Pro
     db.pragma(`synchronous = ${options.synchronous === "full" ? "FULL" : "NORMAL"}`);
     db.pragma("foreign_keys = ON");
     // Two processes opening a fresh file at once both run the schema; the write lock makes that safe.
-    db.transaction(() => db.exec(SCHEMA)).immediate();
+    db.transaction(() => {
+      const version = Number(db.pragma("user_version", { simple: true }));
+      if (version > SCHEMA_VERSION) {
+        throw new Error(`${path} has store schema ${version}; this rushhour knows up to ${SCHEMA_VERSION}`);
+      }
+      db.exec(SCHEMA);
+      db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    }).immediate();
   } catch (error) {
     db.close();
     throw error;
