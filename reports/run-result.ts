@@ -155,6 +155,34 @@ export const ThresholdResultSchema = z.object({
 });
 export type ThresholdResult = z.infer<typeof ThresholdResultSchema>;
 
+/** One chaos action of a live run (load/chaos.ts): what was done to which process, when, and how it went. */
+export const ChaosActionSchema = z.object({
+  /** Seconds from run start. */
+  t: nonNeg,
+  action: z.string(),
+  target: z.string(),
+  /** "ok", or what went wrong. */
+  outcome: z.string(),
+  /** Seconds from run start when the target was back (restarted, resumed); absent if it never was. */
+  recoveredT: nonNeg.optional(),
+});
+export type ChaosAction = z.infer<typeof ChaosActionSchema>;
+
+/** The store audit after a topology run has recovered (load/audit.ts); every count must be 0. */
+export const StoreAuditSchema = z.object({
+  pass: z.boolean(),
+  duplicateCards: nonNeg,
+  nonTerminalOrders: nonNeg,
+  failedHoldingCards: nonNeg,
+  deliveredWithoutCard: nonNeg,
+  totalOrders: nonNeg,
+  totalCards: nonNeg,
+  /** Seconds spent waiting for unfinished orders to drain before the audit. */
+  drainSeconds: nonNeg,
+  problems: z.array(z.string()),
+});
+export type StoreAuditResult = z.infer<typeof StoreAuditSchema>;
+
 export const RunResultSchema = z.object({
   schemaVersion: z.literal(RUN_RESULT_SCHEMA_VERSION),
   kind: z.enum(["sim", "load"]),
@@ -199,6 +227,14 @@ export const RunResultSchema = z.object({
   perReplication: z.array(ReplicationSchema).min(1),
   events: z.array(RunEventSchema),
   thresholds: z.array(ThresholdResultSchema),
+  /** Live runs with a topology: the processes (name and address). */
+  topology: z.array(z.object({ name: z.string(), address: z.string() })).optional(),
+  /** Live runs with a chaos schedule: every action taken. */
+  chaos: z.array(ChaosActionSchema).optional(),
+  /** Live runs with a topology: the store audit after recovery (a failing audit fails the run). */
+  audit: StoreAuditSchema.optional(),
+  /** Files written beside the run (e.g. a clinic profile), relative to the RunResult's folder. */
+  artifacts: z.array(z.object({ label: z.string(), path: z.string() })).optional(),
 });
 export type RunResult = z.infer<typeof RunResultSchema>;
 
