@@ -24,8 +24,6 @@ export interface EngineSpec {
   /** gRPC deadline of each call, counted from its intended start. */
   requestTimeoutMs: number;
   mix: MixSpec;
-  /** The shared start instant, as performance.timeOrigin + performance.now() (same clock in every thread). */
-  startAtEpochMs: number;
   /** gRPC channels per target (each its own TCP connection). Default 1. */
   channelsPerTarget?: number;
 }
@@ -48,7 +46,9 @@ export class LoadEngine {
   private readonly plan;
   private readonly mix: RequestMix;
   private readonly clients: DispatchServiceClient[] = [];
-  private readonly t0: number;
+  /** The shared start instant on this thread's performance.now() clock (set by start()). */
+  private t0 = Number.POSITIVE_INFINITY;
+  private startAtEpochMs = 0;
   private readonly maxInFlight: number;
   private readonly calls = new Set<ClientUnaryCall>();
   private readonly windows = new Map<number, OpenWindow>();
@@ -73,7 +73,6 @@ export class LoadEngine {
   ) {
     this.plan = planFor(spec.executor);
     this.mix = new RequestMix(spec.mix);
-    this.t0 = spec.startAtEpochMs - performance.timeOrigin;
     this.next = spec.share.index;
     const of = spec.share.of;
     this.maxInFlight =
@@ -108,8 +107,8 @@ export class LoadEngine {
     this.timers.add(t);
   }
 
-  /** Connects, waits for the start instant, runs the plan; resolves with this engine's totals. */
-  async run(): Promise<FinalReport> {
+  /** Opens the gRPC channels and waits (at most 10 s) until they are ready. */
+  async connect(): Promise<void> {
     const channels = this.spec.channelsPerTarget ?? 1;
     for (let c = 0; c < channels; c++) {
       for (const target of this.spec.targets) {
@@ -128,12 +127,25 @@ export class LoadEngine {
           new Promise<void>((resolve) => {
             // Connecting before the start keeps the handshake out of the first latencies; a target that is
             // down is not an engine error: its calls will fail and be counted.
-            client.waitForReady(Date.now() + Math.max(1000, -this.now()), () => resolve());
+            client.waitForReady(Date.now() + 10_000, () => resolve());
           }),
       ),
     );
+  }
+
+  /**
+   * Runs the plan from the shared start instant (performance.timeOrigin + performance.now(), the same
+   * clock in every thread); resolves with this engine's totals. Call connect() first.
+   */
+  start(startAtEpochMs: number): Promise<FinalReport> {
+    this.startAtEpochMs = startAtEpochMs;
+    this.t0 = startAtEpochMs - performance.timeOrigin;
     return new Promise<FinalReport>((resolve) => {
       this.finish = resolve;
+      if (this.aborted) {
+        this.maybeDone();
+        return;
+      }
       this.scheduleFlush(0);
       if (this.plan.model === "open") this.later(-this.now(), () => this.tickOpen(this.plan as OpenPlan));
       else this.startClosed(this.plan as ClosedPlan);
@@ -245,7 +257,7 @@ export class LoadEngine {
     const request = this.mix.request(i);
     const vip = request.tier === 2;
     const client = this.clients[i % this.clients.length] as DispatchServiceClient;
-    const deadline = this.spec.startAtEpochMs + at + this.spec.requestTimeoutMs;
+    const deadline = this.startAtEpochMs + at + this.spec.requestTimeoutMs;
     const call = client.submitOrder(request, new Metadata(), { deadline }, (err, res) => {
       this.calls.delete(call);
       this.inFlight--;

@@ -11,7 +11,7 @@ import {
   mergeWindows,
   type WindowReport,
 } from "./window-stats.ts";
-import type { FromWorker } from "./worker.ts";
+import type { FromWorker, ToWorker } from "./worker.ts";
 
 /** Above this rate per engine, one Node event loop starts to lag (measured by bench/load.ts). */
 export const RATE_PER_ENGINE = 2500;
@@ -24,17 +24,20 @@ export function enginesFor(peakRatePerSec: number): number {
 export type MergedWindow = ReturnType<typeof mergeWindows>;
 
 export interface PoolOptions {
-  spec: Omit<EngineSpec, "share" | "startAtEpochMs">;
+  spec: Omit<EngineSpec, "share">;
   /** 0: one engine in this thread; n: n worker threads. */
   workers: number;
-  /** Time given to engines to connect before the first iteration is due. Default 300 ms. */
+  /** Time between "every engine is connected" and the first iteration. Default 100 ms. */
   leadMs?: number;
   onWindow?: (window: MergedWindow) => void;
 }
 
 export interface PoolRun {
-  /** The start instant (performance.timeOrigin + performance.now()) shared by every engine. */
-  startAtEpochMs: number;
+  /**
+   * The start instant shared by every engine (performance.timeOrigin + performance.now()), set once all
+   * of them have connected, so a slow worker start-up never eats into the schedule.
+   */
+  started: Promise<number>;
   done: Promise<MergedFinal & { windows: MergedWindow[] }>;
   abort(): void;
 }
@@ -87,47 +90,80 @@ class WindowMerger {
   }
 }
 
+function epochNow(): number {
+  return performance.timeOrigin + performance.now();
+}
+
 export function runPool(options: PoolOptions): PoolRun {
   const n = Math.max(1, options.workers);
-  const startAtEpochMs = performance.timeOrigin + performance.now() + (options.leadMs ?? 300);
+  const lead = options.leadMs ?? 100;
   const merger = new WindowMerger(n, options.onWindow ?? (() => {}));
-  const specFor = (index: number): EngineSpec => ({
-    ...options.spec,
-    share: { index, of: n },
-    startAtEpochMs,
-  });
+  const specFor = (index: number): EngineSpec => ({ ...options.spec, share: { index, of: n } });
+  let aborted = false;
 
   if (options.workers === 0) {
     const engine = new LoadEngine(specFor(0), { window: (r) => merger.add(0, r) });
-    const done = engine.run().then((final) => {
-      merger.finish(0, final.windows);
-      return { ...mergeFinals([final]), windows: merger.merged };
-    });
-    return { startAtEpochMs, done, abort: () => engine.abort() };
+    const started = engine.connect().then(() => epochNow() + lead);
+    const done = started
+      .then((at) => {
+        const run = engine.start(at);
+        if (aborted) engine.abort();
+        return run;
+      })
+      .then((final) => {
+        merger.finish(0, final.windows);
+        return { ...mergeFinals([final]), windows: merger.merged };
+      });
+    return {
+      started,
+      done,
+      abort: () => {
+        aborted = true;
+        engine.abort();
+      },
+    };
   }
 
   const workers: Worker[] = [];
   const finals: Promise<FinalReport>[] = [];
+  const ready: Promise<void>[] = [];
   for (let k = 0; k < n; k++) {
     const worker = new Worker(new URL("./worker-entry.mjs", import.meta.url), { workerData: specFor(k) });
     workers.push(worker);
+    let onReady: () => void = () => {};
+    let onFail: (err: Error) => void = () => {};
+    ready.push(
+      new Promise<void>((resolve, reject) => {
+        onReady = resolve;
+        onFail = reject;
+      }),
+    );
     finals.push(
       new Promise<FinalReport>((resolve, reject) => {
+        const fail = (err: Error) => {
+          onFail(err);
+          reject(err);
+        };
         worker.on("message", (m: FromWorker) => {
-          if (m.type === "window") merger.add(k, m.report);
+          if (m.type === "ready") onReady();
+          else if (m.type === "window") merger.add(k, m.report);
           else if (m.type === "final") {
             merger.finish(k, m.report.windows);
             resolve(m.report);
             void worker.terminate();
-          } else reject(new Error(`load worker ${k} failed: ${m.message}`));
+          } else fail(new Error(`load worker ${k} failed: ${m.message}`));
         });
-        worker.on("error", reject);
-        worker.on("exit", (code) =>
-          reject(new Error(`load worker ${k} exited with code ${code} before its report`)),
-        );
+        worker.on("error", fail);
+        worker.on("exit", (code) => fail(new Error(`load worker ${k} exited (${code}) before its report`)));
       }),
     );
   }
+  const started = Promise.all(ready).then(() => {
+    const at = epochNow() + lead;
+    for (const w of workers) w.postMessage({ type: "start", startAtEpochMs: at } satisfies ToWorker);
+    if (aborted) for (const w of workers) w.postMessage({ type: "abort" } satisfies ToWorker);
+    return at;
+  });
   const done = Promise.all(finals).then(
     (reports) => ({ ...mergeFinals(reports), windows: merger.merged }),
     async (err: unknown) => {
@@ -135,11 +171,14 @@ export function runPool(options: PoolOptions): PoolRun {
       throw err;
     },
   );
+  // A failure before the start is reported through `done`; keep `started` from being an unhandled rejection.
+  started.catch(() => {});
   return {
-    startAtEpochMs,
+    started,
     done,
     abort: () => {
-      for (const w of workers) w.postMessage({ type: "abort" });
+      aborted = true;
+      for (const w of workers) w.postMessage({ type: "abort" } satisfies ToWorker);
     },
   };
 }

@@ -265,7 +265,14 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadOutcome> {
         }
       },
     });
-    const t0 = pool.startAtEpochMs - performance.timeOrigin;
+    let startAtEpochMs: number;
+    try {
+      startAtEpochMs = await pool.started;
+    } catch (err) {
+      await pool.done.catch(() => {});
+      throw err;
+    }
+    const t0 = startAtEpochMs - performance.timeOrigin;
     const sinceStart = () => performance.now() - t0;
     const timers: NodeJS.Timeout[] = [];
     const events: RunEvent[] = [];
@@ -332,7 +339,7 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadOutcome> {
     const watchers = admins.map((a) =>
       a.watchEvents(
         (e) => {
-          const ev = eventFromServer(e, pool.startAtEpochMs);
+          const ev = eventFromServer(e, startAtEpochMs);
           if (ev !== null) events.push(ev);
         },
         (err) => warn(`WatchEvents ended: ${err.message}`),
