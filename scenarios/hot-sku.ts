@@ -1,5 +1,8 @@
 // A flash sale: one SKU (rank 5 in the usual mix) suddenly takes 70% of all orders for a minute. The
-// adaptive configuration should detect it as hot (a hot-sku event) and serve its stock checks from memory.
+// card store serialises operations on one SKU's rows (the `store` row-lock model), so the hot SKU's
+// stock checks and claims queue in the store. The adaptive configuration detects the SKU as hot (a
+// hot-sku event) and answers its stock checks from memory, which takes the SKU's rows below saturation;
+// legacy keeps asking the store and the SKU's queue grows for as long as the sale lasts.
 import { defineScenario } from "./define.ts";
 
 export default defineScenario({
@@ -23,6 +26,7 @@ export default defineScenario({
     { id: "p2", latency: { p50: "50ms", p99: "250ms" }, capacity: 400, errorRate: 0.002 },
     { id: "p3", latency: { p50: "60ms", p99: "300ms" }, capacity: 300, errorRate: 0.002 },
   ],
+  store: { claimMs: "0.8ms", stockMs: "0.6ms", deliverMs: "0.3ms", releaseMs: "0.3ms" },
   compare: { baseline: "legacy", candidate: "adaptive" },
   cluster: {
     primary: { workers: 200, cores: 2 },

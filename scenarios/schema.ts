@@ -212,6 +212,18 @@ export const ScenarioSchema = z.strictObject({
     })
     .prefault({}),
   cluster: ClusterSchema,
+  /**
+   * Simulation only: per-SKU row-lock service times of the card store (operations on one SKU's cards
+   * serialise, so a hot SKU queues in the store). Absent: the store answers at once.
+   */
+  store: z
+    .strictObject({
+      claimMs: duration.default(0),
+      stockMs: duration.default(0),
+      deliverMs: duration.default(0),
+      releaseMs: duration.default(0),
+    })
+    .optional(),
   /** Time allowed after the traffic ends for in-flight orders to finish. */
   drain: duration.default(30_000),
   /** Time-series window. */

@@ -53,7 +53,10 @@ const TERMINAL = new Set(["DELIVERED", "FAILED", "REJECTED"]);
 export function runReplication(input: ReplicationInput): ReplicationOutput {
   const { scenario, traffic, cluster, config, seed } = input;
   const env = new VirtualEnvironment(seed);
-  const store = new SimCardStore(env, { latencyMs: null });
+  const store = new SimCardStore(
+    env,
+    scenario.store === undefined ? { latencyMs: null } : { latencyMs: 0, rowLock: scenario.store },
+  );
   const providers = new SimProviders(env, scenario.providers, scenario.faults);
   const providerIds = scenario.providers.map((p) => p.id);
   const cpu = new CpuModel(cluster);

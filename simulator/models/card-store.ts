@@ -7,6 +7,19 @@ import type { Card, CardStorePort, ClaimResult, StoreResult } from "../../server
 interface SkuPool {
   next: number;
   free: string[];
+  /** When the SKU's rows are free again (row-lock contention model). */
+  lockFreeAt: number;
+}
+
+/**
+ * Per-SKU row-lock service times (ms): operations on one SKU's cards serialise, as claims of the same
+ * SKU do on one table's rows in a real store; a hot SKU therefore queues. Off when absent.
+ */
+export interface RowLockModel {
+  claimMs: number;
+  stockMs: number;
+  deliverMs: number;
+  releaseMs: number;
 }
 
 export interface SimCardStoreOptions {
@@ -14,6 +27,7 @@ export interface SimCardStoreOptions {
   stockPerSku?: number;
   /** Store round trip in ms, through the virtual clock; null answers synchronously. */
   latencyMs?: number | null;
+  rowLock?: RowLockModel;
 }
 
 export class SimCardStore implements CardStorePort {
@@ -24,6 +38,7 @@ export class SimCardStore implements CardStorePort {
   private readonly owners = new Map<string, string>();
   private readonly stockPerSku: number;
   private readonly latency: number | null;
+  private readonly rowLock: RowLockModel | undefined;
   delivered = 0;
   /** Deliveries of a card its caller did not hold (a second owner): must stay 0. */
   duplicates = 0;
@@ -34,6 +49,7 @@ export class SimCardStore implements CardStorePort {
   ) {
     this.stockPerSku = options.stockPerSku ?? Number.POSITIVE_INFINITY;
     this.latency = options.latencyMs === undefined ? 0 : options.latencyMs;
+    this.rowLock = options.rowLock;
   }
 
   private reply<T>(done: (r: T) => void, result: T): void {
@@ -41,10 +57,23 @@ export class SimCardStore implements CardStorePort {
     else this.env.schedule(this.latency, () => done(result));
   }
 
+  /** Answers after the SKU's lock is free plus the operation's service time (or as `reply` without the model). */
+  private locked<T>(sku: string, op: keyof RowLockModel, done: (r: T) => void, result: T): void {
+    if (this.rowLock === undefined) {
+      this.reply(done, result);
+      return;
+    }
+    const p = this.pool(sku);
+    const now = this.env.now();
+    const end = Math.max(now, p.lockFreeAt) + this.rowLock[op];
+    p.lockFreeAt = end;
+    this.env.schedule(end - now + (this.latency ?? 0), () => done(result));
+  }
+
   private pool(sku: string): SkuPool {
     let p = this.pools.get(sku);
     if (p === undefined) {
-      p = { next: 0, free: [] };
+      p = { next: 0, free: [], lockFreeAt: 0 };
       this.pools.set(sku, p);
     }
     return p;
@@ -53,14 +82,14 @@ export class SimCardStore implements CardStorePort {
   claim(ownerId: string, sku: string, done: (result: ClaimResult) => void): void {
     const existing = this.held.get(ownerId);
     if (existing !== undefined) {
-      this.reply(done, { kind: "claimed", card: existing });
+      this.locked(sku, "claimMs", done, { kind: "claimed", card: existing });
       return;
     }
     const p = this.pool(sku);
     let cardId = p.free.pop();
     if (cardId === undefined) {
       if (p.next >= this.stockPerSku) {
-        this.reply(done, { kind: "out_of_stock" });
+        this.locked(sku, "claimMs", done, { kind: "out_of_stock" });
         return;
       }
       cardId = `${sku}#${p.next++}`;
@@ -68,7 +97,7 @@ export class SimCardStore implements CardStorePort {
     const card: Card = { cardId, code: `K-${cardId}`, sku };
     this.held.set(ownerId, card);
     this.owners.set(cardId, ownerId);
-    this.reply(done, { kind: "claimed", card });
+    this.locked(sku, "claimMs", done, { kind: "claimed", card });
   }
 
   transfer(cardId: string, fromOwner: string, toOwner: string, done: (result: StoreResult) => void): void {
@@ -80,7 +109,7 @@ export class SimCardStore implements CardStorePort {
     this.held.delete(fromOwner);
     this.held.set(toOwner, card);
     this.owners.set(cardId, toOwner);
-    this.reply(done, { kind: "ok" });
+    this.locked(card.sku, "claimMs", done, { kind: "ok" });
   }
 
   release(ownerId: string, cardId: string, done: (result: StoreResult) => void): void {
@@ -92,7 +121,7 @@ export class SimCardStore implements CardStorePort {
     this.held.delete(ownerId);
     this.owners.delete(cardId);
     this.pool(card.sku).free.push(cardId);
-    this.reply(done, { kind: "ok" });
+    this.locked(card.sku, "releaseMs", done, { kind: "ok" });
   }
 
   deliver(ownerId: string, cardId: string, done: (result: StoreResult) => void): void {
@@ -102,10 +131,11 @@ export class SimCardStore implements CardStorePort {
       this.reply(done, { kind: "error", message: `${cardId} is not held by ${ownerId}` });
       return;
     }
+    const card = this.held.get(ownerId)!;
     this.held.delete(ownerId);
     this.owners.delete(cardId);
     this.delivered++;
-    this.reply(done, { kind: "ok" });
+    this.locked(card.sku, "deliverMs", done, { kind: "ok" });
   }
 
   stock(
@@ -114,7 +144,7 @@ export class SimCardStore implements CardStorePort {
   ): void {
     const p = this.pool(sku);
     const free = Number.isFinite(this.stockPerSku) ? this.stockPerSku - p.next + p.free.length : 1e9;
-    this.reply(done, { kind: "ok", free });
+    this.locked(sku, "stockMs", done, { kind: "ok", free });
   }
 
   /** Cards currently held (claimed, not delivered or released). */

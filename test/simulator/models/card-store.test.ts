@@ -55,4 +55,19 @@ describe("SimCardStore", () => {
     env.runAll();
     expect(at).toBe(3);
   });
+
+  it("serialises operations on one SKU under the row-lock model, not across SKUs", () => {
+    const env = new VirtualEnvironment(1);
+    const store = new SimCardStore(env, {
+      latencyMs: 0,
+      rowLock: { claimMs: 2, stockMs: 1, deliverMs: 1, releaseMs: 1 },
+    });
+    const done: string[] = [];
+    store.claim("o1", "hot", () => done.push(`o1@${env.now()}`));
+    store.claim("o2", "hot", () => done.push(`o2@${env.now()}`));
+    store.stock("hot", () => done.push(`stock@${env.now()}`));
+    store.claim("o3", "cold", () => done.push(`o3@${env.now()}`));
+    env.runAll();
+    expect(done).toEqual(["o1@2", "o3@2", "o2@4", "stock@5"]);
+  });
 });
