@@ -2,7 +2,7 @@
 // (initdb, pg_ctl): the store tests use it, and so will `rushhour load` for a shared-store run.
 // initdb refuses to run as root, so as root the cluster directory belongs to the `postgres` user
 // and the binaries run through `runuser`. fsync is off: the cluster is thrown away anyway.
-import { execFile, execFileSync } from "node:child_process";
+import { type ChildProcess, execFile, execFileSync, spawn } from "node:child_process";
 import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -71,6 +71,7 @@ export async function startThrowawayPostgres(
   const run = (tool: string, args: string[]) => runAs(asRoot, join(bin, tool), args);
 
   let stopped = false;
+  let watchdog: ChildProcess | undefined;
   const onExit = () => {
     // The test or command died without stopping us: never leave a cluster running.
     try {
@@ -97,6 +98,7 @@ export async function startThrowawayPostgres(
       "--no-sync",
     ]);
     process.on("exit", onExit);
+    watchdog = startWatchdog(asRoot, join(bin, "pg_ctl"), data, base);
     let port = options.port ?? (await freePort());
     // A picked port can be taken between picking and binding; try a few before giving up.
     for (let attempt = 1; ; attempt++) {
@@ -124,6 +126,7 @@ export async function startThrowawayPostgres(
       if (stopped) return;
       stopped = true;
       process.off("exit", onExit);
+      watchdog?.kill();
       try {
         await run("pg_ctl", ["-D", data, "stop", "-m", "immediate", "-w"]);
       } finally {
@@ -132,10 +135,33 @@ export async function startThrowawayPostgres(
     };
     return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, port, dir: base, stop };
   } catch (error) {
+    watchdog?.kill();
     onExit();
     process.off("exit", onExit);
     throw error;
   }
+}
+
+/**
+ * A small shell process that stops the cluster and removes its directory once this process is gone,
+ * however it went (an `exit` handler does not run after SIGKILL or an unhandled signal).
+ */
+function startWatchdog(asRoot: boolean, pgCtl: string, data: string, base: string): ChildProcess {
+  const script = [
+    'while kill -0 "$1" 2>/dev/null; do sleep 1; done',
+    'if [ "$5" = 1 ]; then runuser -u postgres -- "$2" -D "$3" stop -m immediate; else "$2" -D "$3" stop -m immediate; fi',
+    'rm -rf "$4"',
+  ].join("\n");
+  const child = spawn(
+    "sh",
+    ["-c", script, "rushhour-pg-watchdog", String(process.pid), pgCtl, data, base, asRoot ? "1" : "0"],
+    {
+      detached: true,
+      stdio: "ignore",
+    },
+  );
+  child.unref();
+  return child;
 }
 
 function runAs(asRoot: boolean, file: string, args: string[]): Promise<string> {
