@@ -30,7 +30,9 @@ export function validateChaos(chaos: unknown, instances?: number, path = "live.c
   chaos.forEach((step: unknown, i) => {
     const p = `${path}[${i}]`;
     if (step === null || typeof step !== "object" || Array.isArray(step)) {
-      errors.push(`${p}: expected an object like { at: "40s", action: "kill-instance", target: "primary-1" }`);
+      errors.push(
+        `${p}: expected an object like { at: "40s", action: "kill-instance", target: "primary-1" }`,
+      );
       return;
     }
     const s = step as Record<string, unknown>;

@@ -56,6 +56,8 @@ export class LoadEngine {
   private readonly overall = LatencyHistogram.create();
   private readonly byLane: Record<string, LatencyHistogram> = {};
   private readonly byCohort: Record<string, LatencyHistogram> = {};
+  private readonly errorCodes: Record<string, number> = {};
+  private readonly errorSamples: Record<string, string> = {};
   private flushed = 0;
   private inFlight = 0;
   private maxSendLagMs = 0;
@@ -234,6 +236,8 @@ export class LoadEngine {
       byCohort: encode(this.byCohort),
       maxSendLagMs: this.maxSendLagMs,
       windows: this.flushed,
+      errorCodes: this.errorCodes,
+      errorSamples: this.errorSamples,
     });
   }
 
@@ -277,6 +281,9 @@ export class LoadEngine {
     const now = this.now();
     const w = this.window(now);
     if (err) {
+      const name = status[err.code] ?? String(err.code);
+      if (!(name in this.errorCodes)) this.errorSamples[name] = err.details || err.message;
+      this.errorCodes[name] = (this.errorCodes[name] ?? 0) + 1;
       if (err.code === status.RESOURCE_EXHAUSTED) this.count(w, "rejected");
       else if (err.code === status.CANCELLED) this.count(w, "interrupted");
       else {

@@ -1,6 +1,8 @@
 // The scenario's `live` block: settings only the live driver reads. The schema keeps it loose (the
 // driver owns it), so it is validated here, every error with its path.
+import { type ChaosStep, validateChaos } from "./chaos.ts";
 import { checkDuration, checkInt, checkNumber, durationMs } from "./duration.ts";
+import { type TopologySpec, validateTopology } from "./topology.ts";
 
 export interface LiveOptions {
   /** Total card stock, shared out by SKU popularity (default: what the run will order, plus 10%). */
@@ -18,6 +20,10 @@ export interface LiveOptions {
   delayAbortEval?: number | string;
   /** Worker threads (0 = the main thread); default from the peak rate. */
   workers?: number;
+  /** Several instances on one PostgreSQL database, provider farm apart (load/topology.ts). */
+  topology?: TopologySpec;
+  /** Process kills and database pauses during the run (load/chaos.ts); needs a topology. */
+  chaos?: ChaosStep[];
 }
 
 export function validateLive(live: unknown): string[] {
@@ -33,6 +39,12 @@ export function validateLive(live: unknown): string[] {
     checkDuration(errors, "live.delayAbortEval", l.delayAbortEval, { positive: false });
   }
   if (l.workers !== undefined) checkInt(errors, "live.workers", l.workers, 0, 64);
+  errors.push(...validateTopology(l.topology));
+  const instances = (l.topology as { instances?: unknown } | undefined)?.instances;
+  errors.push(...validateChaos(l.chaos, typeof instances === "number" ? instances : undefined));
+  if (l.chaos !== undefined && l.topology === undefined) {
+    errors.push("live.chaos: needs live.topology (the processes to act on)");
+  }
   const a = l.abortOnFail;
   if (
     a !== undefined &&

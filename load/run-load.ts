@@ -70,6 +70,8 @@ export interface RunLoadOptions {
   warn?: (line: string) => void;
   /** Cores of the server machine (CPU 0..1 in the series); default: this machine's. */
   cores?: number;
+  /** Called once the start instant is fixed, with ms since it (chaos actions are timed from it). */
+  onStart?: (sinceStartMs: () => number) => void;
 }
 
 export interface LoadOutcome {
@@ -274,6 +276,7 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadOutcome> {
     }
     const t0 = startAtEpochMs - performance.timeOrigin;
     const sinceStart = () => performance.now() - t0;
+    o.onStart?.(sinceStart);
     const timers: NodeJS.Timeout[] = [];
     const events: RunEvent[] = [];
 
@@ -371,6 +374,12 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadOutcome> {
     };
     const point = pointSummary(observed, durationSeconds);
     const thresholds = judge(scenario, observed, durationSeconds);
+    const codes = Object.entries(done.errorCodes).sort((a, b) => b[1] - a[1]);
+    if (codes.length > 0) {
+      const message = `gRPC errors: ${codes.map(([k, v]) => `${k} ${v} (${done.errorSamples[k] ?? ""})`).join(", ")}`;
+      warn(message);
+      events.push({ t: 0, kind: "note", message, data: { errorCodes: done.errorCodes } });
+    }
     // A driver that could not keep its schedule (a starved CPU) says so in the result: its late sends are
     // still timed from their intended start, but the offered rate in those windows was lower than planned.
     if (done.maxSendLagMs > LATE_MS) {

@@ -11,8 +11,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startThrowawayPostgres, type ThrowawayPostgres } from "../server/store/pg-cluster.ts";
+import { type AuditOptions, auditStore } from "./audit.ts";
+import { type ChaosRun, type ChaosStep, scheduleChaos } from "./chaos.ts";
 import { checkInt } from "./duration.ts";
 import type { FarmProvider } from "./provider-models.ts";
+import { type LoadOutcome, type RunLoadOptions, runLoad } from "./run-load.ts";
 
 const BIN = fileURLToPath(new URL("../cli/bin.mjs", import.meta.url));
 /** Starting tsx on a busy 2-core machine can take tens of seconds. */
@@ -63,7 +66,6 @@ export interface TopologyOptions {
   seed: number;
   /** Extra `rushhour serve` flags for every instance (e.g. ["--drain-ms", "1000"]). */
   serveArgs?: string[];
-  /** Wraps the serve command line, e.g. to run an instance under a profiler (default: none). */
   log?: (line: string) => void;
 }
 
@@ -330,5 +332,72 @@ export async function startTopology(options: TopologyOptions): Promise<Topology>
   } catch (err) {
     await stop();
     throw err;
+  }
+}
+
+export interface TopologyArmOptions extends Omit<RunLoadOptions, "target" | "onStart"> {
+  spec: TopologySpec;
+  chaos: readonly ChaosStep[];
+  providers: FarmProvider[];
+  serverConfig: string | object;
+  /** Extra `rushhour serve` flags for every instance. */
+  serveArgs?: string[];
+  audit?: AuditOptions;
+}
+
+/**
+ * One configuration's run on a fresh topology: start it, run the load with the chaos schedule, bring
+ * every process back, audit the store, stop it. The audit and the chaos actions go into the RunResult;
+ * a failing audit is a failing threshold ("audit"), so the run exits 1 like any other failure.
+ */
+export async function runOnTopology(o: TopologyArmOptions): Promise<LoadOutcome> {
+  const log = o.log ?? (() => {});
+  const topology = await startTopology({
+    spec: o.spec,
+    providers: o.providers,
+    config: o.serverConfig,
+    skuCount: o.scenario.skus.count,
+    seed: o.scenario.seed,
+    serveArgs: o.serveArgs,
+    log,
+  });
+  let chaos: ChaosRun | null = null;
+  try {
+    const outcome = await runLoad({
+      ...o,
+      target: { addresses: topology.targets(), adminToken: topology.adminToken },
+      onStart: (sinceStart) => {
+        chaos = scheduleChaos(o.chaos, topology, sinceStart, o.durationScale, o.warn ?? log);
+      },
+    });
+    const run = chaos as ChaosRun | null;
+    run?.cancel();
+    await run?.settle();
+    const audit = await auditStore(topology.storeUrl, { log, ...o.audit });
+    log(
+      `audit: ${audit.totalOrders} orders, ${audit.duplicateCards} duplicate cards, ` +
+        `${audit.nonTerminalOrders} unfinished, ${audit.failedHoldingCards} failed holding cards` +
+        ` (drained in ${audit.drainSeconds.toFixed(1)} s)`,
+    );
+    const r = outcome.result;
+    r.topology = [...topology.primaries, ...(topology.backup ? [topology.backup] : []), topology.farm].map(
+      (m) => ({ name: m.name, address: m.address }),
+    );
+    r.topology.push({ name: "store", address: topology.storeUrl });
+    r.chaos = run?.actions ?? [];
+    r.events = [...r.events, ...(run?.events() ?? [])].sort((a, b) => a.t - b.t);
+    r.audit = audit;
+    r.counters.duplicateCards = Math.max(r.counters.duplicateCards, audit.duplicateCards);
+    for (const rep of r.perReplication) rep.counters.duplicateCards = r.counters.duplicateCards;
+    r.thresholds.push({
+      metric: "audit",
+      expression: "duplicate cards, unfinished orders, failed orders holding cards == 0",
+      observed: audit.problems.length,
+      pass: audit.pass,
+    });
+    return outcome;
+  } finally {
+    (chaos as ChaosRun | null)?.cancel();
+    await topology.stop();
   }
 }

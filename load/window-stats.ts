@@ -62,8 +62,11 @@ export interface FinalReport {
   byLane: Record<string, string>;
   byCohort: Record<string, string>;
   maxSendLagMs: number;
-  /** Driver CPU (this thread's process.cpuUsage is per process, so only the main thread sets it). */
+  /** Windows reported. */
   windows: number;
+  /** gRPC errors by status name (e.g. UNAVAILABLE), and one message of each. */
+  errorCodes: Record<string, number>;
+  errorSamples: Record<string, string>;
 }
 
 /** Merges the same window from several engines. */
@@ -107,6 +110,8 @@ export interface MergedFinal {
   byLane: Record<string, LatencyHistogram>;
   byCohort: Record<string, LatencyHistogram>;
   maxSendLagMs: number;
+  errorCodes: Record<string, number>;
+  errorSamples: Record<string, string>;
 }
 
 export function mergeFinals(reports: readonly FinalReport[]): MergedFinal {
@@ -122,5 +127,10 @@ export function mergeFinals(reports: readonly FinalReport[]): MergedFinal {
     byLane: mergeRecord(reports.map((r) => r.byLane)),
     byCohort: mergeRecord(reports.map((r) => r.byCohort)),
     maxSendLagMs: Math.max(0, ...reports.map((r) => r.maxSendLagMs)),
+    errorCodes: reports.reduce<Record<string, number>>((acc, r) => {
+      for (const [k, v] of Object.entries(r.errorCodes)) acc[k] = (acc[k] ?? 0) + v;
+      return acc;
+    }, {}),
+    errorSamples: Object.assign({}, ...reports.map((r) => r.errorSamples)),
   };
 }

@@ -42,9 +42,12 @@ describe("merging across workers", () => {
               byCohort: {},
               maxSendLagMs: 0,
               windows: 1,
+              errorCodes: { UNAVAILABLE: 1 },
+              errorSamples: { UNAVAILABLE: "down" },
             })),
           );
           expect(buckets(finals.overall.encode())).toEqual(buckets(one.encode()));
+          expect(finals.errorCodes).toEqual({ UNAVAILABLE: 4 });
           expect(buckets(finals.byLane.vip?.encode() ?? "")).toEqual(buckets(one.encode()));
         },
       ),

@@ -1,0 +1,52 @@
+// The store audit after a topology run: once every process is back (chaos settled), unfinished orders
+// are given time to drain (recovered orders retried to the end), then the store is asked for what must
+// never happen: a card held by or delivered to two orders, an acknowledged order neither DELIVERED nor
+// FAILED, a FAILED order still holding its card, a DELIVERED order without its card.
+import type { StoreAuditResult } from "../reports/run-result.ts";
+import { openStore } from "../server/store/open.ts";
+import type { StoreAudit } from "../server/store/types.ts";
+
+export interface AuditOptions {
+  /** Longest wait for unfinished orders to drain (default 120 s). */
+  drainTimeoutMs?: number;
+  /** Poll interval while waiting (default 500 ms). */
+  pollMs?: number;
+  log?: (line: string) => void;
+}
+
+export function judgeAudit(a: StoreAudit, drainSeconds: number): StoreAuditResult {
+  const problems: string[] = [];
+  if (a.duplicateCards > 0) problems.push(`${a.duplicateCards} cards given to more than one order`);
+  if (a.nonTerminalOrders > 0) {
+    problems.push(`${a.nonTerminalOrders} acknowledged orders neither DELIVERED nor FAILED after recovery`);
+  }
+  if (a.failedHoldingCards > 0) problems.push(`${a.failedHoldingCards} FAILED orders still hold a card`);
+  if (a.deliveredWithoutCard > 0) {
+    problems.push(`${a.deliveredWithoutCard} DELIVERED orders without their card marked delivered`);
+  }
+  return { pass: problems.length === 0, ...a, drainSeconds, problems };
+}
+
+/** Waits for the store's unfinished orders to drain (or the timeout), then audits it. */
+export async function auditStore(storeUrl: string, options: AuditOptions = {}): Promise<StoreAuditResult> {
+  const log = options.log ?? (() => {});
+  const timeout = options.drainTimeoutMs ?? 120_000;
+  const poll = options.pollMs ?? 500;
+  const store = await openStore(storeUrl);
+  try {
+    const started = Date.now();
+    let audit = await store.audit();
+    let lastLogged = Number.NaN;
+    while (audit.nonTerminalOrders > 0 && Date.now() - started < timeout) {
+      if (audit.nonTerminalOrders !== lastLogged) {
+        log(`audit: waiting for ${audit.nonTerminalOrders} unfinished orders to drain`);
+        lastLogged = audit.nonTerminalOrders;
+      }
+      await new Promise((r) => setTimeout(r, poll));
+      audit = await store.audit();
+    }
+    return judgeAudit(audit, (Date.now() - started) / 1000);
+  } finally {
+    await store.close();
+  }
+}
