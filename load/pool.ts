@@ -13,7 +13,11 @@ import {
 } from "./window-stats.ts";
 import type { FromWorker, ToWorker } from "./worker.ts";
 
-/** Above this rate per engine, one Node event loop starts to lag (measured by bench/load.ts). */
+/**
+ * Orders/s one engine (one event loop) is given. grpc-js costs the client roughly 0.1-0.2 ms of CPU per
+ * unary call (bench/load.ts prints the driver's CPU per 1,000 orders/s), so one thread keeps a few
+ * thousand per second; above that the run is split over worker threads.
+ */
 export const RATE_PER_ENGINE = 2500;
 
 /** Engines to use for a peak rate: 0 means in this thread; n > 0 means n worker threads. */
