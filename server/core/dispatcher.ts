@@ -95,9 +95,6 @@ const STAGE_OF: Partial<Record<OrderState, "queuedMs" | "allocatingMs" | "issuin
   RETRYING: "retryingMs",
 };
 
-/** Recently delivered card ids remembered for the duplicate-card check (bounded). */
-const RECENT_CARDS = 65536;
-
 function copyView(v: OrderView): OrderView {
   return { ...v, timings: { ...v.timings } };
 }
@@ -124,8 +121,11 @@ class CoreDispatcher implements Dispatcher {
   private readonly canary: CanaryController;
   private readonly incidents: IncidentLog;
   private readonly jobs = new Map<string, Job>();
-  /** card id -> order id for cards held by in-flight orders and recently delivered ones. */
-  private readonly cardOwners = new Map<string, string>();
+  /**
+   * card id -> order id for cards held by in-flight orders: a claim returning one of them to another
+   * order is a duplicate card (the store's audit covers delivered cards across time and instances).
+   */
+  private readonly cardHolders = new Map<string, string>();
   private readonly listeners = new Set<(event: CoreEvent) => void>();
   private readonly counters: CoreCounters;
   private overflowInFlight = 0;
@@ -595,9 +595,9 @@ class CoreDispatcher implements Dispatcher {
   }
 
   private takeCard(job: Job, card: Card): void {
-    const owner = this.cardOwners.get(card.cardId);
-    if (owner !== undefined && owner !== job.view.orderId) this.counters.duplicateCards++;
-    this.cardOwners.set(card.cardId, job.view.orderId);
+    const holder = this.cardHolders.get(card.cardId);
+    if (holder !== undefined && holder !== job.view.orderId) this.counters.duplicateCards++;
+    this.cardHolders.set(card.cardId, job.view.orderId);
     job.card = card;
     job.view.cardId = card.cardId;
   }
@@ -722,7 +722,7 @@ class CoreDispatcher implements Dispatcher {
     }
     job.done = true;
     this.jobs.delete(job.view.orderId);
-    if (job.card !== null) this.forgetCard(job.card.cardId, state === "DELIVERED");
+    if (job.card !== null) this.cardHolders.delete(job.card.cardId);
     if (state === "DELIVERED") {
       this.counters.delivered++;
       job.view.failureReason = null;
@@ -731,18 +731,6 @@ class CoreDispatcher implements Dispatcher {
     this.canary.record(job.view);
     this.lastActivity = this.env.now();
     this.pump();
-  }
-
-  /** Keeps delivered cards in a bounded recent set (duplicate check); a released card may be claimed again. */
-  private forgetCard(cardId: string, delivered: boolean): void {
-    if (!delivered) {
-      this.cardOwners.delete(cardId);
-      return;
-    }
-    if (this.cardOwners.size > RECENT_CARDS + this.jobs.size) {
-      const oldest = this.cardOwners.keys().next().value;
-      if (oldest !== undefined) this.cardOwners.delete(oldest);
-    }
   }
 
   private freeSlot(job: Job): void {

@@ -15,13 +15,13 @@ import type { DispatchConfig } from "./config.ts";
 
 export type HotSkuConfig = DispatchConfig["hotSku"];
 
-interface Counter {
-  count: number;
-  error: number;
-}
-
 export class HotSkuTracker {
-  private readonly counters = new Map<string, Counter>();
+  // Counters in flat arrays: a miss scans `counts` for the minimum, which is a tight loop over a
+  // Float64Array (the sketch sits on the path of every order).
+  private readonly index = new Map<string, number>();
+  private skus: string[] = [];
+  private counts = new Float64Array(0);
+  private errors = new Float64Array(0);
   private readonly hot = new Set<string>();
   private total = 0;
   private epoch = 0;
@@ -30,10 +30,30 @@ export class HotSkuTracker {
   constructor(
     private config: HotSkuConfig,
     private readonly onHot: (sku: string, share: number) => void,
-  ) {}
+  ) {
+    this.counts = new Float64Array(config.capacity);
+    this.errors = new Float64Array(config.capacity);
+  }
+
+  private resize(): void {
+    const k = this.config.capacity;
+    if (this.counts.length === k) return;
+    const old = this.top();
+    this.index.clear();
+    this.skus = [];
+    this.counts = new Float64Array(k);
+    this.errors = new Float64Array(k);
+    const scale = this.total;
+    for (const { sku, share } of old.slice(0, k)) {
+      this.index.set(sku, this.skus.length);
+      this.counts[this.skus.length] = share * scale;
+      this.skus.push(sku);
+    }
+  }
 
   setConfig(config: HotSkuConfig): void {
     this.config = config;
+    this.resize();
     if (!config.enabled) this.hot.clear();
   }
 
@@ -44,9 +64,9 @@ export class HotSkuTracker {
     }
     let w = 2 ** ((now - this.epoch) / this.config.halfLifeMs);
     if (w > 1e6) {
-      for (const c of this.counters.values()) {
-        c.count /= w;
-        c.error /= w;
+      for (let i = 0; i < this.skus.length; i++) {
+        this.counts[i]! /= w;
+        this.errors[i]! /= w;
       }
       this.total /= w;
       this.epoch = now;
@@ -60,28 +80,31 @@ export class HotSkuTracker {
     if (!this.config.enabled) return;
     const w = this.weight(now);
     this.total += w;
-    let c = this.counters.get(sku);
-    if (c !== undefined) c.count += w;
-    else if (this.counters.size < this.config.capacity) {
-      c = { count: w, error: 0 };
-      this.counters.set(sku, c);
+    let i = this.index.get(sku);
+    if (i !== undefined) this.counts[i]! += w;
+    else if (this.skus.length < this.counts.length) {
+      i = this.skus.length;
+      this.skus.push(sku);
+      this.index.set(sku, i);
+      this.counts[i] = w;
+      this.errors[i] = 0;
     } else {
-      let minSku = "";
-      let min: Counter | undefined;
-      for (const [key, counter] of this.counters) {
-        if (min === undefined || counter.count < min.count) {
-          min = counter;
-          minSku = key;
-        }
-      }
-      this.counters.delete(minSku);
-      this.hot.delete(minSku);
-      c = { count: min!.count + w, error: min!.count };
-      this.counters.set(sku, c);
+      const counts = this.counts;
+      let min = 0;
+      for (let j = 1; j < counts.length; j++) if (counts[j]! < counts[min]!) min = j;
+      i = min;
+      const evicted = this.skus[i]!;
+      this.index.delete(evicted);
+      this.hot.delete(evicted);
+      this.skus[i] = sku;
+      this.index.set(sku, i);
+      this.errors[i] = counts[i]!;
+      counts[i]! += w;
     }
     if (!this.hot.has(sku)) {
-      const share = c.count / this.total;
-      if (share >= this.config.hotShare && (c.count - c.error) / w >= this.config.minCount) {
+      const count = this.counts[i]!;
+      const share = count / this.total;
+      if (share >= this.config.hotShare && (count - this.errors[i]!) / w >= this.config.minCount) {
         this.hot.add(sku);
         this.onHot(sku, share);
       }
@@ -90,8 +113,8 @@ export class HotSkuTracker {
 
   /** Decayed share of recent orders (an upper bound: count / total). */
   share(sku: string): number {
-    const c = this.counters.get(sku);
-    return c === undefined || this.total === 0 ? 0 : c.count / this.total;
+    const i = this.index.get(sku);
+    return i === undefined || this.total === 0 ? 0 : this.counts[i]! / this.total;
   }
 
   isHot(sku: string): boolean {
@@ -112,8 +135,9 @@ export class HotSkuTracker {
   /** The tracked SKUs with their shares, largest first (what the prewarmer spreads its cache over). */
   top(): { sku: string; share: number }[] {
     const out: { sku: string; share: number }[] = [];
-    for (const [sku, c] of this.counters)
-      out.push({ sku, share: this.total === 0 ? 0 : c.count / this.total });
+    for (let i = 0; i < this.skus.length; i++) {
+      out.push({ sku: this.skus[i]!, share: this.total === 0 ? 0 : this.counts[i]! / this.total });
+    }
     return out.sort((a, b) => b.share - a.share);
   }
 }
