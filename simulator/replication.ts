@@ -119,11 +119,11 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
     const state = view.state;
     if (view.lane !== "overflow") cpu.onState("primary", state);
     else if (state === "QUEUED") cpu.onState("primary", state);
-    if (!TERMINAL.has(state)) return;
+    if (state !== "DELIVERED" && state !== "FAILED" && state !== "REJECTED") return;
     onTerminal?.(view);
     if (state === "DELIVERED") {
       const ms = (view.finishedAt ?? env.now()) - view.submittedAt;
-      overall.record(ms);
+      // The overall histogram is the merge of the per-lane ones (one record fewer per order).
       windowHist.record(ms);
       histOf(byLane, view.lane ?? "none").record(ms);
       histOf(byCohort, view.tier).record(ms);
@@ -246,6 +246,7 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
     input.onProgress?.(t1, endMs);
   }
 
+  for (const h of byLane.values()) overall.merge(h);
   const p = primary.snapshot();
   const b = backup.snapshot();
   primary.stop();

@@ -94,7 +94,8 @@ export class SimCardStore implements CardStorePort {
       }
       cardId = `${sku}#${p.next++}`;
     }
-    const card: Card = { cardId, code: `K-${cardId}`, sku };
+    // The card id doubles as its code: the simulation never shows codes, and this saves a string per order.
+    const card: Card = { cardId, code: cardId, sku };
     this.held.set(ownerId, card);
     this.owners.set(cardId, ownerId);
     this.locked(sku, "claimMs", done, { kind: "claimed", card });

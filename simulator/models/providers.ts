@@ -13,10 +13,7 @@ import type { VirtualEnvironment } from "../kernel/virtual-env.ts";
 /** How long an "error" fault takes to answer. */
 const FAULT_ERROR_MS = 2;
 
-interface Pending {
-  request: IssueRequest;
-  done: (outcome: IssueOutcome) => void;
-}
+type Done = (outcome: IssueOutcome) => void;
 
 export interface ProviderStats {
   calls: number;
@@ -29,13 +26,15 @@ export interface ProviderStats {
 
 class SimProvider {
   busy = 0;
-  private queue: Pending[] = [];
+  private queue: Done[] = [];
   private head = 0;
   readonly stats: ProviderStats = { calls: 0, errors: 0, faulted: 0, busy: 0, queued: 0 };
   private readonly latency: Distribution;
   private readonly serviceRng: RandomStream;
   private readonly errorRng: RandomStream;
   private readonly faultRng: RandomStream;
+  /** One shared outcome object: the core reads it and keeps nothing of it. */
+  private readonly issued: IssueOutcome;
 
   constructor(
     private readonly env: VirtualEnvironment,
@@ -46,12 +45,13 @@ class SimProvider {
     this.serviceRng = env.random(`service:${spec.id}`);
     this.errorRng = env.random(`errors:${spec.id}`);
     this.faultRng = env.random(`faults:${spec.id}`);
+    this.issued = { kind: "issued", receipt: spec.id };
   }
 
-  issue(request: IssueRequest, done: (outcome: IssueOutcome) => void): void {
+  issue(done: Done): void {
     this.stats.calls++;
-    if (this.busy < this.spec.capacity) this.start(request, done);
-    else this.queue.push({ request, done });
+    if (this.busy < this.spec.capacity) this.start(done);
+    else this.queue.push(done);
   }
 
   private activeFault(now: number): FaultSpec | null {
@@ -64,7 +64,7 @@ class SimProvider {
     return null;
   }
 
-  private start(request: IssueRequest, done: (outcome: IssueOutcome) => void): void {
+  private start(done: Done): void {
     const fault = this.activeFault(this.env.now());
     if (fault !== null && (fault.kind === "timeout" || fault.kind === "blackhole")) {
       // The call is swallowed: it never answers and holds no capacity.
@@ -82,24 +82,22 @@ class SimProvider {
     let service = this.latency.sample(this.serviceRng);
     if (fault !== null && fault.kind === "latency") service += fault.latencyMs ?? 0;
     const failed = this.spec.errorRate > 0 && this.errorRng.next() < this.spec.errorRate;
-    const outcome: IssueOutcome = failed
-      ? { kind: "error", reason: "provider error" }
-      : { kind: "issued", receipt: `${this.spec.id}:${request.orderId}:${request.attempt}` };
+    const outcome: IssueOutcome = failed ? { kind: "error", reason: "provider error" } : this.issued;
     if (failed) this.stats.errors++;
     this.env.schedule(service, () => this.finish(done, outcome));
   }
 
-  private finish(done: (outcome: IssueOutcome) => void, outcome: IssueOutcome): void {
+  private finish(done: Done, outcome: IssueOutcome): void {
     this.busy--;
     done(outcome);
     if (this.head < this.queue.length && this.busy < this.spec.capacity) {
       const next = this.queue[this.head]!;
-      this.queue[this.head++] = undefined as unknown as Pending; // release the reference for GC
+      this.queue[this.head++] = undefined as unknown as Done; // release the reference for GC
       if (this.head > 1024 && this.head * 2 > this.queue.length) {
         this.queue = this.queue.slice(this.head);
         this.head = 0;
       }
-      this.start(next.request, next.done);
+      this.start(next);
     }
   }
 
@@ -134,7 +132,7 @@ export class SimProviders implements ProviderPort {
       done({ kind: "error", reason: `unknown provider ${request.providerId}` });
       return;
     }
-    p.issue(request, done);
+    p.issue(done);
   }
 
   stats(id: string): ProviderStats | undefined {
