@@ -56,6 +56,8 @@ export class LoadEngine {
   private readonly overall = LatencyHistogram.create();
   private readonly byLane: Record<string, LatencyHistogram> = {};
   private readonly byCohort: Record<string, LatencyHistogram> = {};
+  /** Shared by every call: grpc-js clones call metadata when a call starts. */
+  private readonly metadata = new Metadata();
   private readonly errorCodes: Record<string, number> = {};
   private readonly errorSamples: Record<string, string> = {};
   private flushed = 0;
@@ -262,7 +264,7 @@ export class LoadEngine {
     const vip = request.tier === 2;
     const client = this.clients[i % this.clients.length] as DispatchServiceClient;
     const deadline = this.startAtEpochMs + at + this.spec.requestTimeoutMs;
-    const call = client.submitOrder(request, new Metadata(), { deadline }, (err, res) => {
+    const call = client.submitOrder(request, this.metadata, { deadline }, (err, res) => {
       this.calls.delete(call);
       this.inFlight--;
       this.complete(at, vip, err, res);
