@@ -14,7 +14,7 @@ afterAll(async () => {
   await pg?.stop();
 });
 
-storeCases("postgres", { open: async () => openStore(await pg.freshDatabase(), { poolSize: 32 }) });
+storeCases("postgres", { open: async () => openStore(await pg.freshStoreUrl(), { poolSize: 32 }) });
 
 describe("postgres store", () => {
   it("allocates in one CTE with FOR UPDATE SKIP LOCKED, never the IN-subquery LIMIT form", () => {
@@ -24,8 +24,8 @@ describe("postgres store", () => {
   });
 
   it("never hands one card to two of two processes sharing one database", async () => {
-    const url = await pg.freshDatabase();
-    const total = 4000;
+    const url = await pg.freshStoreUrl();
+    const total = 3000;
     const setup = await openStore(url);
     await seedStock(setup, ["sku-hot"], total, "GC", { seed: 1 });
     const reports = await runAllocatorProcesses(
@@ -50,7 +50,7 @@ describe("postgres store", () => {
   });
 
   it("records an idempotency key once when two connections race", async () => {
-    const url = await pg.freshDatabase();
+    const url = await pg.freshStoreUrl();
     const a = await openStore(url, { poolSize: 8 });
     const b = await openStore(url, { poolSize: 8 });
     const results = await Promise.all(
@@ -74,7 +74,7 @@ describe("postgres store", () => {
 
 describe("postgres card history", () => {
   it("records every owner of a card and lets the audit find a ghost in it", async () => {
-    const url = await pg.freshDatabase();
+    const url = await pg.freshStoreUrl();
     const s = await openStore(url, { poolSize: 4 });
     await s.importCards("sku-a", ["A1", "A2"]);
     const slot = await s.claim("slot-1", "sku-a");
