@@ -69,6 +69,7 @@ export class LoadEngine {
   private timers = new Set<NodeJS.Timeout>();
   private finish: ((r: FinalReport) => void) | null = null;
   private iterations = 0;
+  private stepAt = 0;
   private readonly running: boolean[] = [];
 
   constructor(
@@ -319,7 +320,7 @@ export class LoadEngine {
 
   // Closed model: each VU loops iterations back to back; the VU count follows the plan's steps.
   private startClosed(plan: ClosedPlan): void {
-    for (const step of plan.steps) this.later(step.atMs - this.now(), () => this.activate(plan));
+    for (const step of plan.steps) this.later(step.atMs - this.now(), () => this.activate(plan, step.atMs));
     this.later(plan.durationMs - this.now(), () => this.endIssuing(plan.durationMs, plan.gracefulStopMs));
   }
 
@@ -327,8 +328,18 @@ export class LoadEngine {
     return v % this.spec.share.of === this.spec.share.index;
   }
 
-  private activate(plan: ClosedPlan): void {
-    const vus = vusAt(plan, this.now());
+  /**
+   * The plan's clock: never before the latest step taken. A timer may fire a fraction of a millisecond
+   * before its time on the performance clock, and a VU must not read the step before the one it was
+   * started by.
+   */
+  private planNow(): number {
+    return Math.max(this.now(), this.stepAt);
+  }
+
+  private activate(plan: ClosedPlan, atMs: number): void {
+    this.stepAt = Math.max(this.stepAt, atMs);
+    const vus = vusAt(plan, this.planNow());
     for (let v = 0; v < vus; v++) {
       if (this.mine(v) && !this.running[v]) {
         this.running[v] = true;
@@ -338,13 +349,13 @@ export class LoadEngine {
   }
 
   private vuLoop(plan: ClosedPlan, v: number): void {
-    const now = this.now();
-    if (!this.issuing || v >= vusAt(plan, now)) {
+    if (!this.issuing || v >= vusAt(plan, this.planNow())) {
       this.running[v] = false;
       return;
     }
     // Iteration numbers stay unique across engines: this engine's k-th iteration is k * of + index.
     const i = this.iterations++ * this.spec.share.of + this.spec.share.index;
+    const now = this.now();
     this.fire(i, now, now, () => setImmediate(() => this.vuLoop(plan, v)));
   }
 }
