@@ -3,7 +3,7 @@
 // at 1,500 orders/s (open model) for both, whose P99 difference is the server's overhead.
 // Targets (issue 5): serve/echo >= 0.6 (memory), >= 0.4 (SQLite); P99 overhead < 20 ms at 1,500/s.
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -134,6 +134,16 @@ async function openLoop(address: string, rate: number, durationMs: number) {
   return { latencies, serverTotals, errors };
 }
 
+/** utime + stime of a process from /proc, in ms (Linux; 0 elsewhere). */
+function processCpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return 0;
+  }
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function pct(xs: number[], q: number): number {
@@ -241,6 +251,8 @@ function spawnServeFor(store: string): Promise<Spawned> {
 interface Target {
   name: string;
   proc: Spawned;
+  /** Server process CPU (user + system) spent during the closed-loop rounds. */
+  cpuMs: number;
   done: number;
   elapsedMs: number;
   errors: number;
@@ -253,6 +265,7 @@ interface Target {
 const target = (name: string, proc: Spawned): Target => ({
   name,
   proc,
+  cpuMs: 0,
   done: 0,
   elapsedMs: 0,
   errors: 0,
@@ -278,7 +291,9 @@ export async function run(): Promise<void> {
     for (let round = 0; round < ROUNDS; round++) {
       for (let k = 0; k < targets.length; k++) {
         const t = targets[(round + k) % targets.length]!;
+        const cpuBefore = processCpuMs(t.proc.proc.pid!);
         const r = await throughput(t.proc.address, ROUND_MS);
+        t.cpuMs += processCpuMs(t.proc.proc.pid!) - cpuBefore;
         t.done += r.done;
         t.elapsedMs += r.elapsedMs;
         t.errors += r.errors;
@@ -293,6 +308,14 @@ export async function run(): Promise<void> {
     }
     console.log(`  ratio memory/echo  ${(rate(memory) / rate(echo)).toFixed(2)}  (target >= 0.6)`);
     console.log(`  ratio SQLite/echo  ${(rate(sqlite) / rate(echo)).toFixed(2)}  (target >= 0.4)`);
+    // Server CPU per order drifts far less with the machine's load than the rates do: the ratio of echo's
+    // CPU per call to serve's CPU per order is what the throughput ratio tends to when the server is the bottleneck.
+    const perOrder = (t: Target) => (t.cpuMs * 1000) / Math.max(1, t.done);
+    for (const t of targets)
+      console.log(`  ${t.name.padEnd(22)} server CPU ${perOrder(t).toFixed(0).padStart(5)} µs/order`);
+    console.log(
+      `  CPU ratio echo/memory ${(perOrder(echo) / perOrder(memory)).toFixed(2)}, echo/SQLite ${(perOrder(echo) / perOrder(sqlite)).toFixed(2)}`,
+    );
 
     for (let round = 0; round < ROUNDS; round++) {
       for (const t of round % 2 === 0 ? [echo, memory] : [memory, echo]) {

@@ -20,6 +20,9 @@ export interface LiveOrder {
   /** The terminal view, once it is in the ledger. */
   done: Promise<OrderView>;
   resolveDone: (view: OrderView) => void;
+  /** The card id last written to the ledger, and the pending delayed card write. */
+  cardWritten: string | null;
+  cardTimer: NodeJS.Timeout | null;
 }
 
 export type SubmitResult =
@@ -41,6 +44,8 @@ export interface OrderBookOptions {
    * would also take the in-flight orders of its live siblings, and two processes would work one order.
    */
   instance?: string;
+  /** A claimed card is copied to the ledger if the order is still running this long after the claim (default 25). */
+  cardWriteDelayMs?: number;
 }
 
 export class OrderBook {
@@ -48,10 +53,12 @@ export class OrderBook {
   private readonly idPrefix: string;
   private idSeq = 0;
   private drainWaiters: (() => void)[] = [];
+  private readonly cardWriteDelayMs: number;
 
   constructor(private readonly options: OrderBookOptions) {
     const boot = randomBytes(5).toString("hex");
     this.idPrefix = options.instance === undefined ? boot : `${options.instance}.${boot}`;
+    this.cardWriteDelayMs = options.cardWriteDelayMs ?? 25;
   }
 
   get inFlight(): number {
@@ -116,6 +123,7 @@ export class OrderBook {
         acceptedAtUnixMs: o.acceptedAt,
         acceptMs: 0,
       });
+      live.cardWritten = o.cardId;
       const first = this.options.dispatcher.recover(
         { orderId: o.orderId, sku: o.sku, tier: o.tier, attempts: o.attempts, cardId: o.cardId ?? undefined },
         (v) => this.changed(live, v),
@@ -153,6 +161,8 @@ export class OrderBook {
       persisted: Promise.resolve(),
       done,
       resolveDone,
+      cardWritten: null,
+      cardTimer: null,
     };
     this.live.set(orderId, live);
     return live;
@@ -162,14 +172,24 @@ export class OrderBook {
     const previous = live.view;
     live.view = view;
     const terminal = TERMINAL_STATES.has(view.state);
-    // Only what recovery and replays need goes to the ledger: retries (attempts, card) and the end. The
-    // claim itself is durable in the card pool (owner = order id) before a provider is called, and a
-    // recovered order claiming again gets that same card back, so the ledger need not repeat it.
+    // What recovery and replays need goes to the ledger: the claimed card, retries and the end. The claim
+    // is already durable in the card pool (owner = order id) before a provider is called, so the card is
+    // copied to the ledger only for an order still running `cardWriteDelayMs` later: an order that ends
+    // sooner writes its card with its terminal state, one write instead of two.
     if (terminal || (view.state === "RETRYING" && previous?.state !== "RETRYING")) {
-      const patch = this.patchOf(view);
-      live.persisted = live.persisted
-        .then(() => this.options.store.updateOrder(live.orderId, patch))
-        .catch((err: unknown) => this.options.onError?.(err));
+      if (live.cardTimer !== null) clearTimeout(live.cardTimer);
+      live.cardTimer = null;
+      live.cardWritten = view.cardId;
+      this.persist(live, this.patchOf(view));
+    } else if (view.cardId !== null && view.cardId !== live.cardWritten && live.cardTimer === null) {
+      live.cardTimer = setTimeout(() => {
+        live.cardTimer = null;
+        const current = live.view;
+        if (current === null || TERMINAL_STATES.has(current.state) || current.cardId === live.cardWritten)
+          return;
+        live.cardWritten = current.cardId;
+        this.persist(live, this.patchOf(current));
+      }, this.cardWriteDelayMs);
     }
     for (const listener of live.listeners) listener(view, previous);
     if (terminal) {
@@ -184,6 +204,12 @@ export class OrderBook {
         }
       });
     }
+  }
+
+  private persist(live: LiveOrder, patch: LedgerPatch): void {
+    live.persisted = live.persisted
+      .then(() => this.options.store.updateOrder(live.orderId, patch))
+      .catch((err: unknown) => this.options.onError?.(err));
   }
 
   private patchOf(view: OrderView): LedgerPatch {

@@ -8,6 +8,7 @@ import { UsageError } from "../../cli/command.ts";
 import { serveCommand } from "../../cli/commands/serve.ts";
 import { Cluster, CustomerTier, FaultKind, Lane, OrderState } from "../../proto/gen/rushhour/v1/common.ts";
 import { WaitMode } from "../../proto/gen/rushhour/v1/dispatch.ts";
+import { openStore } from "../../server/store/open.ts";
 import { type SpawnedServer, spawnServe } from "../support/spawn.ts";
 import { bearer, call, clients } from "./grpc/clients.ts";
 
@@ -87,6 +88,44 @@ describe("rushhour serve", () => {
     expect(res.order?.state).toBe(OrderState.ORDER_STATE_DELIVERED);
     expect(await exited).toBe(0);
     c.close();
+  });
+
+  it("copies a running order's claimed card to the ledger before the order ends", async () => {
+    const file = join(dir, "card.db");
+    const s = await serve(["--store", `sqlite:${file}`, "--skus", "sku-a", "--seed-stock", "20"]);
+    const c = clients(s.address);
+    await call(
+      c.admin.injectFault,
+      c.admin,
+      {
+        fault: {
+          providerId: "",
+          kind: FaultKind.FAULT_KIND_LATENCY,
+          probability: 1,
+          latencyMs: 600,
+          durationMs: 0,
+        },
+      },
+      { metadata: bearer(s.adminToken) },
+    );
+    const sent = await call(c.dispatch.submitOrder, c.dispatch, {
+      ...order("card-1"),
+      waitMode: WaitMode.WAIT_MODE_ACCEPTED,
+    });
+    const store = await openStore(`sqlite:${file}`);
+    try {
+      let row = await store.getOrder(sent.order!.orderId);
+      while (row?.cardId == null) {
+        await new Promise((r) => setTimeout(r, 20));
+        row = await store.getOrder(sent.order!.orderId);
+      }
+      expect(row.state).not.toBe("DELIVERED");
+      const done = await call(c.dispatch.getOrder, c.dispatch, { orderId: sent.order!.orderId });
+      expect(done.order?.state).toBe(OrderState.ORDER_STATE_ISSUING);
+    } finally {
+      await store.close();
+      c.close();
+    }
   });
 
   it("forwards overflow orders to a backup server", async () => {
