@@ -9,6 +9,7 @@
 import { CanaryController, type CanaryVerdict } from "./canary.ts";
 import { backoffDelay, RetryBudget } from "./compensation.ts";
 import { type DispatchConfig, mergeConfig, validateConfig } from "./config.ts";
+import { type Deadline, DeadlineQueue } from "./deadlines.ts";
 import type { Environment, RandomStream, TimerHandle } from "./env.ts";
 import { type CallOutcome, HealthBoard, type HealthEvent, type ProviderHealth } from "./health.ts";
 import { HotSkuTracker } from "./hotspot.ts";
@@ -73,7 +74,10 @@ interface Job {
   lane: LaneName;
   slot: LaneName | null;
   stageAt: number;
+  /** Backoff timer of a retry, or of a recovered order's first attempt. */
   timer: TimerHandle | null;
+  /** Timeout of the provider call in progress. */
+  deadline: Deadline | null;
   card: Card | null;
   /** A card id the order held before a restart (recover()). */
   recoveredCardId: string | null;
@@ -116,6 +120,7 @@ class CoreDispatcher implements Dispatcher {
   private readonly selector: ProviderSelector;
   private readonly budget: RetryBudget;
   private readonly jitter: RandomStream;
+  private readonly deadlines: DeadlineQueue;
   private readonly hot: HotSkuTracker;
   private readonly prewarm: Prewarmer;
   private readonly canary: CanaryController;
@@ -128,7 +133,8 @@ class CoreDispatcher implements Dispatcher {
   private readonly cardHolders = new Map<string, string>();
   private readonly listeners = new Set<(event: CoreEvent) => void>();
   private readonly counters: CoreCounters;
-  private overflowInFlight = 0;
+  /** Views of orders forwarded to the backup cluster and not finished yet. */
+  private readonly forwarded = new Map<string, OrderView>();
   private tickHandle: TimerHandle | null = null;
   private lastActivity = 0;
   private pumping = false;
@@ -158,6 +164,7 @@ class CoreDispatcher implements Dispatcher {
     this.selector = new ProviderSelector(this.health, this.env.random("provider-choice"));
     this.budget = new RetryBudget(this.config.retry);
     this.jitter = this.env.random("retry-jitter");
+    this.deadlines = new DeadlineQueue(this.env);
     this.hot = new HotSkuTracker(this.config.hotSku, (sku, share) =>
       this.emit({ kind: "hot-sku", at: this.env.now(), sku, share }),
     );
@@ -256,7 +263,9 @@ class CoreDispatcher implements Dispatcher {
 
   get(orderId: string): OrderView | undefined {
     const job = this.jobs.get(orderId);
-    return job === undefined ? undefined : copyView(job.view);
+    if (job !== undefined) return copyView(job.view);
+    const forwarded = this.forwarded.get(orderId);
+    return forwarded === undefined ? undefined : copyView(forwarded);
   }
 
   snapshot(): CoreSnapshot {
@@ -285,7 +294,7 @@ class CoreDispatcher implements Dispatcher {
         lane: "overflow",
         cluster: "backup",
         queueDepth: 0,
-        inFlight: this.overflowInFlight,
+        inFlight: this.forwarded.size,
         workers: 0,
         queueCapacity: 0,
       });
@@ -369,6 +378,7 @@ class CoreDispatcher implements Dispatcher {
     this.tickHandle = null;
     this.health.stop();
     this.prewarm.stop();
+    this.deadlines.stop();
     for (const job of this.jobs.values()) {
       if (job.timer !== null) this.env.cancel(job.timer);
       job.timer = null;
@@ -407,7 +417,8 @@ class CoreDispatcher implements Dispatcher {
     if (typeof order.orderId !== "string" || order.orderId === "") return "invalid orderId: empty";
     if (typeof order.sku !== "string" || order.sku === "") return "invalid sku: empty";
     if (order.tier !== "vip" && order.tier !== "standard") return `invalid tier: ${String(order.tier)}`;
-    if (this.jobs.has(order.orderId)) return `duplicate orderId: ${order.orderId} is in flight`;
+    if (this.jobs.has(order.orderId) || this.forwarded.has(order.orderId))
+      return `duplicate orderId: ${order.orderId} is in flight`;
     return null;
   }
 
@@ -439,6 +450,7 @@ class CoreDispatcher implements Dispatcher {
       slot: null,
       stageAt: view.submittedAt,
       timer: null,
+      deadline: null,
       card: null,
       recoveredCardId: null,
       call: 0,
@@ -465,13 +477,13 @@ class CoreDispatcher implements Dispatcher {
     view.cluster = "backup";
     this.counters.accepted++;
     this.counters.overflowed++;
-    this.overflowInFlight++;
+    this.forwarded.set(order.orderId, view);
     this.budget.recordAccepted(view.submittedAt);
     const first = copyView(view);
     if (onChange) onChange(first);
     const overflow = this.overflow!;
     overflow.forward({ orderId: order.orderId, sku: order.sku, tier: order.tier }, (remote) => {
-      this.overflowInFlight--;
+      this.forwarded.delete(order.orderId);
       if (this.stopped) return;
       const now = this.env.now();
       view.state = remote.state;
@@ -564,10 +576,11 @@ class CoreDispatcher implements Dispatcher {
       this.claim(job);
       return;
     }
+    // A preloaded hot SKU with stock in memory skips the store round trip; a count of 0 may be stale
+    // (cards imported since the last refresh), so it asks the store like any other SKU.
     const preloaded = this.prewarm.preloadedStock(job.view.sku);
-    if (preloaded !== undefined) {
-      if (preloaded <= 0) this.fail(job, "out of stock", false);
-      else this.claim(job);
+    if (preloaded !== undefined && preloaded > 0) {
+      this.claim(job);
       return;
     }
     this.store.stock(job.view.sku, (result) => {
@@ -618,8 +631,8 @@ class CoreDispatcher implements Dispatcher {
     const token = ++job.call;
     job.callStartedAt = now;
     const timeoutMs = job.cfg.provider.timeoutMs;
-    job.timer = this.env.schedule(timeoutMs, () => {
-      job.timer = null;
+    job.deadline = this.deadlines.add(timeoutMs, () => {
+      job.deadline = null;
       if (job.call !== token || job.done) return;
       job.call++;
       provider.outstanding--;
@@ -639,8 +652,8 @@ class CoreDispatcher implements Dispatcher {
         if (job.call !== token || job.done) return;
         job.call++;
         provider.outstanding--;
-        if (job.timer !== null) this.env.cancel(job.timer);
-        job.timer = null;
+        if (job.deadline !== null) this.deadlines.cancel(job.deadline);
+        job.deadline = null;
         if (outcome.kind === "issued") {
           const slow = this.env.now() - job.callStartedAt >= job.cfg.provider.slowCallMs;
           this.recordCall(provider.id, slow ? "slow" : "ok", "");
@@ -770,7 +783,7 @@ class CoreDispatcher implements Dispatcher {
   ): void {
     let settled = false;
     const started = this.env.now();
-    const timer = this.env.schedule(timeoutMs, () => {
+    const deadline = this.deadlines.add(timeoutMs, () => {
       if (settled) return;
       settled = true;
       done("timeout");
@@ -778,7 +791,7 @@ class CoreDispatcher implements Dispatcher {
     this.port.issue({ providerId, orderId, sku, cardId, attempt: 1 }, (outcome) => {
       if (settled) return;
       settled = true;
-      this.env.cancel(timer);
+      this.deadlines.cancel(deadline);
       if (outcome.kind === "error") done("error");
       else done(this.env.now() - started >= this.config.provider.slowCallMs ? "slow" : "ok");
     });
@@ -820,7 +833,7 @@ class CoreDispatcher implements Dispatcher {
       });
     }
     this.prewarm.tick(now, this.router.load, this.hot);
-    const busy = this.jobs.size > 0 || this.overflowInFlight > 0 || this.prewarm.busy;
+    const busy = this.jobs.size > 0 || this.forwarded.size > 0 || this.prewarm.busy;
     if (busy) this.lastActivity = now;
     if (busy || now - this.lastActivity < this.config.idleStopMs || this.router.active) this.ensureTick();
   }
