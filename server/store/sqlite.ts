@@ -199,6 +199,9 @@ class SqliteStore implements Store {
         try {
           outcomes.push({ ok: true, value: p.op() });
         } catch (error) {
+          // Some errors (disk full, I/O) make SQLite roll the whole transaction back; then the rest
+          // must not run outside it, and the whole group fails.
+          if (!db.inTransaction) throw error;
           outcomes.push({ ok: false, error });
         }
       }
@@ -371,9 +374,10 @@ class SqliteStore implements Store {
 
   /**
    * Runs one operation. With group commit, operations issued in the same turn of the event loop
-   * share one IMMEDIATE transaction (each inside its own savepoint, so one failing operation does not
-   * undo the others), and every promise settles only after that transaction commits: nothing is
-   * acknowledged before it is on disk. Without it, each operation is its own transaction.
+   * share one IMMEDIATE transaction, and every promise settles only after that transaction commits:
+   * nothing is acknowledged before it is on disk. An operation that fails does not undo the others
+   * (each writes with a single statement; an import uses a savepoint). Without group commit, each
+   * operation is its own transaction.
    */
   private submit<T>(op: () => T): Promise<T> {
     if (this.closed) return Promise.reject(new Error(storeErrors.closed(this.kind)));
