@@ -1,7 +1,7 @@
 // AdminService over real loopback gRPC: bearer auth, config, faults seen in snapshots and events.
 import { type Metadata, status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EventKind, type WatchEventsResponse } from "../../../proto/gen/rushhour/v1/admin.ts";
+import { CanaryDecision, EventKind, type WatchEventsResponse } from "../../../proto/gen/rushhour/v1/admin.ts";
 import { CustomerTier, FaultKind, HealthState } from "../../../proto/gen/rushhour/v1/common.ts";
 import { WaitMode } from "../../../proto/gen/rushhour/v1/dispatch.ts";
 import { type SpawnedServer, spawnServe } from "../../support/spawn.ts";
@@ -188,5 +188,121 @@ describe("fault injection", () => {
 
     const cleared = await call(c.admin.clearFaults, c.admin, { providerId: "p1" }, { metadata: auth });
     expect(cleared.cleared).toBe(1);
+  });
+});
+
+describe("canary", () => {
+  it("starts, judges (hold: too little data) and stops a canary", async () => {
+    const started = await call(
+      c.admin.startCanary,
+      c.admin,
+      { preset: "legacy", share: 0.1 },
+      { metadata: auth },
+    );
+    expect(started.errors).toEqual([]);
+    expect(started.canaryId).not.toBe("");
+    const verdict = await call(c.admin.getCanaryVerdict, c.admin, {}, { metadata: auth });
+    expect(verdict.canaryId).toBe(started.canaryId);
+    expect(verdict.decision).toBe(CanaryDecision.CANARY_DECISION_HOLD);
+    expect(verdict.reason).not.toBe("");
+    const stopped = await call(c.admin.stopCanary, c.admin, {}, { metadata: auth });
+    expect(stopped.canaryId).toBe(started.canaryId);
+    const none = await call(c.admin.getCanaryVerdict, c.admin, {}, { metadata: auth });
+    expect(none.decision).toBe(CanaryDecision.CANARY_DECISION_UNSPECIFIED);
+  });
+
+  it("returns the candidate's validation errors and starts nothing", async () => {
+    const res = await call(
+      c.admin.startCanary,
+      c.admin,
+      { configJson: JSON.stringify({ retry: { maxAttempts: -1 } }), share: 0 },
+      { metadata: auth },
+    );
+    expect(res.canaryId).toBe("");
+    expect(res.errors.map((e) => e.path)).toContain("retry.maxAttempts");
+  });
+});
+
+describe("admin input validation", () => {
+  const fault = (over: Record<string, unknown>) => ({
+    fault: {
+      providerId: "",
+      kind: FaultKind.FAULT_KIND_ERROR,
+      probability: 1,
+      latencyMs: 0,
+      durationMs: 0,
+      ...over,
+    },
+  });
+  const cases: [string, () => Promise<unknown>, string][] = [
+    ["no fault", () => call(c.admin.injectFault, c.admin, {}, { metadata: auth }), "fault"],
+    [
+      "probability 2",
+      () => call(c.admin.injectFault, c.admin, fault({ probability: 2 }), { metadata: auth }),
+      "fault.probability",
+    ],
+    [
+      "negative duration",
+      () => call(c.admin.injectFault, c.admin, fault({ durationMs: -5 }), { metadata: auth }),
+      "fault.duration_ms",
+    ],
+    [
+      "latency fault without latency",
+      () =>
+        call(c.admin.injectFault, c.admin, fault({ kind: FaultKind.FAULT_KIND_LATENCY }), { metadata: auth }),
+      "fault.latency_ms",
+    ],
+    [
+      "clear unknown provider",
+      () => call(c.admin.clearFaults, c.admin, { providerId: "zz" }, { metadata: auth }),
+      "provider_id",
+    ],
+    [
+      "import without codes",
+      () => call(c.admin.importCards, c.admin, { sku: "sku-a", codes: [] }, { metadata: auth }),
+      "codes",
+    ],
+    [
+      "import a code with a space",
+      () =>
+        call(c.admin.importCards, c.admin, { sku: "sku-a", codes: ["OK-1", "NOT OK"] }, { metadata: auth }),
+      "codes[1]",
+    ],
+    [
+      "import bad sku",
+      () => call(c.admin.importCards, c.admin, { sku: "a b", codes: ["X"] }, { metadata: auth }),
+      "sku",
+    ],
+    [
+      "canary share 0.9",
+      () => call(c.admin.startCanary, c.admin, { preset: "legacy", share: 0.9 }, { metadata: auth }),
+      "share",
+    ],
+  ];
+  for (const [name, run, field] of cases) {
+    it(`${name}: INVALID_ARGUMENT naming ${field}`, async () => {
+      const err = await failure(run());
+      expect(err.code).toBe(status.INVALID_ARGUMENT);
+      expect(err.details.startsWith(`${field}: `)).toBe(true);
+    });
+  }
+
+  it("ApplyConfig names the source when it is missing or not JSON", async () => {
+    const none = await call(c.admin.applyConfig, c.admin, { dryRun: true }, { metadata: auth });
+    expect(none.errors.map((e) => e.path)).toEqual(["source"]);
+    const bad = await call(
+      c.admin.applyConfig,
+      c.admin,
+      { configJson: "{nope", dryRun: true },
+      { metadata: auth },
+    );
+    expect(bad.errors.map((e) => e.path)).toEqual(["config_json"]);
+    const preset = await call(
+      c.admin.applyConfig,
+      c.admin,
+      { preset: "fastest", dryRun: true },
+      { metadata: auth },
+    );
+    expect(preset.errors.map((e) => e.path)).toEqual(["preset"]);
   });
 });

@@ -170,6 +170,16 @@ describe("GetOrder and WatchOrder", () => {
     for (let i = 1; i < seen.length; i++) expect(seen[i]?.previousState).toBe(seen[i - 1]?.order?.state);
   });
 
+  it("WatchOrder without an order id is INVALID_ARGUMENT naming order_id", async () => {
+    const err = await new Promise<{ code: number; details: string }>((resolve) => {
+      const stream = c.dispatch.watchOrder({ orderId: "" });
+      stream.on("data", () => {});
+      stream.on("error", resolve);
+    });
+    expect(err.code).toBe(status.INVALID_ARGUMENT);
+    expect(err.details).toMatch(/^order_id: /);
+  });
+
   it("WatchOrder of an unknown order ends with NOT_FOUND", async () => {
     const err = await new Promise<{ code: number }>((resolve) => {
       const stream = c.dispatch.watchOrder({ orderId: "missing-order" });
