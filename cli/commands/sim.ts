@@ -5,7 +5,7 @@ import { writeRunResult } from "../../reports/run-result.ts";
 import { BUILTIN_SCENARIOS, loadScenario, type Scenario, ScenarioError } from "../../scenarios/define.ts";
 import { ConfigError, resolveConfig } from "../../simulator/configs.ts";
 import { type SimArm, simulate } from "../../simulator/runner.ts";
-import { numberFlag, parseCommandArgs } from "../args.ts";
+import { parseCommandArgs } from "../args.ts";
 import { type Command, EXIT, UsageError } from "../command.ts";
 
 export const simCommand: Command = {
@@ -40,14 +40,13 @@ Exit codes: 0 every threshold passed, 1 a threshold failed, 2 bad usage, scenari
     });
     const problems: string[] = [];
     if (positionals.length !== 1) problems.push("give exactly one scenario (a built-in name or a .ts file)");
-    const replications = numberFlag("replications", values.replications, 3);
+    const replications = values.replications === undefined ? 3 : Number(values.replications);
     if (!Number.isInteger(replications) || replications < 1 || replications > 1000) {
       problems.push(`--replications must be an integer between 1 and 1000, got "${values.replications}"`);
     }
-    let seed: number | undefined;
-    if (values.seed !== undefined) {
-      seed = numberFlag("seed", values.seed, 0);
-      if (!Number.isSafeInteger(seed)) problems.push(`--seed must be an integer, got "${values.seed}"`);
+    const seed = values.seed === undefined ? undefined : Number(values.seed);
+    if (seed !== undefined && !Number.isSafeInteger(seed)) {
+      problems.push(`--seed must be an integer, got "${values.seed}"`);
     }
     if (problems.length > 0) throw new UsageError(problems.join("\n  "));
 

@@ -105,7 +105,7 @@ describe("rushhour sim", () => {
     );
     await expect(simCommand.run(["no-such-scenario"])).rejects.toThrow(/not a file, and not a built-in/);
     await expect(simCommand.run([join(dir, "ok.ts"), "--replications", "zero"])).rejects.toThrow(
-      /--replications must be a number/,
+      /--replications must be an integer between 1 and 1000, got "zero"/,
     );
     await expect(simCommand.run([join(dir, "ok.ts"), "--replications", "0"])).rejects.toThrow(
       /between 1 and 1000/,
@@ -113,6 +113,10 @@ describe("rushhour sim", () => {
     await expect(simCommand.run([join(dir, "ok.ts"), "--config", "turbo"])).rejects.toThrow(/not a preset/);
     await expect(simCommand.run([join(dir, "ok.ts"), "--frobnicate"])).rejects.toThrow(UsageError);
     await expect(simCommand.run([])).rejects.toThrow(/exactly one scenario/);
+    // Every bad flag at once.
+    await expect(simCommand.run(["--replications", "0", "--seed", "1.5"])).rejects.toThrow(
+      /exactly one scenario[\s\S]*--replications must be[\s\S]*--seed must be an integer/,
+    );
   });
 
   it("accepts a JSON configuration file that extends a preset, and reports its bad fields", async () => {
