@@ -309,7 +309,11 @@ class PostgresStore implements Store {
     }
     const shape = fields[0]!.shape;
     const sets = fields.map((f, i) => `${f.column} = $${i + 2}`).join(", ");
-    const values = fields.map((f) => (patch as Record<string, unknown>)[f.field] ?? null);
+    // Times come from the real-time clock with a fraction of a millisecond; a bigint column refuses those.
+    const values = fields.map((f) => {
+      const v = (patch as Record<string, unknown>)[f.field] ?? null;
+      return f.kind === "int" && typeof v === "number" ? Math.round(v) : v;
+    });
     const r = await this.pool.query({
       // One prepared statement per patch shape; the core issues only a handful of shapes.
       name: this.patchName(shape),
