@@ -145,9 +145,10 @@ function mergeMaps(
   return { encoded: out, merged };
 }
 
-function ci(values: number[]): Ci {
+/** Mean and 95% CI, clipped to the metric's range (every summary metric is >= 0; shares are <= 1). */
+function ci(values: number[], max = Number.POSITIVE_INFINITY): Ci {
   const c = meanCi(values);
-  const r = (x: number) => Math.round(x * 1e4) / 1e4;
+  const r = (x: number) => Math.round(Math.min(max, Math.max(0, x)) * 1e4) / 1e4;
   return { mean: r(c.mean), lo: r(c.lo), hi: r(c.hi), n: c.n };
 }
 
@@ -176,8 +177,8 @@ function assemble(
     p99: ci(s.map((x) => x.p99)),
     p999: ci(s.map((x) => x.p999)),
     max: ci(s.map((x) => x.max)),
-    cpuPeak: Object.fromEntries(clusters.map((c) => [c, ci(s.map((x) => x.cpuPeak[c] ?? 0))])),
-    errorRate: ci(s.map((x) => x.errorRate)),
+    cpuPeak: Object.fromEntries(clusters.map((c) => [c, ci(s.map((x) => x.cpuPeak[c] ?? 0), 1)])),
+    errorRate: ci(s.map((x) => x.errorRate), 1),
     retries: ci(s.map((x) => x.retries)),
   };
   const events: RunEvent[] = [...faultEvents(scenario), ...first.events].sort((a, b) => a.t - b.t);
