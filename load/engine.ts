@@ -284,9 +284,12 @@ export class LoadEngine {
     const now = this.now();
     const w = this.window(now);
     if (err) {
-      const name = status[err.code] ?? String(err.code);
-      if (!(name in this.errorCodes)) this.errorSamples[name] = err.details || err.message;
-      this.errorCodes[name] = (this.errorCodes[name] ?? 0) + 1;
+      // CANCELLED is the driver's own doing (end of the drain, or an abort): counted as interrupted.
+      if (err.code !== status.CANCELLED) {
+        const name = status[err.code] ?? String(err.code);
+        if (!(name in this.errorCodes)) this.errorSamples[name] = err.details || err.message;
+        this.errorCodes[name] = (this.errorCodes[name] ?? 0) + 1;
+      }
       if (err.code === status.RESOURCE_EXHAUSTED) this.count(w, "rejected");
       else if (err.code === status.CANCELLED) this.count(w, "interrupted");
       else {

@@ -374,6 +374,11 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadOutcome> {
     };
     const point = pointSummary(observed, durationSeconds);
     const thresholds = judge(scenario, observed, durationSeconds);
+    if (done.counts.interrupted > 0) {
+      warn(
+        `${done.counts.interrupted} orders still running when the drain ended were cancelled (counted as unfinished)`,
+      );
+    }
     const codes = Object.entries(done.errorCodes).sort((a, b) => b[1] - a[1]);
     if (codes.length > 0) {
       const message = `gRPC errors: ${codes.map(([k, v]) => `${k} ${v} (${done.errorSamples[k] ?? ""})`).join(", ")}`;
