@@ -177,8 +177,19 @@ function assemble(
     p99: ci(s.map((x) => x.p99)),
     p999: ci(s.map((x) => x.p999)),
     max: ci(s.map((x) => x.max)),
-    cpuPeak: Object.fromEntries(clusters.map((c) => [c, ci(s.map((x) => x.cpuPeak[c] ?? 0), 1)])),
-    errorRate: ci(s.map((x) => x.errorRate), 1),
+    cpuPeak: Object.fromEntries(
+      clusters.map((c) => [
+        c,
+        ci(
+          s.map((x) => x.cpuPeak[c] ?? 0),
+          1,
+        ),
+      ]),
+    ),
+    errorRate: ci(
+      s.map((x) => x.errorRate),
+      1,
+    ),
     retries: ci(s.map((x) => x.retries)),
   };
   const events: RunEvent[] = [...faultEvents(scenario), ...first.events].sort((a, b) => a.t - b.t);

@@ -34,8 +34,6 @@ export class SimCardStore implements CardStorePort {
   private readonly pools = new Map<string, SkuPool>();
   /** owner -> card, for held (claimed, not delivered/released) cards. */
   private readonly held = new Map<string, Card>();
-  /** card id -> owner, for held cards. */
-  private readonly owners = new Map<string, string>();
   private readonly stockPerSku: number;
   private readonly latency: number | null;
   private readonly rowLock: RowLockModel | undefined;
@@ -97,7 +95,6 @@ export class SimCardStore implements CardStorePort {
     // The card id doubles as its code: the simulation never shows codes, and this saves a string per order.
     const card: Card = { cardId, code: cardId, sku };
     this.held.set(ownerId, card);
-    this.owners.set(cardId, ownerId);
     this.locked(sku, "claimMs", done, { kind: "claimed", card });
   }
 
@@ -109,7 +106,6 @@ export class SimCardStore implements CardStorePort {
     }
     this.held.delete(fromOwner);
     this.held.set(toOwner, card);
-    this.owners.set(cardId, toOwner);
     this.locked(card.sku, "claimMs", done, { kind: "ok" });
   }
 
@@ -120,21 +116,20 @@ export class SimCardStore implements CardStorePort {
       return;
     }
     this.held.delete(ownerId);
-    this.owners.delete(cardId);
     this.pool(card.sku).free.push(cardId);
     this.locked(card.sku, "releaseMs", done, { kind: "ok" });
   }
 
   deliver(ownerId: string, cardId: string, done: (result: StoreResult) => void): void {
-    const owner = this.owners.get(cardId);
-    if (owner !== ownerId) {
+    // Cards are only ever held by one owner (claim hands out free cards; transfer moves them), so a
+    // delivery by anyone but the holder is what would be a ghost card.
+    const card = this.held.get(ownerId);
+    if (card === undefined || card.cardId !== cardId) {
       this.duplicates++;
       this.reply(done, { kind: "error", message: `${cardId} is not held by ${ownerId}` });
       return;
     }
-    const card = this.held.get(ownerId)!;
     this.held.delete(ownerId);
-    this.owners.delete(cardId);
     this.delivered++;
     this.locked(card.sku, "deliverMs", done, { kind: "ok" });
   }
