@@ -99,8 +99,34 @@ const STAGE_OF: Partial<Record<OrderState, "queuedMs" | "allocatingMs" | "issuin
   RETRYING: "retryingMs",
 };
 
+/** A snapshot of a view for a listener (a literal with every field: cheaper than a spread on the hot path). */
 function copyView(v: OrderView): OrderView {
-  return { ...v, timings: { ...v.timings } };
+  const t = v.timings;
+  return {
+    orderId: v.orderId,
+    sku: v.sku,
+    tier: v.tier,
+    state: v.state,
+    lane: v.lane,
+    cluster: v.cluster,
+    providerId: v.providerId,
+    attempts: v.attempts,
+    cardId: v.cardId,
+    cardCode: v.cardCode,
+    submittedAt: v.submittedAt,
+    finishedAt: v.finishedAt,
+    timings: {
+      queuedMs: t.queuedMs,
+      allocatingMs: t.allocatingMs,
+      issuingMs: t.issuingMs,
+      retryingMs: t.retryingMs,
+      totalMs: t.totalMs,
+    },
+    rejectReason: v.rejectReason,
+    failureReason: v.failureReason,
+    fromCache: v.fromCache,
+    canary: v.canary,
+  };
 }
 
 export function createDispatcher(options: DispatcherOptions): Dispatcher {
