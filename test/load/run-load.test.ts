@@ -83,6 +83,25 @@ describe("runLoad", () => {
   });
 });
 
+it("aborts worker threads too, and still merges what they measured", async () => {
+  const s = scenario({
+    traffic: { executor: "constant-arrival-rate", rate: 60, duration: "20s" },
+    thresholds: { errors: ["count<0"] },
+    live: { abortOnFail: true, delayAbortEval: "1s", workers: 2 },
+  });
+  const { result, aborted } = await runLoad({
+    scenario: s,
+    arm,
+    target: target(),
+    durationScale: 1,
+    command: ["x"],
+  });
+  expect(aborted).toMatch(/^errors count<0 failed at/);
+  expect(result.counters.submitted).toBeGreaterThan(0);
+  expect(result.counters.submitted).toBeLessThan(600);
+  expect(result.counters.delivered + (result.counters.unfinished ?? 0)).toBe(result.counters.submitted);
+});
+
 describe("executorFor", () => {
   it("scales stages and applies live VU limits and the drain as gracefulStop", () => {
     const s = scenario({
