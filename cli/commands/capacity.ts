@@ -1,4 +1,6 @@
 import { resolve } from "node:path";
+import { startLocalStack } from "../../load/local-stack.ts";
+import { farmProviders } from "../../load/provider-models.ts";
 import {
   type CapacityReport,
   capacitySummary,
@@ -30,8 +32,9 @@ export const capacity: Command = {
    stays under the objective with the error rate within the scenario's errors threshold (else 1%), so
    shedding load never counts as capacity. It starts at the scenario's peak rate, doubles or halves to
    bracket the boundary, then bisects to the tolerance.
-2. Live confirmation: one short constant-rate run of that rate with \`rushhour load\` on a local stack
-   (this machine, not the modelled cluster: expect it to fall short when the model is bigger).
+2. Live confirmation: one short constant-rate run of that rate with \`rushhour load\` against a local stack
+   started once for every live run (a provider farm with the scenario's providers and rushhour serve on
+   127.0.0.1: this machine, not the modelled cluster, so expect it to fall short when the model is bigger).
 3. Universal Scalability Law: live constant-vus runs at each concurrency level; fits
    X(N) = lambda N / (1 + alpha (N-1) + beta N (N-1)) and reports alpha, beta and the peak concurrency
    N* = sqrt((1 - alpha) / beta), with the fit's residuals plotted.
@@ -146,20 +149,38 @@ Exit codes: 0 done, 2 bad usage or scenario (or no P99 objective to size against
       rep.liveNote = "live confirmation skipped (--no-live)";
       rep.uslNote = "USL fit skipped (--no-live): it needs live constant-vus runs";
     } else {
-      const live = liveRunner({ config: configName });
-      if (search.best > 0) {
-        log(`live ${search.best.toFixed(0)}/s for ${liveS} s`);
-        rep.live = await confirmLive(scenario, search.best, liveS, objective, live);
-      } else {
-        rep.liveNote = "live confirmation skipped: no simulated rate met the objective";
-      }
-      const points = await uslSweep(scenario, levels, uslS, live, (n, x) =>
-        log(`live constant-vus ${n}: ${x.toFixed(1)}/s`),
-      );
+      // One local stack for every live run: each run re-applies the configuration and its stock through
+      // the Admin API, and the stack's start-up cost is paid once.
+      log("starting a provider farm and rushhour serve on 127.0.0.1");
+      const stack = await startLocalStack({
+        providers: farmProviders(scenario.providers),
+        config: configName,
+        skuCount: scenario.skus.count,
+        seed: scenario.seed,
+      });
       try {
-        rep.usl = { points, fit: fitUsl(points) };
-      } catch (err) {
-        rep.uslNote = `USL fit not possible: ${(err as Error).message}`;
+        const live = liveRunner({
+          config: configName,
+          target: { address: stack.target, adminToken: stack.adminToken },
+          ...(process.env.RUSHHOUR_DEBUG ? { log: (t: string) => process.stderr.write(`${t}\n`) } : {}),
+        });
+        const points = await uslSweep(scenario, levels, uslS, live, (n, x) =>
+          log(`live constant-vus ${n}: ${x.toFixed(1)}/s`),
+        );
+        try {
+          rep.usl = { points, fit: fitUsl(points) };
+        } catch (err) {
+          rep.uslNote = `USL fit not possible: ${(err as Error).message}`;
+        }
+        // Last: the confirmation may overload this machine, and its backlog must not leak into the sweep.
+        if (search.best > 0) {
+          log(`live ${search.best.toFixed(0)}/s for ${liveS} s`);
+          rep.live = await confirmLive(scenario, search.best, liveS, objective, live);
+        } else {
+          rep.liveNote = "live confirmation skipped: no simulated rate met the objective";
+        }
+      } finally {
+        await stack.stop();
       }
     }
     bar.stop();

@@ -14,6 +14,10 @@ export interface LiveRunnerOptions {
   durationScale?: number;
   /** Run only this configuration (default: the scenario's baseline then candidate). */
   config?: string;
+  /** Drive an already running server (its address and admin token) instead of starting a local stack. */
+  target?: { address: string; adminToken: string };
+  /** Receives the child's stderr (its warnings and progress notes) once it has finished. */
+  log?: (text: string) => void;
 }
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -25,9 +29,13 @@ export function liveRunner(opts: LiveRunnerOptions = {}): LiveRunner {
     const args = ["--import", "tsx", MAIN, "load", scenario.file ?? scenario.name, "--out", out];
     if (opts.durationScale !== undefined) args.push("--duration-scale", String(opts.durationScale));
     if (opts.config !== undefined) args.push("--config", opts.config);
+    if (opts.target !== undefined) {
+      args.push("--target", opts.target.address, "--admin-token", opts.target.adminToken);
+    }
     progress?.("starting");
     try {
       const { code, stderr } = await run(process.execPath, args);
+      if (stderr.trim() !== "") opts.log?.(stderr.trim());
       // 1 = a threshold failed: the run happened and its RunResults are what the report is for.
       if (code !== 0 && code !== 1) {
         throw new Error(`rushhour load ${scenario.name} exited with ${code}:\n${stderr.trim()}`);
@@ -36,7 +44,11 @@ export function liveRunner(opts: LiveRunnerOptions = {}): LiveRunner {
         .filter((f) => f.endsWith(".json"))
         .sort()
         .map((f) => readRunResult(join(out, f)));
-      if (results.length === 0) throw new Error(`rushhour load ${scenario.name} wrote no RunResult`);
+      if (results.length === 0) {
+        throw new Error(
+          `rushhour load ${scenario.name} wrote no RunResult (exit ${code}):\n${stderr.trim()}`,
+        );
+      }
       return results;
     } finally {
       rmSync(out, { recursive: true, force: true });

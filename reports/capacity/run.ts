@@ -84,6 +84,8 @@ export function judge(rate: number, r: RunResult, objective: Objective): Probe {
 export async function withScenarioFile<T>(
   scenario: Scenario,
   traffic: Record<string, unknown>,
+  /** Every live run against the same server needs its own seed: the seed makes the order ids. */
+  seed: number,
   fn: (s: Scenario) => Promise<T>,
 ): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), "rushhour-capacity-"));
@@ -95,6 +97,7 @@ export async function withScenarioFile<T>(
     const out = {
       ...rest,
       ...(compare ? { compare: { baseline: compare.baseline, candidate: compare.candidate } } : {}),
+      seed,
       traffic,
       faults: [],
       live,
@@ -125,6 +128,7 @@ export async function confirmLive(
   const [r] = await withScenarioFile(
     scenario,
     { executor: "constant-arrival-rate", rate: Math.round(rate), duration: `${durationS}s` },
+    scenario.seed + 1_000_003,
     (s) => live(s),
   );
   const p = judge(rate, r!, objective);
@@ -150,11 +154,14 @@ export async function uslSweep(
     const [r] = await withScenarioFile(
       scenario,
       { executor: "constant-vus", vus: n, duration: `${durationS}s` },
+      scenario.seed + 7919 * n,
       (s) => live(s),
     );
-    const x = r!.summary.throughputMean.mean;
-    points.push({ n, x });
+    // Delivered over the traffic's length: window means would count the drain's empty windows.
+    const x = r!.counters.delivered / durationS;
     onLevel?.(n, x);
+    // A run that delivered nothing failed to run; fitting it would mean fitting the failure.
+    if (x > 0) points.push({ n, x });
   }
   return points;
 }
@@ -254,7 +261,7 @@ export function capacitySummary(rep: CapacityReport): string[] {
     out.push(
       `USL over ${rep.usl.points.length} live concurrency levels: lambda ${f.lambda.toFixed(1)}/s, alpha ${f.alpha.toFixed(4)}, ` +
         `beta ${f.beta.toExponential(2)}, peak concurrency N* = ${Number.isFinite(f.nStar) ? f.nStar.toFixed(1) : "none (beta = 0)"}` +
-        `, predicted max ${f.xMax.toFixed(0)}/s, R² ${f.r2.toFixed(3)}`,
+        `, predicted max ${Number.isFinite(f.xMax) ? `${f.xMax.toFixed(0)}/s` : "unbounded"}, R² ${f.r2.toFixed(3)}`,
     );
   } else if (rep.uslNote) out.push(rep.uslNote);
   return out;

@@ -14,7 +14,7 @@ export interface UslFit {
   beta: number;
   /** Concurrency of peak throughput; Infinity when beta = 0 (no retrograde region). */
   nStar: number;
-  /** Throughput the model predicts at N*. */
+  /** Throughput the model predicts at N* (its asymptote lambda/alpha when beta = 0; Infinity with neither). */
   xMax: number;
   /** measured - predicted, per point, in input order. */
   residuals: number[];
@@ -74,7 +74,12 @@ export function fitUsl(points: readonly UslPoint[]): UslFit {
   return {
     ...fit,
     nStar,
-    xMax: Number.isFinite(nStar) ? uslThroughput(fit, nStar) : lambda / Math.max(alpha, 1e-12),
+    // Without coherency cost the model's bound is lambda / alpha (Amdahl); with neither, it has none.
+    xMax: Number.isFinite(nStar)
+      ? uslThroughput(fit, nStar)
+      : alpha > 0
+        ? lambda / alpha
+        : Number.POSITIVE_INFINITY,
     residuals,
     r2: ssTot > 0 ? 1 - ssRes / ssTot : 1,
   };

@@ -70,3 +70,12 @@ describe("searchCapacity", () => {
     expect(r.firstFailing).toBe(Number.POSITIVE_INFINITY);
   });
 });
+
+describe("fitUsl bounds", () => {
+  it("reports Amdahl's asymptote lambda/alpha when there is contention but no coherency cost", () => {
+    const truth = { lambda: 10, alpha: 0.1, beta: 0 };
+    const fit = fitUsl([1, 2, 4, 8].map((n) => ({ n, x: uslThroughput(truth, n) })));
+    expect(fit.alpha).toBeCloseTo(0.1, 9);
+    expect(fit.xMax).toBeCloseTo(100, 6);
+  });
+});
