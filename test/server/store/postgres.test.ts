@@ -65,6 +65,29 @@ describe("postgres store", () => {
     await b.close();
   });
 
+  it("creates its schema once when several processes open a fresh database at the same moment", async () => {
+    const url = await pg.freshStoreUrl();
+    const stores = await Promise.all(Array.from({ length: 4 }, () => openStore(url, { poolSize: 2 })));
+    await stores[0]!.importCards("sku-a", ["A1"]);
+    expect(await stores[3]!.stock("sku-a")).toBe(1);
+    for (const s of stores) await s.close();
+  });
+
+  it("keeps orders and claims after close and reopen", async () => {
+    const url = await pg.freshStoreUrl();
+    const a = await openStore(url, { poolSize: 2 });
+    await a.importCards("sku-a", ["A1", "A2"]);
+    await a.recordOrder(order("o1"));
+    const c1 = await a.claim("o1", "sku-a");
+    await a.updateOrder("o1", { state: "ISSUING" });
+    await a.close();
+    const b = await openStore(url, { poolSize: 2 });
+    expect((await b.nonTerminalOrders()).map((o) => [o.orderId, o.state])).toEqual([["o1", "ISSUING"]]);
+    expect(await b.claim("o1", "sku-a")).toEqual(c1);
+    expect(await b.stock("sku-a")).toBe(1);
+    await b.close();
+  });
+
   it("names the accepted forms and the server when it cannot connect", async () => {
     await expect(openStore("postgres://nobody@127.0.0.1:1/none")).rejects.toThrow(
       /cannot open the PostgreSQL store/,
