@@ -7,9 +7,8 @@ import type { Scenario } from "../scenarios/define.ts";
 import { loadDemandHistory } from "../scenarios/demand.ts";
 import type { ClusterSpec, Traffic } from "../scenarios/schema.ts";
 import { totalDuration } from "../scenarios/traffic.ts";
-import type { DispatchConfig } from "../server/core/config.ts";
-import { withWorkers } from "../server/core/config.ts";
-import { createDispatcher, type Dispatcher } from "../server/core/dispatcher.ts";
+import { type DispatchConfig, withWorkers } from "../server/core/config.ts";
+import { createDispatcher } from "../server/core/dispatcher.ts";
 import type { OverflowPort } from "../server/core/ports.ts";
 import type { ClusterName, CoreEvent, OrderView } from "../server/core/types.ts";
 import { VirtualEnvironment } from "./kernel/virtual-env.ts";
@@ -140,6 +139,14 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
 
   const toEvent = (cluster: ClusterName) => (e: CoreEvent) => {
     if (!detailed || events.length >= MAX_EVENTS) return;
+    if (events.length === MAX_EVENTS - 1) {
+      events.push({
+        t: round(e.at / 1000, 3),
+        kind: "note",
+        message: `event log full: later events dropped`,
+      });
+      return;
+    }
     events.push(coreEventToRunEvent(e, cluster));
   };
   primary.onEvent(toEvent("primary"));
@@ -343,5 +350,3 @@ function coreEventToRunEvent(e: CoreEvent, cluster: ClusterName): RunEvent {
       };
   }
 }
-
-export type { Dispatcher };
