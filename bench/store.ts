@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openStore, seedStock } from "../server/store/open.ts";
+import { type OpenStoreOptions, openStore, seedStock } from "../server/store/open.ts";
 import { startThrowawayPostgres, type ThrowawayPostgres } from "../server/store/pg-cluster.ts";
 import type { LedgerOrder, Store } from "../server/store/types.ts";
 
@@ -13,7 +13,7 @@ const ORDERS = Number(process.env.BENCH_STORE_ORDERS ?? 20_000);
 const IN_FLIGHT = 64;
 const CLAIMERS = 32;
 
-async function ordersPerSecond(store: Store, tag: string): Promise<number> {
+async function ordersPerSecond(store: Store, tag: string): Promise<{ perSecond: number; cpuUs: number }> {
   await seedStock(store, ["bench-sku"], ORDERS, "GC", { seed: 11 });
   let next = 0;
   async function worker(): Promise<void> {
@@ -62,22 +62,25 @@ async function ordersPerSecond(store: Store, tag: string): Promise<number> {
       await store.updateOrder(orderId, { ...patch, state: "DELIVERED", finishedAt: Date.now() });
     }
   }
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   const audit = await store.audit();
   if (audit.duplicateCards !== 0 || audit.deliveredWithoutCard !== 0)
     throw new Error("bench: audit not clean");
-  return ORDERS / seconds;
+  // This process's CPU per order: the cost the server's one thread pays (PostgreSQL's own CPU is not in it).
+  return { perSecond: ORDERS / seconds, cpuUs: (cpu.user + cpu.system) / ORDERS };
 }
 
-async function claimsPerSecond(store: Store): Promise<number> {
+async function claimsPerSecond(store: Store, tag: string): Promise<number> {
   const cards = ORDERS;
-  await seedStock(store, ["claim-sku"], cards, "CL", { seed: 12 });
+  await seedStock(store, [`claim-${tag}`], cards, "CL", { seed: 12 });
   let next = 0;
   async function claimer(): Promise<void> {
     for (;;) {
-      const r = await store.claim(`c${next++}`, "claim-sku");
+      const r = await store.claim(`c${next++}`, `claim-${tag}`);
       if (r.kind === "out_of_stock") return;
     }
   }
@@ -86,30 +89,39 @@ async function claimsPerSecond(store: Store): Promise<number> {
   return cards / ((performance.now() - t0) / 1000);
 }
 
+interface Variant {
+  name: string;
+  url: () => string;
+  options?: OpenStoreOptions;
+}
+
 export async function run(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "rushhour-bench-store-"));
   let cluster: ThrowawayPostgres | undefined;
-  const rows: { store: string; orders: number; claims: number }[] = [];
+  let files = 0;
+  const sqliteFile = () => `sqlite:${join(dir, `bench-${files++}.db`)}`;
+  const rows: { store: string; orders: number; cpuUs: number; claims: number }[] = [];
   try {
-    const urls: [string, () => Promise<string>][] = [
-      ["memory", async () => "memory:"],
-      ["sqlite", async () => `sqlite:${join(dir, `bench-${rows.length}.db`)}`],
+    const variants: Variant[] = [
+      { name: "memory", url: () => "memory:" },
+      { name: "sqlite", url: sqliteFile },
+      { name: "sqlite-1tx", url: sqliteFile, options: { groupCommit: false } },
     ];
     try {
       cluster = await startThrowawayPostgres();
       const pgUrl = `${cluster.url}?pool=32`;
-      urls.push(["postgres", async () => pgUrl]);
+      variants.push({ name: "postgres", url: () => pgUrl });
     } catch (error) {
       console.log(`store bench: PostgreSQL skipped (${error instanceof Error ? error.message : error})`);
     }
-    for (const [name, url] of urls) {
-      const a = await openStore(await url());
-      const orders = await ordersPerSecond(a, name);
+    for (const v of variants) {
+      const a = await openStore(v.url(), v.options);
+      const orders = await ordersPerSecond(a, v.name);
       await a.close();
-      const b = await openStore(name === "sqlite" ? `sqlite:${join(dir, "claims.db")}` : await url());
-      const claims = await claimsPerSecond(b);
+      const b = await openStore(v.url(), v.options);
+      const claims = await claimsPerSecond(b, v.name);
       await b.close();
-      rows.push({ store: name, orders, claims });
+      rows.push({ store: v.name, orders: orders.perSecond, cpuUs: orders.cpuUs, claims });
     }
   } finally {
     await cluster?.stop();
@@ -117,13 +129,13 @@ export async function run(): Promise<void> {
   }
   const memory = rows[0]!;
   console.log(
-    `store bench: ${ORDERS} orders (5 store calls each, ${IN_FLIGHT} in flight), ${CLAIMERS} claimers`,
+    `store bench: ${ORDERS} orders (5 store calls each, ${IN_FLIGHT} in flight); ${CLAIMERS} claimers`,
   );
-  console.log("store      orders/s  vs memory   claims/s  vs memory");
+  console.log("store        orders/s  vs memory  cpu us/order   claims/s  vs memory");
   for (const r of rows) {
     console.log(
-      `${r.store.padEnd(9)} ${r.orders.toFixed(0).padStart(9)} ${(r.orders / memory.orders).toFixed(3).padStart(10)}` +
-        ` ${r.claims.toFixed(0).padStart(10)} ${(r.claims / memory.claims).toFixed(3).padStart(10)}`,
+      `${r.store.padEnd(11)} ${r.orders.toFixed(0).padStart(9)} ${(r.orders / memory.orders).toFixed(3).padStart(10)}` +
+        ` ${r.cpuUs.toFixed(1).padStart(13)} ${r.claims.toFixed(0).padStart(10)} ${(r.claims / memory.claims).toFixed(3).padStart(10)}`,
     );
   }
 }
