@@ -199,6 +199,12 @@ const schema = z
         path: ["lanes", "default", "workers"],
         message: "the cluster needs a worker",
       });
+    if (c.lanes.vip.reserve > c.lanes.vip.workers)
+      ctx.addIssue({
+        code: "custom",
+        path: ["lanes", "vip", "reserve"],
+        message: "must not exceed lanes.vip.workers",
+      });
     if (c.lanes.vip.enabled && c.lanes.vip.workers < 1)
       ctx.addIssue({
         code: "custom",

@@ -41,6 +41,10 @@ describe("dispatch configuration", () => {
   it("checks relations between fields", () => {
     const result = validateConfig(mergeConfig(PRESETS.adaptive, { routing: { lowWatermark: 0.9 } }));
     expect(result).toMatchObject({ ok: false, errors: [{ path: "routing.lowWatermark" }] });
+    const reserve = validateConfig(
+      mergeConfig(PRESETS.adaptive, { lanes: { vip: { workers: 2, reserve: 3 } } }),
+    );
+    expect(reserve).toMatchObject({ ok: false, errors: [{ path: "lanes.vip.reserve" }] });
   });
 
   it("rejects a non-object with a root error", () => {
