@@ -61,7 +61,9 @@ export function markdownSummary(groups: readonly ScenarioGroup[], htmlName = "in
     if (failed.length > 0) {
       out.push("Failed thresholds:", "");
       for (const { r, t } of failed) {
-        out.push(`- ${r.config}: \`${t.metric}: ${t.expression}\` (observed ${t.actual ?? "n/a"})`);
+        out.push(
+          `- ${r.config}: \`${t.metric}: ${t.expression}\` (observed ${t.actual === undefined ? "n/a" : Number(t.actual.toPrecision(4))})`,
+        );
       }
       out.push("");
     }
