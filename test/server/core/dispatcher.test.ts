@@ -190,4 +190,45 @@ describe("dispatcher: an order's life", () => {
     env.runAll(100_000);
     expect(env.pending).toBe(0);
   });
+
+  it("applies a partial configuration at once, or nothing with every error", () => {
+    const config = structuredClone(PRESETS.legacy);
+    config.lanes.default = { workers: 1, queueCapacity: 100 };
+    const { env, dispatcher, providers } = setup(config, ["p1"]);
+    providers.set("p1", { kind: "ok", latencyMs: 1000 });
+    for (let i = 0; i < 10; i++) dispatcher.submit({ orderId: `o${i}`, sku: "s", tier: "standard" });
+    env.runFor(10);
+    expect(dispatcher.snapshot().lanes[0]!.queueDepth).toBe(9);
+    const bad = dispatcher.applyConfig({ lanes: { default: { workers: -1 } }, retry: { jitter: "some" } });
+    expect(bad.ok).toBe(false);
+    if (!bad.ok)
+      expect(bad.errors.map((e) => e.path).sort()).toEqual(["lanes.default.workers", "retry.jitter"]);
+    expect(dispatcher.getConfig().lanes.default.workers).toBe(1);
+    const good = dispatcher.applyConfig({ lanes: { default: { workers: 10 } } });
+    expect(good.ok).toBe(true);
+    expect(dispatcher.getConfig().lanes.default.workers).toBe(10);
+    expect(dispatcher.snapshot().lanes[0]).toMatchObject({ queueDepth: 0, inFlight: 10, workers: 10 });
+  });
+
+  it("is deterministic: the same seed gives the same run, event for event", () => {
+    const once = () => {
+      const { env, dispatcher, providers, events } = setup(PRESETS.adaptive, ["p1", "p2", "p3"]);
+      const log: string[] = [];
+      for (let i = 0; i < 600; i++) {
+        env.runUntil(i * 5);
+        if (i === 100) providers.set("p2", { kind: "blackhole" });
+        if (i === 300) providers.set("p2", { kind: "error", latencyMs: 5 });
+        dispatcher.submit(
+          { orderId: `o${i}`, sku: `s${i % 3}`, tier: i % 9 === 0 ? "vip" : "standard" },
+          (v) => log.push(`${v.orderId}:${v.state}:${v.providerId}:${v.finishedAt}`),
+        );
+      }
+      env.runFor(60_000);
+      return { log, events: JSON.stringify(events), snap: JSON.stringify(dispatcher.snapshot()) };
+    };
+    const a = once();
+    const b = once();
+    expect(a.log.length).toBeGreaterThan(2000);
+    expect(b).toEqual(a);
+  });
 });
