@@ -1,5 +1,5 @@
 // `rushhour providers`: a farm of simulated providers served over gRPC (ProviderService).
-import { startProviderFarm } from "../../server/farm.ts";
+import { type RunningFarm, startProviderFarm } from "../../server/farm.ts";
 import { defaultProviders } from "../../server/providers/model.ts";
 import { ProviderSpecError, readProviderSpec } from "../../server/providers/spec-file.ts";
 import { closeOnSignals } from "../../server/shutdown.ts";
@@ -50,12 +50,18 @@ export const providersCommand: Command = {
       }
     }
     const host = values.host ?? "127.0.0.1";
-    const farm = await startProviderFarm({
-      host,
-      port: intFlag("port", values.port, 50061, 0, 65535),
-      models,
-      seed: intFlag("seed", values.seed, 7, 0, 2 ** 31 - 1),
-    });
+    let farm: RunningFarm;
+    try {
+      farm = await startProviderFarm({
+        host,
+        port: intFlag("port", values.port, 50061, 0, 65535),
+        models,
+        seed: intFlag("seed", values.seed, 7, 0, 2 ** 31 - 1),
+      });
+    } catch (err) {
+      process.stderr.write(`rushhour providers: cannot start: ${(err as Error).message}\n`);
+      return EXIT.failed;
+    }
     const log = (line: string) => process.stderr.write(`rushhour providers: ${line}\n`);
     process.stdout.write(
       `rushhour providers listening on ${farm.address} (${models.map((m) => m.id).join(",")})\n`,

@@ -1,5 +1,5 @@
 // `rushhour serve`: the live dispatch server.
-import { startServer } from "../../server/app.ts";
+import { type RunningServer, type ServeOptions, startServer } from "../../server/app.ts";
 import { closeOnSignals } from "../../server/shutdown.ts";
 import { parseCommandArgs } from "../args.ts";
 import { type Command, EXIT, UsageError } from "../command.ts";
@@ -86,7 +86,7 @@ export const serveCommand: Command = {
     const drainMs = intFlag("drain-ms", values["drain-ms"], 5000, 0, 600_000);
     const log = (line: string) => process.stderr.write(`rushhour serve: ${line}\n`);
 
-    const server = await startServer({
+    const options: ServeOptions = {
       host,
       port: intFlag("port", values.port, 50051, 0, 65535),
       storeUrl: checkStoreUrl(values.store ?? "sqlite:./data/rushhour.db"),
@@ -111,7 +111,15 @@ export const serveCommand: Command = {
       stockCacheMs: intFlag("stock-cache-ms", values["stock-cache-ms"], 50, 0, 60_000),
       instance: values.instance,
       log,
-    });
+    };
+    let server: RunningServer;
+    try {
+      server = await startServer(options);
+    } catch (err) {
+      // A run-time failure (store unreachable, port taken, farm down): one clear line, exit 1.
+      log(`cannot start: ${(err as Error).message}`);
+      return EXIT.failed;
+    }
     if (server.seeded > 0) log(`seeded ${server.seeded} cards`);
     if (server.metricsPort !== null) {
       process.stdout.write(`rushhour serve metrics on http://${host}:${server.metricsPort}/metrics\n`);

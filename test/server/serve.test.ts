@@ -184,6 +184,27 @@ describe("rushhour serve", () => {
     }
   });
 
+  it("exits 1 with one clear line when the provider farm cannot be reached", () => {
+    const r = spawnSync(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        "cli/main.ts",
+        "serve",
+        "--port",
+        "0",
+        "--store",
+        "memory:",
+        "--providers",
+        "127.0.0.1:1",
+      ],
+      { encoding: "utf8" },
+    );
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/rushhour serve: cannot start: provider farm 127\.0\.0\.1:1 did not answer/);
+  });
+
   it("names every wrong field of a bad --config file, and exits 2", () => {
     const bad = join(dir, "bad.json");
     writeFileSync(bad, JSON.stringify({ lanes: { default: { workers: -3 } }, provider: { timeoutMs: 0 } }));
