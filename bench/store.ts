@@ -3,7 +3,7 @@
 // and bare claims/s with 32 concurrent allocators. Ratios against the memory store hold on a shared
 // machine where absolute figures drift. PostgreSQL runs on a throwaway cluster when its binaries exist.
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { type OpenStoreOptions, openStore, seedStock } from "../server/store/open.ts";
 import { startThrowawayPostgres, type ThrowawayPostgres } from "../server/store/pg-cluster.ts";
@@ -130,6 +130,9 @@ export async function run(): Promise<void> {
   const memory = rows[0]!;
   console.log(
     `store bench: ${ORDERS} orders (5 store calls each, ${IN_FLIGHT} in flight); ${CLAIMERS} claimers`,
+  );
+  console.log(
+    `machine load average ${loadavg()[0]!.toFixed(1)} (absolute figures drift with it; ratios less so)`,
   );
   console.log("store        orders/s  vs memory  cpu us/order   claims/s  vs memory");
   for (const r of rows) {
