@@ -580,7 +580,9 @@ class CoreDispatcher implements Dispatcher {
     job.view.attempts++;
     this.setState(job, "ALLOCATING");
     if (job.card !== null) {
-      this.issue(job);
+      // A card from the cache was issued already: only its delivery is retried.
+      if (job.view.fromCache) this.deliver(job);
+      else this.issue(job);
       return;
     }
     const cached = job.recoveredCardId === null ? this.prewarm.take(job.view.sku) : undefined;
@@ -593,6 +595,8 @@ class CoreDispatcher implements Dispatcher {
           this.takeCard(job, cached.card);
           this.deliver(job);
         } else {
+          // The slot lost its card somehow: give it back to the pool and claim normally.
+          this.store.release(cached.owner, cached.card.cardId, () => {});
           this.claim(job);
         }
       });

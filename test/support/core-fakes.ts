@@ -192,8 +192,10 @@ export class FakeProviders implements ProviderPort {
   }
 
   issue(request: IssueRequest, done: (outcome: IssueOutcome) => void): void {
-    if (!this.lean) this.calls.push(request);
-    this.callCount.set(request.providerId, (this.callCount.get(request.providerId) ?? 0) + 1);
+    if (!this.lean) {
+      this.calls.push(request);
+      this.callCount.set(request.providerId, (this.callCount.get(request.providerId) ?? 0) + 1);
+    }
     const b = this.behaviour.get(request.providerId) ?? {
       kind: "error",
       latencyMs: 0,
