@@ -11,7 +11,7 @@ import { join } from "node:path";
 export interface ThrowawayPostgresOptions {
   /** Port on 127.0.0.1; a free one is picked when absent. */
   port?: number;
-  /** Directory for the cluster (created, and removed on stop); a fresh temp dir when absent. */
+  /** Directory for the cluster: new or empty; created, and removed on stop. A fresh temp dir when absent. */
   dir?: string;
   /** Extra server settings, e.g. { max_connections: "300" }. */
   settings?: Record<string, string>;
@@ -60,6 +60,10 @@ export async function startThrowawayPostgres(
 ): Promise<ThrowawayPostgres> {
   const bin = findPostgresBin();
   const asRoot = process.getuid?.() === 0;
+  // The directory is removed on stop, so a given one must be new or empty: never delete what we did not make.
+  if (options.dir !== undefined && existsSync(options.dir) && readdirSync(options.dir).length > 0) {
+    throw new Error(`the throwaway cluster directory ${options.dir} is not empty (it is removed on stop)`);
+  }
   const base = options.dir ?? mkdtempSync(join(tmpdir(), "rushhour-pg-"));
   mkdirSync(base, { recursive: true });
   const data = join(base, "data");

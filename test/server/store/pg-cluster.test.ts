@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
@@ -28,6 +28,17 @@ describe("throwaway PostgreSQL cluster", () => {
     await cluster.stop();
     const late = new pg.Client(cluster.url);
     await expect(late.connect()).rejects.toThrow();
+  });
+
+  it("refuses a directory that is not empty, since stop removes it", async () => {
+    const full = mkdtempSync(join(tmpdir(), "rushhour-full-"));
+    try {
+      writeFileSync(join(full, "keep.txt"), "precious");
+      await expect(startThrowawayPostgres({ dir: full })).rejects.toThrow(/not empty/);
+      expect(existsSync(join(full, "keep.txt"))).toBe(true);
+    } finally {
+      rmSync(full, { recursive: true, force: true });
+    }
   });
 
   it("says clearly when the PostgreSQL binaries are missing", async () => {
