@@ -2,6 +2,22 @@
 // are given time to drain (recovered orders retried to the end), then the store is asked for what must
 // never happen: a card held by or delivered to two orders, an acknowledged order neither DELIVERED nor
 // FAILED, a FAILED order still holding its card, a DELIVERED order without its card.
+// On PostgreSQL an order a primary forwarded to the backup (lane "overflow") holds no card itself: the
+// backup's order for it (idempotency key "overflow:<order id>", same database) does. The store's own
+// audit counts such orders as delivered without a card; this one checks the backup's order instead.
+
+/** DELIVERED orders whose card is not delivered to them, or (forwarded ones) to their backup order. */
+const DELIVERED_WITHOUT_CARD_SQL = `
+SELECT
+  (SELECT count(*) FROM orders o
+    WHERE o.state = 'DELIVERED'
+      AND NOT EXISTS (SELECT 1 FROM cards c WHERE c.owner_id = o.order_id AND c.delivered AND c.id::text = o.card_id)
+      AND NOT (o.lane = 'overflow' AND EXISTS (
+        SELECT 1 FROM orders b JOIN cards c ON c.owner_id = b.order_id AND c.delivered AND c.id::text = b.card_id
+        WHERE b.idempotency_key = 'overflow:' || o.order_id AND b.state = 'DELIVERED')))::int AS delivered_without_card,
+  (SELECT count(*) FROM orders WHERE lane = 'overflow')::int AS forwarded`;
+
+import pg from "pg";
 import type { StoreAuditResult } from "../reports/run-result.ts";
 import { openStore } from "../server/store/open.ts";
 import type { StoreAudit } from "../server/store/types.ts";
@@ -44,6 +60,19 @@ export async function auditStore(storeUrl: string, options: AuditOptions = {}): 
       }
       await new Promise((r) => setTimeout(r, poll));
       audit = await store.audit();
+    }
+    if (/^postgres(ql)?:/.test(storeUrl)) {
+      const client = new pg.Client({ connectionString: storeUrl });
+      await client.connect();
+      try {
+        const r = (await client.query<Record<string, number>>(DELIVERED_WITHOUT_CARD_SQL)).rows[0];
+        if (r !== undefined) {
+          audit = { ...audit, deliveredWithoutCard: r.delivered_without_card ?? audit.deliveredWithoutCard };
+          log(`audit: ${r.forwarded} orders were forwarded to the backup; their backup orders checked`);
+        }
+      } finally {
+        await client.end();
+      }
     }
     return judgeAudit(audit, (Date.now() - started) / 1000);
   } finally {

@@ -134,6 +134,8 @@ class ChildMember implements Member {
     let stderr = "";
     proc.stderr?.on("data", (d: Buffer) => {
       stderr = (stderr + d.toString()).slice(-4000);
+      // Debugging a topology: every process's own log lines, prefixed with its name.
+      if (process.env.RUSHHOUR_TOPOLOGY_LOGS === "1") process.stderr.write(`[${this.name}] ${d.toString()}`);
     });
     return new Promise<void>((resolve, reject) => {
       let out = "";
@@ -250,12 +252,6 @@ export async function startTopology(options: TopologyOptions): Promise<Topology>
   };
 
   try {
-    let storeUrl = spec.store ?? "postgres";
-    if (storeUrl === "postgres") {
-      pg = await startThrowawayPostgres({ settings: { max_connections: "400" } });
-      storeUrl = pg.url;
-      log(`PostgreSQL ready on 127.0.0.1:${pg.port}`);
-    }
     const farm = new ChildMember(
       "farm",
       "farm",
@@ -263,7 +259,17 @@ export async function startTopology(options: TopologyOptions): Promise<Topology>
       log,
     );
     members.push(farm);
-    await farm.start();
+    let storeUrl = spec.store ?? "postgres";
+    // The database and the farm do not need each other: start both at once.
+    const [cluster] = await Promise.all([
+      storeUrl === "postgres" ? startThrowawayPostgres({ settings: { max_connections: "400" } }) : null,
+      farm.start(),
+    ]);
+    if (cluster !== null) {
+      pg = cluster;
+      storeUrl = cluster.url;
+      log(`PostgreSQL ready on 127.0.0.1:${cluster.port}`);
+    }
     const serve = (name: string, role: "primary" | "backup", backup: string | null) => (port: number) => [
       "serve",
       "--port",
@@ -310,7 +316,6 @@ export async function startTopology(options: TopologyOptions): Promise<Topology>
     }
     // Started one after another: the first creates the schema, and tsx start-up competes for 2 cores.
     for (const m of primaries) await m.start();
-    const cluster = pg;
     return {
       primaries,
       backup,

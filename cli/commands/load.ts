@@ -5,7 +5,14 @@ import { validateExecutor } from "../../load/executors/index.ts";
 import { liveOptions, validateLive } from "../../load/live-options.ts";
 import { startLocalStack } from "../../load/local-stack.ts";
 import { farmProviders } from "../../load/provider-models.ts";
-import { executorFor, type LoadArm, type LoadProgress, runLoad } from "../../load/run-load.ts";
+import {
+  executorFor,
+  type LoadArm,
+  type LoadOutcome,
+  type LoadProgress,
+  runLoad,
+} from "../../load/run-load.ts";
+import { runOnTopology } from "../../load/topology.ts";
 import { type RunResult, writeRunResult } from "../../reports/run-result.ts";
 import { BUILTIN_SCENARIOS, loadScenario, type Scenario, ScenarioError } from "../../scenarios/define.ts";
 import { presetConfig } from "../../server/core/config.ts";
@@ -45,6 +52,13 @@ Options:
 
 Scenario live block (optional): cardStock, durationScale, maxVUs, preAllocatedVUs, requestTimeout,
 workers, abortOnFail (true or a list of threshold metrics), delayAbortEval (default "10s").
+topology ({ instances: N, backup: true, store: "postgres" | URL }): without --target, start N primary
+instances and a backup on one PostgreSQL database (a throwaway cluster by default), the provider farm
+apart, and spread the load over the primaries; after the run, audit the store (no card twice, every
+acknowledged order DELIVERED or FAILED, cards of FAILED orders released): a failing audit exits 1.
+chaos ([{ at, action: "kill-instance", target: "primary-2", restartAfter }, { at, action: "kill-farm",
+restartAfter }, { at, action: "pause-db", duration }]): kill -9 and restarts, database pauses; each
+action is recorded in the RunResult.
 
 A progress line (rate achieved, P99 so far, errors, dropped) is shown when stdout is a terminal.
 Exit codes: 0 every threshold passed, 1 a threshold failed or abortOnFail stopped the run,
@@ -208,7 +222,24 @@ export const loadCommand: Command = {
         ? (p: LoadProgress) => process.stdout.write(`\r\x1b[K${progressLine(label, p)}`)
         : undefined;
       try {
-        if (addresses === undefined) {
+        const topology = liveOptions(scenario.live).topology;
+        let outcome: LoadOutcome | undefined;
+        if (addresses === undefined && topology !== undefined) {
+          log(`starting ${topology.instances} instances on PostgreSQL and a provider farm (${arm.name})`);
+          outcome = await runOnTopology({
+            scenario,
+            arm,
+            spec: topology,
+            chaos: liveOptions(scenario.live).chaos ?? [],
+            providers: farmProviders(scenario.providers),
+            serverConfig: arm.serverConfig,
+            durationScale,
+            command,
+            onProgress,
+            log,
+            warn,
+          });
+        } else if (addresses === undefined) {
           log(`starting a provider farm and rushhour serve (${arm.name}) on 127.0.0.1`);
           const stack = await startLocalStack({
             providers: farmProviders(scenario.providers),
@@ -237,16 +268,21 @@ export const loadCommand: Command = {
         } else {
           warn("no --admin-token: the servers' configuration is left as it is, and no faults or snapshots");
         }
-        const { result, aborted } = await runLoad({
-          scenario,
-          arm,
-          target: { addresses, adminToken },
-          durationScale,
-          command,
-          onProgress,
-          log,
-          warn,
-        });
+        if (addresses !== undefined) {
+          if (topology !== undefined) warn("--target given: the scenario's topology and chaos are not used");
+          outcome = await runLoad({
+            scenario,
+            arm,
+            target: { addresses, adminToken },
+            durationScale,
+            command,
+            onProgress,
+            log,
+            warn,
+          });
+        }
+        if (outcome === undefined) throw new Error("no load run: neither a target nor a topology");
+        const { result, aborted } = outcome;
         if (tty) process.stdout.write("\r\x1b[K");
         const file = resolve(outDir, `${scenario.name}.${fileSafe(arm.name)}.json`);
         writeRunResult(file, result);
@@ -267,6 +303,22 @@ export const loadCommand: Command = {
       process.stdout.write(
         `threshold failed: ${r.config.name} ${t.metric} ${t.expression} (observed ${t.observed === null ? "n/a" : fmt(t.observed)})\n`,
       );
+    }
+    for (const r of results) {
+      for (const c of r.chaos ?? []) {
+        process.stdout.write(
+          `chaos: t=${c.t.toFixed(1)}s ${c.action} ${c.target}: ${c.outcome}` +
+            `${c.recoveredT === undefined ? "" : `, back at t=${c.recoveredT.toFixed(1)}s`}\n`,
+        );
+      }
+      const a = r.audit;
+      if (a !== undefined) {
+        process.stdout.write(
+          `audit ${r.config.name}: ${a.pass ? "pass" : "FAILED"} (${a.totalOrders} orders, ` +
+            `${a.duplicateCards} duplicate cards, ${a.nonTerminalOrders} unfinished, ` +
+            `${a.failedHoldingCards} failed holding cards)${a.pass ? "" : `: ${a.problems.join("; ")}`}\n`,
+        );
+      }
     }
     for (const a of aborts) process.stdout.write(`aborted early (abortOnFail): ${a}\n`);
     process.stdout.write(`wrote:\n${written.map((f) => `  ${f}`).join("\n")}\n`);
