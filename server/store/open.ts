@@ -1,6 +1,13 @@
 // Opens a store from a URL: `memory:`, `sqlite:PATH` (`sqlite::memory:` for a private in-memory
 // database) or `postgres://user@host:port/db`. The SQL drivers are loaded only when asked for, so a
 // memory store never loads a native module.
+//
+// Durability (DESIGN.md rule 7: an accepted order is recorded before it is acknowledged): every
+// store's promise settles only after its write is committed. memory: nothing survives the process.
+// sqlite: committed to the WAL before the promise settles (group commit batches one event-loop turn);
+// survives kill -9, and with synchronous "full" also power loss. postgres: each call is one committed
+// statement or transaction, as durable as the server's own settings (the throwaway test cluster runs
+// with fsync off).
 import { MemoryStore } from "./memory.ts";
 import type { Store } from "./types.ts";
 
