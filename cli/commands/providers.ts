@@ -50,13 +50,15 @@ export const providersCommand: Command = {
       }
     }
     const host = values.host ?? "127.0.0.1";
+    const port = intFlag("port", values.port, 50061, 0, 65535);
+    const seed = intFlag("seed", values.seed, 7, 0, 2 ** 31 - 1);
     let farm: RunningFarm;
     try {
       farm = await startProviderFarm({
         host,
-        port: intFlag("port", values.port, 50061, 0, 65535),
+        port,
         models,
-        seed: intFlag("seed", values.seed, 7, 0, 2 ** 31 - 1),
+        seed,
       });
     } catch (err) {
       process.stderr.write(`rushhour providers: cannot start: ${(err as Error).message}\n`);
