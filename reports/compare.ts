@@ -141,6 +141,8 @@ export function formatChange(row: MetricRow): string {
   const e = row.estimate;
   const point = formatPercent(e.relative);
   if (e.relativeCi) return `${point} [${formatPercent(e.relativeCi.lo)}, ${formatPercent(e.relativeCi.hi)}]`;
+  // A baseline of 0 has no relative interval; the absolute one still says whether anything moved.
+  if (e.ci) return `${point} [abs ${formatValue(e.ci.lo, row.unit)}, ${formatValue(e.ci.hi, row.unit)}]`;
   return `${point} (no interval: ${e.n.baseline}+${e.n.candidate} replications)`;
 }
 
