@@ -94,6 +94,27 @@ describe("open-model driver against a real gRPC server", () => {
     expect(Object.values(result.byCohort).reduce((s, h) => s + h.count, 0)).toBe(200);
   });
 
+  it("spreads orders evenly across several targets", async () => {
+    server.setLatency(1);
+    const second = await startFixtureServer({ latencyMs: 1 });
+    try {
+      const before = server.received();
+      const run = runPool({
+        spec: {
+          ...spec({ executor: "constant-arrival-rate", rate: 100, duration: "1s" }),
+          targets: [server.address, second.address],
+        },
+        workers: 0,
+      });
+      const result = await run.done;
+      expect(result.counts.delivered).toBe(100);
+      expect(server.received() - before).toBe(50);
+      expect(second.received()).toBe(50);
+    } finally {
+      await second.close();
+    }
+  });
+
   it("runs closed-model VUs back to back", async () => {
     server.setLatency(20);
     const run = runPool({ spec: spec({ executor: "constant-vus", vus: 4, duration: "1s" }), workers: 0 });
