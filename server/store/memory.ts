@@ -3,7 +3,7 @@
 import type { Card, ClaimResult, StoreResult } from "../core/ports.ts";
 import { TERMINAL_STATES } from "../core/types.ts";
 import { type CardOutcome, storeErrors } from "./rules.ts";
-import { patchFields } from "./sql-ledger.ts";
+import { normalizeOrder, normalizePatch, patchFields } from "./sql-ledger.ts";
 import type { LedgerOrder, LedgerPatch, Store, StoreAudit } from "./types.ts";
 
 interface MemCard {
@@ -156,18 +156,17 @@ export class MemoryStore implements Store {
     const existingId = this.byKey.get(order.idempotencyKey);
     if (existingId !== undefined) return { created: false, order: { ...this.orders.get(existingId)! } };
     if (this.orders.has(order.orderId)) throw new Error(storeErrors.orderIdTaken(order.orderId));
-    this.orders.set(order.orderId, { ...order });
+    const recorded = normalizeOrder(order);
+    this.orders.set(order.orderId, recorded);
     this.byKey.set(order.idempotencyKey, order.orderId);
-    return { created: true, order: { ...order } };
+    return { created: true, order: { ...recorded } };
   }
 
   async updateOrder(orderId: string, patch: LedgerPatch): Promise<void> {
     this.check();
     const order = this.orders.get(orderId);
     if (!order) throw new Error(storeErrors.unknownOrder(orderId));
-    const fields = patchFields(patch);
-    const target = order as unknown as Record<string, unknown>;
-    for (const { field } of fields) target[field] = (patch as Record<string, unknown>)[field];
+    Object.assign(order, normalizePatch(patch, patchFields(patch)));
   }
 
   async getOrder(orderId: string): Promise<LedgerOrder | undefined> {

@@ -8,10 +8,12 @@ import type { ClaimResult, StoreResult } from "../core/ports.ts";
 import { storeErrors } from "./rules.ts";
 import {
   LEDGER_COLUMNS,
+  normalizeOrder,
   orderValues,
   patchFields,
   rowToOrder,
   TERMINAL_SQL,
+  toColumn,
   unknownOrder,
 } from "./sql-ledger.ts";
 import type { LedgerOrder, LedgerPatch, Store, StoreAudit } from "./types.ts";
@@ -288,9 +290,9 @@ class PostgresStore implements Store {
       const r = await this.pool.query({
         name: "rushhour_record",
         text: INSERT_ORDER_SQL,
-        values: orderValues(order, (_, v) => v ?? null),
+        values: orderValues(order, toColumn),
       });
-      if (r.rowCount === 1) return { created: true, order: { ...order } };
+      if (r.rowCount === 1) return { created: true, order: normalizeOrder(order) };
     } catch (error) {
       if (codeOf(error) === UNIQUE_VIOLATION) throw new Error(storeErrors.orderIdTaken(order.orderId));
       throw error;
@@ -309,11 +311,7 @@ class PostgresStore implements Store {
     }
     const shape = fields[0]!.shape;
     const sets = fields.map((f, i) => `${f.column} = $${i + 2}`).join(", ");
-    // Times come from the real-time clock with a fraction of a millisecond; a bigint column refuses those.
-    const values = fields.map((f) => {
-      const v = (patch as Record<string, unknown>)[f.field] ?? null;
-      return f.kind === "int" && typeof v === "number" ? Math.round(v) : v;
-    });
+    const values = fields.map((f) => toColumn(f.kind, (patch as Record<string, unknown>)[f.field]));
     const r = await this.pool.query({
       // One prepared statement per patch shape; the core issues only a handful of shapes.
       name: this.patchName(shape),

@@ -69,11 +69,37 @@ export function patchFields(patch: LedgerPatch): PatchField[] {
   return fields;
 }
 
+/**
+ * A value as the ledger keeps it: integer fields rounded (times from a real-time clock carry a fraction
+ * of a millisecond, which PostgreSQL's bigint refuses and SQLite would keep as a float), undefined as null.
+ */
+export function toColumn(kind: ColumnKind, value: unknown): unknown {
+  if (value === null || value === undefined) return null;
+  if (kind === "int" && typeof value === "number") return Math.round(value);
+  return value;
+}
+
 /** A value as SQLite stores it (booleans as 0/1). */
 export function toSqlite(kind: ColumnKind, value: unknown): unknown {
-  if (value === null || value === undefined) return null;
-  if (kind === "bool") return value ? 1 : 0;
-  return value;
+  if (kind === "bool" && value !== null && value !== undefined) return value ? 1 : 0;
+  return toColumn(kind, value);
+}
+
+/** The order as every store records it: integer fields rounded. */
+export function normalizeOrder(order: LedgerOrder): LedgerOrder {
+  return {
+    ...order,
+    attempts: Math.round(order.attempts),
+    acceptedAt: Math.round(order.acceptedAt),
+    finishedAt: order.finishedAt === null ? null : Math.round(order.finishedAt),
+  };
+}
+
+/** A patch as every store applies it: integer fields rounded. */
+export function normalizePatch(patch: LedgerPatch, fields: PatchField[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const f of fields) out[f.field] = toColumn(f.kind, (patch as Record<string, unknown>)[f.field]);
+  return out;
 }
 
 /** A row (column names as keys) back to a LedgerOrder; handles SQLite 0/1 and PostgreSQL bigint strings. */

@@ -12,6 +12,7 @@ import type { ClaimResult, StoreResult } from "../core/ports.ts";
 import { storeErrors } from "./rules.ts";
 import {
   LEDGER_COLUMNS,
+  normalizeOrder,
   orderValues,
   patchFields,
   rowToOrder,
@@ -359,7 +360,7 @@ class SqliteStore implements Store {
   private recordOp(order: LedgerOrder): { created: boolean; order: LedgerOrder } {
     try {
       if (this.q.insertOrder.run(...orderValues(order, toSqlite)).changes === 1) {
-        return { created: true, order: { ...order } };
+        return { created: true, order: normalizeOrder(order) };
       }
     } catch (error) {
       if ((error as { code?: string }).code === "SQLITE_CONSTRAINT_PRIMARYKEY") {

@@ -211,6 +211,17 @@ export function storeCases(name: string, factory: StoreFactory): void {
       ).rejects.toThrow(/sku/);
     });
 
+    it("keeps integer fields whole when a clock hands it fractions of a millisecond", async () => {
+      const s = await fresh();
+      const r = await s.recordOrder(order("o1", { acceptedAt: 1_700_000_000_000.4 }));
+      expect(r.order.acceptedAt).toBe(1_700_000_000_000);
+      await s.updateOrder("o1", { state: "DELIVERED", finishedAt: 1_700_000_000_123.6, attempts: 1 });
+      expect(await s.getOrder("o1")).toMatchObject({
+        acceptedAt: 1_700_000_000_000,
+        finishedAt: 1_700_000_000_124,
+      });
+    });
+
     it("lists non-terminal orders oldest first", async () => {
       const s = await fresh();
       const states = [
