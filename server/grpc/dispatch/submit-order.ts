@@ -51,10 +51,15 @@ export function submitOrder(ctx: ServerContext) {
       throw invalidArgument("sku", `unknown SKU ${JSON.stringify(request.sku)}`);
     if (msUntilDeadline(call) <= 0) throw deadlineExceeded("deadline passed before the order was recorded");
 
-    const result = await ctx.book.submit(
-      { idempotencyKey: request.idempotencyKey, sku: request.sku, tier: tierFromProto(request.tier) },
-      receivedAt,
-    );
+    const result = await ctx.book
+      .submit(
+        { idempotencyKey: request.idempotencyKey, sku: request.sku, tier: tierFromProto(request.tier) },
+        receivedAt,
+      )
+      .catch((err: unknown) => {
+        // Not recorded, so not accepted: the client may retry with the same key.
+        throw unavailable(`order ledger unavailable: ${(err as Error).message}`);
+      });
     if (result.kind === "ledger") {
       const order = ledgerOrderToProto(result.order);
       if (result.order.state === "REJECTED") throw resourceExhausted(result.order.rejectReason ?? "rejected");
