@@ -1,21 +1,16 @@
 // The statistics behind compare, the before/after table and the gate. Pure functions on plain arrays, with a
 // seeded generator for the bootstrap so the same inputs always give the same interval (and the same gate verdict).
 import { Xoshiro128 } from "../server/core/random.ts";
+import { normalCdf as coreNormalCdf, mannWhitneyU } from "../server/core/stats/index.ts";
 
 export interface Interval {
   lo: number;
   hi: number;
 }
 
-/** Standard normal CDF (Abramowitz & Stegun 7.1.26 erf, absolute error < 1.5e-7). */
+/** Standard normal CDF (the core's, shared with the canary judge). */
 export function normalCdf(z: number): number {
-  if (z === 0) return 0.5;
-  const x = Math.abs(z) / Math.SQRT2;
-  const t = 1 / (1 + 0.3275911 * x);
-  const poly =
-    t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
-  const erf = 1 - poly * Math.exp(-x * x);
-  return z >= 0 ? 0.5 * (1 + erf) : 0.5 * (1 - erf);
+  return coreNormalCdf(z);
 }
 
 export interface MannWhitneyResult {
@@ -30,34 +25,15 @@ export interface MannWhitneyResult {
   cliffsDelta: number;
 }
 
-/** Mann-Whitney U test of a against b. */
+/**
+ * Mann-Whitney U test of a against b: the core's implementation (server/core/stats, also used by the canary
+ * judge), seen from a's side.
+ */
 export function mannWhitney(a: readonly number[], b: readonly number[]): MannWhitneyResult {
-  const n1 = a.length;
-  const n2 = b.length;
-  if (n1 === 0 || n2 === 0) throw new Error("mannWhitney needs two non-empty samples");
-  const all = [...a.map((v) => [v, 0] as const), ...b.map((v) => [v, 1] as const)].sort(
-    (x, y) => x[0] - y[0],
-  );
-  const n = all.length;
-  let rankSumA = 0;
-  let tieTerm = 0;
-  for (let i = 0; i < n; ) {
-    let j = i;
-    while (j + 1 < n && all[j + 1]![0] === all[i]![0]) j++;
-    const rank = (i + j) / 2 + 1;
-    const t = j - i + 1;
-    tieTerm += t * t * t - t;
-    for (let k = i; k <= j; k++) if (all[k]![1] === 0) rankSumA += rank;
-    i = j + 1;
-  }
-  const u = rankSumA - (n1 * (n1 + 1)) / 2;
-  const mean = (n1 * n2) / 2;
-  const variance = ((n1 * n2) / 12) * (n + 1 - tieTerm / (n * (n - 1) || 1));
-  const diff = u - mean;
-  const z = variance > 0 ? (diff - Math.sign(diff) * Math.min(0.5, Math.abs(diff))) / Math.sqrt(variance) : 0;
-  const p = Math.min(1, 2 * (1 - normalCdf(Math.abs(z))));
-  const ps = u / (n1 * n2);
-  return { u, z, p, probabilityOfSuperiority: ps, cliffsDelta: 2 * ps - 1 };
+  if (a.length === 0 || b.length === 0) throw new Error("mannWhitney needs two non-empty samples");
+  // mannWhitneyU(x, y) reports y's side (uB, P(y > x)); pass b first to get a's.
+  const r = mannWhitneyU(b, a);
+  return { u: r.uB, z: r.z, p: r.p, probabilityOfSuperiority: r.commonLanguage, cliffsDelta: r.rankBiserial };
 }
 
 export function mean(xs: readonly number[]): number {
