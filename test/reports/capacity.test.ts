@@ -1,4 +1,8 @@
-import { describe, expect, it } from "vitest";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it, vi } from "vitest";
+import { main } from "../../cli/main.ts";
 import { searchCapacity } from "../../reports/capacity/search.ts";
 import { fitUsl, uslThroughput } from "../../reports/capacity/usl.ts";
 
@@ -77,5 +81,53 @@ describe("fitUsl bounds", () => {
     const fit = fitUsl([1, 2, 4, 8].map((n) => ({ n, x: uslThroughput(truth, n) })));
     expect(fit.alpha).toBeCloseTo(0.1, 9);
     expect(fit.xMax).toBeCloseTo(100, 3);
+  });
+});
+
+describe("rushhour capacity --no-live", () => {
+  it("finds a rate that meets the objective by simulation and writes the page and capacity.json", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "rushhour-capacity-"));
+    const scenario = {
+      name: "cap-tiny",
+      description: "two providers, a 500 ms P99 objective",
+      seed: 5,
+      traffic: { executor: "constant-arrival-rate", rate: 100, duration: "10s" },
+      vipShare: 0,
+      skus: { count: 10, zipfExponent: 1 },
+      providers: [
+        { id: "p1", latency: { p50: "40ms", p99: "200ms" }, capacity: 50, errorRate: 0 },
+        { id: "p2", latency: { p50: "40ms", p99: "200ms" }, capacity: 50, errorRate: 0 },
+      ],
+      compare: { baseline: "legacy", candidate: "adaptive" },
+      cluster: { primary: { workers: 100, cores: 2 }, backup: { workers: 50, cores: 2 }, hopMs: "2ms" },
+      drain: "10s",
+      window: "1s",
+      thresholds: { latency: ["p(99)<500"] },
+    };
+    writeFileSync(join(dir, "cap-tiny.ts"), `export default ${JSON.stringify(scenario)};\n`);
+    const out = join(dir, "out");
+    const stdout = vi.spyOn(process.stdout, "write").mockImplementation(() => true);
+    const code = await main([
+      "capacity",
+      join(dir, "cap-tiny.ts"),
+      "--no-live",
+      "--duration",
+      "10s",
+      "--max-probes",
+      "6",
+      "--out",
+      out,
+    ]);
+    const printed = stdout.mock.calls.map((c) => String(c[0])).join("");
+    vi.restoreAllMocks();
+    expect(code).toBe(0);
+    const rep = JSON.parse(readFileSync(join(out, "capacity.json"), "utf8"));
+    expect(rep.objective).toEqual({ p99Ms: 500, maxErrorRate: 0.01 });
+    expect(rep.search.probes).toHaveLength(6);
+    // Every rate at or below the answer that was probed met the objective; every one above it missed.
+    for (const p of rep.search.probes) expect(p.ok).toBe(p.rate <= rep.search.best);
+    expect(rep.search.best).toBeGreaterThan(0);
+    expect(printed).toMatch(/simulated capacity: \d+ orders\/s/);
+    expect(readFileSync(join(out, "index.html"), "utf8")).toContain('data-chart="capacity-search"');
   });
 });
