@@ -155,10 +155,21 @@ function runsTable(g: ScenarioGroup): string {
       `<td class="num${dup > 0 ? " fail" : ""}">${fmtInt(dup)}</td><td>${thresholds}</td></tr>`
     );
   });
+  const provenance = g.runs
+    .map(
+      (r) =>
+        `<li><b>${escapeHtml(r.config)}</b>: ${escapeHtml(
+          Object.entries(r.provenance)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(" · "),
+        )}</li>`,
+    )
+    .join("");
   return (
     `<table class="runs"><thead><tr><th>config</th><th>role</th><th>replications</th><th>delivered</th>` +
     `<th>failed</th><th>rejected</th><th>retried</th><th>duplicate cards</th><th>thresholds</th></tr></thead>` +
-    `<tbody>${rows.join("")}</tbody></table>`
+    `<tbody>${rows.join("")}</tbody></table>` +
+    `<details class="note"><summary>Provenance</summary><ul>${provenance}</ul></details>`
   );
 }
 
