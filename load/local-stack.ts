@@ -111,8 +111,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         farm.address,
         "--config",
         config,
-        "--admin-token",
-        adminToken,
+        // One argument with "=": a base64url token may start with "-", which parseArgs takes for an option.
+        `--admin-token=${adminToken}`,
         "--skus",
         String(options.skuCount),
         "--seed-stock",

@@ -282,8 +282,8 @@ export async function startTopology(options: TopologyOptions): Promise<Topology>
       farm.address,
       "--config",
       config as string,
-      "--admin-token",
-      adminToken,
+      // One argument with "=": a base64url token may start with "-", which parseArgs takes for an option.
+      `--admin-token=${adminToken}`,
       "--skus",
       String(options.skuCount),
       "--seed-stock",
