@@ -268,6 +268,15 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
     histOf(byCohort, slot & 1 ? "vip" : "standard").merge(h);
     overall.merge(h);
   });
+  // Histograms leave a replication in their decoded form: an HDR encoding depends on the internal
+  // array sizes as well as the counts, so this makes results identical whether the replication ran in
+  // this thread or on a worker (whose histograms cross as encodings).
+  const canonical = (m: Map<string, LatencyHistogram>) => {
+    for (const [k, h] of m) m.set(k, LatencyHistogram.decode(h.encode()));
+  };
+  canonical(byLane);
+  canonical(byCohort);
+  const overallOut = LatencyHistogram.decode(overall.encode());
   const p = primary.snapshot();
   const b = backup.snapshot();
   primary.stop();
@@ -303,7 +312,7 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
   return {
     windows,
     events,
-    overall,
+    overall: overallOut,
     byLane,
     byCohort,
     counters,

@@ -55,7 +55,7 @@ function rushhourVersion(): string {
   }
 }
 
-function armInputs(scenario: Scenario, role: SimArm["role"]) {
+export function armInputs(scenario: Scenario, role: SimArm["role"]) {
   const override = role === "single" ? undefined : scenario.compare.overrides[role];
   return { traffic: override?.traffic ?? scenario.traffic, cluster: override?.cluster ?? scenario.cluster };
 }
@@ -152,7 +152,7 @@ function ci(values: number[], max = Number.POSITIVE_INFINITY): Ci {
   return { mean: r(c.mean), lo: r(c.lo), hi: r(c.hi), n: c.n };
 }
 
-function assemble(
+export function assemble(
   scenario: Scenario,
   arm: SimArm,
   seeds: number[],

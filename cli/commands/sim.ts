@@ -4,14 +4,15 @@ import type { RunResult } from "../../reports/run-result.ts";
 import { writeRunResult } from "../../reports/run-result.ts";
 import { BUILTIN_SCENARIOS, loadScenario, type Scenario, ScenarioError } from "../../scenarios/define.ts";
 import { ConfigError, resolveConfig } from "../../simulator/configs.ts";
-import { type SimArm, simulate } from "../../simulator/runner.ts";
+import { simulateParallel } from "../../simulator/parallel.ts";
+import type { SimArm } from "../../simulator/runner.ts";
 import { parseCommandArgs } from "../args.ts";
 import { type Command, EXIT, UsageError } from "../command.ts";
 
 export const simCommand: Command = {
   name: "sim",
   summary: "simulate a scenario in virtual time (baseline vs candidate, with confidence intervals)",
-  help: `Usage: rushhour sim <scenario> [--config NAME|FILE] [--replications N] [--seed S] [--out DIR] [--json]
+  help: `Usage: rushhour sim <scenario> [--config NAME|FILE] [--replications N] [--seed S] [--out DIR] [--jobs J] [--json]
 
 Runs the scenario through the real dispatch core on a virtual clock: the scenario's baseline and
 candidate configurations (compare.baseline / compare.candidate), N replications each. Replication r
@@ -26,6 +27,7 @@ Options:
   --replications N     replications per configuration (default 3)
   --seed S             base seed (default: the scenario's seed)
   --out DIR            output folder (default out/sim)
+  --jobs J             run replications on J worker threads (default 1); results are identical
   --json               print the written RunResults' summaries as JSON instead of a table
 
 Exit codes: 0 every threshold passed, 1 a threshold failed, 2 bad usage, scenario or configuration.
@@ -36,6 +38,7 @@ Exit codes: 0 every threshold passed, 1 a threshold failed, 2 bad usage, scenari
       replications: { type: "string" },
       seed: { type: "string" },
       out: { type: "string" },
+      jobs: { type: "string" },
       json: { type: "boolean" },
     });
     const problems: string[] = [];
@@ -47,6 +50,10 @@ Exit codes: 0 every threshold passed, 1 a threshold failed, 2 bad usage, scenari
     const seed = values.seed === undefined ? undefined : Number(values.seed);
     if (seed !== undefined && !Number.isSafeInteger(seed)) {
       problems.push(`--seed must be an integer, got "${values.seed}"`);
+    }
+    const jobs = values.jobs === undefined ? 1 : Number(values.jobs);
+    if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) {
+      problems.push(`--jobs must be an integer between 1 and 64, got "${values.jobs}"`);
     }
     if (problems.length > 0) throw new UsageError(problems.join("\n  "));
 
@@ -100,9 +107,10 @@ Exit codes: 0 every threshold passed, 1 a threshold failed, 2 bad usage, scenari
     bar?.start(1, 0, { label: "" });
     let results: RunResult[];
     try {
-      results = simulate(scenario, {
+      results = await simulateParallel(scenario, {
         arms,
         replications,
+        jobs,
         ...(seed !== undefined ? { seed } : {}),
         command: ["rushhour", "sim", ...argv],
         onProgress: bar ? (done, total, label) => bar.update(done / total, { label }) : undefined,

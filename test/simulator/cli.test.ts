@@ -43,7 +43,17 @@ describe("rushhour sim", () => {
   it("writes one RunResult per configuration, prints a summary and exits 0 when thresholds pass", async () => {
     const file = scenarioFile("ok", tiny);
     const outDir = join(dir, "out-ok");
-    const code = await simCommand.run([file, "--replications", "2", "--seed", "5", "--out", outDir]);
+    const code = await simCommand.run([
+      file,
+      "--replications",
+      "2",
+      "--seed",
+      "5",
+      "--out",
+      outDir,
+      "--jobs",
+      "2",
+    ]);
     expect(code).toBe(0);
     for (const config of ["legacy", "adaptive"]) {
       const path = join(outDir, `tiny-cli.${config}.json`);
@@ -60,6 +70,8 @@ describe("rushhour sim", () => {
         "5",
         "--out",
         outDir,
+        "--jobs",
+        "2",
       ]);
     }
     expect(out).toContain("legacy (baseline)");
@@ -114,8 +126,8 @@ describe("rushhour sim", () => {
     await expect(simCommand.run([join(dir, "ok.ts"), "--frobnicate"])).rejects.toThrow(UsageError);
     await expect(simCommand.run([])).rejects.toThrow(/exactly one scenario/);
     // Every bad flag at once.
-    await expect(simCommand.run(["--replications", "0", "--seed", "1.5"])).rejects.toThrow(
-      /exactly one scenario[\s\S]*--replications must be[\s\S]*--seed must be an integer/,
+    await expect(simCommand.run(["--replications", "0", "--seed", "1.5", "--jobs", "0"])).rejects.toThrow(
+      /exactly one scenario[\s\S]*--replications must be[\s\S]*--seed must be an integer[\s\S]*--jobs must be/,
     );
   });
 
