@@ -194,6 +194,18 @@ class ChildMember implements Member {
   }
 }
 
+/** Starts `rushhour <args(port)>` as a managed process (waits for its ready line); e.g. a lone provider farm. */
+export async function startMember(
+  name: string,
+  kind: Member["kind"],
+  args: (port: number) => string[],
+  log: (line: string) => void = () => {},
+): Promise<Member> {
+  const m = new ChildMember(name, kind, args, log);
+  await m.start();
+  return m;
+}
+
 /** The postmaster pid of a cluster directory and every process whose parent it is (its backends). */
 export function postgresPids(clusterDir: string): number[] {
   const postmaster = Number(readFileSync(join(clusterDir, "data", "postmaster.pid"), "utf8").split("\n")[0]);

@@ -4,6 +4,7 @@ import { compare } from "./compare.ts";
 import { demo } from "./demo.ts";
 import { gate } from "./gate.ts";
 import { loadCommand } from "./load.ts";
+import { profileCommand } from "./profile.ts";
 import { providersCommand } from "./providers.ts";
 import { report } from "./report.ts";
 import { serveCommand } from "./serve.ts";
@@ -21,5 +22,6 @@ export const commands: Command[] = [
   compare,
   gate,
   capacity,
+  profileCommand,
   demo,
 ];
