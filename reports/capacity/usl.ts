@@ -26,19 +26,8 @@ export function uslThroughput(fit: Pick<UslFit, "lambda" | "alpha" | "beta">, n:
   return (fit.lambda * n) / (1 + fit.alpha * (n - 1) + fit.beta * n * (n - 1));
 }
 
-/**
- * Fits the USL the classic way: lambda from the N = 1 measurement (the mean if repeated), then the linearised
- * form N / C(N) - 1 = alpha (N - 1) + beta N (N - 1), C(N) = X(N) / lambda, by least squares through the
- * origin. alpha and beta are clamped at 0 (a negative coefficient is measurement noise, not physics).
- */
-export function fitUsl(points: readonly UslPoint[]): UslFit {
-  const ones = points.filter((p) => p.n === 1);
-  if (ones.length === 0) throw new Error("the USL fit needs a measurement at concurrency 1");
-  const distinct = new Set(points.map((p) => p.n));
-  if (distinct.size < 3) throw new Error("the USL fit needs at least 3 concurrency levels");
-  const lambda = ones.reduce((a, p) => a + p.x, 0) / ones.length;
-  if (!(lambda > 0)) throw new Error("throughput at concurrency 1 must be positive");
-
+/** alpha and beta by least squares on the linearised form, for a given lambda; clamped at 0. */
+function coefficientsFor(points: readonly UslPoint[], lambda: number): { alpha: number; beta: number } {
   let s11 = 0;
   let s12 = 0;
   let s22 = 0;
@@ -46,6 +35,7 @@ export function fitUsl(points: readonly UslPoint[]): UslFit {
   let s2y = 0;
   for (const p of points) {
     if (p.n === 1 || p.x <= 0) continue;
+    // N / C(N) - 1 = alpha (N - 1) + beta N (N - 1), C(N) = X(N) / lambda
     const y = p.n / (p.x / lambda) - 1;
     const x1 = p.n - 1;
     const x2 = p.n * (p.n - 1);
@@ -65,12 +55,57 @@ export function fitUsl(points: readonly UslPoint[]): UslFit {
     beta = 0;
     alpha = s11 > 0 ? Math.max(0, s1y / s11) : 0;
   }
+  return { alpha, beta };
+}
+
+function sumSquares(points: readonly UslPoint[], lambda: number): number {
+  const fit = { lambda, ...coefficientsFor(points, lambda) };
+  return points.reduce((a, p) => a + (p.x - uslThroughput(fit, p.n)) ** 2, 0);
+}
+
+/**
+ * Fits the USL by least squares on throughput. For each lambda, alpha and beta come from the linearised form
+ * N / C(N) - 1 = alpha (N - 1) + beta N (N - 1) (C(N) = X(N) / lambda) through the origin, clamped at 0 (a
+ * negative coefficient is noise, not physics); lambda itself is searched (log grid, then golden section) to
+ * minimise the squared throughput residuals. Pinning lambda to the N = 1 measurement, the textbook shortcut,
+ * lets one noisy warm-up run bend the whole curve.
+ */
+export function fitUsl(points: readonly UslPoint[]): UslFit {
+  const distinct = new Set(points.map((p) => p.n));
+  if (distinct.size < 3) throw new Error("the USL fit needs at least 3 concurrency levels");
+  if (!points.some((p) => p.n === 1)) throw new Error("the USL fit needs a measurement at concurrency 1");
+  const perUser = points.filter((p) => p.x > 0).map((p) => p.x / p.n);
+  if (perUser.length === 0) throw new Error("no positive throughput to fit");
+  const lo = Math.log(Math.min(...perUser) * 0.5);
+  const hi = Math.log(Math.max(...perUser) * 2);
+  const steps = 400;
+  let best = lo;
+  let bestSsr = Number.POSITIVE_INFINITY;
+  for (let i = 0; i <= steps; i++) {
+    const l = lo + ((hi - lo) * i) / steps;
+    const ssr = sumSquares(points, Math.exp(l));
+    if (ssr < bestSsr) {
+      bestSsr = ssr;
+      best = l;
+    }
+  }
+  let a = best - (hi - lo) / steps;
+  let b = best + (hi - lo) / steps;
+  const phi = (Math.sqrt(5) - 1) / 2;
+  for (let i = 0; i < 100 && b - a > 1e-13; i++) {
+    const c = b - phi * (b - a);
+    const d = a + phi * (b - a);
+    if (sumSquares(points, Math.exp(c)) <= sumSquares(points, Math.exp(d))) b = d;
+    else a = c;
+  }
+  const lambda = Math.exp((a + b) / 2);
+  const { alpha, beta } = coefficientsFor(points, lambda);
   const fit = { lambda, alpha, beta };
   const nStar = beta > 0 ? Math.sqrt(Math.max(0, 1 - alpha) / beta) : Number.POSITIVE_INFINITY;
   const residuals = points.map((p) => p.x - uslThroughput(fit, p.n));
-  const mean = points.reduce((a, p) => a + p.x, 0) / points.length;
-  const ssTot = points.reduce((a, p) => a + (p.x - mean) ** 2, 0);
-  const ssRes = residuals.reduce((a, r) => a + r * r, 0);
+  const mean = points.reduce((acc, p) => acc + p.x, 0) / points.length;
+  const ssTot = points.reduce((acc, p) => acc + (p.x - mean) ** 2, 0);
+  const ssRes = residuals.reduce((acc, r) => acc + r * r, 0);
   return {
     ...fit,
     nStar,
