@@ -89,6 +89,8 @@ export interface Topology {
   backup: Member | null;
   farm: Member;
   storeUrl: string;
+  /** The throwaway cluster's directory (null with a given database URL). */
+  databaseDir: string | null;
   adminToken: string;
   /** The primaries' addresses, where the load goes. */
   targets(): string[];
@@ -333,6 +335,7 @@ export async function startTopology(options: TopologyOptions): Promise<Topology>
       backup,
       farm,
       storeUrl,
+      databaseDir: cluster?.dir ?? null,
       adminToken,
       targets: () => primaries.map((m) => m.address),
       member: (name) => members.find((m) => m.name === name),

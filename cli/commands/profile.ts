@@ -37,7 +37,7 @@ const help = `Usage: rushhour profile <scenario> [--tool doctor|flame] [--out DI
                         [--duration-scale F] [--rate-scale F]
 
 Profiles the dispatch server under the scenario's load: starts a provider farm, runs rushhour serve
-(SQLite store in a temporary folder) under clinic (Clinic.js ${"doctor"} or flame), replays the scenario's
+(SQLite store in a temporary folder) under clinic (Clinic.js doctor or flame), replays the scenario's
 traffic against it with the live driver (scaled down: durations by --duration-scale, arrival rates and
 VUs by --rate-scale), stops the server with SIGINT so clinic writes its report, then writes into DIR:
   <scenario>.<config>.json      the RunResult, listing clinic's HTML under "artifacts"
