@@ -94,6 +94,21 @@ export function toRunView(r: RunResult): RunView {
       node: r.versions.node,
       startedAt: r.provenance.startedAt,
     },
+    ...(r.topology ? { topology: r.topology } : {}),
+    ...(r.chaos ? { chaos: r.chaos } : {}),
+    ...(r.audit
+      ? {
+          audit: {
+            pass: r.audit.pass,
+            problems: r.audit.problems,
+            summary:
+              `${r.audit.totalOrders} orders, ${r.audit.totalCards} cards: ${r.audit.duplicateCards} duplicate cards, ` +
+              `${r.audit.nonTerminalOrders} non-terminal orders, ${r.audit.failedHoldingCards} failed orders holding ` +
+              `cards, ${r.audit.deliveredWithoutCard} delivered without a card`,
+          },
+        }
+      : {}),
+    ...(r.artifacts ? { artifacts: r.artifacts } : {}),
   };
 }
 

@@ -119,6 +119,14 @@ export function checkPair(baseline: RunView, candidate: RunView, opts: GateOptio
       })`,
     });
   }
+  if (candidate.audit) {
+    checks.push({
+      suite: candidate.scenario,
+      name: `store audit (${candidate.config})`,
+      ok: candidate.audit.pass,
+      message: `${candidate.label}: store audit ${candidate.audit.pass ? "passed" : "failed"} (${candidate.audit.summary})`,
+    });
+  }
   const dup = candidate.counters.duplicateCards ?? 0;
   checks.push({
     suite: candidate.scenario,

@@ -1,8 +1,10 @@
 // The one self-contained HTML page of a report: inline CSS, inline SVG charts, no script and no network.
+import { isAbsolute, relative } from "node:path";
 import { CHARTS } from "./charts/index.ts";
 import { formatChange, formatValue, methodNote, RANK_BASIS } from "./compare.ts";
 import type { ScenarioGroup } from "./load-runs.ts";
 import { formatP, verdictLine } from "./markdown.ts";
+import type { RunView } from "./model.ts";
 
 export interface RenderedChart {
   id: string;
@@ -46,7 +48,12 @@ export function anchorOf(g: ScenarioGroup): string {
   return `${g.scenario}-${g.kind}`.replace(/[^A-Za-z0-9_-]/g, "-");
 }
 
-export function renderHtml(groups: readonly HtmlGroup[], title = "rushhour report"): string {
+/** `linkBase`: the folder the page is written to, so links to artifacts elsewhere are made relative. */
+export function renderHtml(
+  groups: readonly HtmlGroup[],
+  title = "rushhour report",
+  linkBase?: string,
+): string {
   const parts: string[] = [];
   parts.push(
     `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">`,
@@ -55,7 +62,7 @@ export function renderHtml(groups: readonly HtmlGroup[], title = "rushhour repor
     `<h1>${escapeHtml(title)}</h1>`,
   );
   parts.push(indexTable(groups), howToRead());
-  for (const hg of groups) parts.push(section(hg));
+  for (const hg of groups) parts.push(section(hg, linkBase));
   parts.push("</body></html>\n");
   return parts.join("\n");
 }
@@ -95,7 +102,7 @@ the candidate is usually faster. ${escapeHtml(RANK_BASIS)}.</p>
 </details>`;
 }
 
-function section({ group: g, charts }: HtmlGroup): string {
+function section({ group: g, charts }: HtmlGroup, linkBase?: string): string {
   const parts: string[] = [`<section id="${anchorOf(g)}" data-scenario="${escapeHtml(g.scenario)}">`];
   parts.push(`<h2>${escapeHtml(g.scenario)} <small>(${g.kind})</small></h2>`);
   const c = g.comparison;
@@ -124,7 +131,7 @@ function section({ group: g, charts }: HtmlGroup): string {
     }
     parts.push(`<p class="note">${escapeHtml(notes.join(" "))}</p>`);
   }
-  parts.push(runsTable(g));
+  parts.push(runsTable(g, linkBase));
   for (const chart of charts) {
     const def = CHARTS.find((d) => d.id === chart.id);
     parts.push(
@@ -137,7 +144,47 @@ function section({ group: g, charts }: HtmlGroup): string {
   return parts.join("\n");
 }
 
-function runsTable(g: ScenarioGroup): string {
+function runDetails(r: RunView, linkBase: string | undefined): string {
+  const parts = [
+    `<li><b>${escapeHtml(r.config)}</b>: ${escapeHtml(
+      Object.entries(r.provenance)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(" · "),
+    )}`,
+  ];
+  if (r.topology?.length) {
+    parts.push(`<br>topology: ${escapeHtml(r.topology.map((p) => `${p.name} ${p.address}`).join(", "))}`);
+  }
+  if (r.audit) {
+    parts.push(
+      `<br>store audit: <span class="${r.audit.pass ? "better" : "fail"}">${r.audit.pass ? "passed" : "FAILED"}</span> ` +
+        `(${escapeHtml(r.audit.summary)})${r.audit.problems.length ? `: ${escapeHtml(r.audit.problems.join("; "))}` : ""}`,
+    );
+  }
+  if (r.chaos?.length) {
+    const rows = r.chaos
+      .map(
+        (c) =>
+          `<tr><td class="num">${c.t.toFixed(1)} s</td><td>${escapeHtml(c.action)}</td><td>${escapeHtml(c.target)}</td>` +
+          `<td>${escapeHtml(c.outcome)}</td><td class="num">${c.recoveredT === undefined ? "never" : `${c.recoveredT.toFixed(1)} s`}</td></tr>`,
+      )
+      .join("");
+    parts.push(
+      `<table class="chaos"><thead><tr><th>at</th><th>chaos action</th><th>target</th><th>outcome</th><th>back at</th></tr></thead><tbody>${rows}</tbody></table>`,
+    );
+  }
+  if (r.artifacts?.length) {
+    const links = r.artifacts.map((a) => {
+      const href = linkBase && isAbsolute(a.path) ? relative(linkBase, a.path) : a.path;
+      return `<a href="${escapeHtml(href)}">${escapeHtml(a.label)}</a>`;
+    });
+    parts.push(`<br>artifacts: ${links.join(", ")}`);
+  }
+  parts.push("</li>");
+  return parts.join("");
+}
+
+function runsTable(g: ScenarioGroup, linkBase?: string): string {
   const rows = g.runs.map((r) => {
     const failed = r.thresholds.filter((t) => !t.ok);
     const thresholds =
@@ -155,21 +202,12 @@ function runsTable(g: ScenarioGroup): string {
       `<td class="num${dup > 0 ? " fail" : ""}">${fmtInt(dup)}</td><td>${thresholds}</td></tr>`
     );
   });
-  const provenance = g.runs
-    .map(
-      (r) =>
-        `<li><b>${escapeHtml(r.config)}</b>: ${escapeHtml(
-          Object.entries(r.provenance)
-            .map(([k, v]) => `${k} ${v}`)
-            .join(" · "),
-        )}</li>`,
-    )
-    .join("");
+  const provenance = g.runs.map((r) => runDetails(r, linkBase)).join("");
   return (
     `<table class="runs"><thead><tr><th>config</th><th>role</th><th>replications</th><th>delivered</th>` +
     `<th>failed</th><th>rejected</th><th>retried</th><th>duplicate cards</th><th>thresholds</th></tr></thead>` +
     `<tbody>${rows.join("")}</tbody></table>` +
-    `<details class="note"><summary>Provenance</summary><ul>${provenance}</ul></details>`
+    `<details class="note"><summary>Run details (provenance, topology, chaos, audit, artifacts)</summary><ul>${provenance}</ul></details>`
   );
 }
 

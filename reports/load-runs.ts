@@ -1,7 +1,7 @@
 // Finding RunResult files (given files, or every RunResult JSON under given folders) and grouping them into
 // one comparison per scenario.
 import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { type Comparison, compareRuns } from "./compare.ts";
 import { toRunView } from "./from-run-result.ts";
 import type { RunView } from "./model.ts";
@@ -55,7 +55,11 @@ function readOne(path: string): LoadedRun {
   } catch (err) {
     throw new InputError((err as Error).message);
   }
-  return { path, result, view: toRunView(result) };
+  const view = toRunView(result);
+  // Artifacts are relative to the RunResult's folder; the report may be written anywhere.
+  if (view.artifacts)
+    view.artifacts = view.artifacts.map((a) => ({ ...a, path: resolve(dirname(path), a.path) }));
+  return { path, result, view };
 }
 
 function jsonFiles(dir: string): string[] {

@@ -80,4 +80,12 @@ export interface RunView {
   replications: ReplicationSummary[];
   thresholds: ThresholdOutcome[];
   provenance: Record<string, string>;
+  /** Live topology runs: the processes. */
+  topology?: Array<{ name: string; address: string }>;
+  /** Live chaos runs: every action taken. */
+  chaos?: Array<{ t: Seconds; action: string; target: string; outcome: string; recoveredT?: Seconds }>;
+  /** Live topology runs: the store audit after recovery. */
+  audit?: { pass: boolean; problems: string[]; summary: string };
+  /** Files beside the run (a profile...): as written in the RunResult, resolved by loadRuns to absolute paths. */
+  artifacts?: Array<{ label: string; path: string }>;
 }

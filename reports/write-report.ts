@@ -1,7 +1,7 @@
 // `rushhour report`'s work as a function: RunViews in, a folder with index.html, charts/*.png, summary.md and
 // summary.json out. The suite and the demo call it too.
 import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { CHARTS } from "./charts/index.ts";
 import { type HtmlGroup, renderHtml } from "./html.ts";
 import { groupByScenario, type ScenarioGroup } from "./load-runs.ts";
@@ -51,7 +51,7 @@ export function writeReport(runs: readonly RunView[], outDir: string, opts: Repo
   const html = join(outDir, "index.html");
   const markdown = join(outDir, "summary.md");
   const json = join(outDir, "summary.json");
-  writeFileSync(html, renderHtml(htmlGroups, opts.title));
+  writeFileSync(html, renderHtml(htmlGroups, opts.title, resolve(outDir)));
   writeFileSync(markdown, markdownSummary(groups));
   writeFileSync(json, `${JSON.stringify(summaryJson(groups), null, 2)}\n`);
   return { html, markdown, json, pngs, groups };
