@@ -22,8 +22,8 @@ import { type Spawned, spawnRushhour } from "../test/support/spawn.ts";
 const CHANNELS = 4;
 const CONCURRENCY = 64;
 const WARMUP_MS = 300;
-const ROUND_MS = 2000;
-const ROUNDS = 3;
+const ROUND_MS = 1500;
+const ROUNDS = 5;
 const OPEN_RATE = 1500;
 const SKUS = 20;
 
