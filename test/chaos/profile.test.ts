@@ -40,7 +40,7 @@ describe("rushhour profile", () => {
 
   it("refuses a bad tool and a bad scale with a usage error", async () => {
     await expect(profileCommand.run(["promo-peak", "--tool", "perf"])).rejects.toThrow(UsageError);
-    await expect(profileCommand.run(["promo-peak", "--duration-scale", "-1"])).rejects.toThrow(
+    await expect(profileCommand.run(["promo-peak", "--duration-scale", "0"])).rejects.toThrow(
       /--duration-scale must be a number/,
     );
   });
