@@ -105,16 +105,14 @@ async function round(instances: number, tag: string): Promise<Round> {
     } finally {
       admin.close();
     }
-    const clients = t
-      .targets()
-      .flatMap((a) =>
-        [0, 1].map(
-          () =>
-            new DispatchServiceClient(a, credentials.createInsecure(), {
-              "grpc.use_local_subchannel_pool": 1,
-            }),
-        ),
-      );
+    const clients = t.targets().flatMap((a) =>
+      [0, 1].map(
+        () =>
+          new DispatchServiceClient(a, credentials.createInsecure(), {
+            "grpc.use_local_subchannel_pool": 1,
+          }),
+      ),
+    );
     try {
       await drive(clients, `${tag}-warm`, WARMUP_ORDERS);
       const before = sampleCpu(t, pgDir);
