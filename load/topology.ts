@@ -105,6 +105,8 @@ export interface Topology {
 class ChildMember implements Member {
   private proc: ChildProcess | null = null;
   private exited: Promise<void> = Promise.resolve();
+  /** Set by stop(): a restart still under way (chaos) must not bring the process back afterwards. */
+  private closed = false;
   address = "";
 
   constructor(
@@ -127,6 +129,7 @@ class ChildMember implements Member {
   }
 
   start(): Promise<void> {
+    if (this.closed) return Promise.reject(new Error(`${this.name} was stopped`));
     const ready = this.kind === "farm" ? "providers" : "serve";
     const proc = spawn(process.execPath, [BIN, ...this.args(this.port())], {
       stdio: ["ignore", "pipe", "pipe"],
@@ -155,6 +158,7 @@ class ChildMember implements Member {
           proc.off("exit", onExit);
           this.address = m[1] as string;
           this.log(`${this.name} ready on ${this.address} (pid ${proc.pid})`);
+          if (this.closed) proc.kill("SIGTERM");
           resolve();
         }
       };
@@ -181,13 +185,14 @@ class ChildMember implements Member {
         await this.start();
         return;
       } catch (err) {
-        if (attempt >= 3) throw err;
+        if (attempt >= 3 || this.closed) throw err;
         await new Promise((r) => setTimeout(r, 500));
       }
     }
   }
 
   async stop(): Promise<void> {
+    this.closed = true;
     if (!this.up) return;
     this.proc?.kill("SIGTERM");
     const timer = setTimeout(() => this.proc?.kill("SIGKILL"), 15_000);
