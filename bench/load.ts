@@ -97,10 +97,16 @@ export async function run(): Promise<void> {
       );
       const failed = result.counts.failed + result.counts.rejected;
       if (Math.abs(deviation) > 0.01 || failed > 0) {
-        console.log(
-          `          ${rate}/s: off by more than 1% or with errors: dropped ${result.counts.dropped} (in-flight cap), failed ${failed} ${JSON.stringify(result.errorCodes)}`,
-        );
+        // Say why: drops (the in-flight cap), a driver behind its schedule (sends late, so fewer inside
+        // the traffic period), or errors from the server.
+        const why = [
+          result.counts.dropped > 0 ? `${result.counts.dropped} dropped at the in-flight cap` : "",
+          result.maxSendLagMs > 50 ? `driver up to ${result.maxSendLagMs.toFixed(0)} ms behind its schedule` : "",
+          failed > 0 ? `${failed} failed ${JSON.stringify(result.errorCodes)}` : "",
+        ].filter((x) => x !== "");
+        console.log(`          ${rate}/s off by ${(deviation * 100).toFixed(1)}%: ${why.join("; ") || "?"}`);
       }
+    }
     }
     console.log(`machine load average ${load()} after`);
   } finally {
