@@ -101,12 +101,13 @@ export async function run(): Promise<void> {
         // the traffic period), or errors from the server.
         const why = [
           result.counts.dropped > 0 ? `${result.counts.dropped} dropped at the in-flight cap` : "",
-          result.maxSendLagMs > 50 ? `driver up to ${result.maxSendLagMs.toFixed(0)} ms behind its schedule` : "",
+          result.maxSendLagMs > 50
+            ? `driver up to ${result.maxSendLagMs.toFixed(0)} ms behind its schedule`
+            : "",
           failed > 0 ? `${failed} failed ${JSON.stringify(result.errorCodes)}` : "",
         ].filter((x) => x !== "");
         console.log(`          ${rate}/s off by ${(deviation * 100).toFixed(1)}%: ${why.join("; ") || "?"}`);
       }
-    }
     }
     console.log(`machine load average ${load()} after`);
   } finally {
