@@ -26,6 +26,12 @@ export interface EngineSpec {
   mix: MixSpec;
   /** gRPC channels per target (each its own TCP connection). Default 1. */
   channelsPerTarget?: number;
+  /**
+   * When a call fails UNAVAILABLE (its instance is down), send the same order (same idempotency key) to
+   * the next target, as a load balancer would; its latency still runs from the intended start. Off by
+   * default (k6 does not do this); topology runs (load/topology.ts) turn it on.
+   */
+  failover?: boolean;
 }
 
 export interface EngineSink {
@@ -263,16 +269,24 @@ export class LoadEngine {
     this.inFlight++;
     const request = this.mix.request(i);
     const vip = request.tier === 2;
-    const client = this.clients[i % this.clients.length] as DispatchServiceClient;
     const deadline = this.startAtEpochMs + at + this.spec.requestTimeoutMs;
-    const call = client.submitOrder(request, this.metadata, { deadline }, (err, res) => {
-      this.calls.delete(call);
-      this.inFlight--;
-      this.complete(at, vip, err, res);
-      onDone?.();
-      this.maybeDone();
-    });
-    this.calls.add(call);
+    const send = (k: number, failovers: number) => {
+      const client = this.clients[k % this.clients.length] as DispatchServiceClient;
+      const call = client.submitOrder(request, this.metadata, { deadline }, (err, res) => {
+        this.calls.delete(call);
+        if (err?.code === status.UNAVAILABLE && failovers > 0 && !this.aborted) {
+          send(k + 1, failovers - 1);
+          return;
+        }
+        this.inFlight--;
+        this.complete(at, vip, err, res);
+        onDone?.();
+        this.maybeDone();
+      });
+      this.calls.add(call);
+    };
+    // Clients are ordered target by target within each channel, so k + 1 is another target.
+    send(i, this.spec.failover ? this.spec.targets.length - 1 : 0);
   }
 
   private complete(

@@ -70,6 +70,8 @@ export interface RunLoadOptions {
   warn?: (line: string) => void;
   /** Cores of the server machine (CPU 0..1 in the series); default: this machine's. */
   cores?: number;
+  /** Resend an order refused UNAVAILABLE to the next address (see EngineSpec.failover). */
+  failover?: boolean;
   /** Called once the start instant is fixed, with ms since it (chaos actions are timed from it). */
   onStart?: (sinceStartMs: () => number) => void;
 }
@@ -231,6 +233,7 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadOutcome> {
         targets: target.addresses,
         windowMs,
         requestTimeoutMs: requestTimeoutMs(live),
+        ...(o.failover ? { failover: true } : {}),
         mix: mix.spec,
       },
       workers,

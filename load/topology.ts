@@ -391,6 +391,8 @@ export async function runOnTopology(o: TopologyArmOptions): Promise<LoadOutcome>
     const outcome = await runLoad({
       ...o,
       target: { addresses: topology.targets(), adminToken: topology.adminToken },
+      // The instances stand behind the driver as behind a load balancer: a dead one's orders go to the next.
+      failover: true,
       onStart: (sinceStart) => {
         chaos = scheduleChaos(o.chaos, topology, sinceStart, o.durationScale, o.warn ?? log);
       },

@@ -43,6 +43,9 @@ describe("chaos on a shared PostgreSQL store", () => {
     expect(r.counters.delivered).toBeGreaterThan(0);
     expect(r.counters.duplicateCards).toBe(0);
     expect(r.thresholds.find((t) => t.metric === "audit")?.pass).toBe(true);
+    // Orders sent to primary-2 while it was down failed over to primary-1 instead of failing.
+    const grpcErrors = r.events.filter((e) => e.kind === "note" && e.message.startsWith("gRPC errors"));
+    expect(grpcErrors.map((e) => e.message).join("\n")).not.toContain("UNAVAILABLE");
     expect(code).toBe(r.thresholds.every((t) => t.pass) ? 0 : 1);
   });
 });
