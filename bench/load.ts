@@ -104,7 +104,9 @@ export async function run(): Promise<void> {
           result.maxSendLagMs > 50
             ? `driver up to ${result.maxSendLagMs.toFixed(0)} ms behind its schedule`
             : "",
-          failed > 0 ? `${failed} failed ${JSON.stringify(result.errorCodes)}` : "",
+          failed > 0
+            ? `${failed} failed ${JSON.stringify(result.errorCodes)} ${JSON.stringify(result.errorSamples)}`
+            : "",
         ].filter((x) => x !== "");
         console.log(`          ${rate}/s off by ${(deviation * 100).toFixed(1)}%: ${why.join("; ") || "?"}`);
       }
