@@ -67,6 +67,7 @@ describe("shedding", () => {
     const replay = await failure(submit(`shed-${refused[0]!.i}`));
     expect(replay.code).toBe(status.RESOURCE_EXHAUSTED);
     expect(replay.details).toBe(refused[0]!.err.details);
+    await call(c.admin.clearFaults, c.admin, { providerId: "" }, { metadata: bearer(server.adminToken) });
     c.close();
   });
 });
