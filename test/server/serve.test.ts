@@ -75,14 +75,21 @@ describe("rushhour serve", () => {
           providerId: "",
           kind: FaultKind.FAULT_KIND_LATENCY,
           probability: 1,
-          latencyMs: 300,
+          latencyMs: 500,
           durationMs: 0,
         },
       },
       { metadata: bearer(s.adminToken) },
     );
     const inFlight = call(c.dispatch.submitOrder, c.dispatch, order("drain-1"));
-    await new Promise((r) => setTimeout(r, 100));
+    // SIGTERM only once the order is recorded, so it is in flight for sure.
+    for (;;) {
+      const found = await call(c.dispatch.getOrder, c.dispatch, { idempotencyKey: "drain-1" }).catch(
+        () => null,
+      );
+      if (found !== null) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
     const exited = s.stop();
     const res = await inFlight;
     expect(res.order?.state).toBe(OrderState.ORDER_STATE_DELIVERED);
