@@ -400,6 +400,13 @@ export async function runOnTopology(o: TopologyArmOptions): Promise<LoadOutcome>
     const run = chaos as ChaosRun | null;
     run?.cancel();
     await run?.settle();
+    // Recovery before the audit: whatever is still down (killed without a restart) comes back now.
+    for (const m of [topology.farm, ...(topology.backup ? [topology.backup] : []), ...topology.primaries]) {
+      if (!m.up) {
+        log(`restarting ${m.name} for recovery before the audit`);
+        await m.restart();
+      }
+    }
     const audit = await auditStore(topology.storeUrl, { log, ...o.audit });
     log(
       `audit: ${audit.totalOrders} orders, ${audit.duplicateCards} duplicate cards, ` +

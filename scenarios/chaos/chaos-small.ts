@@ -1,6 +1,7 @@
 // The CI-sized chaos run: 2 primary instances and a backup on a throwaway PostgreSQL, a short steady
-// load during which primary-2 is killed and restarted, provider p2 blackholed, the database paused and
-// the farm killed and restarted; the audit afterwards must be clean (test/chaos/chaos.test.ts).
+// load during which primary-2 is killed and restarted, provider p2 blackholed, the database paused,
+// the farm killed and restarted and the backup killed (brought back only for the audit); the audit
+// afterwards must be clean (test/chaos/chaos.test.ts).
 import { defineScenario } from "../define.ts";
 
 export default defineScenario({
@@ -27,6 +28,8 @@ export default defineScenario({
       { at: "4s", action: "kill-instance", target: "primary-2", restartAfter: "2s" },
       { at: "9s", action: "pause-db", duration: "1s" },
       { at: "11s", action: "kill-farm", restartAfter: "1s" },
+      // No restart: the driver brings it back for recovery before the audit.
+      { at: "13s", action: "kill-instance", target: "backup" },
     ],
   },
 });
