@@ -33,18 +33,19 @@ export async function main(argv: string[]): Promise<number> {
   const [first, ...rest] = argv;
   if (first === undefined || first === "-h" || first === "--help" || first === "help") {
     const topic = first === "help" ? commands.find((c) => c.name === rest[0]) : undefined;
-    process.stdout.write(topic ? topic.help : usage());
+    process.stdout.write(topic ? (await topic.load()).help : usage());
     return EXIT.ok;
   }
   if (first === "-v" || first === "--version") {
     process.stdout.write(`${version()}\n`);
     return EXIT.ok;
   }
-  const command = commands.find((c) => c.name === first);
-  if (!command) {
+  const entry = commands.find((c) => c.name === first);
+  if (!entry) {
     process.stderr.write(`rushhour: unknown command "${first}"\n\n${usage()}`);
     return EXIT.usage;
   }
+  const command = await entry.load();
   if (rest.includes("-h") || rest.includes("--help")) {
     process.stdout.write(command.help);
     return EXIT.ok;

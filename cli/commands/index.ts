@@ -1,27 +1,73 @@
 import type { Command } from "../command.ts";
-import { capacity } from "./capacity.ts";
-import { compare } from "./compare.ts";
-import { demo } from "./demo.ts";
-import { gate } from "./gate.ts";
-import { loadCommand } from "./load.ts";
-import { profileCommand } from "./profile.ts";
-import { providersCommand } from "./providers.ts";
-import { report } from "./report.ts";
-import { serveCommand } from "./serve.ts";
-import { simCommand } from "./sim.ts";
-import { suite } from "./suite.ts";
+
+/**
+ * One line per subcommand: its name and summary for `rushhour --help`, and how to load it. Modules are
+ * loaded only when their command runs, because some pull in heavy dependencies (jsdom and d3 for the
+ * reports, clinic for profile) that would otherwise cost every `rushhour serve` start seconds.
+ * test/cli/commands.test.ts checks each entry against the module it loads.
+ */
+export interface CommandEntry {
+  name: string;
+  summary: string;
+  load(): Promise<Command>;
+}
 
 /** Every subcommand, in the order `rushhour --help` lists them. Only commands that work are listed. */
-export const commands: Command[] = [
-  serveCommand,
-  providersCommand,
-  simCommand,
-  loadCommand,
-  suite,
-  report,
-  compare,
-  gate,
-  capacity,
-  profileCommand,
-  demo,
+export const commands: CommandEntry[] = [
+  {
+    name: "serve",
+    summary: "run the live dispatch server (gRPC Dispatch + Admin, health, reflection, /metrics)",
+    load: async () => (await import("./serve.ts")).serveCommand,
+  },
+  {
+    name: "providers",
+    summary: "run a farm of simulated providers (ProviderService over gRPC)",
+    load: async () => (await import("./providers.ts")).providersCommand,
+  },
+  {
+    name: "sim",
+    summary: "simulate a scenario in virtual time (baseline vs candidate, with confidence intervals)",
+    load: async () => (await import("./sim.ts")).simCommand,
+  },
+  {
+    name: "load",
+    summary: "replay a scenario against a live server (open-model load driver, RunResult out)",
+    load: async () => (await import("./load.ts")).loadCommand,
+  },
+  {
+    name: "suite",
+    summary: "run every scenario in a folder (simulated and/or live) and write one report with an index",
+    load: async () => (await import("./suite.ts")).suite,
+  },
+  {
+    name: "report",
+    summary: "turn RunResult files into an HTML report, PNG charts, summary.md and summary.json",
+    load: async () => (await import("./report.ts")).report,
+  },
+  {
+    name: "compare",
+    summary: "compare a baseline run with a candidate: better, worse or no significant change",
+    load: async () => (await import("./compare.ts")).compare,
+  },
+  {
+    name: "gate",
+    summary: "fail (exit 1) on a significant P99 regression or a failed threshold; JUnit XML for CI",
+    load: async () => (await import("./gate.ts")).gate,
+  },
+  {
+    name: "capacity",
+    summary: "highest arrival rate meeting the P99 objective (simulated search, live check) and a USL fit",
+    load: async () => (await import("./capacity.ts")).capacity,
+  },
+  {
+    name: "profile",
+    summary: "profile rushhour serve under clinic (doctor|flame) while a scenario's load runs",
+    load: async () => (await import("./profile.ts")).profileCommand,
+  },
+  {
+    name: "demo",
+    summary:
+      "the main job on the embedded defaults: simulated suite (legacy vs adaptive), a short live run, a report",
+    load: async () => (await import("./demo.ts")).demo,
+  },
 ];
