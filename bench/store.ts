@@ -5,9 +5,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
+import { acceptedOrder } from "../server/store/ledger-order.ts";
 import { type OpenStoreOptions, openStore, seedStock } from "../server/store/open.ts";
 import { startThrowawayPostgres, type ThrowawayPostgres } from "../server/store/pg-cluster.ts";
-import type { LedgerOrder, Store } from "../server/store/types.ts";
+import type { Store } from "../server/store/types.ts";
 
 const ORDERS = Number(process.env.BENCH_STORE_ORDERS ?? 20_000);
 const IN_FLIGHT = 64;
@@ -20,25 +21,13 @@ async function ordersPerSecond(store: Store, tag: string): Promise<{ perSecond: 
     while (next < ORDERS) {
       const i = next++;
       const orderId = `${tag}-o${i}`;
-      const base: LedgerOrder = {
+      const base = acceptedOrder({
         orderId,
         idempotencyKey: `${tag}-k${i}`,
         sku: "bench-sku",
         tier: "standard",
-        state: "ACCEPTED",
-        attempts: 0,
-        cardId: null,
-        cardCode: null,
-        lane: null,
-        cluster: null,
-        providerId: null,
-        rejectReason: null,
-        failureReason: null,
-        fromCache: false,
-        canary: false,
         acceptedAt: Date.now(),
-        finishedAt: null,
-      };
+      });
       await store.recordOrder(base);
       const claim = await store.claim(orderId, "bench-sku");
       if (claim.kind !== "claimed") throw new Error(`bench: claim ${claim.kind}`);

@@ -6,6 +6,7 @@ import type { OrderView, Tier } from "./core/types.ts";
 import { TERMINAL_STATES } from "./core/types.ts";
 import type { DispatcherLike } from "./dispatcher-contract.ts";
 import type { OrderEnvelope } from "./grpc/convert.ts";
+import { acceptedOrder } from "./store/ledger-order.ts";
 import type { LedgerOrder, LedgerPatch, Store } from "./store/types.ts";
 
 export type OrderListener = (view: OrderView, previous: OrderView | null) => void;
@@ -76,25 +77,13 @@ export class OrderBook {
   ): Promise<SubmitResult> {
     const orderId = `o-${this.idPrefix}-${(++this.idSeq).toString(36)}`;
     const acceptedAt = Date.now();
-    const record: LedgerOrder = {
+    const record = acceptedOrder({
       orderId,
       idempotencyKey: input.idempotencyKey,
       sku: input.sku,
       tier: input.tier,
-      state: "ACCEPTED",
-      attempts: 0,
-      cardId: null,
-      cardCode: null,
-      lane: null,
-      cluster: null,
-      providerId: null,
-      rejectReason: null,
-      failureReason: null,
-      fromCache: false,
-      canary: false,
       acceptedAt,
-      finishedAt: null,
-    };
+    });
     const { created, order } = await this.options.store.recordOrder(record);
     if (!created) {
       const live = this.live.get(order.orderId);

@@ -1,5 +1,6 @@
 // Writes orders to a SQLite store as fast as it can and prints each step only after the store has
 // acknowledged it ("A id" recorded, "C id card" claimed, "D id card" delivered), until it is killed.
+import { acceptedOrder } from "../../../server/store/ledger-order.ts";
 import { openStore } from "../../../server/store/open.ts";
 
 const [url, sku] = [process.argv[2]!, process.argv[3]!];
@@ -8,25 +9,15 @@ let next = 0;
 async function writer(): Promise<void> {
   for (;;) {
     const orderId = `crash-${next++}`;
-    await store.recordOrder({
-      orderId,
-      idempotencyKey: `key-${orderId}`,
-      sku,
-      tier: "standard",
-      state: "ACCEPTED",
-      attempts: 0,
-      cardId: null,
-      cardCode: null,
-      lane: null,
-      cluster: null,
-      providerId: null,
-      rejectReason: null,
-      failureReason: null,
-      fromCache: false,
-      canary: false,
-      acceptedAt: Date.now(),
-      finishedAt: null,
-    });
+    await store.recordOrder(
+      acceptedOrder({
+        orderId,
+        idempotencyKey: `key-${orderId}`,
+        sku,
+        tier: "standard",
+        acceptedAt: Date.now(),
+      }),
+    );
     process.stdout.write(`A ${orderId}\n`);
     const claim = await store.claim(orderId, sku);
     if (claim.kind !== "claimed") return;

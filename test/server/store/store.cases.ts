@@ -3,6 +3,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { ClaimResult, StoreResult } from "../../../server/core/ports.ts";
 import { toCardStorePort } from "../../../server/store/card-port.ts";
+import { acceptedOrder } from "../../../server/store/ledger-order.ts";
 import { cardCode, seedStock } from "../../../server/store/seed.ts";
 import type { LedgerOrder, Store } from "../../../server/store/types.ts";
 
@@ -15,23 +16,13 @@ export interface StoreFactory {
 
 export function order(id: string, overrides: Partial<LedgerOrder> = {}): LedgerOrder {
   return {
-    orderId: id,
-    idempotencyKey: `key-${id}`,
-    sku: "sku-a",
-    tier: "standard",
-    state: "ACCEPTED",
-    attempts: 0,
-    cardId: null,
-    cardCode: null,
-    lane: null,
-    cluster: null,
-    providerId: null,
-    rejectReason: null,
-    failureReason: null,
-    fromCache: false,
-    canary: false,
-    acceptedAt: 1_700_000_000_000,
-    finishedAt: null,
+    ...acceptedOrder({
+      orderId: id,
+      idempotencyKey: `key-${id}`,
+      sku: "sku-a",
+      tier: "standard",
+      acceptedAt: 1_700_000_000_000,
+    }),
     ...overrides,
   };
 }
