@@ -4,7 +4,7 @@
 // against absolute intended times (no accumulated drift). Latency runs from the INTENDED start, so
 // a server stall or a late driver shows up in the percentiles (no coordinated omission). An iteration
 // due while maxVUs requests are in flight is counted as dropped and never sent late.
-import { performance } from "node:perf_hooks";
+import { type EventLoopUtilization, performance } from "node:perf_hooks";
 import { status } from "@grpc/grpc-js";
 import { OrderState } from "../proto/gen/rushhour/v1/common.ts";
 import {
@@ -81,6 +81,7 @@ export class LoadEngine {
   private iterations = 0;
   private stepAt = 0;
   private readonly running: boolean[] = [];
+  private loopAtStart: EventLoopUtilization | null = null;
 
   constructor(
     private readonly spec: EngineSpec,
@@ -144,6 +145,7 @@ export class LoadEngine {
   start(startAtEpochMs: number): Promise<FinalReport> {
     this.startAtEpochMs = startAtEpochMs;
     this.t0 = startAtEpochMs - performance.timeOrigin;
+    this.loopAtStart = performance.eventLoopUtilization();
     return new Promise<FinalReport>((resolve) => {
       this.finish = resolve;
       if (this.aborted) {
@@ -263,6 +265,8 @@ export class LoadEngine {
       windows: this.flushed,
       errorCodes: this.errorCodes,
       errorSamples: this.errorSamples,
+      loopUtilization:
+        this.loopAtStart === null ? 0 : performance.eventLoopUtilization(this.loopAtStart).utilization,
     });
   }
 

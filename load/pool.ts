@@ -1,6 +1,7 @@
 // Runs a load plan on one or more engines: in this thread for modest rates, or in worker threads
 // (each with its own gRPC channels) when one event loop cannot keep up. Window reports from every
 // engine are merged per window (histograms decoded and added) before anyone looks at them.
+import { availableParallelism } from "node:os";
 import { performance } from "node:perf_hooks";
 import { Worker } from "node:worker_threads";
 import { type EngineSpec, LoadEngine } from "./engine.ts";
@@ -14,15 +15,22 @@ import {
 import type { FromWorker, ToWorker } from "./worker.ts";
 
 /**
- * Orders/s one engine (one event loop) is given. grpc-js costs the client roughly 0.1-0.2 ms of CPU per
- * unary call (bench/load.ts prints the driver's CPU per 1,000 orders/s), so one thread keeps a few
- * thousand per second; above that the run is split over worker threads.
+ * Orders/s one engine (one event loop) is given. The lean unary client (load/unary-channel.ts) costs
+ * roughly 0.1 ms of CPU per call on a slow 2-core machine (bench/load.ts prints the driver's CPU per
+ * 1,000 orders/s), so one thread keeps a few thousand per second; above that the run is split over
+ * worker threads, as many as there are cores to spare.
  */
 export const RATE_PER_ENGINE = 2500;
 
-/** Engines to use for a peak rate: 0 means in this thread; n > 0 means n worker threads. */
-export function enginesFor(peakRatePerSec: number): number {
-  return peakRatePerSec <= RATE_PER_ENGINE ? 0 : Math.ceil(peakRatePerSec / RATE_PER_ENGINE);
+/**
+ * Engines to use for a peak rate: 0 means in this thread; n > 0 means n worker threads. Never more
+ * threads than cores - 1: on a 2-core machine two engine threads only contend with each other, the
+ * main thread and a local server, and (measured with bench/load.ts) keep 5,000/s worse than one.
+ */
+export function enginesFor(peakRatePerSec: number, cores = availableParallelism()): number {
+  const wanted = Math.ceil(peakRatePerSec / RATE_PER_ENGINE);
+  const n = Math.min(wanted, Math.max(1, cores - 1));
+  return n <= 1 ? 0 : n;
 }
 
 export type MergedWindow = ReturnType<typeof mergeWindows>;

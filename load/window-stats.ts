@@ -67,6 +67,11 @@ export interface FinalReport {
   /** gRPC errors by status name (e.g. UNAVAILABLE), and one message of each. */
   errorCodes: Record<string, number>;
   errorSamples: Record<string, string>;
+  /**
+   * Share of the run this engine's event loop was busy (0..1, performance.eventLoopUtilization): near 1,
+   * the engine's thread was CPU-bound and could not keep its schedule.
+   */
+  loopUtilization?: number;
 }
 
 /** Merges the same window from several engines. */
@@ -112,6 +117,8 @@ export interface MergedFinal {
   maxSendLagMs: number;
   errorCodes: Record<string, number>;
   errorSamples: Record<string, string>;
+  /** Each engine's event-loop utilisation over its run (see FinalReport). */
+  loopUtilization: number[];
 }
 
 export function mergeFinals(reports: readonly FinalReport[]): MergedFinal {
@@ -132,5 +139,6 @@ export function mergeFinals(reports: readonly FinalReport[]): MergedFinal {
       return acc;
     }, {}),
     errorSamples: Object.assign({}, ...reports.map((r) => r.errorSamples)),
+    loopUtilization: reports.map((r) => r.loopUtilization ?? 0),
   };
 }
