@@ -252,7 +252,11 @@ export class LoadEngine {
     this.timers.clear();
     if (this.openTimer !== null) clearTimeout(this.openTimer);
     this.openTimer = null;
-    this.flushUpTo(Math.floor(Math.max(0, this.now()) / this.spec.windowMs) + 1);
+    // Every window holding data, too: a flush timer that fired a hair early has moved `flushed` past
+    // the current time, and completions since went into that next window (clamped to `flushed`).
+    let end = Math.floor(Math.max(0, this.now()) / this.spec.windowMs) + 1;
+    for (const index of this.windows.keys()) end = Math.max(end, index + 1);
+    this.flushUpTo(end);
     for (const c of this.clients) c.close();
     const encode = (r: Record<string, LatencyHistogram>) =>
       Object.fromEntries(Object.entries(r).map(([k, h]) => [k, h.encode()]));
