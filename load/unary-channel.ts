@@ -113,7 +113,8 @@ class Pending implements UnaryCall {
   }
 
   endLocally(code: number, details: string): void {
-    if (this.done || this.local >= 0) return;
+    // Once the server's status is in, the call has its outcome: a deadline or cancel after it is moot.
+    if (this.done || this.local >= 0 || this.status >= 0) return;
     this.local = code;
     this.localDetails = details;
     // Never call back from inside call() or cancel(): the caller may not have stored the call yet.
