@@ -376,6 +376,10 @@ export class UnaryChannel {
     }
     const session = h2Connect(`http://${this.authority}`, {
       createConnection: () => netConnect({ host: this.host, port: this.port, noDelay: true }),
+      // As grpc-js does: Node's default 10 MB session memory cap makes nghttp2 refuse new streams
+      // (ENHANCE_YOUR_CALM) and reset others once thousands of calls wait on a slow server.
+      maxSessionMemory: Number.MAX_SAFE_INTEGER,
+      maxSendHeaderBlockLength: Number.MAX_SAFE_INTEGER,
     });
     this.session = session;
     session.on("error", () => {});

@@ -111,7 +111,8 @@ async function startLean(
   orderFor: (req: SubmitOrderRequest) => Order,
   answer: (reply: () => void) => void,
 ): Promise<Pick<FixtureServer, "address" | "close">> {
-  const server = createServer();
+  // No session memory cap (as grpc-js): with thousands of calls in flight Node would refuse streams.
+  const server = createServer({ maxSessionMemory: Number.MAX_SAFE_INTEGER });
   const sessions = new Set<ServerHttp2Session>();
   server.on("session", (s) => {
     sessions.add(s);
