@@ -91,11 +91,36 @@ export function resolveScenarioPath(pathOrName: string, cwd = process.cwd()): st
 }
 
 /** Imports a scenario module (built-in name or path), validates its default export and returns it. */
+/**
+ * Imports a scenario module. A scenario file outside this package (a user's own folder, with no
+ * package.json saying "type": "module") is CommonJS to Node, and its import of defineScenario from
+ * this ESM package fails as a require() cycle; tsx's tsImport loads it in its own namespace instead.
+ */
+async function importScenarioModule(file: string): Promise<{ default?: unknown }> {
+  const url = pathToFileURL(file).href;
+  try {
+    return (await import(url)) as { default?: unknown };
+  } catch (first) {
+    const { tsImport } = await import("tsx/esm/api");
+    let mod: { default?: unknown };
+    try {
+      mod = (await tsImport(url, import.meta.url)) as { default?: unknown };
+    } catch {
+      throw first;
+    }
+    // CommonJS interop: module.exports arrives as the default export, holding `default` itself.
+    const inner = mod.default as { default?: unknown; name?: unknown } | undefined;
+    return inner && typeof inner === "object" && "default" in inner && !("name" in inner)
+      ? { default: inner.default }
+      : mod;
+  }
+}
+
 export async function loadScenario(pathOrName: string, cwd = process.cwd()): Promise<Scenario> {
   const file = resolveScenarioPath(pathOrName, cwd);
   let mod: { default?: unknown };
   try {
-    mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
+    mod = await importScenarioModule(file);
   } catch (err) {
     throw new ScenarioError(`${file} could not be loaded: ${(err as Error).message}`, [
       `(scenario): ${(err as Error).message}`,

@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -116,5 +117,23 @@ export default defineScenario(${JSON.stringify({ ...minimal, name: "from-file" }
     await expect(loadScenario(join(dir, "missing"))).rejects.toThrow(
       /no scenario .*not a file, and not a built-in/,
     );
+  });
+
+  it("the rushhour command loads a user's scenario file from a folder outside the package", () => {
+    // Outside this package a .ts file is CommonJS to Node; under vitest this would pass regardless,
+    // so this runs the real command (tsx), as a user would.
+    const define = new URL("../../scenarios/define.ts", import.meta.url).pathname;
+    const file = join(dir, "mine.ts");
+    writeFileSync(
+      file,
+      `import { defineScenario } from ${JSON.stringify(define)};
+export default defineScenario(${JSON.stringify({ ...minimal, name: "mine", compare: { baseline: "adaptive" } })});\n`,
+    );
+    const bin = new URL("../../cli/bin.mjs", import.meta.url).pathname;
+    const out = join(dir, "out");
+    const run = spawnSync(process.execPath, [bin, "sim", file, "--out", out], { encoding: "utf8" });
+    expect(run.stderr).not.toMatch(/could not be loaded/);
+    expect(run.status).toBe(0);
+    expect(existsSync(join(out, "mine.adaptive.json"))).toBe(true);
   });
 });
