@@ -119,6 +119,10 @@ export class OrderBook {
       );
       if (live.view === null) this.changed(live, first);
     }
+    // A crash between the ledger's FAILED and the card's release leaves a failed order holding its card.
+    for (const held of await this.options.store.failedHoldingCards()) {
+      if (held.orderId.startsWith(mine)) await this.options.store.release(held.orderId, held.cardId);
+    }
     return orders.length;
   }
 

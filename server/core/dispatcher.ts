@@ -751,10 +751,19 @@ class CoreDispatcher implements Dispatcher {
     this.freeSlot(job);
     if (releaseCard && job.card !== null) {
       const cardId = job.card.cardId;
-      this.store.release(job.view.orderId, cardId, () => {});
+      this.releaseCard(job.view.orderId, cardId, 1);
       job.view.cardId = null;
     }
     this.finish(job, "FAILED");
+  }
+
+  /** A release lost to a store error would leave a FAILED order holding its card: try again, with backoff. */
+  private releaseCard(ownerId: string, cardId: string, attempt: number): void {
+    this.store.release(ownerId, cardId, (result) => {
+      if (result.kind === "error" && attempt < 5 && !this.stopped) {
+        this.env.schedule(250 * 2 ** attempt, () => this.releaseCard(ownerId, cardId, attempt + 1));
+      }
+    });
   }
 
   private finish(job: Job, state: "DELIVERED" | "FAILED"): void {

@@ -189,6 +189,17 @@ export class MemoryStore implements Store {
       .map((o) => ({ ...o }));
   }
 
+  async failedHoldingCards(): Promise<{ orderId: string; cardId: string }[]> {
+    const held: { orderId: string; cardId: string }[] = [];
+    for (const o of this.orders.values()) {
+      if (o.state !== "FAILED" && o.state !== "REJECTED") continue;
+      const cardId = this.byOwner.get(o.orderId);
+      if (cardId !== undefined && !this.cards.get(cardId)?.delivered)
+        held.push({ orderId: o.orderId, cardId });
+    }
+    return held;
+  }
+
   async audit(): Promise<StoreAudit> {
     this.check();
     const ghosts = new Set<string>();

@@ -350,6 +350,16 @@ class PostgresStore implements Store {
     return r.rows.map(rowToOrder);
   }
 
+  async failedHoldingCards(): Promise<{ orderId: string; cardId: string }[]> {
+    this.check();
+    const r = await this.pool.query<{ orderId: string; cardId: string }>(
+      `SELECT o.order_id AS "orderId", c.id::text AS "cardId" FROM orders o
+         JOIN cards c ON c.owner_id = o.order_id
+        WHERE o.state IN ('FAILED', 'REJECTED') AND NOT c.delivered`,
+    );
+    return r.rows;
+  }
+
   async audit(): Promise<StoreAudit> {
     this.check();
     const r = (await this.pool.query<Record<string, number>>(AUDIT_SQL)).rows[0]!;

@@ -295,6 +295,19 @@ class SqliteStore implements Store {
     return this.submit(() => this.q.nonTerminal.all().map(rowToOrder));
   }
 
+  failedHoldingCards(): Promise<{ orderId: string; cardId: string }[]> {
+    return this.submit(
+      () =>
+        this.db
+          .prepare(
+            `SELECT o.order_id AS orderId, CAST(c.id AS TEXT) AS cardId FROM orders o
+               JOIN cards c ON c.owner_id = o.order_id
+              WHERE o.state IN ('FAILED', 'REJECTED') AND c.delivered = 0`,
+          )
+          .all() as { orderId: string; cardId: string }[],
+    );
+  }
+
   audit(): Promise<StoreAudit> {
     return this.submit(() => {
       const r = this.q.audit.get()!;

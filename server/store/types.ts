@@ -67,6 +67,11 @@ export interface Store {
   /** Every order not in DELIVERED, FAILED or REJECTED (recovered into the compensation queue on restart). */
   nonTerminalOrders(): Promise<LedgerOrder[]>;
 
+  /**
+   * FAILED or REJECTED orders still holding an undelivered card: a crash between writing FAILED and
+   * committing the release leaves one; recovery releases them (the audit's failedHoldingCards).
+   */
+  failedHoldingCards(): Promise<{ orderId: string; cardId: string }[]>;
   audit(): Promise<StoreAudit>;
   close(): Promise<void>;
 }

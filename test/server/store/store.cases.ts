@@ -233,6 +233,21 @@ export function storeCases(name: string, factory: StoreFactory): void {
       expect((await s.audit()).nonTerminalOrders).toBe(4);
     });
 
+    it("lists failed orders still holding a card, so recovery can release them", async () => {
+      const s = await fresh();
+      await s.importCards("sku-a", ["F1", "F2"]);
+      await s.recordOrder(order("crashed-before-release"));
+      const c = claimed(await s.claim("crashed-before-release", "sku-a"));
+      await s.updateOrder("crashed-before-release", { state: "FAILED", cardId: c.cardId, finishedAt: 1 });
+      await s.recordOrder(order("still-running"));
+      claimed(await s.claim("still-running", "sku-a"));
+      expect(await s.failedHoldingCards()).toEqual([{ orderId: "crashed-before-release", cardId: c.cardId }]);
+      expect((await s.audit()).failedHoldingCards).toBe(1);
+      expect(await s.release("crashed-before-release", c.cardId)).toEqual({ kind: "ok" });
+      expect(await s.failedHoldingCards()).toEqual([]);
+      expect((await s.audit()).failedHoldingCards).toBe(0);
+    });
+
     it("audits a healthy store as clean and counts each kind of inconsistency", async () => {
       const s = await fresh();
       await s.importCards("sku-a", ["A1", "A2", "A3", "A4"]);
