@@ -602,7 +602,8 @@ class CoreDispatcher implements Dispatcher {
       });
       return;
     }
-    if (!job.cfg.allocation.stockCheck || job.recoveredCardId !== null) {
+    // An order that already holds a card (a retry, a recovered order) needs no stock: claim returns its card.
+    if (!job.cfg.allocation.stockCheck || job.recoveredCardId !== null || job.card !== null) {
       this.claim(job);
       return;
     }
@@ -615,7 +616,7 @@ class CoreDispatcher implements Dispatcher {
     }
     this.store.stock(job.view.sku, (result) => {
       if (job.done) return;
-      if (result.kind === "ok" && result.free <= 0) this.fail(job, "out of stock", false);
+      if (result.kind === "ok" && result.free <= 0) this.fail(job, "out of stock", true);
       else this.claim(job);
     });
   }
@@ -630,7 +631,7 @@ class CoreDispatcher implements Dispatcher {
         this.takeCard(job, result.card);
         this.issue(job);
       } else if (result.kind === "out_of_stock") {
-        this.fail(job, "out of stock", false);
+        this.fail(job, "out of stock", true);
       } else {
         this.failAttempt(job, `store: ${result.message}`);
       }

@@ -176,3 +176,26 @@ describe("one card per order", () => {
     expect(d.snapshot().counters.duplicateCards).toBe(0);
   });
 });
+
+describe("a retry of an order that holds the last card", () => {
+  it("is not failed as out of stock: its own card is all it needs, so it is delivered", () => {
+    const env = new VirtualEnvironment(3);
+    const store = new FakeCardStore(env, { latencyMs: 1, stockPerSku: 1 });
+    const providers = new FakeProviders(env, ["p1"], { kind: "error", latencyMs: 5 });
+    env.schedule(20, () => providers.behaviour.set("p1", { kind: "ok", latencyMs: 5 }));
+    const d = createDispatcher({
+      env,
+      config: PRESETS.adaptive,
+      store,
+      providers: { ids: ["p1"], port: providers },
+    });
+    const views: OrderView[] = [];
+    d.submit({ orderId: "only", sku: "last-card", tier: "standard" }, (v) => views.push({ ...v }));
+    env.runFor(30_000);
+    d.stop();
+    const last = views.at(-1)!;
+    expect(views.some((v) => v.state === "RETRYING")).toBe(true);
+    expect(last.state).toBe("DELIVERED");
+    expect(last.cardId).not.toBeNull();
+  });
+});
