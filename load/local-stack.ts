@@ -73,18 +73,34 @@ function startChild(name: string, args: string[], log: (line: string) => void): 
   });
 }
 
+/**
+ * A temp folder holding what the spawned processes read: the provider farm's spec file and, for a
+ * resolved configuration object, a config file for `rushhour serve --config`; and a fresh admin token.
+ */
+export function prepareStackFiles(
+  prefix: string,
+  providers: FarmProvider[],
+  config: string | object,
+): { dir: string; specFile: string; config: string; adminToken: string } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const specFile = join(dir, "providers.json");
+  writeFileSync(specFile, JSON.stringify({ providers }, null, 2));
+  let configArg: string;
+  if (typeof config === "string") configArg = config;
+  else {
+    configArg = join(dir, "config.json");
+    writeFileSync(configArg, JSON.stringify(config, null, 2));
+  }
+  return { dir, specFile, config: configArg, adminToken: randomBytes(18).toString("base64url") };
+}
+
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const log = options.log ?? (() => {});
-  const dir = mkdtempSync(join(tmpdir(), "rushhour-load-"));
-  const specFile = join(dir, "providers.json");
-  writeFileSync(specFile, JSON.stringify({ providers: options.providers }, null, 2));
-  let config = options.config;
-  if (typeof config !== "string") {
-    const file = join(dir, "config.json");
-    writeFileSync(file, JSON.stringify(config, null, 2));
-    config = file;
-  }
-  const adminToken = randomBytes(18).toString("base64url");
+  const { dir, specFile, config, adminToken } = prepareStackFiles(
+    "rushhour-load-",
+    options.providers,
+    options.config,
+  );
   const children: Child[] = [];
   const stop = async () => {
     for (const c of children.reverse()) await c.stop();

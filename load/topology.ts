@@ -5,15 +5,14 @@
 // those. Processes can be killed (SIGKILL) and restarted on the same port, and the database paused
 // (SIGSTOP/SIGCONT on the postmaster and its backends): the chaos schedule (chaos.ts) drives that.
 import { type ChildProcess, spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startThrowawayPostgres, type ThrowawayPostgres } from "../server/store/pg-cluster.ts";
 import { type AuditOptions, auditStore } from "./audit.ts";
 import { type ChaosRun, type ChaosStep, scheduleChaos } from "./chaos.ts";
 import { checkInt } from "./duration.ts";
+import { prepareStackFiles } from "./local-stack.ts";
 import type { FarmProvider } from "./provider-models.ts";
 import { type LoadOutcome, type RunLoadOptions, runLoad } from "./run-load.ts";
 
@@ -234,16 +233,11 @@ export function postgresPids(clusterDir: string): number[] {
 export async function startTopology(options: TopologyOptions): Promise<Topology> {
   const log = options.log ?? (() => {});
   const spec = options.spec;
-  const dir = mkdtempSync(join(tmpdir(), "rushhour-topology-"));
-  const specFile = join(dir, "providers.json");
-  writeFileSync(specFile, JSON.stringify({ providers: options.providers }, null, 2));
-  let config = options.config;
-  if (typeof config !== "string") {
-    const file = join(dir, "config.json");
-    writeFileSync(file, JSON.stringify(config, null, 2));
-    config = file;
-  }
-  const adminToken = randomBytes(18).toString("base64url");
+  const { dir, specFile, config, adminToken } = prepareStackFiles(
+    "rushhour-topology-",
+    options.providers,
+    options.config,
+  );
   let pg: ThrowawayPostgres | null = null;
   const members: ChildMember[] = [];
   let paused: number[] = [];
