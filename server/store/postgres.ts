@@ -91,27 +91,23 @@ SELECT id::text AS id, code, sku FROM mine
 UNION ALL
 SELECT id::text AS id, code, sku FROM taken`;
 
-// The final SELECT sees the card as it was before the statement (one snapshot), which is what the
-// error message needs when nothing changed.
-const RELEASE_SQL = `
-WITH freed AS (
-  UPDATE cards SET owner_id = NULL WHERE id = $1 AND owner_id = $2 AND NOT delivered RETURNING id
+// Ends the owner's hold on a card: `change` frees it or marks it delivered, and the claim history
+// records the outcome. The final SELECT sees the card as it was before the statement (one snapshot),
+// which is what the error message needs when nothing changed.
+function endHoldSql(change: string, outcome: "released" | "delivered"): string {
+  return `
+WITH changed AS (
+  UPDATE cards SET ${change} WHERE id = $1 AND owner_id = $2 AND NOT delivered RETURNING id
 ), closed AS (
-  UPDATE card_claims SET outcome = 'released', ended_at = now()
-  WHERE card_id IN (SELECT id FROM freed) AND owner_id = $2 AND outcome = 'held'
+  UPDATE card_claims SET outcome = '${outcome}', ended_at = now()
+  WHERE card_id IN (SELECT id FROM changed) AND owner_id = $2 AND outcome = 'held'
 )
-SELECT (SELECT count(*) FROM freed)::int AS changed, c.owner_id, c.delivered
+SELECT (SELECT count(*) FROM changed)::int AS changed, c.owner_id, c.delivered
 FROM (SELECT 1) AS one LEFT JOIN cards c ON c.id = $1`;
+}
 
-const DELIVER_SQL = `
-WITH done AS (
-  UPDATE cards SET delivered = true WHERE id = $1 AND owner_id = $2 AND NOT delivered RETURNING id
-), closed AS (
-  UPDATE card_claims SET outcome = 'delivered', ended_at = now()
-  WHERE card_id IN (SELECT id FROM done) AND owner_id = $2 AND outcome = 'held'
-)
-SELECT (SELECT count(*) FROM done)::int AS changed, c.owner_id, c.delivered
-FROM (SELECT 1) AS one LEFT JOIN cards c ON c.id = $1`;
+const RELEASE_SQL = endHoldSql("owner_id = NULL", "released");
+const DELIVER_SQL = endHoldSql("delivered = true", "delivered");
 
 const COLUMNS = LEDGER_COLUMNS.map(([, c]) => c);
 const INSERT_ORDER_SQL = `

@@ -4,7 +4,7 @@ import { openStore, seedStock } from "../../../server/store/open.ts";
 import { CLAIM_SQL } from "../../../server/store/postgres.ts";
 import { startTestPostgres, type TestPostgres } from "../../support/pg.ts";
 import { runAllocatorProcesses } from "./allocators.ts";
-import { order, storeCases } from "./store.cases.ts";
+import { makeClaimHistory, order, storeCases } from "./store.cases.ts";
 
 let pg: TestPostgres;
 beforeAll(async () => {
@@ -99,15 +99,7 @@ describe("postgres card history", () => {
   it("records every owner of a card and lets the audit find a ghost in it", async () => {
     const url = await pg.freshStoreUrl();
     const s = await openStore(url, { poolSize: 4 });
-    await s.importCards("sku-a", ["A1", "A2"]);
-    const slot = await s.claim("slot-1", "sku-a");
-    if (slot.kind !== "claimed") throw new Error("no card");
-    await s.transfer(slot.card.cardId, "slot-1", "o1");
-    await s.deliver("o1", slot.card.cardId);
-    const other = await s.claim("o2", "sku-a");
-    if (other.kind !== "claimed") throw new Error("no card");
-    await s.release("o2", other.card.cardId);
-    await s.claim("o3", "sku-a");
+    const { slot, other } = await makeClaimHistory(s);
 
     const raw = new Client(url);
     await raw.connect();

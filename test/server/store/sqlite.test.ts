@@ -7,7 +7,7 @@ import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import { openStore, seedStock } from "../../../server/store/open.ts";
 import { runAllocatorProcesses } from "./allocators.ts";
-import { order, storeCases } from "./store.cases.ts";
+import { makeClaimHistory, order, storeCases } from "./store.cases.ts";
 
 const CRASH_CHILD = fileURLToPath(new URL("./crash-child.ts", import.meta.url));
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -89,15 +89,7 @@ describe("sqlite card history", () => {
   it("records every owner of a card and lets the audit find a ghost in it", async () => {
     const file = nextFile();
     const s = await openStore(`sqlite:${file}`);
-    await s.importCards("sku-a", ["A1", "A2"]);
-    const slot = await s.claim("slot-1", "sku-a");
-    if (slot.kind !== "claimed") throw new Error("no card");
-    await s.transfer(slot.card.cardId, "slot-1", "o1");
-    await s.deliver("o1", slot.card.cardId);
-    const other = await s.claim("o2", "sku-a");
-    if (other.kind !== "claimed") throw new Error("no card");
-    await s.release("o2", other.card.cardId);
-    await s.claim("o3", "sku-a");
+    const { slot, other } = await makeClaimHistory(s);
 
     const raw = new Database(file);
     const rows = raw

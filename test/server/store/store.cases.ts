@@ -14,6 +14,23 @@ export interface StoreFactory {
   concurrentCards?: number;
 }
 
+/**
+ * A card history with every outcome, for the stores' history tests: A1 claimed by a cache slot,
+ * transferred to o1 and delivered; A2 claimed by o2, released, then claimed by o3.
+ */
+export async function makeClaimHistory(
+  s: Store,
+): Promise<{ slot: { card: { cardId: string } }; other: { card: { cardId: string } } }> {
+  await s.importCards("sku-a", ["A1", "A2"]);
+  const slot = claimed(await s.claim("slot-1", "sku-a"));
+  await s.transfer(slot.cardId, "slot-1", "o1");
+  await s.deliver("o1", slot.cardId);
+  const other = claimed(await s.claim("o2", "sku-a"));
+  await s.release("o2", other.cardId);
+  await s.claim("o3", "sku-a");
+  return { slot: { card: slot }, other: { card: other } };
+}
+
 export function order(id: string, overrides: Partial<LedgerOrder> = {}): LedgerOrder {
   return {
     ...acceptedOrder({
