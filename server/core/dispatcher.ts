@@ -79,8 +79,14 @@ interface Job {
   /** Timeout of the provider call in progress. */
   deadline: Deadline | null;
   card: Card | null;
-  /** A card id the order held before a restart (recover()). */
+  /** A card id the order held before a restart, as the ledger knew it (recover()). */
   recoveredCardId: string | null;
+  /**
+   * Came back through recover(). Such an order may hold a card the ledger never saw (the claim commits
+   * before the ledger's copy of it), so it neither takes a cached card nor checks stock: claim() returns
+   * the card it holds, or a new one, or out of stock, and nothing else can leave its card stranded.
+   */
+  recovered: boolean;
   /** Increases per provider call so a late answer to an abandoned call is ignored. */
   call: number;
   provider: ProviderHealth | null;
@@ -269,6 +275,7 @@ class CoreDispatcher implements Dispatcher {
     this.ensureTick();
     const job = this.newJob(order, view, onChange, this.config);
     job.recoveredCardId = order.cardId ?? null;
+    job.recovered = true;
     view.cardId = order.cardId ?? null;
     view.attempts = order.attempts ?? 0;
     // A recovered order always gets at least one more attempt: the crash, not the order, failed.
@@ -479,6 +486,7 @@ class CoreDispatcher implements Dispatcher {
       deadline: null,
       card: null,
       recoveredCardId: null,
+      recovered: false,
       call: 0,
       provider: null,
       callStartedAt: 0,
@@ -585,7 +593,7 @@ class CoreDispatcher implements Dispatcher {
       else this.issue(job);
       return;
     }
-    const cached = job.recoveredCardId === null ? this.prewarm.take(job.view.sku) : undefined;
+    const cached = job.recovered ? undefined : this.prewarm.take(job.view.sku);
     if (cached !== undefined) {
       this.store.transfer(cached.card.cardId, cached.owner, job.view.orderId, (result) => {
         if (job.done) return;
@@ -603,7 +611,7 @@ class CoreDispatcher implements Dispatcher {
       return;
     }
     // An order that already holds a card (a retry, a recovered order) needs no stock: claim returns its card.
-    if (!job.cfg.allocation.stockCheck || job.recoveredCardId !== null || job.card !== null) {
+    if (!job.cfg.allocation.stockCheck || job.recovered || job.card !== null) {
       this.claim(job);
       return;
     }

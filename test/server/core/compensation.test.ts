@@ -175,6 +175,31 @@ describe("one card per order", () => {
     expect(store.ownersOf(held)).toEqual(["o1"]);
     expect(d.snapshot().counters.duplicateCards).toBe(0);
   });
+
+  it("a recovered order whose card the ledger never saw gets that card back, even with no stock left", () => {
+    const env = new VirtualEnvironment(1);
+    const store = new FakeCardStore(env, { latencyMs: 1, stockPerSku: 1 });
+    const providers = new FakeProviders(env, ["p"], { kind: "ok", latencyMs: 5 });
+    // Before the "crash": the order claimed the only card, and died before the ledger copied it.
+    let held = "";
+    store.claim("o1", "s", (r) => {
+      if (r.kind === "claimed") held = r.card.cardId;
+    });
+    env.runFor(10);
+    const d = createDispatcher({
+      env,
+      config: PRESETS.adaptive,
+      store,
+      providers: { ids: ["p"], port: providers },
+    });
+    const views: OrderView[] = [];
+    d.recover({ orderId: "o1", sku: "s", tier: "standard", attempts: 1 }, (v) => views.push(v));
+    env.runFor(10_000);
+    d.stop();
+    // A stock check would have seen 0 free and failed the order with its card still held.
+    expect(views.at(-1)).toMatchObject({ state: "DELIVERED", cardId: held });
+    expect(store.ownersOf(held)).toEqual(["o1"]);
+  });
 });
 
 describe("a retry of an order that holds the last card", () => {
