@@ -635,8 +635,14 @@ class CoreDispatcher implements Dispatcher {
       if (result.kind === "claimed") {
         if (job.recoveredCardId !== null && result.card.cardId !== job.recoveredCardId)
           this.counters.duplicateCards++;
-        this.prewarm.noteClaimed(job.view.sku);
         this.takeCard(job, result.card);
+        if (result.delivered) {
+          // Delivered before a crash the ledger did not see: finish it, never issue the card twice.
+          job.view.cardCode = result.card.code;
+          this.finish(job, "DELIVERED");
+          return;
+        }
+        this.prewarm.noteClaimed(job.view.sku);
         this.issue(job);
       } else if (result.kind === "out_of_stock") {
         this.fail(job, "out of stock", true);

@@ -11,7 +11,16 @@ export interface Card {
 }
 
 export type ClaimResult =
-  | { kind: "claimed"; card: Card }
+  | {
+      kind: "claimed";
+      card: Card;
+      /**
+       * The owner held this card already and it is marked delivered: the owner crashed after the
+       * delivery was recorded and before its ledger said so. Recovery finishes such an order as
+       * DELIVERED; asking a provider to issue the card again would issue it twice.
+       */
+      delivered: boolean;
+    }
   | { kind: "out_of_stock" }
   | { kind: "error"; message: string };
 

@@ -92,7 +92,7 @@ export class MemoryStore implements Store {
     if (heldId !== undefined) {
       const held = this.cards.get(heldId)!;
       if (held.sku !== sku) return { kind: "error", message: storeErrors.holdsOtherSku(ownerId, held.sku) };
-      return { kind: "claimed", card: cardOf(held) };
+      return { kind: "claimed", card: cardOf(held), delivered: held.delivered };
     }
     const n = this.freeList(sku).shift();
     if (n === undefined) return { kind: "out_of_stock" };
@@ -101,7 +101,7 @@ export class MemoryStore implements Store {
     card.owner = ownerId;
     this.byOwner.set(ownerId, id);
     this.historyOf(id).push({ owner: ownerId, outcome: "held" });
-    return { kind: "claimed", card: cardOf(card) };
+    return { kind: "claimed", card: cardOf(card), delivered: false };
   }
 
   async transfer(cardId: string, fromOwner: string, toOwner: string): Promise<StoreResult> {

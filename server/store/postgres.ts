@@ -73,7 +73,7 @@ CREATE INDEX IF NOT EXISTS orders_open ON orders (accepted_at, order_id) WHERE s
 /** The allocation: one statement, exported so a test can hold it to the rule in the header. */
 export const CLAIM_SQL = `
 WITH mine AS (
-  SELECT id, code, sku FROM cards WHERE owner_id = $1
+  SELECT id, code, sku, delivered FROM cards WHERE owner_id = $1
 ), c AS (
   SELECT id FROM cards
   WHERE sku = $2 AND owner_id IS NULL AND NOT delivered AND NOT EXISTS (SELECT 1 FROM mine)
@@ -87,9 +87,9 @@ WITH mine AS (
 ), logged AS (
   INSERT INTO card_claims (card_id, owner_id, outcome) SELECT id, $1, 'held' FROM taken
 )
-SELECT id::text AS id, code, sku FROM mine
+SELECT id::text AS id, code, sku, delivered FROM mine
 UNION ALL
-SELECT id::text AS id, code, sku FROM taken`;
+SELECT id::text AS id, code, sku, false AS delivered FROM taken`;
 
 // Ends the owner's hold on a card: `change` frees it or marks it delivered, and the claim history
 // records the outcome. The final SELECT sees the card as it was before the statement (one snapshot),
@@ -183,7 +183,7 @@ class PostgresStore implements Store {
     this.check();
     for (let attempt = 0; ; attempt++) {
       try {
-        const r = await this.pool.query<{ id: string; code: string; sku: string }>({
+        const r = await this.pool.query<{ id: string; code: string; sku: string; delivered: boolean }>({
           name: "rushhour_claim",
           text: CLAIM_SQL,
           values: [ownerId, sku],
@@ -191,7 +191,11 @@ class PostgresStore implements Store {
         const row = r.rows[0];
         if (!row) return { kind: "out_of_stock" };
         if (row.sku !== sku) return { kind: "error", message: storeErrors.holdsOtherSku(ownerId, row.sku) };
-        return { kind: "claimed", card: { cardId: row.id, code: row.code, sku: row.sku } };
+        return {
+          kind: "claimed",
+          card: { cardId: row.id, code: row.code, sku: row.sku },
+          delivered: row.delivered,
+        };
       } catch (error) {
         // The same owner claimed concurrently and won: its card is committed now, so ask again.
         if (attempt === 0 && codeOf(error) === UNIQUE_VIOLATION) continue;

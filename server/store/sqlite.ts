@@ -336,11 +336,15 @@ class SqliteStore implements Store {
     const held = this.q.cardByOwner.get(ownerId);
     if (held) {
       if (held.sku !== sku) return { kind: "error", message: storeErrors.holdsOtherSku(ownerId, held.sku) };
-      return { kind: "claimed", card: { cardId: String(held.id), code: held.code, sku: held.sku } };
+      return {
+        kind: "claimed",
+        card: { cardId: String(held.id), code: held.code, sku: held.sku },
+        delivered: Boolean(held.delivered),
+      };
     }
     const card = this.q.takeFree.get(ownerId, sku);
     if (!card) return { kind: "out_of_stock" };
-    return { kind: "claimed", card: { cardId: String(card.id), code: card.code, sku: card.sku } };
+    return { kind: "claimed", card: { cardId: String(card.id), code: card.code, sku: card.sku }, delivered: false };
   }
 
   private transferOp(id: number, cardId: string, from: string, to: string): StoreResult {

@@ -80,7 +80,8 @@ export class SimCardStore implements CardStorePort {
   claim(ownerId: string, sku: string, done: (result: ClaimResult) => void): void {
     const existing = this.held.get(ownerId);
     if (existing !== undefined) {
-      this.locked(sku, "claimMs", done, { kind: "claimed", card: existing });
+      // `held` keeps only undelivered cards: the simulation never restarts, so no delivered owner claims again.
+      this.locked(sku, "claimMs", done, { kind: "claimed", card: existing, delivered: false });
       return;
     }
     const p = this.pool(sku);
@@ -95,7 +96,7 @@ export class SimCardStore implements CardStorePort {
     // The card id doubles as its code: the simulation never shows codes, and this saves a string per order.
     const card: Card = { cardId, code: cardId, sku };
     this.held.set(ownerId, card);
-    this.locked(sku, "claimMs", done, { kind: "claimed", card });
+    this.locked(sku, "claimMs", done, { kind: "claimed", card, delivered: false });
   }
 
   transfer(cardId: string, fromOwner: string, toOwner: string, done: (result: StoreResult) => void): void {

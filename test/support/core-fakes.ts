@@ -72,7 +72,7 @@ export class FakeCardStore implements CardStorePort {
     }
     const held = this.byOwner.get(ownerId);
     if (held !== undefined) {
-      this.answer(done, { kind: "claimed", card: held.card });
+      this.answer(done, { kind: "claimed", card: held.card, delivered: held.delivered });
       return;
     }
     const card = this.takeFree(sku);
@@ -88,7 +88,7 @@ export class FakeCardStore implements CardStorePort {
     record.owner = ownerId;
     if (!ownerId.startsWith("cache:") && !this.lean) record.orders.add(ownerId);
     this.byOwner.set(ownerId, record);
-    this.answer(done, { kind: "claimed", card });
+    this.answer(done, { kind: "claimed", card, delivered: false });
   }
 
   transfer(cardId: string, fromOwner: string, toOwner: string, done: (result: StoreResult) => void): void {

@@ -200,6 +200,35 @@ describe("one card per order", () => {
     expect(views.at(-1)).toMatchObject({ state: "DELIVERED", cardId: held });
     expect(store.ownersOf(held)).toEqual(["o1"]);
   });
+
+  it("a recovered order whose card was delivered before the crash ends DELIVERED without a provider call", () => {
+    const env = new VirtualEnvironment(1);
+    const store = new FakeCardStore(env, { latencyMs: 1 });
+    const providers = new FakeProviders(env, ["p"], { kind: "ok", latencyMs: 5 });
+    // Before the "crash": the card was issued and its delivery recorded, but the ledger still says ISSUING.
+    let held = "";
+    store.claim("o1", "s", (r) => {
+      if (r.kind === "claimed") held = r.card.cardId;
+    });
+    env.runFor(10);
+    store.deliver("o1", held, () => {});
+    env.runFor(10);
+    const d = createDispatcher({
+      env,
+      config: PRESETS.adaptive,
+      store,
+      providers: { ids: ["p"], port: providers },
+    });
+    const views: OrderView[] = [];
+    d.recover({ orderId: "o1", sku: "s", tier: "standard", attempts: 1, cardId: held }, (v) => views.push(v));
+    env.runFor(10_000);
+    d.stop();
+    // Issuing it again would hand the provider the same card twice, and a failure could not release it.
+    expect(views.at(-1)).toMatchObject({ state: "DELIVERED", cardId: held });
+    expect(views.at(-1)?.cardCode).not.toBeNull();
+    expect(providers.calls).toHaveLength(0);
+    expect(store.ownersOf(held)).toEqual(["o1"]);
+  });
 });
 
 describe("a retry of an order that holds the last card", () => {
