@@ -39,9 +39,12 @@ export function validateLive(live: unknown): string[] {
     checkDuration(errors, "live.delayAbortEval", l.delayAbortEval, { positive: false });
   }
   if (l.workers !== undefined) checkInt(errors, "live.workers", l.workers, 0, 64);
-  errors.push(...validateTopology(l.topology));
+  const topologyErrors = validateTopology(l.topology);
+  errors.push(...topologyErrors);
+  // Chaos targets are checked against the instances only of a valid topology (not a count of 1e9).
   const instances = (l.topology as { instances?: unknown } | undefined)?.instances;
-  errors.push(...validateChaos(l.chaos, typeof instances === "number" ? instances : undefined));
+  const known = topologyErrors.length === 0 && typeof instances === "number" ? instances : undefined;
+  errors.push(...validateChaos(l.chaos, known));
   if (l.chaos !== undefined && l.topology === undefined) {
     errors.push("live.chaos: needs live.topology (the processes to act on)");
   }

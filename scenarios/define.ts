@@ -5,6 +5,7 @@ import { existsSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { z } from "zod";
+import { oversizedArrays, oversizedMessage } from "../server/core/array-bounds.ts";
 import { crossCheck } from "./cross-check.ts";
 import { type ScenarioDefinition, ScenarioSchema, type ScenarioSpec } from "./schema.ts";
 
@@ -63,8 +64,13 @@ export function issuesToProblems(issues: readonly z.core.$ZodIssue[]): string[] 
 
 /** Validates a scenario object; throws one ScenarioError listing every problem. */
 export function validateScenario(definition: unknown, file: string | null = null): Scenario {
-  const parsed = ScenarioSchema.safeParse(definition);
   const where = file ?? "scenario";
+  const oversized = oversizedArrays(definition);
+  if (oversized.length > 0) {
+    const problems = oversized.map((a) => `${formatIssuePath(a.path)}: ${oversizedMessage(a)}`);
+    throw new ScenarioError(`${where} is invalid:\n  ${problems.join("\n  ")}`, problems);
+  }
+  const parsed = ScenarioSchema.safeParse(definition);
   const problems = parsed.success ? [] : issuesToProblems(parsed.error.issues);
   for (const p of crossCheck(definition)) problems.push(`${formatIssuePath(p.path)}: ${p.message}`);
   if (!parsed.success || problems.length > 0) {

@@ -3,6 +3,7 @@
 // Two presets: `legacy` (the "before" system) and `adaptive` (the "after" system). Both have the same
 // total worker count, so a comparison between them is about policy, not capacity.
 import { z } from "zod";
+import { MAX_INPUT_ARRAY_LENGTH, oversizedArrays, oversizedMessage } from "./array-bounds.ts";
 import type { FieldViolation } from "./types.ts";
 
 const int = (min: number) => z.number().int().min(min);
@@ -228,6 +229,13 @@ function pathOf(path: readonly PropertyKey[]): string {
 export function validateConfig(
   input: unknown,
 ): { ok: true; config: DispatchConfig } | { ok: false; errors: FieldViolation[] } {
+  const oversized = oversizedArrays(input);
+  if (oversized.length > 0) {
+    return {
+      ok: false,
+      errors: oversized.map((a) => ({ path: pathOf(a.path), message: oversizedMessage(a) })),
+    };
+  }
   const result = schema.safeParse(input);
   if (result.success) return { ok: true, config: result.data };
   const errors: FieldViolation[] = [];
@@ -265,7 +273,10 @@ function mergeValue(base: unknown, over: unknown): unknown {
 }
 
 function structuredCloneJson(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(structuredCloneJson);
+  // An oversized array is left as it is for validateConfig to refuse: copying one could take minutes.
+  if (Array.isArray(value)) {
+    return value.length > MAX_INPUT_ARRAY_LENGTH ? value : value.map(structuredCloneJson);
+  }
   if (isPlainObject(value)) {
     const out: Record<string, unknown> = {};
     for (const key of Object.keys(value)) out[key] = structuredCloneJson(value[key]);

@@ -2,6 +2,7 @@
 // percentile), a capacity (concurrent calls before queueing) and a base error rate. Shared by the
 // in-process providers of `rushhour serve` and the farm of `rushhour providers`.
 import { z } from "zod";
+import { oversizedArrays, oversizedMessage } from "../core/array-bounds.ts";
 import type { RandomStream } from "../core/env.ts";
 import type { FieldViolation } from "../core/types.ts";
 
@@ -41,6 +42,13 @@ export function validateProviderSpec(
   input: unknown,
 ): { ok: true; providers: ProviderModel[] } | { ok: false; errors: FieldViolation[] } {
   const wrapped = Array.isArray(input) ? { providers: input } : input;
+  const oversized = oversizedArrays(wrapped);
+  if (oversized.length > 0) {
+    return {
+      ok: false,
+      errors: oversized.map((a) => ({ path: formatPath(a.path), message: oversizedMessage(a) })),
+    };
+  }
   const parsed = specSchema.safeParse(wrapped);
   if (parsed.success) return { ok: true, providers: parsed.data.providers };
   return {

@@ -106,6 +106,40 @@ describe("scenario validation (property)", () => {
   });
 });
 
+describe("oversized lists", () => {
+  // One line of TypeScript makes a list of 2^31 - 1 (mostly empty) places; walking it ran the process
+  // out of memory before any error could be reported (seen in CI).
+  const huge = () => {
+    const a: unknown[] = [{ target: 1, duration: "1s" }];
+    a.length = 2 ** 31 - 1;
+    return a;
+  };
+
+  it("a scenario refuses one by its path", () => {
+    expect(() => validateScenario(setAt(base, ["traffic", "stages"], huge()))).toThrow(
+      /traffic\.stages: a list of length 2147483647; at most 1000000 elements are allowed/,
+    );
+  });
+
+  it("a configuration refuses one by its path, also through a merge", () => {
+    const adaptive = presetByName("adaptive");
+    const result = validate(mergeOver(adaptive, { lanes: { vip: huge() } }));
+    expect(result.ok).toBe(false);
+    if (!result.ok)
+      expect(result.errors).toEqual([
+        { path: "lanes.vip", message: expect.stringMatching(/^a list of length 2147483647/) },
+      ]);
+  });
+
+  it("a live block checks chaos targets only against a valid topology", () => {
+    const problems = validateLive({
+      topology: { instances: 1e9, backup: true },
+      chaos: [{ at: "1s", action: "kill-instance", target: "primary-2" }],
+    });
+    expect(problems).toEqual([expect.stringMatching(/^live\.topology\.instances: /)]);
+  });
+});
+
 describe("live block, topology and chaos validation (property)", () => {
   it("never throws; every problem starts with its live.* path", () => {
     fc.assert(
