@@ -26,7 +26,10 @@ export function oversizedArrays(value: unknown, maxLength = MAX_INPUT_ARRAY_LENG
         found.push({ path, length: node.length });
         return;
       }
-      node.forEach((item, i) => walk(item, [...path, i]));
+      // forEach skips the holes of a sparse array.
+      node.forEach((item, i) => {
+        walk(item, [...path, i]);
+      });
       return;
     }
     const proto = Object.getPrototypeOf(node);

@@ -344,7 +344,11 @@ class SqliteStore implements Store {
     }
     const card = this.q.takeFree.get(ownerId, sku);
     if (!card) return { kind: "out_of_stock" };
-    return { kind: "claimed", card: { cardId: String(card.id), code: card.code, sku: card.sku }, delivered: false };
+    return {
+      kind: "claimed",
+      card: { cardId: String(card.id), code: card.code, sku: card.sku },
+      delivered: false,
+    };
   }
 
   private transferOp(id: number, cardId: string, from: string, to: string): StoreResult {

@@ -16,7 +16,9 @@ describe("toCardStorePort", () => {
         resolve();
       }),
     );
-    expect(calls).toEqual([{ kind: "claimed", card: { cardId: "1", code: "A1", sku: "sku-a" }, delivered: false }]);
+    expect(calls).toEqual([
+      { kind: "claimed", card: { cardId: "1", code: "A1", sku: "sku-a" }, delivered: false },
+    ]);
     const stock = await new Promise((resolve) => port.stock("sku-a", resolve));
     expect(stock).toEqual({ kind: "ok", free: 0 });
   });
