@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { SERVER_NODE_FLAGS } from "../server/node-flags.ts";
 import type { FarmProvider } from "./provider-models.ts";
 
 const BIN = fileURLToPath(new URL("../cli/bin.mjs", import.meta.url));
@@ -38,7 +39,9 @@ interface Child {
 }
 
 function startChild(name: string, args: string[], log: (line: string) => void): Promise<Child> {
-  const proc = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  const proc = spawn(process.execPath, [...SERVER_NODE_FLAGS, BIN, ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stderr = "";
   proc.stderr?.on("data", (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4000);

@@ -8,6 +8,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { SERVER_NODE_FLAGS } from "../server/node-flags.ts";
 import { startThrowawayPostgres, type ThrowawayPostgres } from "../server/store/pg-cluster.ts";
 import { type AuditOptions, auditStore } from "./audit.ts";
 import { type ChaosRun, type ChaosStep, scheduleChaos } from "./chaos.ts";
@@ -130,7 +131,7 @@ class ChildMember implements Member {
   start(): Promise<void> {
     if (this.closed) return Promise.reject(new Error(`${this.name} was stopped`));
     const ready = this.kind === "farm" ? "providers" : "serve";
-    const proc = spawn(process.execPath, [BIN, ...this.args(this.port())], {
+    const proc = spawn(process.execPath, [...SERVER_NODE_FLAGS, BIN, ...this.args(this.port())], {
       stdio: ["ignore", "pipe", "pipe"],
     });
     this.proc = proc;

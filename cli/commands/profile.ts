@@ -24,6 +24,7 @@ import { writeRunResult } from "../../reports/run-result.ts";
 import { writeReport } from "../../reports/write-report.ts";
 import { BUILTIN_SCENARIOS, loadScenario, type Scenario, ScenarioError } from "../../scenarios/define.ts";
 import { presetConfig } from "../../server/core/config.ts";
+import { SERVER_NODE_FLAGS } from "../../server/node-flags.ts";
 import { ConfigError, resolveConfig } from "../../simulator/configs.ts";
 import { parseCommandArgs } from "../args.ts";
 import { type Command, EXIT, UsageError } from "../command.ts";
@@ -107,7 +108,18 @@ function startUnderClinic(
   }
   const proc = spawn(
     clinic,
-    [tool, "--open=false", "--dest", dest, "--", process.execPath, BIN, "serve", ...serveArgs],
+    [
+      tool,
+      "--open=false",
+      "--dest",
+      dest,
+      "--",
+      process.execPath,
+      ...SERVER_NODE_FLAGS,
+      BIN,
+      "serve",
+      ...serveArgs,
+    ],
     {
       cwd: ROOT,
       detached: true,

@@ -2,6 +2,7 @@
 // for their ready line. Used by the server's integration tests, the bench and the load driver.
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { SERVER_NODE_FLAGS } from "../../server/node-flags.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -29,7 +30,7 @@ export interface SpawnedServer extends Spawned {
 
 /** Runs `rushhour <args>` and resolves once a line matching `ready` appears on stdout. */
 export function spawnRushhour(args: string[], ready: RegExp, env: NodeJS.ProcessEnv = {}): Promise<Spawned> {
-  const proc = spawn(process.execPath, ["--import", "tsx", "cli/main.ts", ...args], {
+  const proc = spawn(process.execPath, [...SERVER_NODE_FLAGS, "--import", "tsx", "cli/main.ts", ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
