@@ -149,15 +149,17 @@ describe("one card per order", () => {
     );
   });
 
-  it("a recovered order keeps its card and its attempts", () => {
+  /** Order o1 claimed a card (and, with `delivered`, its delivery was recorded), then the process died. */
+  function afterCrash(options: { stockPerSku?: number; delivered?: boolean } = {}) {
     const env = new VirtualEnvironment(1);
-    const store = new FakeCardStore(env, { latencyMs: 1 });
+    const store = new FakeCardStore(env, { latencyMs: 1, stockPerSku: options.stockPerSku });
     const providers = new FakeProviders(env, ["p"], { kind: "ok", latencyMs: 5 });
-    // Before the "crash": the order claimed a card.
     let held = "";
     store.claim("o1", "s", (r) => {
       if (r.kind === "claimed") held = r.card.cardId;
     });
+    env.runFor(10);
+    if (options.delivered) store.deliver("o1", held, () => {});
     env.runFor(10);
     const d = createDispatcher({
       env,
@@ -166,66 +168,41 @@ describe("one card per order", () => {
       providers: { ids: ["p"], port: providers },
     });
     const views: OrderView[] = [];
-    const first = d.recover({ orderId: "o1", sku: "s", tier: "standard", attempts: 2, cardId: held }, (v) =>
-      views.push(v),
-    );
-    expect(first).toMatchObject({ state: "RETRYING", attempts: 2, cardId: held });
-    env.runFor(10_000);
-    expect(views.at(-1)).toMatchObject({ state: "DELIVERED", attempts: 3, cardId: held });
+    const recover = (attempts: number, cardId: string | undefined) =>
+      d.recover({ orderId: "o1", sku: "s", tier: "standard", attempts, cardId }, (v) => views.push(v));
+    const run = () => {
+      env.runFor(10_000);
+      d.stop();
+      return views.at(-1);
+    };
+    return { store, providers, d, held, recover, run };
+  }
+
+  it("a recovered order keeps its card and its attempts", () => {
+    const { store, d, held, recover, run } = afterCrash();
+    expect(recover(2, held)).toMatchObject({ state: "RETRYING", attempts: 2, cardId: held });
+    expect(run()).toMatchObject({ state: "DELIVERED", attempts: 3, cardId: held });
     expect(store.ownersOf(held)).toEqual(["o1"]);
     expect(d.snapshot().counters.duplicateCards).toBe(0);
   });
 
   it("a recovered order whose card the ledger never saw gets that card back, even with no stock left", () => {
-    const env = new VirtualEnvironment(1);
-    const store = new FakeCardStore(env, { latencyMs: 1, stockPerSku: 1 });
-    const providers = new FakeProviders(env, ["p"], { kind: "ok", latencyMs: 5 });
-    // Before the "crash": the order claimed the only card, and died before the ledger copied it.
-    let held = "";
-    store.claim("o1", "s", (r) => {
-      if (r.kind === "claimed") held = r.card.cardId;
-    });
-    env.runFor(10);
-    const d = createDispatcher({
-      env,
-      config: PRESETS.adaptive,
-      store,
-      providers: { ids: ["p"], port: providers },
-    });
-    const views: OrderView[] = [];
-    d.recover({ orderId: "o1", sku: "s", tier: "standard", attempts: 1 }, (v) => views.push(v));
-    env.runFor(10_000);
-    d.stop();
+    // o1 claimed the only card and died before the ledger copied it.
+    const { store, held, recover, run } = afterCrash({ stockPerSku: 1 });
+    recover(1, undefined);
     // A stock check would have seen 0 free and failed the order with its card still held.
-    expect(views.at(-1)).toMatchObject({ state: "DELIVERED", cardId: held });
+    expect(run()).toMatchObject({ state: "DELIVERED", cardId: held });
     expect(store.ownersOf(held)).toEqual(["o1"]);
   });
 
   it("a recovered order whose card was delivered before the crash ends DELIVERED without a provider call", () => {
-    const env = new VirtualEnvironment(1);
-    const store = new FakeCardStore(env, { latencyMs: 1 });
-    const providers = new FakeProviders(env, ["p"], { kind: "ok", latencyMs: 5 });
-    // Before the "crash": the card was issued and its delivery recorded, but the ledger still says ISSUING.
-    let held = "";
-    store.claim("o1", "s", (r) => {
-      if (r.kind === "claimed") held = r.card.cardId;
-    });
-    env.runFor(10);
-    store.deliver("o1", held, () => {});
-    env.runFor(10);
-    const d = createDispatcher({
-      env,
-      config: PRESETS.adaptive,
-      store,
-      providers: { ids: ["p"], port: providers },
-    });
-    const views: OrderView[] = [];
-    d.recover({ orderId: "o1", sku: "s", tier: "standard", attempts: 1, cardId: held }, (v) => views.push(v));
-    env.runFor(10_000);
-    d.stop();
+    // The card was issued and its delivery recorded, but the ledger still says ISSUING.
+    const { store, providers, held, recover, run } = afterCrash({ delivered: true });
+    recover(1, held);
     // Issuing it again would hand the provider the same card twice, and a failure could not release it.
-    expect(views.at(-1)).toMatchObject({ state: "DELIVERED", cardId: held });
-    expect(views.at(-1)?.cardCode).not.toBeNull();
+    const last = run();
+    expect(last).toMatchObject({ state: "DELIVERED", cardId: held });
+    expect(last?.cardCode).not.toBeNull();
     expect(providers.calls).toHaveLength(0);
     expect(store.ownersOf(held)).toEqual(["o1"]);
   });
