@@ -32,7 +32,14 @@ function harness(config: DispatchConfig) {
   const providers = new FakeProviders(env, ids, { kind: "ok", latencyMs: 0 });
   providers.lean = true;
   providers.syncZero = true;
-  const dispatcher = createDispatcher({ env, config, store, providers: { ids, port: providers } });
+  // Live views, as the simulator runs the core (its listeners read and forget).
+  const dispatcher = createDispatcher({
+    env,
+    config,
+    store,
+    providers: { ids, port: providers },
+    liveViews: true,
+  });
   let delivered = 0;
   const onChange = (v: OrderView) => {
     if (v.state === "DELIVERED") delivered++;
@@ -75,17 +82,29 @@ function fmt(n: number): string {
 
 export async function run(): Promise<void> {
   const orders = 500_000;
-  const legacy = throughput(PRESETS.legacy, orders);
-  const adaptive = throughput(PRESETS.adaptive, orders);
+  // Three alternating runs each; as in the simulator bench, the best is what the code does on this
+  // machine and the median what the machine's other load lets it do.
+  const all = {
+    legacy: [] as { wall: number; cpu: number }[],
+    adaptive: [] as { wall: number; cpu: number }[],
+  };
+  for (let k = 0; k < 3; k++) {
+    all.legacy.push(throughput(PRESETS.legacy, orders));
+    all.adaptive.push(throughput(PRESETS.adaptive, orders));
+  }
+  const best = (rs: { wall: number; cpu: number }[]) => [...rs].sort((a, b) => b.wall - a.wall);
+  const legacy = best(all.legacy)[0]!;
+  const adaptive = best(all.adaptive)[0]!;
   console.log(`core throughput, ${fmt(orders)} orders, zero-latency ports, virtual clock at 1,500 orders/s:`);
-  for (const [name, r] of [
-    ["legacy", legacy],
-    ["adaptive", adaptive],
+  for (const [name, rs] of [
+    ["legacy", all.legacy],
+    ["adaptive", all.adaptive],
   ] as const) {
+    const [r, median] = [best(rs)[0]!, best(rs)[1]!];
     const ratio = (r.wall / 300_000).toFixed(2);
     console.log(
-      `  ${name.padEnd(9)} ${fmt(r.wall).padStart(9)} orders/s wall (${ratio} x the 300,000 target), ` +
-        `${fmt(r.cpu)} orders per CPU second`,
+      `  ${name.padEnd(9)} best ${fmt(r.wall).padStart(9)} orders/s wall (${ratio} x the 300,000 target), ` +
+        `median ${fmt(median.wall)}; ${fmt(r.cpu)} orders per CPU second at best`,
     );
   }
   console.log(`  adaptive / legacy (wall) = ${(adaptive.wall / legacy.wall).toFixed(2)}`);

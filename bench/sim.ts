@@ -1,7 +1,7 @@
 // Simulator benchmarks, measured side by side in one run:
 // 1. kernel events/s on the hold model (1,000 pending events; each event schedules one successor) next
 //    to a bare EventHeap push/pop loop doing the same heap work without callbacks, and their ratio;
-// 2. promo-peak simulated time over wall time (one replication per configuration);
+// 2. promo-peak simulated time over wall time (one replication per configuration; best and median of 5);
 // 3. heap memory over a 1-hour simulated peak (HDR histograms, not stored samples, keep it flat).
 //    RUSHHOUR_BENCH_HOUR_RATE sets that peak's orders/s (default 300; 1500 takes a few minutes here).
 
@@ -77,7 +77,7 @@ export async function run(): Promise<void> {
   console.log(`ratio hold / bare: ${((100 * hold) / bare).toFixed(0)}%  (targets: >= 2 M events/s, >= 30%)`);
 
   const promo = await loadScenario("promo-peak");
-  for (const name of ["adaptive", "legacy", "adaptive", "legacy"] as const) {
+  const once = (name: "adaptive" | "legacy") => {
     const t0 = performance.now();
     const c0 = process.cpuUsage();
     const out = runReplication({
@@ -90,12 +90,28 @@ export async function run(): Promise<void> {
     });
     const wall = (performance.now() - t0) / 1000;
     const c = process.cpuUsage(c0);
-    const cpu = (c.user + c.system) / 1e6;
-    const sim = out.durationMs / 1000;
+    return {
+      wall,
+      cpu: (c.user + c.system) / 1e6,
+      sim: out.durationMs / 1000,
+      orders: out.counters.submitted,
+    };
+  };
+  // The first run of each pays for the JIT; then five alternating runs each. Like the kernel figures,
+  // the best run is what the code does on this machine, the median what the machine's load lets it do.
+  const CONFIGS = ["adaptive", "legacy"] as const;
+  const cold = CONFIGS.map(once);
+  const runs = new Map<string, ReturnType<typeof once>[]>(CONFIGS.map((c) => [c, []]));
+  for (let k = 0; k < 5; k++) for (const name of CONFIGS) runs.get(name)!.push(once(name));
+  CONFIGS.forEach((name, i) => {
+    const r = runs.get(name)!.sort((a, b) => a.wall - b.wall);
+    const best = r[0]!;
+    const median = r[2]!;
+    const c = cold[i]!;
     console.log(
-      `promo-peak ${name.padEnd(8)}: ${sim} s simulated in ${wall.toFixed(2)} s wall (${(sim / wall).toFixed(0)}x real time), ${cpu.toFixed(2)} s CPU (${(sim / cpu).toFixed(0)}x per CPU second); ${out.counters.submitted} orders, ${((1e6 * cpu) / out.counters.submitted).toFixed(1)} us CPU per order (target >= 200x)`,
+      `promo-peak ${name.padEnd(8)}: ${best.sim} s simulated, ${best.orders} orders; wall best ${best.wall.toFixed(2)} s (${(best.sim / best.wall).toFixed(0)}x real time), median ${median.wall.toFixed(2)} s (${(median.sim / median.wall).toFixed(0)}x), first run ${(c.sim / c.wall).toFixed(0)}x; ${((1e6 * best.cpu) / best.orders).toFixed(1)} us CPU per order at best (target >= 200x)`,
     );
-  }
+  });
 
   const rate = Number(process.env.RUSHHOUR_BENCH_HOUR_RATE ?? 300);
   const hour = validateScenario({

@@ -68,6 +68,8 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
     store,
     providers: { ids: providerIds, port: providers },
     cluster: "backup",
+    // The listeners below read each view and keep only terminal ones, which never change again.
+    liveViews: true,
   });
   const overflow: OverflowPort = {
     forward(order, done) {
@@ -86,6 +88,7 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
     providers: { ids: providerIds, port: providers },
     overflow,
     cluster: "primary",
+    liveViews: true,
   });
   if (scenario.demandHistory !== undefined) {
     const history = loadDemandHistory(scenario.demandHistory, seed, scenario.file);

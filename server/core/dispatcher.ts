@@ -40,6 +40,13 @@ export interface DispatcherOptions {
   overflow?: OverflowPort;
   /** "primary" (default) or "backup" (a backup never overflows further). */
   cluster?: ClusterName;
+  /**
+   * Pass onChange the order's own view instead of a copy at each state change. The object then keeps
+   * changing after the call until the order ends (a terminal view never changes again), so only a
+   * listener that reads and forgets may ask for it: the simulator does, and saves two objects per
+   * state change (a fifth of the core's time went to copying views and collecting the copies).
+   */
+  liveViews?: boolean;
 }
 
 export interface Dispatcher {
@@ -145,6 +152,7 @@ class CoreDispatcher implements Dispatcher {
   private readonly store: CardStorePort;
   private readonly port: ProviderPort;
   private readonly overflow: OverflowPort | undefined;
+  private readonly liveViews: boolean;
   private readonly cluster: ClusterName;
   private readonly lanes: Lanes<Job>;
   private readonly router: OverflowRouter;
@@ -180,6 +188,7 @@ class CoreDispatcher implements Dispatcher {
     this.store = options.store;
     this.port = options.providers.port;
     this.overflow = options.overflow;
+    this.liveViews = options.liveViews ?? false;
     this.cluster = options.cluster ?? "primary";
     this.lanes = new Lanes<Job>(this.config.lanes);
     this.router = new OverflowRouter(this.config.routing);
@@ -551,7 +560,7 @@ class CoreDispatcher implements Dispatcher {
       view.finishedAt = now;
       view.timings.totalMs = now - view.submittedAt;
     }
-    if (job.onChange) job.onChange(copyView(view));
+    if (job.onChange) job.onChange(this.liveViews ? view : copyView(view));
   }
 
   private pump(): void {

@@ -22,6 +22,9 @@ interface CardRecord {
   deliveredTo: Set<string>;
 }
 
+/** The history of every card in lean mode, which adds nothing to it. */
+const NO_OWNERS: Set<string> = new Set();
+
 export interface FakeStoreOptions {
   /** Delay of every operation in ms; undefined = answer synchronously (zero-latency bench). */
   latencyMs?: number;
@@ -82,7 +85,10 @@ export class FakeCardStore implements CardStorePort {
     }
     let record = this.cards.get(card.cardId);
     if (record === undefined) {
-      record = { card, owner: null, delivered: false, orders: new Set(), deliveredTo: new Set() };
+      // Lean mode records no history: the two sets stay empty, so all records share one (the bench).
+      record = this.lean
+        ? { card, owner: null, delivered: false, orders: NO_OWNERS, deliveredTo: NO_OWNERS }
+        : { card, owner: null, delivered: false, orders: new Set(), deliveredTo: new Set() };
       if (!this.lean) this.cards.set(card.cardId, record);
     }
     record.owner = ownerId;

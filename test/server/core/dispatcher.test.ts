@@ -232,3 +232,38 @@ describe("dispatcher: an order's life", () => {
     expect(b).toEqual(a);
   });
 });
+
+describe("views handed to onChange", () => {
+  function lifeOf(liveViews: boolean) {
+    const env = new VirtualEnvironment(7);
+    const store = new FakeCardStore(env, { latencyMs: 2 });
+    const providers = new FakeProviders(env, ["p1"], { kind: "ok", latencyMs: 20 });
+    const d = createDispatcher({
+      env,
+      config: PRESETS.adaptive,
+      store,
+      providers: { ids: ["p1"], port: providers },
+      liveViews,
+    });
+    const seen: { view: OrderView; state: string }[] = [];
+    d.submit({ orderId: "o1", sku: "s", tier: "standard" }, (v) => seen.push({ view: v, state: v.state }));
+    env.runFor(1_000);
+    d.stop();
+    return seen;
+  }
+
+  it("are copies by default: each one keeps the state it was sent with", () => {
+    const seen = lifeOf(false);
+    expect(seen.map((s) => s.view.state)).toEqual(seen.map((s) => s.state));
+    expect(new Set(seen.map((s) => s.view)).size).toBe(seen.length);
+  });
+
+  it("with liveViews are the order's own object (the simulator reads and forgets), the same states in order", () => {
+    const live = lifeOf(true);
+    expect(live.map((s) => s.state)).toEqual(lifeOf(false).map((s) => s.state));
+    // After QUEUED (always a copy), every call hands over one object, which ends as the terminal view.
+    const objects = new Set(live.slice(1).map((s) => s.view));
+    expect(objects.size).toBe(1);
+    expect(live.at(-1)?.view.state).toBe("DELIVERED");
+  });
+});
