@@ -6,17 +6,13 @@
 //   state outlives its order (CORE_BENCH_TOTAL=1000000 for a shorter run).
 // Wall-clock figures drift with the load other processes put on this shared machine; the CPU-second
 // figures (process.cpuUsage) drift less.
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import { type DispatchConfig, PRESETS } from "../server/core/config.ts";
 import { createDispatcher } from "../server/core/dispatcher.ts";
 import { Xoshiro128 } from "../server/core/random.ts";
 import type { OrderView } from "../server/core/types.ts";
 import { VirtualEnvironment } from "../simulator/kernel/virtual-env.ts";
 import { FakeCardStore, FakeProviders } from "../test/support/core-fakes.ts";
-
-setFlagsFromString("--expose_gc");
-const gc = runInNewContext("gc") as () => void;
+import { gc } from "./gc.ts";
 
 /** 100 SKUs, skewed (a few popular ones), precomputed so the mix costs nothing per order. */
 const SKUS = (() => {

@@ -11,6 +11,7 @@ import { Xoshiro128 } from "../server/core/random.ts";
 import { EventHeap, type ScheduledEvent } from "../simulator/kernel/event-heap.ts";
 import { VirtualEnvironment } from "../simulator/kernel/virtual-env.ts";
 import { runReplication } from "../simulator/replication.ts";
+import { gc } from "./gc.ts";
 
 const PENDING = 1000;
 const EVENTS = 2_000_000;
@@ -121,7 +122,7 @@ export async function run(): Promise<void> {
     drain: "10s",
     window: "10s",
   });
-  global.gc?.();
+  gc();
   const start = process.memoryUsage().heapUsed;
   const marks: string[] = [];
   let next = 0;
@@ -135,12 +136,14 @@ export async function run(): Promise<void> {
     detailed: true,
     onProgress: (done) => {
       if (done >= next) {
+        gc();
         marks.push(`${Math.round(done / 60000)} min: ${mb(process.memoryUsage().heapUsed)}`);
         next += 15 * 60_000;
       }
     },
   });
   const wall = (performance.now() - t0) / 1000;
+  gc();
   console.log(
     `1-hour peak at ${rate} orders/s (${(rate * 3600).toLocaleString("en")} orders, ${wall.toFixed(1)} s wall): heap at start ${mb(start)}; ${marks.join("; ")}; end ${mb(process.memoryUsage().heapUsed)}`,
   );
