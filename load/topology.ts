@@ -5,7 +5,7 @@
 // those. Processes can be killed (SIGKILL) and restarted on the same port, and the database paused
 // (SIGSTOP/SIGCONT on the postmaster and its backends): the chaos schedule (chaos.ts) drives that.
 import { type ChildProcess, spawn } from "node:child_process";
-import { readdirSync, readFileSync, rmSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SERVER_NODE_FLAGS } from "../server/node-flags.ts";
@@ -62,6 +62,8 @@ export interface TopologyOptions {
   providers: FarmProvider[];
   /** A preset name, or a full resolved configuration (written to a JSON file for `serve --config`). */
   config: string | object;
+  /** The backup's configuration when it differs (its own worker count); `config` when absent. */
+  backupConfig?: object;
   skuCount: number;
   seed: number;
   /** Extra `rushhour serve` flags for every instance (e.g. ["--drain-ms", "1000"]). */
@@ -239,6 +241,11 @@ export async function startTopology(options: TopologyOptions): Promise<Topology>
     options.providers,
     options.config,
   );
+  let backupConfig = config;
+  if (options.backupConfig !== undefined) {
+    backupConfig = join(dir, "backup-config.json");
+    writeFileSync(backupConfig, JSON.stringify(options.backupConfig, null, 2));
+  }
   let pg: ThrowawayPostgres | null = null;
   const members: ChildMember[] = [];
   let paused: number[] = [];
@@ -295,7 +302,7 @@ export async function startTopology(options: TopologyOptions): Promise<Topology>
       "--providers",
       farm.address,
       "--config",
-      config as string,
+      role === "backup" ? backupConfig : config,
       // One argument with "=": a base64url token may start with "-", which parseArgs takes for an option.
       `--admin-token=${adminToken}`,
       "--skus",
@@ -360,6 +367,7 @@ export interface TopologyArmOptions extends Omit<RunLoadOptions, "target" | "onS
   chaos: readonly ChaosStep[];
   providers: FarmProvider[];
   serverConfig: string | object;
+  backupConfig?: object;
   /** Extra `rushhour serve` flags for every instance. */
   serveArgs?: string[];
   audit?: AuditOptions;
@@ -376,6 +384,7 @@ export async function runOnTopology(o: TopologyArmOptions): Promise<LoadOutcome>
     spec: o.spec,
     providers: o.providers,
     config: o.serverConfig,
+    backupConfig: o.backupConfig,
     skuCount: o.scenario.skus.count,
     seed: o.scenario.seed,
     serveArgs: o.serveArgs,

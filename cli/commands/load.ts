@@ -15,7 +15,7 @@ import {
 import { runOnTopology } from "../../load/topology.ts";
 import { type RunResult, writeRunResult } from "../../reports/run-result.ts";
 import { BUILTIN_SCENARIOS, loadScenario, type Scenario, ScenarioError } from "../../scenarios/define.ts";
-import { presetConfig } from "../../server/core/config.ts";
+import { type DispatchConfig, presetConfig, withWorkers } from "../../server/core/config.ts";
 import { ConfigError, resolveConfig } from "../../simulator/configs.ts";
 import { parseCommandArgs } from "../args.ts";
 import { type Command, EXIT, UsageError } from "../command.ts";
@@ -84,15 +84,23 @@ function fmt(x: number): string {
 }
 
 interface Arm extends LoadArm {
-  /** What to hand the server: a preset name or the resolved configuration. */
+  /** What to hand a running server (--target): a preset name or the resolved configuration. */
   serverConfig: string | object;
+  /** The resolved configuration, which a server this command starts gets sized from the scenario. */
+  dispatch: DispatchConfig;
 }
 
 function resolveArms(scenario: Scenario, config: string | undefined): Arm[] {
   const base = scenario.file ? resolve(scenario.file, "..") : process.cwd();
   const arm = (name: string, role: Arm["role"], dir: string): Arm => {
     const definition = resolveConfig(name, dir);
-    return { name, role, definition, serverConfig: presetConfig(name) !== undefined ? name : definition };
+    return {
+      name,
+      role,
+      definition,
+      dispatch: definition,
+      serverConfig: presetConfig(name) !== undefined ? name : definition,
+    };
   };
   try {
     if (config !== undefined) return [arm(config, "single", process.cwd())];
@@ -224,15 +232,23 @@ export const loadCommand: Command = {
       try {
         const topology = liveOptions(scenario.live).topology;
         let outcome: LoadOutcome | undefined;
+        // A server this command starts is sized as the simulator sizes the scenario's cluster, so a live
+        // run and a simulated one compare the same system; the RunResult records what the server ran.
+        let ran: Arm = arm;
         if (addresses === undefined && topology !== undefined) {
           log(`starting ${topology.instances} instances on PostgreSQL and a provider farm (${arm.name})`);
+          // The primary cluster is split across the instances; the backup has its own size.
+          const perInstance = Math.ceil(scenario.cluster.primary.workers / topology.instances);
+          const sized = withWorkers(arm.dispatch, perInstance);
+          ran = { ...arm, definition: sized };
           outcome = await runOnTopology({
             scenario,
-            arm,
+            arm: ran,
             spec: topology,
             chaos: liveOptions(scenario.live).chaos ?? [],
             providers: farmProviders(scenario.providers),
-            serverConfig: arm.serverConfig,
+            serverConfig: sized,
+            backupConfig: withWorkers(arm.dispatch, scenario.cluster.backup.workers),
             durationScale,
             command,
             onProgress,
@@ -241,9 +257,11 @@ export const loadCommand: Command = {
           });
         } else if (addresses === undefined) {
           log(`starting a provider farm and rushhour serve (${arm.name}) on 127.0.0.1`);
+          const sized = withWorkers(arm.dispatch, scenario.cluster.primary.workers);
+          ran = { ...arm, definition: sized };
           const stack = await startLocalStack({
             providers: farmProviders(scenario.providers),
-            config: arm.serverConfig,
+            config: sized,
             skuCount: scenario.skus.count,
             seed: scenario.seed,
             log,
@@ -272,7 +290,7 @@ export const loadCommand: Command = {
           if (topology !== undefined) warn("--target given: the scenario's topology and chaos are not used");
           outcome = await runLoad({
             scenario,
-            arm,
+            arm: ran,
             target: { addresses, adminToken },
             durationScale,
             command,

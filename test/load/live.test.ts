@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { loadCommand } from "../../cli/commands/load.ts";
 import { startLocalStack } from "../../load/local-stack.ts";
 import { readRunResult } from "../../reports/run-result.ts";
+import { type DispatchConfig, PRESETS } from "../../server/core/config.ts";
 
 const out = mkdtempSync(join(tmpdir(), "rushhour-load-test-"));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
@@ -22,6 +23,10 @@ describe("rushhour load against a local stack", () => {
     expect(code).toBe(r.thresholds.every((t) => t.pass) ? 0 : 1);
     expect(r.kind).toBe("load");
     expect(r.config).toMatchObject({ name: "adaptive", role: "single" });
+    // The server it started was sized like the simulation of this scenario: 20 worker slots, not the preset's.
+    const lanes = (r.config.definition as DispatchConfig).lanes;
+    expect(lanes.default.workers + lanes.vip.workers).toBe(20);
+    expect(PRESETS.adaptive.lanes.default.workers + PRESETS.adaptive.lanes.vip.workers).not.toBe(20);
     expect(r.counters.submitted + r.counters.dropped).toBe(240);
     expect(r.counters.delivered).toBeGreaterThan(0);
     expect(r.counters.duplicateCards).toBe(0);
