@@ -86,8 +86,8 @@ function fmt(x: number): string {
 interface Arm extends LoadArm {
   /** What to hand a running server (--target): a preset name or the resolved configuration. */
   serverConfig: string | object;
-  /** The resolved configuration, which a server this command starts gets sized from the scenario. */
-  dispatch: DispatchConfig;
+  /** The resolved configuration; a server this command starts gets it sized from the scenario. */
+  definition: DispatchConfig;
 }
 
 function resolveArms(scenario: Scenario, config: string | undefined): Arm[] {
@@ -98,7 +98,6 @@ function resolveArms(scenario: Scenario, config: string | undefined): Arm[] {
       name,
       role,
       definition,
-      dispatch: definition,
       serverConfig: presetConfig(name) !== undefined ? name : definition,
     };
   };
@@ -239,7 +238,7 @@ export const loadCommand: Command = {
           log(`starting ${topology.instances} instances on PostgreSQL and a provider farm (${arm.name})`);
           // The primary cluster is split across the instances; the backup has its own size.
           const perInstance = Math.ceil(scenario.cluster.primary.workers / topology.instances);
-          const sized = withWorkers(arm.dispatch, perInstance);
+          const sized = withWorkers(arm.definition, perInstance);
           ran = { ...arm, definition: sized };
           outcome = await runOnTopology({
             scenario,
@@ -248,7 +247,7 @@ export const loadCommand: Command = {
             chaos: liveOptions(scenario.live).chaos ?? [],
             providers: farmProviders(scenario.providers),
             serverConfig: sized,
-            backupConfig: withWorkers(arm.dispatch, scenario.cluster.backup.workers),
+            backupConfig: withWorkers(arm.definition, scenario.cluster.backup.workers),
             durationScale,
             command,
             onProgress,
@@ -257,7 +256,7 @@ export const loadCommand: Command = {
           });
         } else if (addresses === undefined) {
           log(`starting a provider farm and rushhour serve (${arm.name}) on 127.0.0.1`);
-          const sized = withWorkers(arm.dispatch, scenario.cluster.primary.workers);
+          const sized = withWorkers(arm.definition, scenario.cluster.primary.workers);
           ran = { ...arm, definition: sized };
           const stack = await startLocalStack({
             providers: farmProviders(scenario.providers),
