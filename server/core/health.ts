@@ -128,6 +128,8 @@ export class HealthBoard {
   readonly providers: ProviderHealth[];
   private readonly byId = new Map<string, ProviderHealth>();
   private stopped = false;
+  /** Counts changes that can change a weight (transitions, configuration), so weights can be cached. */
+  version = 0;
 
   constructor(
     ids: string[],
@@ -147,6 +149,7 @@ export class HealthBoard {
   setConfig(config: HealthConfig): void {
     const resized = config.windowSize !== this.config.windowSize;
     this.config = config;
+    this.version++;
     if (resized) {
       for (let i = 0; i < this.providers.length; i++) {
         const old = this.providers[i]!;
@@ -164,6 +167,11 @@ export class HealthBoard {
         this.byId.set(p.id, p);
       }
     }
+  }
+
+  /** Whether weight(p, now) still changes with time (a readmitted provider in its slow start). */
+  ramping(p: ProviderHealth, now: number): boolean {
+    return this.config.enabled && p.state === "HEALTHY" && now - p.readmittedAt < this.config.slowStartMs;
   }
 
   /** Traffic weight: 0 for ISOLATED/PROBING, subHealthyWeight for SUB_HEALTHY, 1 (ramping after readmission). */
@@ -229,7 +237,9 @@ export class HealthBoard {
   }
 
   private apply(p: ProviderHealth, to: HealthState, reason: string): void {
-    this.emit(transition(p, to, reason, this.env.now()));
+    const event = transition(p, to, reason, this.env.now());
+    this.version++;
+    this.emit(event);
   }
 
   /** Isolation length for the coming isolation (p.isolations already counts it). */

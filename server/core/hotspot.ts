@@ -26,6 +26,9 @@ export class HotSkuTracker {
   private total = 0;
   private epoch = 0;
   private started = false;
+  /** The last instant weighed and its weight. */
+  private weightAt = Number.NaN;
+  private weightNow = 1;
 
   constructor(
     private config: HotSkuConfig,
@@ -53,11 +56,15 @@ export class HotSkuTracker {
 
   setConfig(config: HotSkuConfig): void {
     this.config = config;
+    this.weightAt = Number.NaN; // the half-life may have changed
     this.resize();
     if (!config.enabled) this.hot.clear();
   }
 
   private weight(now: number): number {
+    // Orders often share an instant (a burst, or a bench that advances its clock in steps): the power
+    // is computed once per instant.
+    if (now === this.weightAt) return this.weightNow;
     if (!this.started) {
       this.started = true;
       this.epoch = now;
@@ -72,6 +79,8 @@ export class HotSkuTracker {
       this.epoch = now;
       w = 1;
     }
+    this.weightAt = now;
+    this.weightNow = w;
     return w;
   }
 

@@ -36,7 +36,8 @@ export class Prewarmer {
   private forecaster: HoltWinters;
   private readonly cache = new Map<string, CachedCard[]>();
   private readonly targets = new Map<string, number>();
-  private readonly preloaded = new Map<string, number>();
+  /** Free stock of each preloaded hot SKU, in a record decremented in place on each claim. */
+  private readonly preloaded = new Map<string, { free: number }>();
   private readonly refreshing = new Set<string>();
   private lastRefresh = Number.NEGATIVE_INFINITY;
   private cacheSize = 0;
@@ -111,6 +112,7 @@ export class Prewarmer {
   }
 
   take(sku: string): CachedCard | undefined {
+    if (this.cacheSize === 0) return undefined; // most of the time: no lookup on the order's path
     const list = this.cache.get(sku);
     if (list === undefined || list.length === 0) return undefined;
     this.cacheSize--;
@@ -118,7 +120,7 @@ export class Prewarmer {
   }
 
   preloadedStock(sku: string): number | undefined {
-    return this.preloaded.get(sku);
+    return this.preloaded.get(sku)?.free;
   }
 
   isPreloaded(sku: string): boolean {
@@ -126,8 +128,8 @@ export class Prewarmer {
   }
 
   noteClaimed(sku: string): void {
-    const free = this.preloaded.get(sku);
-    if (free !== undefined) this.preloaded.set(sku, free - 1);
+    const stock = this.preloaded.get(sku);
+    if (stock !== undefined) stock.free--;
   }
 
   private plan(): void {
@@ -224,7 +226,7 @@ export class Prewarmer {
       this.refreshing.add(sku);
       this.deps.store.stock(sku, (result) => {
         this.refreshing.delete(sku);
-        if (result.kind === "ok" && !this.stopped) this.preloaded.set(sku, result.free);
+        if (result.kind === "ok" && !this.stopped) this.preloaded.set(sku, { free: result.free });
       });
     }
   }

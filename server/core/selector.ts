@@ -12,6 +12,15 @@ import type { HealthBoard, ProviderHealth } from "./health.ts";
 export class ProviderSelector {
   private cursor = 0;
   private readonly weights: Float64Array;
+  private total = 0;
+  /**
+   * The board version the weights were computed at, and whether a provider was ramping then. Weights
+   * only change on a health change or during a slow start, so between those they are reused rather
+   * than recomputed for every order.
+   */
+  private weighedVersion = -1;
+  private weighedRamping = false;
+  private weighedAt = Number.NaN;
 
   constructor(
     private readonly board: HealthBoard,
@@ -29,12 +38,10 @@ export class ProviderSelector {
       this.cursor = (this.cursor + 1) % n;
       return p;
     }
-    let total = 0;
-    for (let i = 0; i < n; i++) {
-      const w = this.board.weight(providers[i]!, now);
-      this.weights[i] = w;
-      total += w;
+    if (this.weighedVersion !== this.board.version || (this.weighedRamping && now !== this.weighedAt)) {
+      this.weigh(now);
     }
+    const total = this.total;
     if (total <= 0) {
       let best = providers[0]!;
       for (const p of providers) if (p.outstanding < best.outstanding) best = p;
@@ -46,6 +53,23 @@ export class ProviderSelector {
     const pb = providers[b]!;
     // Outstanding per unit of weight, so a slow-starting provider is not flooded at once.
     return (pb.outstanding + 1) / this.weights[b]! < (pa.outstanding + 1) / this.weights[a]! ? pb : pa;
+  }
+
+  private weigh(now: number): void {
+    const providers = this.board.providers;
+    let total = 0;
+    let ramping = false;
+    for (let i = 0; i < providers.length; i++) {
+      const p = providers[i]!;
+      const w = this.board.weight(p, now);
+      this.weights[i] = w;
+      total += w;
+      if (this.board.ramping(p, now)) ramping = true;
+    }
+    this.total = total;
+    this.weighedVersion = this.board.version;
+    this.weighedRamping = ramping;
+    this.weighedAt = now;
   }
 
   private pick(total: number): number {

@@ -32,16 +32,28 @@ export interface FakeStoreOptions {
   stockPerSku?: number;
 }
 
+/** One SKU's stock: released cards to hand out again, and how many cards were ever made. */
+interface SkuStock {
+  free: Card[];
+  created: number;
+}
+
 export class FakeCardStore implements CardStorePort {
-  private readonly free = new Map<string, Card[]>();
+  /** Per SKU in one record, so a claim looks its SKU up once (the bench pays for every lookup). */
+  private readonly skus = new Map<string, SkuStock>();
   private readonly cards = new Map<string, CardRecord>();
   private readonly byOwner = new Map<string, CardRecord>();
-  private readonly created = new Map<string, number>();
   calls = { claim: 0, transfer: 0, release: 0, deliver: 0, stock: 0 };
   /** When set, claim() answers with this error. */
   failClaims: string | null = null;
   /** Keep no per-card history (the memory bench: 5 million cards). */
   lean = false;
+  /**
+   * Lean mode forgets a delivered card's owner at the next delivery, not at once: a map emptied and
+   * refilled on every order makes V8 shrink and regrow its table each time (a runtime call and a new
+   * table per order), which would be the fake's cost, not the core's, in the bench.
+   */
+  private lastDelivered: string | null = null;
 
   constructor(
     private readonly env: Environment,
@@ -53,18 +65,27 @@ export class FakeCardStore implements CardStorePort {
     else this.env.schedule(this.options.latencyMs, () => done(result));
   }
 
+  private stockOf(sku: string): SkuStock {
+    let stock = this.skus.get(sku);
+    if (stock === undefined) {
+      stock = { free: [], created: 0 };
+      this.skus.set(sku, stock);
+    }
+    return stock;
+  }
+
   private remaining(sku: string): number {
     const limit = this.options.stockPerSku ?? Number.MAX_SAFE_INTEGER;
-    return limit - (this.created.get(sku) ?? 0) + (this.free.get(sku)?.length ?? 0);
+    const stock = this.skus.get(sku);
+    return stock === undefined ? limit : limit - stock.created + stock.free.length;
   }
 
   private takeFree(sku: string): Card | undefined {
-    const list = this.free.get(sku);
-    if (list !== undefined && list.length > 0) return list.pop();
-    const made = this.created.get(sku) ?? 0;
-    if (made >= (this.options.stockPerSku ?? Number.MAX_SAFE_INTEGER)) return undefined;
-    this.created.set(sku, made + 1);
-    return { cardId: `${sku}#${made + 1}`, code: `CODE-${sku}-${made + 1}`, sku };
+    const stock = this.stockOf(sku);
+    if (stock.free.length > 0) return stock.free.pop();
+    if (stock.created >= (this.options.stockPerSku ?? Number.MAX_SAFE_INTEGER)) return undefined;
+    const n = ++stock.created;
+    return { cardId: `${sku}#${n}`, code: `CODE-${sku}-${n}`, sku };
   }
 
   claim(ownerId: string, sku: string, done: (result: ClaimResult) => void): void {
@@ -83,9 +104,10 @@ export class FakeCardStore implements CardStorePort {
       this.answer(done, { kind: "out_of_stock" });
       return;
     }
-    let record = this.cards.get(card.cardId);
+    // Lean mode records no history: it keeps no record of a card nobody holds, and the two sets stay
+    // empty, so all records share one (the bench).
+    let record = this.lean ? undefined : this.cards.get(card.cardId);
     if (record === undefined) {
-      // Lean mode records no history: the two sets stay empty, so all records share one (the bench).
       record = this.lean
         ? { card, owner: null, delivered: false, orders: NO_OWNERS, deliveredTo: NO_OWNERS }
         : { card, owner: null, delivered: false, orders: new Set(), deliveredTo: new Set() };
@@ -120,12 +142,7 @@ export class FakeCardStore implements CardStorePort {
     }
     this.byOwner.delete(ownerId);
     record.owner = null;
-    let list = this.free.get(record.card.sku);
-    if (list === undefined) {
-      list = [];
-      this.free.set(record.card.sku, list);
-    }
-    list.push(record.card);
+    this.stockOf(record.card.sku).free.push(record.card);
     this.answer(done, { kind: "ok" });
   }
 
@@ -138,8 +155,12 @@ export class FakeCardStore implements CardStorePort {
     }
     record.delivered = true;
     if (!this.lean) record.deliveredTo.add(ownerId);
-    // A delivered card stays with its owner for good; lean mode forgets it to keep memory flat.
-    if (this.lean) this.byOwner.delete(ownerId);
+    // A delivered card stays with its owner for good; lean mode forgets it one delivery later, so
+    // memory stays flat.
+    if (this.lean) {
+      if (this.lastDelivered !== null) this.byOwner.delete(this.lastDelivered);
+      this.lastDelivered = ownerId;
+    }
     this.answer(done, { kind: "ok" });
   }
 
@@ -168,7 +189,7 @@ export class FakeCardStore implements CardStorePort {
   }
 
   freeCount(sku: string): number {
-    return this.free.get(sku)?.length ?? 0;
+    return this.skus.get(sku)?.free.length ?? 0;
   }
 }
 
