@@ -1,5 +1,6 @@
 // `npm run bench [-- name...]`: runs every bench/<name>.ts (or only the named ones) in one process,
-// one after another, so that each prints its figures and ratios measured side by side.
+// one after another, so that each prints its figures and ratios measured side by side (what they
+// share is in bench/support/).
 // package.json starts it with --max-semi-space-size=64, the flag the `rushhour` command runs with
 // (cli/bin.mjs; server/node-flags.ts says why): the core and the simulator are measured as they run.
 import { readdirSync } from "node:fs";

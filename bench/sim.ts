@@ -11,7 +11,7 @@ import { Xoshiro128 } from "../server/core/random.ts";
 import { EventHeap, type ScheduledEvent } from "../simulator/kernel/event-heap.ts";
 import { VirtualEnvironment } from "../simulator/kernel/virtual-env.ts";
 import { runReplication } from "../simulator/replication.ts";
-import { gc } from "./gc.ts";
+import { gc } from "./support/gc.ts";
 
 const PENDING = 1000;
 const EVENTS = 2_000_000;
