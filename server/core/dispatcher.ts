@@ -85,7 +85,7 @@ interface Job {
   /** Backoff timer of a retry, or of a recovered order's first attempt. */
   timer: TimerHandle | null;
   /** Timeout of the provider call in progress. */
-  deadline: Deadline | null;
+  deadline: Deadline<Job> | null;
   card: Card | null;
   /** A card id the order held before a restart, as the ledger knew it (recover()). */
   recoveredCardId: string | null;
@@ -154,7 +154,9 @@ class CoreDispatcher implements Dispatcher {
   private readonly selector: ProviderSelector;
   private readonly budget: RetryBudget;
   private readonly jitter: RandomStream;
-  private readonly deadlines: DeadlineQueue;
+  /** Timeouts of orders' provider calls, and of the core's own calls (probes, cache pre-issue). */
+  private readonly deadlines: DeadlineQueue<Job>;
+  private readonly callDeadlines: DeadlineQueue<() => void>;
   private readonly hot: HotSkuTracker;
   private readonly prewarm: Prewarmer;
   private readonly canary: CanaryController;
@@ -199,7 +201,8 @@ class CoreDispatcher implements Dispatcher {
     this.selector = new ProviderSelector(this.health, this.env.random("provider-choice"));
     this.budget = new RetryBudget(this.config.retry);
     this.jitter = this.env.random("retry-jitter");
-    this.deadlines = new DeadlineQueue(this.env);
+    this.deadlines = new DeadlineQueue<Job>(this.env, (job) => this.callTimedOut(job));
+    this.callDeadlines = new DeadlineQueue<() => void>(this.env, (onTimeout) => onTimeout());
     this.hot = new HotSkuTracker(this.config.hotSku, (sku, share) =>
       this.emit({ kind: "hot-sku", at: this.env.now(), sku, share }),
     );
@@ -415,6 +418,7 @@ class CoreDispatcher implements Dispatcher {
     this.health.stop();
     this.prewarm.stop();
     this.deadlines.stop();
+    this.callDeadlines.stop();
     for (const job of this.jobs.values()) {
       if (job.timer !== null) this.env.cancel(job.timer);
       job.timer = null;
@@ -692,16 +696,7 @@ class CoreDispatcher implements Dispatcher {
     this.counters.providerCalls++;
     const token = ++job.call;
     job.callStartedAt = now;
-    const timeoutMs = job.cfg.provider.timeoutMs;
-    job.deadline = this.deadlines.add(timeoutMs, () => {
-      job.deadline = null;
-      if (job.call !== token || job.done) return;
-      job.call++;
-      provider.outstanding--;
-      this.counters.timeouts++;
-      this.recordCall(provider.id, "timeout", `timeout after ${timeoutMs} ms`);
-      this.failAttempt(job, `provider ${provider.id} timed out after ${timeoutMs} ms`);
-    });
+    job.deadline = this.deadlines.add(job.cfg.provider.timeoutMs, job);
     this.port.issue(
       {
         providerId: provider.id,
@@ -726,6 +721,19 @@ class CoreDispatcher implements Dispatcher {
         }
       },
     );
+  }
+
+  /** The provider call in progress outlived its timeout (a settled call has cancelled its deadline). */
+  private callTimedOut(job: Job): void {
+    job.deadline = null;
+    const provider = job.provider;
+    if (job.done || provider === null) return;
+    job.call++; // its answer, should it still come, is ignored
+    provider.outstanding--;
+    this.counters.timeouts++;
+    const timeoutMs = job.cfg.provider.timeoutMs;
+    this.recordCall(provider.id, "timeout", `timeout after ${timeoutMs} ms`);
+    this.failAttempt(job, `provider ${provider.id} timed out after ${timeoutMs} ms`);
   }
 
   private recordCall(providerId: string, outcome: CallOutcome, detail: string): void {
@@ -854,7 +862,7 @@ class CoreDispatcher implements Dispatcher {
   ): void {
     let settled = false;
     const started = this.env.now();
-    const deadline = this.deadlines.add(timeoutMs, () => {
+    const deadline = this.callDeadlines.add(timeoutMs, () => {
       if (settled) return;
       settled = true;
       done("timeout");
@@ -862,7 +870,7 @@ class CoreDispatcher implements Dispatcher {
     this.port.issue({ providerId, orderId, sku, cardId, attempt: 1 }, (outcome) => {
       if (settled) return;
       settled = true;
-      this.deadlines.cancel(deadline);
+      this.callDeadlines.cancel(deadline);
       if (outcome.kind === "error") done("error");
       else done(this.env.now() - started >= this.config.provider.slowCallMs ? "slow" : "ok");
     });

@@ -85,7 +85,9 @@ export class FakeCardStore implements CardStorePort {
     if (stock.free.length > 0) return stock.free.pop();
     if (stock.created >= (this.options.stockPerSku ?? Number.MAX_SAFE_INTEGER)) return undefined;
     const n = ++stock.created;
-    return { cardId: `${sku}#${n}`, code: `CODE-${sku}-${n}`, sku };
+    const cardId = `${sku}#${n}`;
+    // Lean mode, like the simulator's store model, lets the id double as the code (one string less).
+    return { cardId, code: this.lean ? cardId : `CODE-${sku}-${n}`, sku };
   }
 
   claim(ownerId: string, sku: string, done: (result: ClaimResult) => void): void {
@@ -199,6 +201,8 @@ export type ProviderBehaviour =
   /** Never answers: the core's timeout fires. */
   | { kind: "blackhole" };
 
+const LEAN_ISSUED: IssueOutcome = { kind: "issued", receipt: "lean" };
+
 export class FakeProviders implements ProviderPort {
   readonly behaviour = new Map<string, ProviderBehaviour>();
   readonly calls: IssueRequest[] = [];
@@ -229,9 +233,12 @@ export class FakeProviders implements ProviderPort {
       reason: "unknown provider",
     };
     if (b.kind === "blackhole") return;
+    // Lean mode answers with one receipt for all, as the simulator's provider model does.
     const outcome: IssueOutcome =
       b.kind === "ok"
-        ? { kind: "issued", receipt: `r-${request.orderId}` }
+        ? this.lean
+          ? LEAN_ISSUED
+          : { kind: "issued", receipt: `r-${request.orderId}` }
         : { kind: "error", reason: b.reason ?? "provider error" };
     if (b.latencyMs <= 0 && this.syncZero) done(outcome);
     else this.env.schedule(b.latencyMs, () => done(outcome));

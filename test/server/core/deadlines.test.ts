@@ -5,15 +5,14 @@ import { VirtualEnvironment } from "../../../simulator/kernel/virtual-env.ts";
 describe("deadline queue (provider-call timeouts)", () => {
   it("fires each live deadline exactly at its time, skips cancelled ones, with one timer per length", () => {
     const env = new VirtualEnvironment(1);
-    const q = new DeadlineQueue(env);
     const fired: string[] = [];
-    const at = (name: string) => () => fired.push(`${name}@${env.now()}`);
-    q.add(800, at("a"));
+    const q = new DeadlineQueue<string>(env, (name) => fired.push(`${name}@${env.now()}`));
+    q.add(800, "a");
     env.runFor(100);
-    const b = q.add(800, at("b"));
-    q.add(300, at("c"));
+    const b = q.add(800, "b");
+    q.add(300, "c");
     env.runFor(50);
-    q.add(800, at("d"));
+    q.add(800, "d");
     expect(env.pending).toBe(2);
     q.cancel(b);
     env.runAll();
@@ -21,11 +20,25 @@ describe("deadline queue (provider-call timeouts)", () => {
     expect(env.pending).toBe(0);
   });
 
+  it("hands each target to expire once, and a cancelled one never", () => {
+    const env = new VirtualEnvironment(1);
+    const expired: number[] = [];
+    const q = new DeadlineQueue<{ id: number }>(env, (t) => expired.push(t.id));
+    const entries = [1, 2, 3, 4].map((id) => q.add(100, { id }));
+    q.cancel(entries[0]!);
+    q.cancel(entries[2]!);
+    env.runAll();
+    expect(expired).toEqual([2, 4]);
+    q.cancel(entries[1]!); // after expiry: no effect
+    env.runAll();
+    expect(expired).toEqual([2, 4]);
+  });
+
   it("stop() cancels its timers", () => {
     const env = new VirtualEnvironment(1);
-    const q = new DeadlineQueue(env);
     let fired = 0;
-    q.add(100, () => fired++);
+    const q = new DeadlineQueue<string>(env, () => fired++);
+    q.add(100, "x");
     q.stop();
     env.runAll();
     expect(fired).toBe(0);
