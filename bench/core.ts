@@ -54,7 +54,45 @@ function harness(config: DispatchConfig) {
       );
     }
   };
-  return { env, dispatcher, push, delivered: () => delivered };
+  return { env, push, delivered: () => delivered, stop: () => dispatcher.stop() };
+}
+
+/**
+ * The same orders through the same fake ports in the order the core calls them (stock, claim, issue,
+ * deliver), with no core: what the harness itself costs per order, so the core's share can be told
+ * apart from it. Not a target figure, a breakdown.
+ */
+function portsAlone() {
+  const env = new VirtualEnvironment(1);
+  const store = new FakeCardStore(env);
+  store.lean = true;
+  const ids = ["p1", "p2", "p3", "p4"];
+  const providers = new FakeProviders(env, ids, { kind: "ok", latencyMs: 0 });
+  providers.lean = true;
+  providers.syncZero = true;
+  let delivered = 0;
+  let next = 0;
+  const order = (orderId: string, sku: string, provider: string) => {
+    store.stock(sku, () => {
+      store.claim(orderId, sku, (claim) => {
+        if (claim.kind !== "claimed") return;
+        const cardId = claim.card.cardId;
+        providers.issue({ providerId: provider, orderId, sku, cardId, attempt: 1 }, () => {
+          store.deliver(orderId, cardId, (result) => {
+            if (result.kind === "ok") delivered++;
+          });
+        });
+      });
+    });
+  };
+  const push = (n: number) => {
+    const end = next + n;
+    for (; next < end; next++) {
+      if ((next & 15) === 0) env.runUntil(next / 1.5);
+      order(`o${next}`, SKUS[next & 4095]!, ids[next & 3]!);
+    }
+  };
+  return { env, push, delivered: () => delivered, stop: () => {} };
 }
 
 interface Sample {
@@ -63,7 +101,7 @@ interface Sample {
 }
 
 /** Pushes `orders` more orders through a running harness: orders per wall-clock and per CPU second. */
-function sample(h: ReturnType<typeof harness>, orders: number): Sample {
+function sample(h: ReturnType<typeof portsAlone>, orders: number): Sample {
   const before = h.delivered();
   const c0 = process.cpuUsage();
   const t0 = performance.now();
@@ -94,14 +132,16 @@ export async function run(): Promise<void> {
     legacy: { h: harness(PRESETS.legacy), samples: [] as Sample[] },
     adaptive: { h: harness(PRESETS.adaptive), samples: [] as Sample[] },
   };
-  for (const r of Object.values(runs)) r.h.push(50_000); // warm-up (JIT)
+  const ports = { h: portsAlone(), samples: [] as Sample[] };
+  for (const r of [...Object.values(runs), ports]) r.h.push(50_000); // warm-up (JIT)
   const reference: number[] = [];
   for (let k = 0; k < rounds; k++) {
     const order = k % 2 === 0 ? [runs.legacy, runs.adaptive] : [runs.adaptive, runs.legacy];
     for (const r of order) r.samples.push(sample(r.h, orders));
+    ports.samples.push(sample(ports.h, orders));
     reference.push(referenceMs());
   }
-  for (const r of Object.values(runs)) r.h.dispatcher.stop();
+  for (const r of Object.values(runs)) r.h.stop();
 
   console.log(
     `core throughput, ${rounds} samples of ${fmt(orders)} orders per configuration, zero-latency ports, ` +
@@ -119,6 +159,14 @@ export async function run(): Promise<void> {
     );
   }
   console.log(`  adaptive / legacy (best, wall) = ${(best.adaptive! / best.legacy!).toFixed(2)}`);
+  // Per-order times at best: the harness's own (order generation and fake ports) and what is left.
+  const portsBest = Math.max(...ports.samples.map((x) => x.wall));
+  const us = (rate: number) => 1e6 / rate;
+  console.log(
+    `  of that, the harness alone (orders and fake ports, no core): ${fmt(portsBest)} orders/s best, ` +
+      `${us(portsBest).toFixed(2)} us per order; the core's share at best: ` +
+      `legacy ${(us(best.legacy!) - us(portsBest)).toFixed(2)} us, adaptive ${(us(best.adaptive!) - us(portsBest)).toFixed(2)} us per order`,
+  );
   const fastest = Math.min(...reference);
   console.log(
     `  machine: the fixed reference work took ${fastest.toFixed(1)}-${Math.max(...reference).toFixed(1)} ms ` +
@@ -135,7 +183,7 @@ export async function run(): Promise<void> {
     gc();
     samples.push({ orders: done + step, heapMb: process.memoryUsage().heapUsed / 1048576 });
   }
-  h.dispatcher.stop();
+  h.stop();
   console.log(`core memory over ${fmt(total)} orders (adaptive, heap used after GC):`);
   console.log(`  ${samples.map((s) => `${s.orders / 1e6}M: ${s.heapMb.toFixed(1)} MB`).join(", ")}`);
   const first = samples[0]!.heapMb;
