@@ -22,7 +22,15 @@ const SKUS = (() => {
   return Array.from({ length: 4096 }, () => `sku-${Math.floor(100 * rng.next() ** 3)}`);
 })();
 
-function harness(config: DispatchConfig) {
+/** Orders pushed through something on the virtual clock, counting deliveries. */
+interface Harness {
+  env: VirtualEnvironment;
+  push(n: number): void;
+  delivered(): number;
+  stop(): void;
+}
+
+function harness(config: DispatchConfig): Harness {
   const env = new VirtualEnvironment(1);
   const store = new FakeCardStore(env);
   store.lean = true;
@@ -62,7 +70,7 @@ function harness(config: DispatchConfig) {
  * deliver), with no core: what the harness itself costs per order, so the core's share can be told
  * apart from it. Not a target figure, a breakdown.
  */
-function portsAlone() {
+function portsAlone(): Harness {
   const env = new VirtualEnvironment(1);
   const store = new FakeCardStore(env);
   store.lean = true;
@@ -101,7 +109,7 @@ interface Sample {
 }
 
 /** Pushes `orders` more orders through a running harness: orders per wall-clock and per CPU second. */
-function sample(h: ReturnType<typeof portsAlone>, orders: number): Sample {
+function sample(h: Harness, orders: number): Sample {
   const before = h.delivered();
   const c0 = process.cpuUsage();
   const t0 = performance.now();
@@ -121,9 +129,9 @@ function fmt(n: number): string {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
 export async function run(): Promise<void> {
-  // One running core per configuration, warmed up, then ROUNDS samples of each taken in turn (the
+  // One running core per configuration, warmed up, then `rounds` samples of each taken in turn (the
   // order alternating), with the fixed reference work between them. This machine's speed swings by
-  // up to 2x within seconds (other tenants), so samples taken side by side share its state: the best
+  // 2-4x within seconds (other tenants), so samples taken side by side share its state: the best
   // sample is what the code does here, the median what the machine let it do during this run, and
   // the reference's spread shows how much the machine moved.
   const orders = 100_000;
