@@ -2,7 +2,8 @@
 // decay. `capacity` counters; an unseen SKU evicts the smallest counter and inherits its count as
 // error, so any SKU with a share above 1/capacity is always tracked. Decay is lazy: a new order
 // weighs 2^((now - epoch) / halfLife), so older orders count for half per half-life, without
-// touching every counter; weights are renormalised before they grow large. Memory: capacity counters.
+// touching every counter; weights are renormalised before they grow large. Memory: capacity counters
+// and an index of at most 4 x capacity SKUs.
 //
 // A SKU is hot when its share of recent (decayed) orders reaches hotShare and its decayed count
 // reaches minCount. The share uses the counter (an overestimate by at most total / capacity, the
@@ -15,14 +16,25 @@ import type { DispatchConfig } from "./config.ts";
 
 export type HotSkuConfig = DispatchConfig["hotSku"];
 
+/** The index may hold this many entries per counter (live and stale) before it is rebuilt. */
+const STALE_FACTOR = 4;
+
 export class HotSkuTracker {
   // Counters in flat arrays: a miss scans `counts` for the minimum, which is a tight loop over a
   // Float64Array (the sketch sits on the path of every order).
+  /**
+   * SKU -> counter slot. An evicted SKU's entry is left in place (the slot's `skus` entry tells
+   * whose it is now) and overwritten if the SKU comes back: deleting and re-adding an entry on every
+   * eviction made V8 churn the map's table, and evictions come with every sixth order or so when the
+   * catalogue has more SKUs than counters. Rebuilt when it grows past STALE_FACTOR x capacity.
+   */
   private readonly index = new Map<string, number>();
   private skus: string[] = [];
   private counts = new Float64Array(0);
   private errors = new Float64Array(0);
   private readonly hot = new Set<string>();
+  /** 1 where the slot's SKU is in `hot`: the per-order check reads this instead of the set. */
+  private hotSlot = new Uint8Array(0);
   private total = 0;
   private epoch = 0;
   private started = false;
@@ -36,6 +48,13 @@ export class HotSkuTracker {
   ) {
     this.counts = new Float64Array(config.capacity);
     this.errors = new Float64Array(config.capacity);
+    this.hotSlot = new Uint8Array(config.capacity);
+  }
+
+  /** The slot counting `sku`, if it is tracked. */
+  private slotOf(sku: string): number | undefined {
+    const i = this.index.get(sku);
+    return i !== undefined && this.skus[i] === sku ? i : undefined;
   }
 
   private resize(): void {
@@ -46,10 +65,17 @@ export class HotSkuTracker {
     this.skus = [];
     this.counts = new Float64Array(k);
     this.errors = new Float64Array(k);
+    this.hotSlot = new Uint8Array(k);
     const scale = this.total;
-    for (const { sku, share } of old.slice(0, k)) {
-      this.index.set(sku, this.skus.length);
-      this.counts[this.skus.length] = share * scale;
+    const kept = old.slice(0, k);
+    // A hot SKU the smaller sketch no longer tracks stops being hot (its share would read 0).
+    const keptSkus = new Set(kept.map((s) => s.sku));
+    for (const sku of [...this.hot]) if (!keptSkus.has(sku)) this.hot.delete(sku);
+    for (const { sku, share } of kept) {
+      const i = this.skus.length;
+      this.index.set(sku, i);
+      this.counts[i] = share * scale;
+      this.hotSlot[i] = this.hot.has(sku) ? 1 : 0;
       this.skus.push(sku);
     }
   }
@@ -58,7 +84,10 @@ export class HotSkuTracker {
     this.config = config;
     this.weightAt = Number.NaN; // the half-life may have changed
     this.resize();
-    if (!config.enabled) this.hot.clear();
+    if (!config.enabled) {
+      this.hot.clear();
+      this.hotSlot.fill(0);
+    }
   }
 
   private weight(now: number): number {
@@ -90,7 +119,7 @@ export class HotSkuTracker {
     const w = this.weight(now);
     this.total += w;
     let i = this.index.get(sku);
-    if (i !== undefined) this.counts[i]! += w;
+    if (i !== undefined && this.skus[i] === sku) this.counts[i]! += w;
     else if (this.skus.length < this.counts.length) {
       i = this.skus.length;
       this.skus.push(sku);
@@ -100,29 +129,45 @@ export class HotSkuTracker {
     } else {
       const counts = this.counts;
       let min = 0;
-      for (let j = 1; j < counts.length; j++) if (counts[j]! < counts[min]!) min = j;
+      let minCount = counts[0]!;
+      for (let j = 1; j < counts.length; j++) {
+        const c = counts[j]!;
+        if (c < minCount) {
+          minCount = c;
+          min = j;
+        }
+      }
       i = min;
-      const evicted = this.skus[i]!;
-      this.index.delete(evicted);
-      this.hot.delete(evicted);
+      if (this.hotSlot[i] === 1) {
+        this.hot.delete(this.skus[i]!);
+        this.hotSlot[i] = 0;
+      }
       this.skus[i] = sku;
       this.index.set(sku, i);
-      this.errors[i] = counts[i]!;
-      counts[i]! += w;
+      if (this.index.size > STALE_FACTOR * counts.length) this.reindex();
+      this.errors[i] = minCount;
+      counts[i] = minCount + w;
     }
-    if (!this.hot.has(sku)) {
+    if (this.hotSlot[i] === 0) {
       const count = this.counts[i]!;
       const share = count / this.total;
       if (share >= this.config.hotShare && (count - this.errors[i]!) / w >= this.config.minCount) {
         this.hot.add(sku);
+        this.hotSlot[i] = 1;
         this.onHot(sku, share);
       }
     }
   }
 
+  /** Drops the stale entries of evicted SKUs from the index. */
+  private reindex(): void {
+    this.index.clear();
+    for (let i = 0; i < this.skus.length; i++) this.index.set(this.skus[i]!, i);
+  }
+
   /** Decayed share of recent orders (an upper bound: count / total). */
   share(sku: string): number {
-    const i = this.index.get(sku);
+    const i = this.slotOf(sku);
     return i === undefined || this.total === 0 ? 0 : this.counts[i]! / this.total;
   }
 
@@ -135,8 +180,11 @@ export class HotSkuTracker {
     const out: { sku: string; share: number }[] = [];
     for (const sku of this.hot) {
       const share = this.share(sku);
-      if (share < this.config.hotShare / 2) this.hot.delete(sku);
-      else out.push({ sku, share });
+      if (share < this.config.hotShare / 2) {
+        this.hot.delete(sku);
+        const i = this.slotOf(sku);
+        if (i !== undefined) this.hotSlot[i] = 0;
+      } else out.push({ sku, share });
     }
     return out.sort((a, b) => b.share - a.share);
   }

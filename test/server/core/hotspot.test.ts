@@ -50,6 +50,45 @@ describe("hot-SKU detection (decaying Space-Saving)", () => {
     expect(tracker.top().length).toBeLessThanOrEqual(config.capacity);
   });
 
+  it("an evicted SKU loses its counter and its hot flag, and comes back as a new one", () => {
+    const alerts: string[] = [];
+    const small = { ...config, capacity: 4, hotShare: 0.5, minCount: 1 };
+    const tracker = new HotSkuTracker(small, (sku) => alerts.push(sku));
+    for (let i = 0; i < 100; i++) tracker.record("A", 0);
+    expect(tracker.isHot("A")).toBe(true);
+    // Twenty half-lives later one order outweighs A's hundred: the fourth new SKU evicts A (the minimum).
+    const later = 20 * small.halfLifeMs;
+    for (const sku of ["B", "C", "D", "E"]) tracker.record(sku, later);
+    expect(
+      tracker
+        .top()
+        .map((t) => t.sku)
+        .sort(),
+    ).toEqual(["B", "C", "D", "E"]);
+    expect(tracker.isHot("A")).toBe(false);
+    expect(tracker.share("A")).toBe(0);
+    // A returns: a counter of its own (not E's slot, where its stale index entry points), and once it
+    // dominates again it is hot again, with a second alert.
+    tracker.record("A", later);
+    expect(tracker.top().some((t) => t.sku === "A")).toBe(true);
+    for (let i = 0; i < 50; i++) tracker.record("A", later);
+    expect(tracker.isHot("A")).toBe(true);
+    expect(alerts.filter((sku) => sku === "A")).toHaveLength(2);
+  });
+
+  it("keeps its SKU index bounded over an unbounded catalogue", () => {
+    const tracker = new HotSkuTracker(config, () => {});
+    for (let n = 0; n < 50_000; n++) tracker.record(`sku-${n}`, n);
+    // Every order a new SKU: every one evicts. Only the tracked SKUs are found.
+    const tracked = tracker.top().map((t) => t.sku);
+    expect(tracked).toHaveLength(config.capacity);
+    expect(tracker.share("sku-0")).toBe(0);
+    expect(tracker.share(tracked[0]!)).toBeGreaterThan(0);
+    // The index (private) holds live and stale entries up to 4 per counter, then is rebuilt.
+    const index = (tracker as unknown as { index: Map<string, number> }).index;
+    expect(index.size).toBeLessThanOrEqual(4 * config.capacity + 1);
+  });
+
   it("records nothing when disabled", () => {
     const alerts: string[] = [];
     const tracker = new HotSkuTracker({ ...config, enabled: false }, (sku) => alerts.push(sku));
