@@ -30,7 +30,8 @@ interface Harness {
   stop(): void;
 }
 
-function harness(config: DispatchConfig): Harness {
+/** Zero-latency ports: lean fakes that answer synchronously. */
+function leanPorts() {
   const env = new VirtualEnvironment(1);
   const store = new FakeCardStore(env);
   store.lean = true;
@@ -38,6 +39,26 @@ function harness(config: DispatchConfig): Harness {
   const providers = new FakeProviders(env, ids, { kind: "ok", latencyMs: 0 });
   providers.lean = true;
   providers.syncZero = true;
+  return { env, store, ids, providers };
+}
+
+/**
+ * Pushes n more orders (`o<i>`, a SKU from the skewed mix, every 16th one VIP) at 1,500 orders/s of
+ * virtual time (the write-up's peak), advancing the clock every 16 orders.
+ */
+function driver(env: VirtualEnvironment, submit: (orderId: string, sku: string, i: number) => void) {
+  let next = 0;
+  return (n: number) => {
+    const end = next + n;
+    for (; next < end; next++) {
+      if ((next & 15) === 0) env.runUntil(next / 1.5);
+      submit(`o${next}`, SKUS[next & 4095]!, next);
+    }
+  };
+}
+
+function harness(config: DispatchConfig): Harness {
+  const { env, store, ids, providers } = leanPorts();
   // Live views, as the simulator runs the core (its listeners read and forget).
   const dispatcher = createDispatcher({
     env,
@@ -50,18 +71,9 @@ function harness(config: DispatchConfig): Harness {
   const onChange = (v: OrderView) => {
     if (v.state === "DELIVERED") delivered++;
   };
-  let next = 0;
-  /** Pushes n orders at 1,500 orders/s of virtual time (the write-up's peak), advancing the clock. */
-  const push = (n: number) => {
-    const end = next + n;
-    for (; next < end; next++) {
-      if ((next & 15) === 0) env.runUntil(next / 1.5);
-      dispatcher.submit(
-        { orderId: `o${next}`, sku: SKUS[next & 4095]!, tier: (next & 15) === 0 ? "vip" : "standard" },
-        onChange,
-      );
-    }
-  };
+  const push = driver(env, (orderId, sku, i) => {
+    dispatcher.submit({ orderId, sku, tier: (i & 15) === 0 ? "vip" : "standard" }, onChange);
+  });
   return { env, push, delivered: () => delivered, stop: () => dispatcher.stop() };
 }
 
@@ -71,35 +83,21 @@ function harness(config: DispatchConfig): Harness {
  * apart from it. Not a target figure, a breakdown.
  */
 function portsAlone(): Harness {
-  const env = new VirtualEnvironment(1);
-  const store = new FakeCardStore(env);
-  store.lean = true;
-  const ids = ["p1", "p2", "p3", "p4"];
-  const providers = new FakeProviders(env, ids, { kind: "ok", latencyMs: 0 });
-  providers.lean = true;
-  providers.syncZero = true;
+  const { env, store, ids, providers } = leanPorts();
   let delivered = 0;
-  let next = 0;
-  const order = (orderId: string, sku: string, provider: string) => {
+  const push = driver(env, (orderId, sku, i) => {
     store.stock(sku, () => {
       store.claim(orderId, sku, (claim) => {
         if (claim.kind !== "claimed") return;
         const cardId = claim.card.cardId;
-        providers.issue({ providerId: provider, orderId, sku, cardId, attempt: 1 }, () => {
+        providers.issue({ providerId: ids[i & 3]!, orderId, sku, cardId, attempt: 1 }, () => {
           store.deliver(orderId, cardId, (result) => {
             if (result.kind === "ok") delivered++;
           });
         });
       });
     });
-  };
-  const push = (n: number) => {
-    const end = next + n;
-    for (; next < end; next++) {
-      if ((next & 15) === 0) env.runUntil(next / 1.5);
-      order(`o${next}`, SKUS[next & 4095]!, ids[next & 3]!);
-    }
-  };
+  });
   return { env, push, delivered: () => delivered, stop: () => {} };
 }
 
