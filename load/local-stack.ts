@@ -88,13 +88,20 @@ export function prepareStackFiles(
   const dir = mkdtempSync(join(tmpdir(), prefix));
   const specFile = join(dir, "providers.json");
   writeFileSync(specFile, JSON.stringify({ providers }, null, 2));
-  let configArg: string;
-  if (typeof config === "string") configArg = config;
-  else {
-    configArg = join(dir, "config.json");
-    writeFileSync(configArg, JSON.stringify(config, null, 2));
-  }
-  return { dir, specFile, config: configArg, adminToken: randomBytes(18).toString("base64url") };
+  return {
+    dir,
+    specFile,
+    config: configArgument(dir, config, "config.json"),
+    adminToken: randomBytes(18).toString("base64url"),
+  };
+}
+
+/** A `serve --config` argument: a preset name as it is, a full configuration written to dir/file. */
+export function configArgument(dir: string, config: string | object, file: string): string {
+  if (typeof config === "string") return config;
+  const path = join(dir, file);
+  writeFileSync(path, JSON.stringify(config, null, 2));
+  return path;
 }
 
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {

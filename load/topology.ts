@@ -5,7 +5,7 @@
 // those. Processes can be killed (SIGKILL) and restarted on the same port, and the database paused
 // (SIGSTOP/SIGCONT on the postmaster and its backends): the chaos schedule (chaos.ts) drives that.
 import { type ChildProcess, spawn } from "node:child_process";
-import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SERVER_NODE_FLAGS } from "../server/node-flags.ts";
@@ -13,7 +13,7 @@ import { startThrowawayPostgres, type ThrowawayPostgres } from "../server/store/
 import { type AuditOptions, auditStore } from "./audit.ts";
 import { type ChaosRun, type ChaosStep, scheduleChaos } from "./chaos.ts";
 import { checkInt } from "./duration.ts";
-import { prepareStackFiles } from "./local-stack.ts";
+import { configArgument, prepareStackFiles } from "./local-stack.ts";
 import type { FarmProvider } from "./provider-models.ts";
 import { type LoadOutcome, type RunLoadOptions, runLoad } from "./run-load.ts";
 
@@ -241,11 +241,10 @@ export async function startTopology(options: TopologyOptions): Promise<Topology>
     options.providers,
     options.config,
   );
-  let backupConfig = config;
-  if (options.backupConfig !== undefined) {
-    backupConfig = join(dir, "backup-config.json");
-    writeFileSync(backupConfig, JSON.stringify(options.backupConfig, null, 2));
-  }
+  const backupConfig =
+    options.backupConfig === undefined
+      ? config
+      : configArgument(dir, options.backupConfig, "backup-config.json");
   let pg: ThrowawayPostgres | null = null;
   const members: ChildMember[] = [];
   let paused: number[] = [];

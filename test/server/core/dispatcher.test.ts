@@ -261,7 +261,8 @@ describe("views handed to onChange", () => {
   it("with liveViews are the order's own object (the simulator reads and forgets), the same states in order", () => {
     const live = lifeOf(true);
     expect(live.map((s) => s.state)).toEqual(lifeOf(false).map((s) => s.state));
-    // After QUEUED (always a copy), every call hands over one object, which ends as the terminal view.
+    // Every call after the first hands over one object (the first is that object too: submit returns
+    // it), which ends as the terminal view.
     const objects = new Set(live.slice(1).map((s) => s.view));
     expect(objects.size).toBe(1);
     expect(live.at(-1)?.view.state).toBe("DELIVERED");
