@@ -5,7 +5,7 @@ import { existsSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { z } from "zod";
-import { oversizedArrays, oversizedMessage } from "../server/core/array-bounds.ts";
+import { formatInputPath, inputShapeProblems } from "../server/core/input-shape.ts";
 import { crossCheck } from "./cross-check.ts";
 import { type ScenarioDefinition, ScenarioSchema, type ScenarioSpec } from "./schema.ts";
 
@@ -45,12 +45,7 @@ export class ScenarioError extends Error {
 }
 
 export function formatIssuePath(path: readonly PropertyKey[]): string {
-  let out = "";
-  for (const key of path) {
-    if (typeof key === "number") out += `[${key}]`;
-    else out += out === "" ? String(key) : `.${String(key)}`;
-  }
-  return out || "(scenario)";
+  return formatInputPath(path, "(scenario)");
 }
 
 export function issuesToProblems(issues: readonly z.core.$ZodIssue[]): string[] {
@@ -65,9 +60,10 @@ export function issuesToProblems(issues: readonly z.core.$ZodIssue[]): string[] 
 /** Validates a scenario object; throws one ScenarioError listing every problem. */
 export function validateScenario(definition: unknown, file: string | null = null): Scenario {
   const where = file ?? "scenario";
-  const oversized = oversizedArrays(definition);
-  if (oversized.length > 0) {
-    const problems = oversized.map((a) => `${formatIssuePath(a.path)}: ${oversizedMessage(a)}`);
+  // Reserved keys, too-deep nesting, oversized lists: before the schema walks into them.
+  const shape = inputShapeProblems(definition);
+  if (shape.length > 0) {
+    const problems = shape.map((p) => `${formatIssuePath(p.path)}: ${p.message}`);
     throw new ScenarioError(`${where} is invalid:\n  ${problems.join("\n  ")}`, problems);
   }
   const parsed = ScenarioSchema.safeParse(definition);

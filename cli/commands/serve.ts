@@ -24,7 +24,8 @@ Options:
   --port N              gRPC port (default 50051; 0 picks a free port)
   --host H              address to bind (default 127.0.0.1)
   --store URL           memory: | sqlite:PATH | postgres://user@host:port/db (default sqlite:./data/rushhour.db)
-  --config C            legacy | adaptive | FILE (JSON, merged over adaptive) (default adaptive)
+  --config C            legacy | adaptive | FILE: JSON {"extends": "legacy"|"adaptive", ...overrides}, as in
+                        rushhour sim (without "extends", over adaptive) (default adaptive)
   --providers P         local (4 simulated providers) | local:zero (zero latency) | local:FILE (spec JSON)
                         | HOST:PORT[,HOST:PORT...] (provider farms, see rushhour providers) (default local)
   --metrics-port N      Prometheus /metrics port (default 9464; 0 picks a free port; "off" disables)

@@ -22,8 +22,8 @@ Writes one RunResult per configuration to <out>/<scenario>.<config>.json.
 <scenario>   a built-in name (${BUILTIN_SCENARIOS.join(", ")}) or a path to a scenario .ts file
 
 Options:
-  --config NAME|FILE   run only this configuration (a preset: legacy, adaptive; or a JSON config file,
-                       optionally {"extends": "adaptive", ...overrides})
+  --config NAME|FILE   run only this configuration (a preset: legacy, adaptive; or a JSON config file
+                       {"extends": "legacy"|"adaptive", ...overrides}; without "extends", over adaptive)
   --replications N     replications per configuration (default 3)
   --seed S             base seed (default: the scenario's seed)
   --out DIR            output folder (default out/sim)

@@ -55,7 +55,7 @@ describe("scenario bounds", () => {
         .replace('"live":{', '"live":{"constructor":1,')
         .replace('"providers":[{', '"providers":[{"__proto__":{"capacity":1},'),
     );
-    expect(() => validateScenario(parsed)).toThrow(/live\.constructor: [\s\S]*providers\[0\]\.__proto__: /);
+    expect(() => validateScenario(parsed)).toThrow(/providers\[0\]\.__proto__: [\s\S]*live\.constructor: /);
   });
 });
 
