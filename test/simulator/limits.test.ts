@@ -103,6 +103,17 @@ describe("rushhour sim --max-orders", () => {
     );
   });
 
+  it("refuses a series too long for a RunResult file, asking for a longer window", async () => {
+    const file = scenarioFile("week", {
+      ...base,
+      name: "week",
+      traffic: { executor: "constant-arrival-rate", rate: 1, duration: "168h" },
+    });
+    await expect(simCommand.run([file, "--replications", "1", "--out", join(dir, "o4")])).rejects.toThrow(
+      /^expected 1209600 orders .* 604802 windows in one series, .*use a longer window/,
+    );
+  });
+
   it("refuses a --max-orders that is not a positive whole number", async () => {
     const file = scenarioFile("limits", base);
     await expect(simCommand.run([file, "--max-orders", "lots"])).rejects.toThrow(/--max-orders must be/);
