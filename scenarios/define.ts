@@ -7,6 +7,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import type { z } from "zod";
 import { formatInputPath, inputShapeProblems } from "../server/core/input-shape.ts";
 import { crossCheck } from "./cross-check.ts";
+import { oneLine } from "./error-line.ts";
 import { type ScenarioDefinition, ScenarioSchema, type ScenarioSpec } from "./schema.ts";
 
 /** A validated scenario (durations in ms, defaults filled) with what it was built from. */
@@ -39,8 +40,9 @@ export class ScenarioError extends Error {
     message: string,
     /** Every problem as "path: message". */
     readonly problems: string[],
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
   }
 }
 
@@ -107,8 +109,10 @@ async function importScenarioModule(file: string): Promise<{ default?: unknown }
     let mod: { default?: unknown };
     try {
       mod = (await tsImport(url, import.meta.url)) as { default?: unknown };
-    } catch {
-      throw first;
+    } catch (second) {
+      // The require() cycle says only that the file is CommonJS here; tsImport's error is the file's own
+      // (a throw on import, a syntax error).
+      throw (first as { code?: unknown }).code === "ERR_REQUIRE_CYCLE_MODULE" ? second : first;
     }
     // CommonJS interop: module.exports arrives as the default export, holding `default` itself.
     const inner = mod.default as { default?: unknown; name?: unknown } | undefined;
@@ -124,14 +128,22 @@ export async function loadScenario(pathOrName: string, cwd = process.cwd()): Pro
   try {
     mod = await importScenarioModule(file);
   } catch (err) {
-    throw new ScenarioError(`${file} could not be loaded: ${(err as Error).message}`, [
-      `(scenario): ${(err as Error).message}`,
-    ]);
+    const why = oneLine(err);
+    throw new ScenarioError(`${file} could not be loaded: ${why}`, [`(scenario): ${why}`], { cause: err });
   }
   if (mod.default === undefined) {
     throw new ScenarioError(`${file} has no default export (export default defineScenario({...}))`, [
       "(scenario): no default export",
     ]);
   }
-  return validateScenario(mod.default, file);
+  try {
+    return validateScenario(mod.default, file);
+  } catch (err) {
+    if (err instanceof ScenarioError) throw err;
+    // The scenario's own code threw while it was read (a getter, a Proxy).
+    const why = oneLine(err);
+    throw new ScenarioError(`${file}: reading the scenario threw: ${why}`, [`(scenario): ${why}`], {
+      cause: err,
+    });
+  }
 }

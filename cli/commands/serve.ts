@@ -1,6 +1,8 @@
 // `rushhour serve`: the live dispatch server.
 import { type RunningServer, type ServeOptions, startServer } from "../../server/app.ts";
+import { AddressInUseError } from "../../server/grpc/server.ts";
 import { closeOnSignals } from "../../server/shutdown.ts";
+import { redactStoreUrls } from "../../server/store/open.ts";
 import { parseCommandArgs } from "../args.ts";
 import { type Command, EXIT, UsageError } from "../command.ts";
 import {
@@ -117,8 +119,19 @@ export const serveCommand: Command = {
     try {
       server = await startServer(options);
     } catch (err) {
-      // A run-time failure (store unreachable, port taken, farm down): one clear line, exit 1.
-      log(`cannot start: ${(err as Error).message}`);
+      // A port in use is the flag's fault: exit 2 naming it.
+      if (err instanceof AddressInUseError) {
+        throw new UsageError(
+          `--port ${options.port}: ${err.message}; choose another port (0 picks a free one)`,
+        );
+      }
+      if ((err as NodeJS.ErrnoException).code === "EADDRINUSE") {
+        throw new UsageError(
+          `--metrics-port ${options.metricsPort}: ${host}:${options.metricsPort} is already in use; choose another port, 0 or off`,
+        );
+      }
+      // A run-time failure (store unreachable, farm down): one clear line, exit 1.
+      log(`cannot start: ${redactStoreUrls((err as Error).message)}`);
       return EXIT.failed;
     }
     if (server.seeded > 0) log(`seeded ${server.seeded} cards`);

@@ -9,6 +9,7 @@ import { simulateParallel } from "../../simulator/parallel.ts";
 import type { SimArm } from "../../simulator/runner.ts";
 import { parseCommandArgs } from "../args.ts";
 import { type Command, EXIT, UsageError } from "../command.ts";
+import { checkOutFlag } from "../errors.ts";
 
 export const simCommand: Command = {
   name: "sim",
@@ -72,12 +73,13 @@ Exit codes: 0 every threshold passed, 1 a threshold failed, 2 bad usage, scenari
       problems.push(`--max-memory must be a whole number of MB, at least 1, got "${values["max-memory"]}"`);
     }
     if (problems.length > 0) throw new UsageError(problems.join("\n  "));
+    checkOutFlag(values.out);
 
     let scenario: Scenario;
     try {
       scenario = await loadScenario(positionals[0]!);
     } catch (err) {
-      if (err instanceof ScenarioError) throw new UsageError(err.message);
+      if (err instanceof ScenarioError) throw new UsageError(err.message, { cause: err });
       throw err;
     }
     if (
@@ -145,8 +147,8 @@ Exit codes: 0 every threshold passed, 1 a threshold failed, 2 bad usage, scenari
       bar?.stop();
     }
 
-    const outDir = values.out ?? "out/sim";
     const written: string[] = [];
+    const outDir = values.out ?? "out/sim";
     for (const r of results) {
       const file = resolve(outDir, `${scenario.name}.${fileSafe(r.config.name)}.json`);
       writeRunResult(file, r);

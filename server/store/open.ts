@@ -67,11 +67,25 @@ export type StoreTarget =
   | { kind: "sqlite"; path: string }
   | { kind: "postgres"; connectionString: string; poolSize: number | undefined };
 
-/** Parses a store URL; throws StoreUrlError naming the accepted forms. */
+/**
+ * A store URL with its password replaced by `***`, for messages. Works on unparseable URLs too (the ones
+ * an error message is about): the user information is what lies between "://" and the last "@" before
+ * the path, and its password what follows its first ":".
+ */
+export function redactStoreUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/]*):[^/]*@/i, (_, user: string) => `${user}:***@`);
+}
+
+/** Every `scheme://user:password@` in a message, password redacted (driver errors may echo the URL). */
+export function redactStoreUrls(message: string): string {
+  return message.replace(/([a-z][a-z0-9+.-]*:\/\/[^:@/\s]*):[^/\s]*@/gi, (_, user: string) => `${user}:***@`);
+}
+
+/** Parses a store URL; throws StoreUrlError naming the accepted forms (the password redacted). */
 export function parseStoreUrl(url: string): StoreTarget {
   const bad = (why: string) =>
     new StoreUrlError(
-      `bad store URL ${JSON.stringify(url)}: ${why}; accepted forms: ${STORE_URL_FORMS.join(", ")}`,
+      `bad store URL ${JSON.stringify(redactStoreUrl(url))}: ${why}; accepted forms: ${STORE_URL_FORMS.join(", ")}`,
     );
   if (url === "memory:" || url === "memory") return { kind: "memory" };
   if (url.startsWith("sqlite:")) {
