@@ -92,6 +92,23 @@ describe("configuration bounds and reserved keys", () => {
     expect(validateConfig(atMax).ok).toBe(true);
   });
 
+  it("bounds every time in ms by what a timer holds (2^31 - 1 ms), naming it", () => {
+    // Node's setTimeout runs a longer delay after 1 ms: a provider timeout of 2^31 ms timed out every call.
+    for (const [partial, path] of [
+      [{ provider: { timeoutMs: 2 ** 31 } }, "provider.timeoutMs"],
+      [{ routing: { sampleIntervalMs: 1e12 } }, "routing.sampleIntervalMs"],
+      [{ retry: { baseDelayMs: 2 ** 31, maxDelayMs: 2 ** 31 } }, "retry.baseDelayMs"],
+      [{ idleStopMs: 1e300 }, "idleStopMs"],
+    ] as const) {
+      const result = validateConfig(mergeConfig(PRESETS.adaptive, partial));
+      expect(result.ok, path).toBe(false);
+      if (!result.ok) expect(result.errors.map((e) => e.path)).toContain(path);
+    }
+    expect(validateConfig(mergeConfig(PRESETS.adaptive, { provider: { timeoutMs: 2 ** 31 - 1 } })).ok).toBe(
+      true,
+    );
+  });
+
   it("refuses __proto__, constructor and prototype keys by path, also through a merge", () => {
     const parsed = JSON.parse(
       '{"__proto__": {"name": "x"}, "lanes": {"constructor": {"vipWeight": 2}}, "retry": {"budget": {"prototype": 1}}}',
