@@ -22,7 +22,13 @@ const sizedCount = (min: number) =>
     MAX_INPUT_ARRAY_LENGTH,
     `at most ${MAX_INPUT_ARRAY_LENGTH} (the core allocates memory per unit)`,
   );
-const ms = () => z.number().min(0).finite();
+/**
+ * The longest delay a timer holds: Node's setTimeout runs a longer one after 1 ms (a provider timeout of
+ * 2^31 ms timed out every call), so every time in ms is bounded by it (about 24.8 days).
+ */
+export const MAX_TIMER_MS = 2_147_483_647;
+const ms = (min = 0) =>
+  z.number().min(min).max(MAX_TIMER_MS, `at most ${MAX_TIMER_MS} ms (the longest timer delay)`);
 const ratio = () => z.number().min(0).max(1);
 
 const laneSchema = z.strictObject({
@@ -62,15 +68,15 @@ const schema = z
       /** Minimum time between two route switches (damps flapping). */
       minDwellMs: ms(),
       /** Period of the core's load sampler. */
-      sampleIntervalMs: z.number().min(1).finite(),
+      sampleIntervalMs: ms(1),
       /** EWMA weight of the newest load sample, in (0, 1]. */
       smoothing: z.number().gt(0).max(1),
     }),
     provider: z.strictObject({
       /** The core gives up on a provider call after this long (a timeout failure). */
-      timeoutMs: z.number().min(1).finite(),
+      timeoutMs: ms(1),
       /** A successful call slower than this counts as slow for health. */
-      slowCallMs: z.number().min(1).finite(),
+      slowCallMs: ms(1),
       /** "round-robin": uniform, health-blind (legacy); "health-weighted": weighted by health, least outstanding. */
       selection: z.enum(["round-robin", "health-weighted"]),
     }),
@@ -119,7 +125,7 @@ const schema = z
         ratio: z.number().min(0).finite(),
         /** ... + this floor. */
         minRetries: int(0),
-        windowMs: z.number().min(1).finite(),
+        windowMs: ms(1),
       }),
     }),
     allocation: z.strictObject({
@@ -142,7 +148,7 @@ const schema = z
       /** Pre-issued cards per second at most. */
       ratePerSecond: z.number().min(0).finite(),
       /** Period of the prewarm planner. */
-      intervalMs: z.number().min(1).finite(),
+      intervalMs: ms(1),
     }),
     hotSku: z.strictObject({
       enabled: z.boolean(),
@@ -153,9 +159,9 @@ const schema = z
       /** ... and it has at least this many (decayed) orders. */
       minCount: z.number().min(0).finite(),
       /** Counts halve every half-life. */
-      halfLifeMs: z.number().min(1).finite(),
+      halfLifeMs: ms(1),
       /** Preloaded stock is refreshed from the store this often. */
-      refreshMs: z.number().min(1).finite(),
+      refreshMs: ms(1),
     }),
     canary: z.strictObject({
       /** Default share of orders that run the candidate. */
