@@ -154,6 +154,7 @@ const action = fc.oneof(
 describe("hostile input (property, real gRPC)", () => {
   it("every answer is a defined status and GetSnapshot keeps answering", { timeout: 300_000 }, async () => {
     const seen = new Map<number, number>();
+    const configs = { applied: 0, refused: 0 };
     let n = 0;
     await fc.assert(
       fc.asyncProperty(action, async (a) => {
@@ -171,7 +172,16 @@ describe("hostile input (property, real gRPC)", () => {
           outcome = await statusOf(call(c.dispatch.getOrder, c.dispatch, req));
         } else {
           const req = { configJson: a.configJson, dryRun: a.dryRun };
-          outcome = await statusOf(call(c.admin.applyConfig, c.admin, req, { metadata: auth }));
+          const res = await call(c.admin.applyConfig, c.admin, req, { metadata: auth }).then(
+            (r) => ({ code: status.OK, details: "", r }),
+            (err: { code?: number; details?: string }) => {
+              if (typeof err.code !== "number") throw err;
+              return { code: err.code, details: err.details ?? "", r: undefined };
+            },
+          );
+          outcome = res;
+          if (res.r?.applied) configs.applied++;
+          else if (res.r !== undefined && res.r.errors.length > 0) configs.refused++;
           // Whatever was applied, the snapshot can still be encoded.
           const snap = await statusOf(call(c.admin.getSnapshot, c.admin, {}, { metadata: auth }));
           expect(snap, `GetSnapshot after ApplyConfig ${a.configJson.slice(0, 200)}`).toEqual({
@@ -187,6 +197,8 @@ describe("hostile input (property, real gRPC)", () => {
     // The input reached both sides: some calls succeeded, some were refused.
     expect(seen.get(status.OK)).toBeGreaterThan(0);
     expect(seen.get(status.INVALID_ARGUMENT)).toBeGreaterThan(0);
+    expect(configs.applied).toBeGreaterThan(0);
+    expect(configs.refused).toBeGreaterThan(0);
   });
 
   it("afterwards the server is SERVING and delivers a normal order", async () => {
