@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { redactStoreUrls } from "../server/store/redact-url.ts";
 import { EXIT, UsageError } from "./command.ts";
 import { commands } from "./commands/index.ts";
 import { oneLine, pathErrorLine, stackOf } from "./errors.ts";
@@ -57,9 +58,10 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await command.run(rest);
   } catch (err) {
+    // Any message may quote a store URL (a driver error): passwords are redacted everywhere.
     const say = (line: string) => {
-      process.stderr.write(`rushhour ${command.name}: ${line}\n`);
-      if (verbose) process.stderr.write(`${stackOf(err)}\n`);
+      process.stderr.write(`rushhour ${command.name}: ${redactStoreUrls(line)}\n`);
+      if (verbose) process.stderr.write(`${redactStoreUrls(stackOf(err))}\n`);
     };
     if (err instanceof UsageError) {
       say(err.message);

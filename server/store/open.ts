@@ -9,10 +9,12 @@
 // statement or transaction, as durable as the server's own settings (the throwaway test cluster runs
 // with fsync off).
 import { MemoryStore } from "./memory.ts";
+import { redactStoreUrl } from "./redact-url.ts";
 import type { Store } from "./types.ts";
 
 export { toCardStorePort } from "./card-port.ts";
 export { CardCsvError, importCardCsv, parseCardCsv } from "./csv.ts";
+export { redactStoreUrl, redactStoreUrls } from "./redact-url.ts";
 export { cardCode, type SeedOptions, type SeedResult, seedStock } from "./seed.ts";
 
 export interface OpenStoreOptions {
@@ -66,20 +68,6 @@ export type StoreTarget =
   | { kind: "memory" }
   | { kind: "sqlite"; path: string }
   | { kind: "postgres"; connectionString: string; poolSize: number | undefined };
-
-/**
- * A store URL with its password replaced by `***`, for messages. Works on unparseable URLs too (the ones
- * an error message is about): the user information is what lies between "://" and the last "@" before
- * the path, and its password what follows its first ":".
- */
-export function redactStoreUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/]*):[^/]*@/i, (_, user: string) => `${user}:***@`);
-}
-
-/** Every `scheme://user:password@` in a message, password redacted (driver errors may echo the URL). */
-export function redactStoreUrls(message: string): string {
-  return message.replace(/([a-z][a-z0-9+.-]*:\/\/[^:@/\s]*):[^/\s]*@/gi, (_, user: string) => `${user}:***@`);
-}
 
 /** Parses a store URL; throws StoreUrlError naming the accepted forms (the password redacted). */
 export function parseStoreUrl(url: string): StoreTarget {
