@@ -45,7 +45,7 @@ Options:
                         start with it and a restart recovers only this instance's unfinished orders
   -h, --help            show this help
 
-Exit codes: 0 stopped cleanly, 1 failed at run time, 2 bad usage.
+Exit codes: 0 stopped cleanly, 1 failed at run time, 2 bad usage (a bad flag or file, a port already in use).
 `;
 
 export const serveCommand: Command = {
