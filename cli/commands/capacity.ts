@@ -109,7 +109,7 @@ Exit codes: 0 done, 2 bad usage or scenario (or no P99 objective to size against
     try {
       scenario = await loadScenario(positionals[0]!);
     } catch (err) {
-      if (err instanceof ScenarioError) throw new UsageError(err.message);
+      if (err instanceof ScenarioError) throw new UsageError(err.message, { cause: err });
       throw err;
     }
     const objective = objectiveOf(scenario, objectiveMs);

@@ -192,7 +192,7 @@ export const loadCommand: Command = {
     try {
       scenario = await loadScenario(positionals[0] as string);
     } catch (err) {
-      if (err instanceof ScenarioError) throw new UsageError(err.message);
+      if (err instanceof ScenarioError) throw new UsageError(err.message, { cause: err });
       throw err;
     }
     const liveProblems = validateLive(scenario.live);

@@ -211,7 +211,7 @@ export const profileCommand: Command = {
     try {
       scenario = scaleRates(await loadScenario(positionals[0] as string), rateScale);
     } catch (err) {
-      if (err instanceof ScenarioError) throw new UsageError(err.message);
+      if (err instanceof ScenarioError) throw new UsageError(err.message, { cause: err });
       throw err;
     }
     const configName = values.config ?? scenario.compare.candidate;

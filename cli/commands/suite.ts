@@ -72,7 +72,7 @@ system being replaced: its failures are reported, not fatal), 2 bad usage, scena
     try {
       scenarios = await discoverScenarios(positionals);
     } catch (err) {
-      if (err instanceof ScenarioError) throw new UsageError(err.message);
+      if (err instanceof ScenarioError) throw new UsageError(err.message, { cause: err });
       throw err;
     }
     if (scenarios.length === 0)
