@@ -9,6 +9,7 @@ import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SERVER_NODE_FLAGS } from "../server/node-flags.ts";
+import { redactStoreUrl } from "../server/store/open.ts";
 import { startThrowawayPostgres, type ThrowawayPostgres } from "../server/store/pg-cluster.ts";
 import { type AuditOptions, auditStore } from "./audit.ts";
 import { type ChaosRun, type ChaosStep, scheduleChaos } from "./chaos.ts";
@@ -420,7 +421,7 @@ export async function runOnTopology(o: TopologyArmOptions): Promise<LoadOutcome>
     r.topology = [...topology.primaries, ...(topology.backup ? [topology.backup] : []), topology.farm].map(
       (m) => ({ name: m.name, address: m.address }),
     );
-    r.topology.push({ name: "store", address: topology.storeUrl });
+    r.topology.push({ name: "store", address: redactStoreUrl(topology.storeUrl) });
     r.chaos = run?.actions ?? [];
     r.events = [...r.events, ...(run?.events() ?? [])].sort((a, b) => a.t - b.t);
     r.audit = audit;

@@ -11,6 +11,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { z } from "zod";
+import { formatInputPath, inputShapeProblems } from "../server/core/input-shape.ts";
 
 export const RUN_RESULT_SCHEMA_VERSION = 1;
 
@@ -248,14 +249,7 @@ export class RunResultError extends Error {
   }
 }
 
-function formatPath(path: readonly PropertyKey[]): string {
-  let out = "";
-  for (const key of path) {
-    if (typeof key === "number") out += `[${key}]`;
-    else out += out === "" ? String(key) : `.${String(key)}`;
-  }
-  return out || "(root)";
-}
+const formatPath = (path: readonly PropertyKey[]) => formatInputPath(path);
 
 /** Parses a RunResult from a JSON string or an already-parsed value; throws one error listing every problem. */
 export function parseRunResult(json: unknown, source = "RunResult"): RunResult {
@@ -278,6 +272,12 @@ export function parseRunResult(json: unknown, source = "RunResult"): RunResult {
       `${source}: schemaVersion ${JSON.stringify(v)} is not supported (this rushhour reads ${RUN_RESULT_SCHEMA_VERSION})`,
       [],
     );
+  }
+  // Reserved keys (which the schema would drop silently), too-deep nesting, oversized lists: by path.
+  const shape = inputShapeProblems(value);
+  if (shape.length > 0) {
+    const problems = shape.map((p) => `${formatPath(p.path)}: ${p.message}`);
+    throw new RunResultError(`${source} is not a valid RunResult:\n  ${problems.join("\n  ")}`, problems);
   }
   const parsed = RunResultSchema.safeParse(value);
   if (!parsed.success) {

@@ -5,8 +5,9 @@ import { existsSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { z } from "zod";
-import { oversizedArrays, oversizedMessage } from "../server/core/array-bounds.ts";
+import { formatInputPath, inputShapeProblems } from "../server/core/input-shape.ts";
 import { crossCheck } from "./cross-check.ts";
+import { oneLine } from "./error-line.ts";
 import { type ScenarioDefinition, ScenarioSchema, type ScenarioSpec } from "./schema.ts";
 
 /** A validated scenario (durations in ms, defaults filled) with what it was built from. */
@@ -39,18 +40,14 @@ export class ScenarioError extends Error {
     message: string,
     /** Every problem as "path: message". */
     readonly problems: string[],
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
   }
 }
 
 export function formatIssuePath(path: readonly PropertyKey[]): string {
-  let out = "";
-  for (const key of path) {
-    if (typeof key === "number") out += `[${key}]`;
-    else out += out === "" ? String(key) : `.${String(key)}`;
-  }
-  return out || "(scenario)";
+  return formatInputPath(path, "(scenario)");
 }
 
 export function issuesToProblems(issues: readonly z.core.$ZodIssue[]): string[] {
@@ -65,9 +62,10 @@ export function issuesToProblems(issues: readonly z.core.$ZodIssue[]): string[] 
 /** Validates a scenario object; throws one ScenarioError listing every problem. */
 export function validateScenario(definition: unknown, file: string | null = null): Scenario {
   const where = file ?? "scenario";
-  const oversized = oversizedArrays(definition);
-  if (oversized.length > 0) {
-    const problems = oversized.map((a) => `${formatIssuePath(a.path)}: ${oversizedMessage(a)}`);
+  // Reserved keys, too-deep nesting, oversized lists: before the schema walks into them.
+  const shape = inputShapeProblems(definition);
+  if (shape.length > 0) {
+    const problems = shape.map((p) => `${formatIssuePath(p.path)}: ${p.message}`);
     throw new ScenarioError(`${where} is invalid:\n  ${problems.join("\n  ")}`, problems);
   }
   const parsed = ScenarioSchema.safeParse(definition);
@@ -111,8 +109,10 @@ async function importScenarioModule(file: string): Promise<{ default?: unknown }
     let mod: { default?: unknown };
     try {
       mod = (await tsImport(url, import.meta.url)) as { default?: unknown };
-    } catch {
-      throw first;
+    } catch (second) {
+      // The require() cycle says only that the file is CommonJS here; tsImport's error is the file's own
+      // (a throw on import, a syntax error).
+      throw (first as { code?: unknown }).code === "ERR_REQUIRE_CYCLE_MODULE" ? second : first;
     }
     // CommonJS interop: module.exports arrives as the default export, holding `default` itself.
     const inner = mod.default as { default?: unknown; name?: unknown } | undefined;
@@ -128,14 +128,22 @@ export async function loadScenario(pathOrName: string, cwd = process.cwd()): Pro
   try {
     mod = await importScenarioModule(file);
   } catch (err) {
-    throw new ScenarioError(`${file} could not be loaded: ${(err as Error).message}`, [
-      `(scenario): ${(err as Error).message}`,
-    ]);
+    const why = oneLine(err);
+    throw new ScenarioError(`${file} could not be loaded: ${why}`, [`(scenario): ${why}`], { cause: err });
   }
   if (mod.default === undefined) {
     throw new ScenarioError(`${file} has no default export (export default defineScenario({...}))`, [
       "(scenario): no default export",
     ]);
   }
-  return validateScenario(mod.default, file);
+  try {
+    return validateScenario(mod.default, file);
+  } catch (err) {
+    if (err instanceof ScenarioError) throw err;
+    // The scenario's own code threw while it was read (a getter, a Proxy).
+    const why = oneLine(err);
+    throw new ScenarioError(`${file}: reading the scenario threw: ${why}`, [`(scenario): ${why}`], {
+      cause: err,
+    });
+  }
 }

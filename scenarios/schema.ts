@@ -2,8 +2,16 @@
 // define.ts). Input durations are "30s"-style strings or numbers of ms; the validated Scenario holds
 // milliseconds everywhere. Objects are strict, so a misspelt key is reported, not ignored.
 import { z } from "zod";
-import { DURATION_HINT, tryParseDuration } from "./duration.ts";
+import { MAX_INPUT_ARRAY_LENGTH } from "../server/core/array-bounds.ts";
+import { DURATION_HINT, formatDuration, tryParseDuration } from "./duration.ts";
 import { parseThreshold, THRESHOLD_METRICS } from "./thresholds.ts";
+
+/**
+ * Bounds that keep a scenario runnable; the run as a whole (orders, memory) is checked before it starts
+ * (simulator/limits.ts). Without them `duration: "1000000000s"` or `rate: 1e9` ran until killed.
+ */
+export const MAX_DURATION_MS = 7 * 24 * 3_600_000;
+export const MAX_RATE = 1_000_000;
 
 /** A duration: "30s", "2m", "1h", "500ms", "1m30s" or a number of milliseconds; validated to ms. */
 export const duration = z
@@ -14,11 +22,21 @@ export const duration = z
       ctx.addIssue({ code: "custom", message: `${DURATION_HINT}, got ${JSON.stringify(value)}` });
       return z.NEVER;
     }
+    if (ms > MAX_DURATION_MS) {
+      ctx.addIssue({
+        code: "custom",
+        message: `at most ${formatDuration(MAX_DURATION_MS)} (${MAX_DURATION_MS} ms), got ${JSON.stringify(value)}`,
+      });
+      return z.NEVER;
+    }
     return ms;
   });
 const positiveDuration = duration.refine((ms) => ms > 0, { message: "must be longer than 0" });
 
-const rate = z.number({ error: "expected a rate (a number >= 0)" }).min(0, "must be >= 0");
+const rate = z
+  .number({ error: "expected a rate (a number >= 0)" })
+  .min(0, "must be >= 0")
+  .max(MAX_RATE, `at most ${MAX_RATE}`);
 const share = z
   .number({ error: "expected a share between 0 and 1" })
   .min(0, "must be between 0 and 1")
@@ -178,7 +196,7 @@ export const ScenarioSchema = z.strictObject({
   vipShare: share.default(0.05),
   skus: z
     .strictObject({
-      count: count(1).default(100),
+      count: count(1).max(MAX_INPUT_ARRAY_LENGTH, `at most ${MAX_INPUT_ARRAY_LENGTH}`).default(100),
       zipfExponent: z.number().min(0).default(1),
       /** Windows in which one SKU (1-based rank in the Zipf order) takes `share` of all orders. */
       hotspots: z

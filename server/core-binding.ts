@@ -1,6 +1,7 @@
 // The one file through which the live server reaches the core's factory and configuration
 // helpers; everything else in server/ codes against server/dispatcher-contract.ts.
 import {
+  configInputProblems,
   createDispatcher,
   type DispatchConfig,
   mergeConfig,
@@ -22,6 +23,11 @@ export function validate(
   input: unknown,
 ): { ok: true; config: unknown } | { ok: false; errors: FieldViolation[] } {
   return validateConfig(input);
+}
+
+/** Reserved keys, too-deep nesting and oversized lists, by path: asked of a partial before merging it. */
+export function inputProblems(input: unknown): FieldViolation[] {
+  return configInputProblems(input);
 }
 
 /** A partial configuration merged over a full one. */

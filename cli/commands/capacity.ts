@@ -18,6 +18,7 @@ import { parseDuration } from "../../scenarios/duration.ts";
 import { ConfigError, resolveConfig } from "../../simulator/configs.ts";
 import { numberFlag, parseCommandArgs } from "../args.ts";
 import { type Command, EXIT, UsageError } from "../command.ts";
+import { checkOutFlag } from "../errors.ts";
 import { liveRunner } from "./live-runner.ts";
 
 export const capacity: Command = {
@@ -69,6 +70,7 @@ Exit codes: 0 done, 2 bad usage or scenario (or no P99 objective to size against
       "usl-duration": { type: "string" },
       out: { type: "string" },
     });
+    checkOutFlag(values.out);
     const problems: string[] = [];
     if (positionals.length !== 1) problems.push("give exactly one scenario (a built-in name or a .ts file)");
     const durationMs = durationFlag("duration", values.duration, 60_000, problems);
@@ -107,7 +109,7 @@ Exit codes: 0 done, 2 bad usage or scenario (or no P99 objective to size against
     try {
       scenario = await loadScenario(positionals[0]!);
     } catch (err) {
-      if (err instanceof ScenarioError) throw new UsageError(err.message);
+      if (err instanceof ScenarioError) throw new UsageError(err.message, { cause: err });
       throw err;
     }
     const objective = objectiveOf(scenario, objectiveMs);

@@ -9,6 +9,7 @@ import { writeReport } from "../../reports/write-report.ts";
 import { BUILTIN_SCENARIOS } from "../../scenarios/define.ts";
 import { numberFlag, parseCommandArgs } from "../args.ts";
 import { type Command, EXIT, UsageError } from "../command.ts";
+import { checkOutFlag } from "../errors.ts";
 import { liveRunner } from "./live-runner.ts";
 
 export const demo: Command = {
@@ -35,6 +36,7 @@ Exit codes: 0 done, 2 bad usage.
       replications: { type: "string" },
       "no-live": { type: "boolean" },
     });
+    checkOutFlag(values.out);
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
     const replications = numberFlag("replications", values.replications, 1);
     if (!Number.isInteger(replications) || replications < 1 || replications > 20) {

@@ -19,6 +19,7 @@ import { type DispatchConfig, presetConfig, withWorkers } from "../../server/cor
 import { ConfigError, resolveConfig } from "../../simulator/configs.ts";
 import { parseCommandArgs } from "../args.ts";
 import { type Command, EXIT, UsageError } from "../command.ts";
+import { checkOutFlag } from "../errors.ts";
 
 const help = `Usage: rushhour load <scenario> [--target HOST:PORT[,HOST:PORT...]] [--config NAME|FILE] [--out DIR]
                      [--duration-scale F] [--admin-token T] [--workers N]
@@ -156,6 +157,7 @@ export const loadCommand: Command = {
       "admin-token": { type: "string" },
       workers: { type: "string" },
     });
+    checkOutFlag(values.out);
     const problems: string[] = [];
     if (positionals.length !== 1) problems.push("give exactly one scenario (a built-in name or a .ts file)");
     const targets = values.target?.split(",").map((t) => t.trim());
@@ -190,7 +192,7 @@ export const loadCommand: Command = {
     try {
       scenario = await loadScenario(positionals[0] as string);
     } catch (err) {
-      if (err instanceof ScenarioError) throw new UsageError(err.message);
+      if (err instanceof ScenarioError) throw new UsageError(err.message, { cause: err });
       throw err;
     }
     const liveProblems = validateLive(scenario.live);

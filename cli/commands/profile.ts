@@ -28,6 +28,7 @@ import { SERVER_NODE_FLAGS } from "../../server/node-flags.ts";
 import { ConfigError, resolveConfig } from "../../simulator/configs.ts";
 import { parseCommandArgs } from "../args.ts";
 import { type Command, EXIT, UsageError } from "../command.ts";
+import { checkOutFlag } from "../errors.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const BIN = fileURLToPath(new URL("../bin.mjs", import.meta.url));
@@ -197,6 +198,7 @@ export const profileCommand: Command = {
       "duration-scale": { type: "string" },
       "rate-scale": { type: "string" },
     });
+    checkOutFlag(values.out);
     const problems: string[] = [];
     if (positionals.length !== 1) problems.push("give exactly one scenario (a built-in name or a .ts file)");
     const tool = (values.tool ?? "doctor") as Tool;
@@ -209,7 +211,7 @@ export const profileCommand: Command = {
     try {
       scenario = scaleRates(await loadScenario(positionals[0] as string), rateScale);
     } catch (err) {
-      if (err instanceof ScenarioError) throw new UsageError(err.message);
+      if (err instanceof ScenarioError) throw new UsageError(err.message, { cause: err });
       throw err;
     }
     const configName = values.config ?? scenario.compare.candidate;

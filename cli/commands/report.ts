@@ -5,6 +5,7 @@ import { progressBar } from "../../reports/progress.ts";
 import { writeReport } from "../../reports/write-report.ts";
 import { parseCommandArgs } from "../args.ts";
 import { type Command, EXIT, UsageError } from "../command.ts";
+import { checkOutFlag } from "../errors.ts";
 
 export const report: Command = {
   name: "report",
@@ -36,6 +37,7 @@ Exit codes: 0 written, 2 bad usage or an unreadable/invalid RunResult.
       "no-png": { type: "boolean" },
     });
     if (!values.out) throw new UsageError("--out DIR is required");
+    checkOutFlag(values.out);
     if (positionals.length === 0) throw new UsageError("give at least one RunResult file or folder");
     const runs = loadOrUsage(positionals);
     const bar = progressBar("charts");

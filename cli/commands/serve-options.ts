@@ -2,10 +2,11 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { ServeOptions } from "../../server/app.ts";
-import { mergeOver, presetByName, validate } from "../../server/core-binding.ts";
+import { presetByName } from "../../server/core-binding.ts";
 import { defaultProviders, zeroLatencyProviders } from "../../server/providers/model.ts";
 import { ProviderSpecError, readProviderSpec } from "../../server/providers/spec-file.ts";
 import { parseStoreUrl, StoreUrlError } from "../../server/store/open.ts";
+import { ConfigError, resolveConfig } from "../../simulator/configs.ts";
 import { UsageError } from "../command.ts";
 
 export function intFlag(
@@ -31,32 +32,15 @@ export function hostPort(flag: string, value: string): string {
   return value;
 }
 
+/** `--config`: read by the one loader every command shares (simulator/configs.ts). */
 export function readConfigFlag(value: string): { config: unknown; preset: string } {
-  const preset = presetByName(value);
-  if (preset !== undefined) return { config: preset, preset: value };
-  let text: string;
   try {
-    text = readFileSync(value, "utf8");
-  } catch {
-    throw new UsageError(`--config must be legacy, adaptive or a JSON file; cannot read "${value}"`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
+    const config = resolveConfig(value);
+    return { config, preset: presetByName(value) === undefined ? "custom" : value };
   } catch (err) {
-    throw new UsageError(`--config ${value} is not JSON: ${(err as Error).message}`);
+    if (err instanceof ConfigError) throw new UsageError(`--config: ${err.message}`);
+    throw err;
   }
-  if (json === null || typeof json !== "object" || Array.isArray(json)) {
-    throw new UsageError(`--config ${value} must hold a JSON object`);
-  }
-  // A file may be partial: it is merged over the adaptive preset.
-  const checked = validate(mergeOver(presetByName("adaptive"), json));
-  if (!checked.ok) {
-    throw new UsageError(
-      `--config ${value} is invalid:\n${checked.errors.map((e) => `  ${e.path}: ${e.message}`).join("\n")}`,
-    );
-  }
-  return { config: checked.config, preset: "custom" };
 }
 
 export function readSkus(value: string | undefined): string[] {

@@ -1,6 +1,8 @@
 // `rushhour serve`: the live dispatch server.
 import { type RunningServer, type ServeOptions, startServer } from "../../server/app.ts";
+import { AddressInUseError } from "../../server/grpc/server.ts";
 import { closeOnSignals } from "../../server/shutdown.ts";
+import { redactStoreUrls } from "../../server/store/open.ts";
 import { parseCommandArgs } from "../args.ts";
 import { type Command, EXIT, UsageError } from "../command.ts";
 import {
@@ -24,7 +26,8 @@ Options:
   --port N              gRPC port (default 50051; 0 picks a free port)
   --host H              address to bind (default 127.0.0.1)
   --store URL           memory: | sqlite:PATH | postgres://user@host:port/db (default sqlite:./data/rushhour.db)
-  --config C            legacy | adaptive | FILE (JSON, merged over adaptive) (default adaptive)
+  --config C            legacy | adaptive | FILE: JSON {"extends": "legacy"|"adaptive", ...overrides}, as in
+                        rushhour sim (without "extends", over adaptive) (default adaptive)
   --providers P         local (4 simulated providers) | local:zero (zero latency) | local:FILE (spec JSON)
                         | HOST:PORT[,HOST:PORT...] (provider farms, see rushhour providers) (default local)
   --metrics-port N      Prometheus /metrics port (default 9464; 0 picks a free port; "off" disables)
@@ -42,7 +45,7 @@ Options:
                         start with it and a restart recovers only this instance's unfinished orders
   -h, --help            show this help
 
-Exit codes: 0 stopped cleanly, 1 failed at run time, 2 bad usage.
+Exit codes: 0 stopped cleanly, 1 failed at run time, 2 bad usage (a bad flag or file, a port already in use).
 `;
 
 export const serveCommand: Command = {
@@ -116,8 +119,19 @@ export const serveCommand: Command = {
     try {
       server = await startServer(options);
     } catch (err) {
-      // A run-time failure (store unreachable, port taken, farm down): one clear line, exit 1.
-      log(`cannot start: ${(err as Error).message}`);
+      // A port in use is the flag's fault: exit 2 naming it.
+      if (err instanceof AddressInUseError) {
+        throw new UsageError(
+          `--port ${options.port}: ${err.message}; choose another port (0 picks a free one)`,
+        );
+      }
+      if ((err as NodeJS.ErrnoException).code === "EADDRINUSE") {
+        throw new UsageError(
+          `--metrics-port ${options.metricsPort}: ${host}:${options.metricsPort} is already in use; choose another port, 0 or off`,
+        );
+      }
+      // A run-time failure (store unreachable, farm down): one clear line, exit 1.
+      log(`cannot start: ${redactStoreUrls((err as Error).message)}`);
       return EXIT.failed;
     }
     if (server.seeded > 0) log(`seeded ${server.seeded} cards`);

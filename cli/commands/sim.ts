@@ -4,15 +4,18 @@ import type { RunResult } from "../../reports/run-result.ts";
 import { writeRunResult } from "../../reports/run-result.ts";
 import { BUILTIN_SCENARIOS, loadScenario, type Scenario, ScenarioError } from "../../scenarios/define.ts";
 import { ConfigError, resolveConfig } from "../../simulator/configs.ts";
+import { checkRunSize, DEFAULT_MAX_MEMORY_MB, DEFAULT_MAX_ORDERS, runSize } from "../../simulator/limits.ts";
 import { simulateParallel } from "../../simulator/parallel.ts";
 import type { SimArm } from "../../simulator/runner.ts";
 import { parseCommandArgs } from "../args.ts";
 import { type Command, EXIT, UsageError } from "../command.ts";
+import { checkOutFlag } from "../errors.ts";
 
 export const simCommand: Command = {
   name: "sim",
   summary: "simulate a scenario in virtual time (baseline vs candidate, with confidence intervals)",
   help: `Usage: rushhour sim <scenario> [--config NAME|FILE] [--replications N] [--seed S] [--out DIR] [--jobs J] [--json]
+                     [--max-orders N] [--max-memory MB]
 
 Runs the scenario through the real dispatch core on a virtual clock: the scenario's baseline and
 candidate configurations (compare.baseline / compare.candidate), N replications each. Replication r
@@ -22,13 +25,16 @@ Writes one RunResult per configuration to <out>/<scenario>.<config>.json.
 <scenario>   a built-in name (${BUILTIN_SCENARIOS.join(", ")}) or a path to a scenario .ts file
 
 Options:
-  --config NAME|FILE   run only this configuration (a preset: legacy, adaptive; or a JSON config file,
-                       optionally {"extends": "adaptive", ...overrides})
+  --config NAME|FILE   run only this configuration (a preset: legacy, adaptive; or a JSON config file
+                       {"extends": "legacy"|"adaptive", ...overrides}; without "extends", over adaptive)
   --replications N     replications per configuration (default 3)
   --seed S             base seed (default: the scenario's seed)
   --out DIR            output folder (default out/sim)
   --jobs J             run replications on J worker threads (default 1); results are identical
   --json               print the written RunResults' summaries as JSON instead of a table
+  --max-orders N       refuse a run expected to create more than N orders in all (the integral of the
+                       arrival rate x configurations x replications) (default ${DEFAULT_MAX_ORDERS})
+  --max-memory MB      refuse a run expected to need more memory than this (default ${DEFAULT_MAX_MEMORY_MB})
 
 Exit codes: 0 every threshold passed, 1 a threshold failed, 2 bad usage, scenario or configuration.
 `,
@@ -40,6 +46,8 @@ Exit codes: 0 every threshold passed, 1 a threshold failed, 2 bad usage, scenari
       out: { type: "string" },
       jobs: { type: "string" },
       json: { type: "boolean" },
+      "max-orders": { type: "string" },
+      "max-memory": { type: "string" },
     });
     const problems: string[] = [];
     if (positionals.length !== 1) problems.push("give exactly one scenario (a built-in name or a .ts file)");
@@ -55,13 +63,23 @@ Exit codes: 0 every threshold passed, 1 a threshold failed, 2 bad usage, scenari
     if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) {
       problems.push(`--jobs must be an integer between 1 and 64, got "${values.jobs}"`);
     }
+    const maxOrders = values["max-orders"] === undefined ? DEFAULT_MAX_ORDERS : Number(values["max-orders"]);
+    if (!Number.isSafeInteger(maxOrders) || maxOrders < 1) {
+      problems.push(`--max-orders must be a whole number of at least 1, got "${values["max-orders"]}"`);
+    }
+    const maxMemoryMb =
+      values["max-memory"] === undefined ? DEFAULT_MAX_MEMORY_MB : Number(values["max-memory"]);
+    if (!Number.isSafeInteger(maxMemoryMb) || maxMemoryMb < 1) {
+      problems.push(`--max-memory must be a whole number of MB, at least 1, got "${values["max-memory"]}"`);
+    }
     if (problems.length > 0) throw new UsageError(problems.join("\n  "));
+    checkOutFlag(values.out);
 
     let scenario: Scenario;
     try {
       scenario = await loadScenario(positionals[0]!);
     } catch (err) {
-      if (err instanceof ScenarioError) throw new UsageError(err.message);
+      if (err instanceof ScenarioError) throw new UsageError(err.message, { cause: err });
       throw err;
     }
     if (
@@ -97,6 +115,16 @@ Exit codes: 0 every threshold passed, 1 a threshold failed, 2 bad usage, scenari
       throw err;
     }
 
+    const tooBig = checkRunSize(
+      runSize(
+        scenario,
+        arms.map((a) => a.role),
+        replications,
+      ),
+      { maxOrders, maxMemoryMb },
+    );
+    if (tooBig !== undefined) throw new UsageError(tooBig);
+
     const tty = process.stdout.isTTY === true;
     const bar = tty
       ? new cliProgress.SingleBar(
@@ -119,8 +147,8 @@ Exit codes: 0 every threshold passed, 1 a threshold failed, 2 bad usage, scenari
       bar?.stop();
     }
 
-    const outDir = values.out ?? "out/sim";
     const written: string[] = [];
+    const outDir = values.out ?? "out/sim";
     for (const r of results) {
       const file = resolve(outDir, `${scenario.name}.${fileSafe(r.config.name)}.json`);
       writeRunResult(file, r);

@@ -5,6 +5,7 @@ import { ScenarioError } from "../../scenarios/define.ts";
 import { ConfigError } from "../../simulator/configs.ts";
 import { numberFlag, parseCommandArgs } from "../args.ts";
 import { type Command, EXIT, UsageError } from "../command.ts";
+import { checkOutFlag } from "../errors.ts";
 import { liveRunner } from "./live-runner.ts";
 
 export const suite: Command = {
@@ -44,6 +45,7 @@ system being replaced: its failures are reported, not fatal), 2 bad usage, scena
       "no-report": { type: "boolean" },
       "no-png": { type: "boolean" },
     });
+    checkOutFlag(values.out);
     const problems: string[] = [];
     if (positionals.length === 0)
       problems.push("give a folder of scenarios (e.g. scenarios) or scenario names");
@@ -70,7 +72,7 @@ system being replaced: its failures are reported, not fatal), 2 bad usage, scena
     try {
       scenarios = await discoverScenarios(positionals);
     } catch (err) {
-      if (err instanceof ScenarioError) throw new UsageError(err.message);
+      if (err instanceof ScenarioError) throw new UsageError(err.message, { cause: err });
       throw err;
     }
     if (scenarios.length === 0)

@@ -3,25 +3,46 @@
 // Two presets: `legacy` (the "before" system) and `adaptive` (the "after" system). Both have the same
 // total worker count, so a comparison between them is about policy, not capacity.
 import { z } from "zod";
-import { MAX_INPUT_ARRAY_LENGTH, oversizedArrays, oversizedMessage } from "./array-bounds.ts";
+import { MAX_INPUT_ARRAY_LENGTH } from "./array-bounds.ts";
+import { formatInputPath, inputShapeProblems } from "./input-shape.ts";
 import type { FieldViolation } from "./types.ts";
 
 const int = (min: number) => z.number().int().min(min);
-const ms = () => z.number().min(0).finite();
+/**
+ * The largest value of a uint32 wire field. A count that reaches the wire is bounded by its field's type
+ * (proto/rushhour/v1/admin.proto LaneSnapshot.workers and queue_capacity, dispatch.proto Order.attempts):
+ * beyond it every GetSnapshot failed to serialise (INTERNAL) until the configuration changed back.
+ */
+export const UINT32_MAX = 4_294_967_295;
+const wireCount = (min: number) =>
+  int(min).max(UINT32_MAX, `at most ${UINT32_MAX}, the largest uint32 (the wire type of the field it feeds)`);
+/** A count the core allocates memory for (a window, a sketch, a season): bounded like an input list. */
+const sizedCount = (min: number) =>
+  int(min).max(
+    MAX_INPUT_ARRAY_LENGTH,
+    `at most ${MAX_INPUT_ARRAY_LENGTH} (the core allocates memory per unit)`,
+  );
+/**
+ * The longest delay a timer holds: Node's setTimeout runs a longer one after 1 ms (a provider timeout of
+ * 2^31 ms timed out every call), so every time in ms is bounded by it (about 24.8 days).
+ */
+export const MAX_TIMER_MS = 2_147_483_647;
+const ms = (min = 0) =>
+  z.number().min(min).max(MAX_TIMER_MS, `at most ${MAX_TIMER_MS} ms (the longest timer delay)`);
 const ratio = () => z.number().min(0).max(1);
 
 const laneSchema = z.strictObject({
   /** Worker slots: an order holds one from dequeue until it leaves the worker (delivered or failed). */
-  workers: int(0),
+  workers: wireCount(0),
   /** Orders waiting for a slot; a new order finding the queue full is REJECTED. */
-  queueCapacity: int(0),
+  queueCapacity: wireCount(0),
 });
 
 const vipLaneSchema = z.strictObject({
   /** false: VIP orders queue with everyone in the default lane (legacy). */
   enabled: z.boolean(),
-  workers: int(0),
-  queueCapacity: int(0),
+  workers: wireCount(0),
+  queueCapacity: wireCount(0),
   /** Idle VIP slots may take default-lane orders while at least `reserve` VIP slots stay free. */
   lendIdle: z.boolean(),
   reserve: int(0),
@@ -47,15 +68,15 @@ const schema = z
       /** Minimum time between two route switches (damps flapping). */
       minDwellMs: ms(),
       /** Period of the core's load sampler. */
-      sampleIntervalMs: z.number().min(1).finite(),
+      sampleIntervalMs: ms(1),
       /** EWMA weight of the newest load sample, in (0, 1]. */
       smoothing: z.number().gt(0).max(1),
     }),
     provider: z.strictObject({
       /** The core gives up on a provider call after this long (a timeout failure). */
-      timeoutMs: z.number().min(1).finite(),
+      timeoutMs: ms(1),
       /** A successful call slower than this counts as slow for health. */
-      slowCallMs: z.number().min(1).finite(),
+      slowCallMs: ms(1),
       /** "round-robin": uniform, health-blind (legacy); "health-weighted": weighted by health, least outstanding. */
       selection: z.enum(["round-robin", "health-weighted"]),
     }),
@@ -63,7 +84,7 @@ const schema = z
       /** false: no health tracking; every provider keeps getting traffic (legacy). */
       enabled: z.boolean(),
       /** Sliding window of the last N calls per provider. */
-      windowSize: int(1),
+      windowSize: sizedCount(1),
       /** No judgement below this many calls in the window. */
       minCalls: int(1),
       /** Failure (timeout + error) rate at or above which HEALTHY -> SUB_HEALTHY. */
@@ -92,7 +113,7 @@ const schema = z
     }),
     retry: z.strictObject({
       /** Attempts in all, the first included. */
-      maxAttempts: int(1),
+      maxAttempts: wireCount(1),
       backoff: z.enum(["fixed", "exponential"]),
       baseDelayMs: ms(),
       maxDelayMs: ms(),
@@ -104,7 +125,7 @@ const schema = z
         ratio: z.number().min(0).finite(),
         /** ... + this floor. */
         minRetries: int(0),
-        windowMs: z.number().min(1).finite(),
+        windowMs: ms(1),
       }),
     }),
     allocation: z.strictObject({
@@ -114,12 +135,12 @@ const schema = z
     prewarm: z.strictObject({
       enabled: z.boolean(),
       /** Season of the per-minute demand history, in minutes (60 or 1440). */
-      seasonMinutes: int(2),
+      seasonMinutes: sizedCount(2),
       alpha: ratio(),
       beta: ratio(),
       gamma: ratio(),
       /** How far ahead the forecaster looks for the next peak. */
-      horizonMinutes: int(1),
+      horizonMinutes: sizedCount(1),
       /** Cache target = ratio x predicted peak orders per minute. */
       ratio: ratio(),
       /** Pre-issues only while smoothed load is below this (quiet periods). */
@@ -127,20 +148,20 @@ const schema = z
       /** Pre-issued cards per second at most. */
       ratePerSecond: z.number().min(0).finite(),
       /** Period of the prewarm planner. */
-      intervalMs: z.number().min(1).finite(),
+      intervalMs: ms(1),
     }),
     hotSku: z.strictObject({
       enabled: z.boolean(),
       /** Counters in the Space-Saving sketch. */
-      capacity: int(1),
+      capacity: sizedCount(1),
       /** A SKU is hot when its decayed share of recent orders reaches this. */
       hotShare: ratio(),
       /** ... and it has at least this many (decayed) orders. */
       minCount: z.number().min(0).finite(),
       /** Counts halve every half-life. */
-      halfLifeMs: z.number().min(1).finite(),
+      halfLifeMs: ms(1),
       /** Preloaded stock is refreshed from the store this often. */
-      refreshMs: z.number().min(1).finite(),
+      refreshMs: ms(1),
     }),
     canary: z.strictObject({
       /** Default share of orders that run the candidate. */
@@ -216,26 +237,23 @@ const schema = z
 
 export type DispatchConfig = z.infer<typeof schema>;
 
-function pathOf(path: readonly PropertyKey[]): string {
-  let out = "";
-  for (const part of path) {
-    if (typeof part === "number") out += `[${part}]`;
-    else out += out === "" ? String(part) : `.${String(part)}`;
-  }
-  return out === "" ? "(root)" : out;
+const pathOf = (path: readonly PropertyKey[]) => formatInputPath(path);
+
+/**
+ * Reserved keys, too-deep nesting and oversized lists in a configuration input, by path (input-shape.ts).
+ * Callers that merge a partial input over a configuration ask this of the partial first: the merge
+ * recurses, and a partial 20,000 levels deep would overflow it.
+ */
+export function configInputProblems(input: unknown): FieldViolation[] {
+  return inputShapeProblems(input).map((p) => ({ path: pathOf(p.path), message: p.message }));
 }
 
 /** Validates a whole configuration; returns every error at once, each with its dotted path. */
 export function validateConfig(
   input: unknown,
 ): { ok: true; config: DispatchConfig } | { ok: false; errors: FieldViolation[] } {
-  const oversized = oversizedArrays(input);
-  if (oversized.length > 0) {
-    return {
-      ok: false,
-      errors: oversized.map((a) => ({ path: pathOf(a.path), message: oversizedMessage(a) })),
-    };
-  }
+  const shape = configInputProblems(input);
+  if (shape.length > 0) return { ok: false, errors: shape };
   const result = schema.safeParse(input);
   if (result.success) return { ok: true, config: result.data };
   const errors: FieldViolation[] = [];
@@ -267,9 +285,17 @@ function mergeValue(base: unknown, over: unknown): unknown {
   if (over === undefined) return structuredCloneJson(base);
   if (!isPlainObject(base) || !isPlainObject(over)) return structuredCloneJson(over);
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(base)) out[key] = structuredCloneJson(base[key]);
-  for (const key of Object.keys(over)) out[key] = mergeValue(base[key], over[key]);
+  for (const key of Object.keys(base)) setOwn(out, key, structuredCloneJson(base[key]));
+  for (const key of Object.keys(over)) setOwn(out, key, mergeValue(base[key], over[key]));
   return out;
+}
+
+/**
+ * `out[key] = value`, except that a `__proto__` key stays an own data property (as JSON.parse made it)
+ * instead of setting the prototype, so that validateConfig sees it and refuses it by path.
+ */
+function setOwn(out: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 function structuredCloneJson(value: unknown): unknown {
@@ -279,7 +305,7 @@ function structuredCloneJson(value: unknown): unknown {
   }
   if (isPlainObject(value)) {
     const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value)) out[key] = structuredCloneJson(value[key]);
+    for (const key of Object.keys(value)) setOwn(out, key, structuredCloneJson(value[key]));
     return out;
   }
   return value;

@@ -2,6 +2,7 @@
 export { type CanaryDecision, type CanaryVerdict, inCanaryShare, judgeCanary } from "./canary.ts";
 export { backoffDelay, RetryBudget } from "./compensation.ts";
 export {
+  configInputProblems,
   type DispatchConfig,
   mergeConfig,
   PRESETS,

@@ -1,7 +1,7 @@
 // A grpc-js server with the house defaults: bounded message size, health and reflection services.
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Server, ServerCredentials } from "@grpc/grpc-js";
+import { Server, ServerCredentials, setLogger } from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import { ReflectionService } from "@grpc/reflection";
 import { HealthImplementation, protoPath as healthProtoPath } from "grpc-health-check";
@@ -21,11 +21,39 @@ export function createGrpcServer(maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES): S
   });
 }
 
+/** The port is taken: the caller names its flag (bindServer's error says only what grpc-js saw). */
+export class AddressInUseError extends Error {
+  override name = "AddressInUseError";
+  constructor(readonly address: string) {
+    super(`${address} is already in use`);
+  }
+}
+
+const BIND_FAILED = "No address added out of total";
+let loggerInstalled = false;
+
+/**
+ * grpc-js's default logger (console.error with an "E "/"I "/"D " prefix), except the line it logs on its
+ * own when a bind fails: bindServer reports that failure to its caller, which prints one clear line.
+ */
+function installLogger(): void {
+  if (loggerInstalled) return;
+  loggerInstalled = true;
+  const write =
+    (prefix: string) =>
+    (message?: unknown, ...rest: unknown[]) => {
+      if (prefix === "E" && typeof message === "string" && message.startsWith(BIND_FAILED)) return;
+      console.error(`${prefix} ${String(message)}`, ...rest);
+    };
+  setLogger({ error: write("E"), info: write("I"), debug: write("D") });
+}
+
 export function bindServer(server: Server, host: string, port: number): Promise<number> {
+  installLogger();
   const address = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
   return new Promise((resolve, reject) => {
     server.bindAsync(address, ServerCredentials.createInsecure(), (err, boundPort) => {
-      if (err) reject(err);
+      if (err) reject(/EADDRINUSE/.test(err.message) ? new AddressInUseError(address) : err);
       else resolve(boundPort);
     });
   });

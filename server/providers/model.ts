@@ -2,8 +2,8 @@
 // percentile), a capacity (concurrent calls before queueing) and a base error rate. Shared by the
 // in-process providers of `rushhour serve` and the farm of `rushhour providers`.
 import { z } from "zod";
-import { oversizedArrays, oversizedMessage } from "../core/array-bounds.ts";
 import type { RandomStream } from "../core/env.ts";
+import { formatInputPath, inputShapeProblems } from "../core/input-shape.ts";
 import type { FieldViolation } from "../core/types.ts";
 
 export interface ProviderModel {
@@ -42,12 +42,9 @@ export function validateProviderSpec(
   input: unknown,
 ): { ok: true; providers: ProviderModel[] } | { ok: false; errors: FieldViolation[] } {
   const wrapped = Array.isArray(input) ? { providers: input } : input;
-  const oversized = oversizedArrays(wrapped);
-  if (oversized.length > 0) {
-    return {
-      ok: false,
-      errors: oversized.map((a) => ({ path: formatPath(a.path), message: oversizedMessage(a) })),
-    };
+  const shape = inputShapeProblems(wrapped);
+  if (shape.length > 0) {
+    return { ok: false, errors: shape.map((p) => ({ path: formatPath(p.path), message: p.message })) };
   }
   const parsed = specSchema.safeParse(wrapped);
   if (parsed.success) return { ok: true, providers: parsed.data.providers };
@@ -57,14 +54,7 @@ export function validateProviderSpec(
   };
 }
 
-function formatPath(path: PropertyKey[]): string {
-  let out = "";
-  for (const part of path) {
-    if (typeof part === "number") out += `[${part}]`;
-    else out += out === "" ? String(part) : `.${String(part)}`;
-  }
-  return out || "(root)";
-}
+const formatPath = (path: PropertyKey[]) => formatInputPath(path);
 
 /** `count` providers p1..pN with a realistic spread: a fast one, typical ones and a slow one. */
 export function defaultProviders(count: number): ProviderModel[] {

@@ -9,10 +9,12 @@
 // statement or transaction, as durable as the server's own settings (the throwaway test cluster runs
 // with fsync off).
 import { MemoryStore } from "./memory.ts";
+import { redactStoreUrl } from "./redact-url.ts";
 import type { Store } from "./types.ts";
 
 export { toCardStorePort } from "./card-port.ts";
 export { CardCsvError, importCardCsv, parseCardCsv } from "./csv.ts";
+export { redactStoreUrl, redactStoreUrls } from "./redact-url.ts";
 export { cardCode, type SeedOptions, type SeedResult, seedStock } from "./seed.ts";
 
 export interface OpenStoreOptions {
@@ -67,11 +69,11 @@ export type StoreTarget =
   | { kind: "sqlite"; path: string }
   | { kind: "postgres"; connectionString: string; poolSize: number | undefined };
 
-/** Parses a store URL; throws StoreUrlError naming the accepted forms. */
+/** Parses a store URL; throws StoreUrlError naming the accepted forms (the password redacted). */
 export function parseStoreUrl(url: string): StoreTarget {
   const bad = (why: string) =>
     new StoreUrlError(
-      `bad store URL ${JSON.stringify(url)}: ${why}; accepted forms: ${STORE_URL_FORMS.join(", ")}`,
+      `bad store URL ${JSON.stringify(redactStoreUrl(url))}: ${why}; accepted forms: ${STORE_URL_FORMS.join(", ")}`,
     );
   if (url === "memory:" || url === "memory") return { kind: "memory" };
   if (url.startsWith("sqlite:")) {

@@ -65,6 +65,15 @@ describe("RunResult", () => {
     expect(error!.problems.some((p) => p.startsWith("counters:"))).toBe(true);
   });
 
+  it("refuses __proto__, constructor and prototype keys by path (a schema would drop them silently)", () => {
+    const text = JSON.stringify(sample)
+      .replace('"summary":{', '"summary":{"__proto__":{"p99":1},')
+      .replace('"counters":{', '"counters":{"constructor":{"x":1},');
+    expect(() => parseRunResult(text, "rr.json")).toThrow(
+      /rr\.json is not a valid RunResult:[\s\S]*summary\.__proto__: [\s\S]*counters\.constructor: |rr\.json is not a valid RunResult:[\s\S]*counters\.constructor: [\s\S]*summary\.__proto__: /,
+    );
+  });
+
   it("refuses another schema version and non-JSON with a clear message", () => {
     expect(() => parseRunResult({ ...sample, schemaVersion: 2 })).toThrow(/schemaVersion 2 is not supported/);
     expect(() => parseRunResult("{nope", "x.json")).toThrow(/x\.json: not valid JSON/);

@@ -180,7 +180,7 @@ describe("rushhour serve", () => {
       [["--store", "mysql://x"], /--store: bad store URL/],
       [["--role", "leader"], /--role must be primary or backup/],
       [["--backup", "nohostport"], /--backup must be HOST:PORT/],
-      [["--config", join(dir, "missing.json")], /--config must be legacy, adaptive or a JSON file/],
+      [["--config", join(dir, "missing.json")], /--config: no configuration .*: not a preset/],
       [["--providers", "local:/nonexistent.json"], /cannot read provider spec/],
       [["--skus", "a b"], /--skus: "a b" is not a SKU/],
       [["--bogus"], /Unknown option/],

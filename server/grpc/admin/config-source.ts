@@ -1,6 +1,6 @@
 // Reads the preset-or-JSON oneof of ApplyConfig and StartCanary into what the core validates.
 import type { FieldViolation } from "../../core/types.ts";
-import { presetByName } from "../../core-binding.ts";
+import { inputProblems, presetByName } from "../../core-binding.ts";
 
 export type ConfigSource =
   | { ok: true; input: unknown; preset: string }
@@ -33,6 +33,9 @@ export function readConfigSource(
     if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
       return { ok: false, errors: [{ path: "config_json", message: "must be a JSON object" }] };
     }
+    // Before the merge, which recurses and would carry a reserved key into the result.
+    const problems = inputProblems(parsed);
+    if (problems.length > 0) return { ok: false, errors: problems };
     return { ok: true, input: merge(parsed), preset: "custom" };
   }
   return { ok: false, errors: [{ path: "source", message: "one of preset or config_json is required" }] };

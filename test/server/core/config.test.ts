@@ -73,3 +73,56 @@ describe("dispatch configuration", () => {
     expect(withWorkers(PRESETS.legacy, 10).lanes.default.workers).toBe(10);
   });
 });
+
+describe("configuration bounds and reserved keys", () => {
+  const UINT32_MAX = 2 ** 32 - 1;
+
+  it("bounds every field that feeds a uint32 on the wire, naming it", () => {
+    for (const [partial, path] of [
+      [{ lanes: { default: { workers: UINT32_MAX + 1 } } }, "lanes.default.workers"],
+      [{ lanes: { vip: { queueCapacity: UINT32_MAX + 1 } } }, "lanes.vip.queueCapacity"],
+      [{ health: { windowSize: UINT32_MAX + 1 } }, "health.windowSize"],
+      [{ retry: { maxAttempts: UINT32_MAX + 1 } }, "retry.maxAttempts"],
+    ] as const) {
+      const result = validateConfig(mergeConfig(PRESETS.adaptive, partial));
+      expect(result.ok, path).toBe(false);
+      if (!result.ok) expect(result.errors.map((e) => e.path)).toContain(path);
+    }
+    const atMax = mergeConfig(PRESETS.adaptive, { lanes: { default: { queueCapacity: UINT32_MAX } } });
+    expect(validateConfig(atMax).ok).toBe(true);
+  });
+
+  it("bounds every time in ms by what a timer holds (2^31 - 1 ms), naming it", () => {
+    // Node's setTimeout runs a longer delay after 1 ms: a provider timeout of 2^31 ms timed out every call.
+    for (const [partial, path] of [
+      [{ provider: { timeoutMs: 2 ** 31 } }, "provider.timeoutMs"],
+      [{ routing: { sampleIntervalMs: 1e12 } }, "routing.sampleIntervalMs"],
+      [{ retry: { baseDelayMs: 2 ** 31, maxDelayMs: 2 ** 31 } }, "retry.baseDelayMs"],
+      [{ idleStopMs: 1e300 }, "idleStopMs"],
+    ] as const) {
+      const result = validateConfig(mergeConfig(PRESETS.adaptive, partial));
+      expect(result.ok, path).toBe(false);
+      if (!result.ok) expect(result.errors.map((e) => e.path)).toContain(path);
+    }
+    expect(validateConfig(mergeConfig(PRESETS.adaptive, { provider: { timeoutMs: 2 ** 31 - 1 } })).ok).toBe(
+      true,
+    );
+  });
+
+  it("refuses __proto__, constructor and prototype keys by path, also through a merge", () => {
+    const parsed = JSON.parse(
+      '{"__proto__": {"name": "x"}, "lanes": {"constructor": {"vipWeight": 2}}, "retry": {"budget": {"prototype": 1}}}',
+    );
+    const result = validateConfig(mergeConfig(PRESETS.adaptive, parsed));
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.errors.map((e) => e.path).sort()).toEqual([
+      "__proto__",
+      "lanes.constructor",
+      "retry.budget.prototype",
+    ]);
+    expect(result.errors[0]?.message).toMatch(/not allowed/);
+    // The merge kept the key as data: nothing reached the prototype chain.
+    expect(Object.getPrototypeOf(mergeConfig(PRESETS.adaptive, parsed))).toBe(Object.prototype);
+  });
+});

@@ -149,4 +149,14 @@ describe("validateProviderSpec", () => {
     const result = validateProviderSpec([{ id: "a", p50Ms: 1, p99Ms: 2, capacity: 1, errorRate: 0 }]);
     expect(result.ok).toBe(true);
   });
+
+  it("refuses reserved keys by path", () => {
+    const result = validateProviderSpec(
+      JSON.parse(
+        '{"providers": [{"id": "a", "p50Ms": 1, "p99Ms": 2, "capacity": 1, "errorRate": 0, "__proto__": {}}]}',
+      ),
+    );
+    expect(result.ok).toBe(false);
+    expect(result.ok ? [] : result.errors.map((e) => e.path)).toEqual(["providers[0].__proto__"]);
+  });
 });
