@@ -4,6 +4,7 @@ import { orderToProto } from "../convert.ts";
 import { ledgerOrderToProto } from "../ledger-order.ts";
 import { invalidArgument, notFound } from "../status.ts";
 import { checkIdempotencyKey, checkOrderId } from "../validate.ts";
+import { refuseInvalidUtf8 } from "../wire-utf8.ts";
 
 /** An order by id or idempotency key: from memory while it runs, from the ledger afterwards. */
 export function getOrder(ctx: ServerContext) {
@@ -13,6 +14,7 @@ export function getOrder(ctx: ServerContext) {
       checkOrderId("order_id", request.orderId);
       orderId = request.orderId;
     } else if (request.idempotencyKey !== undefined) {
+      refuseInvalidUtf8(request);
       checkIdempotencyKey("idempotency_key", request.idempotencyKey);
       const byKey = await ctx.store.getOrderByKey(request.idempotencyKey);
       if (byKey === undefined)

@@ -19,6 +19,7 @@ import {
   unavailable,
 } from "../status.ts";
 import { checkEnum, checkIdempotencyKey, checkSku } from "../validate.ts";
+import { refuseInvalidUtf8 } from "../wire-utf8.ts";
 
 const TIERS = [
   CustomerTier.CUSTOMER_TIER_UNSPECIFIED,
@@ -42,6 +43,7 @@ export function submitOrder(ctx: ServerContext) {
     call: { getDeadline(): Date | number },
   ): Promise<SubmitOrderResponse> => {
     const receivedAt = Date.now();
+    refuseInvalidUtf8(request);
     checkIdempotencyKey("idempotency_key", request.idempotencyKey);
     checkSku("sku", request.sku);
     checkEnum("tier", request.tier, TIERS);
