@@ -28,7 +28,9 @@ export interface LiveOrder {
 
 export type SubmitResult =
   | { kind: "live"; order: LiveOrder; replayed: boolean }
-  | { kind: "ledger"; order: LedgerOrder; replayed: true };
+  | { kind: "ledger"; order: LedgerOrder; replayed: true }
+  /** The key names an order that asked for something else: a key means one request. */
+  | { kind: "conflict"; field: "sku" | "tier"; order: LedgerOrder };
 
 export interface OrderBookOptions {
   dispatcher: DispatcherLike;
@@ -86,6 +88,8 @@ export class OrderBook {
     });
     const { created, order } = await this.options.store.recordOrder(record);
     if (!created) {
+      if (order.sku !== input.sku) return { kind: "conflict", field: "sku", order };
+      if (order.tier !== input.tier) return { kind: "conflict", field: "tier", order };
       const live = this.live.get(order.orderId);
       return live ? { kind: "live", order: live, replayed: true } : { kind: "ledger", order, replayed: true };
     }

@@ -13,6 +13,7 @@ import { orderToProto, tierFromProto } from "../convert.ts";
 import { ledgerOrderToProto } from "../ledger-order.ts";
 import {
   deadlineExceeded,
+  failedPrecondition,
   invalidArgument,
   msUntilDeadline,
   resourceExhausted,
@@ -62,6 +63,14 @@ export function submitOrder(ctx: ServerContext) {
         // Not recorded, so not accepted: the client may retry with the same key.
         throw unavailable(`order ledger unavailable: ${(err as Error).message}`);
       });
+    if (result.kind === "conflict") {
+      const recorded = result.field === "sku" ? result.order.sku : result.order.tier;
+      throw failedPrecondition(
+        result.field,
+        `idempotency key ${JSON.stringify(request.idempotencyKey)} already names order ${result.order.orderId} ` +
+          `with ${result.field} ${JSON.stringify(recorded)}; a key means one request, use a new key for another`,
+      );
+    }
     if (result.kind === "ledger") {
       const order = ledgerOrderToProto(result.order);
       if (result.order.state === "REJECTED") throw resourceExhausted(result.order.rejectReason ?? "rejected");
