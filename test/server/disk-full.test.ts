@@ -1,6 +1,7 @@
 // The disk under the SQLite ledger fills up mid-load: a real `rushhour serve` on a file in a size-limited
 // tmpfs, a filler file takes the rest of the space while distinct keys keep arriving, the space comes
-// back, clients retry what was refused (same key), and the server restarts on the same file. Then, for
+// back (before the server stops, or only after it stopped on the full disk), clients retry what was
+// refused (same key), and the server restarts on the same file. Then, for
 // every key: each terminal answer a client got (SubmitOrder, GetOrder, RESOURCE_EXHAUSTED) is the state
 // the ledger ends in, with the same card; a client told FAILED never ends up with a card; no order holds
 // two cards and no card has two orders. Needs root (mount); skipped, saying why, where that is refused.
@@ -18,9 +19,7 @@ import { type SpawnedServer, spawnServe } from "../support/spawn.ts";
 import { call, clients } from "./grpc/clients.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "rushhour-diskfull-"));
-const dbPath = join(dir, "ledger.db");
 const filler = join(dir, "filler");
-const args = ["--store", `sqlite:${dbPath}`, "--skus", "sku-1,sku-2", "--seed-stock", "2000"];
 const CONCURRENCY = 24;
 
 /** Mounts an 8 MB tmpfs on `dir`; returns why not when this machine refuses. */
@@ -91,164 +90,193 @@ function finalState(c: ReturnType<typeof clients>, orderId: string): Promise<Ord
   });
 }
 
+const scenarios = [
+  { name: "the space comes back before the restart", freeWhileRunning: true },
+  { name: "the server stops on the full disk", freeWhileRunning: false },
+];
+
 describe("ledger on a full disk", () => {
-  it("never tells a client more than the ledger holds, across a full disk and a restart", {
-    timeout: 180_000,
-  }, async (ctx) => {
-    if (notMounted !== null) ctx.skip(notMounted);
-    running = await spawnServe(args);
-    let c = clients(running.address);
-    const skuOf = (key: string) => `sku-${(Number(key.split("-").at(-1)) % 2) + 1}`;
-    const answers = new Map<string, Told[]>();
-    const unavailable = new Set<string>();
-    /** Answers other than an order, RESOURCE_EXHAUSTED or UNAVAILABLE. */
-    const odd: string[] = [];
-    const note = (key: string, t: Told) => answers.set(key, [...(answers.get(key) ?? []), t]);
+  it.for(scenarios)(
+    "never tells a client more than the ledger holds: $name",
+    {
+      timeout: 180_000,
+    },
+    async ({ name, freeWhileRunning }, ctx) => {
+      if (notMounted !== null) ctx.skip(notMounted);
+      const dbPath = join(dir, `${freeWhileRunning ? "freed" : "stopped"}.db`);
+      const args = ["--store", `sqlite:${dbPath}`, "--skus", "sku-1,sku-2", "--seed-stock", "2000"];
+      running = await spawnServe(args);
+      let c = clients(running.address);
+      const skuOf = (key: string) => `sku-${(Number(key.split("-").at(-1)) % 2) + 1}`;
+      const answers = new Map<string, Told[]>();
+      const unavailable = new Set<string>();
+      /** Answers other than an order, RESOURCE_EXHAUSTED or UNAVAILABLE. */
+      const odd: string[] = [];
+      const note = (key: string, t: Told) => answers.set(key, [...(answers.get(key) ?? []), t]);
 
-    /** One SubmitOrder and, when it was answered, a GetOrder by key right after. */
-    const submitAndLook = async (key: string) => {
-      try {
-        const res = await call(c.dispatch.submitOrder, c.dispatch, {
-          idempotencyKey: key,
-          sku: skuOf(key),
-          tier: CustomerTier.CUSTOMER_TIER_STANDARD,
-          waitMode: WaitMode.WAIT_MODE_DELIVERED,
-        });
-        note(key, told("SubmitOrder", res.order!));
-        unavailable.delete(key);
-      } catch (err) {
-        const e = err as ServiceError;
-        if (e.code === status.RESOURCE_EXHAUSTED) {
-          note(key, {
-            source: "SubmitOrder",
-            orderId: null,
-            state: OrderState.ORDER_STATE_REJECTED,
-            cardCode: "",
+      /** One SubmitOrder and, when it was answered, a GetOrder by key right after. */
+      const submitAndLook = async (key: string) => {
+        try {
+          const res = await call(c.dispatch.submitOrder, c.dispatch, {
+            idempotencyKey: key,
+            sku: skuOf(key),
+            tier: CustomerTier.CUSTOMER_TIER_STANDARD,
+            waitMode: WaitMode.WAIT_MODE_DELIVERED,
           });
-        } else if (e.code === status.UNAVAILABLE) {
-          unavailable.add(key);
-          return;
-        } else {
-          odd.push(`${key}: SubmitOrder ${status[e.code]} ${e.details}`);
-          return;
+          note(key, told("SubmitOrder", res.order!));
+          unavailable.delete(key);
+        } catch (err) {
+          const e = err as ServiceError;
+          if (e.code === status.RESOURCE_EXHAUSTED) {
+            note(key, {
+              source: "SubmitOrder",
+              orderId: null,
+              state: OrderState.ORDER_STATE_REJECTED,
+              cardCode: "",
+            });
+          } else if (e.code === status.UNAVAILABLE) {
+            unavailable.add(key);
+            return;
+          } else {
+            odd.push(`${key}: SubmitOrder ${status[e.code]} ${e.details}`);
+            return;
+          }
+        }
+        try {
+          const got = await call(c.dispatch.getOrder, c.dispatch, { idempotencyKey: key });
+          note(key, told("GetOrder", got.order!));
+        } catch (err) {
+          // A read refused while the disk is full says nothing; anything else is a finding.
+          const e = err as ServiceError;
+          if (e.code !== status.UNAVAILABLE) odd.push(`${key}: GetOrder ${status[e.code]} ${e.details}`);
+        }
+      };
+
+      // Phases advance on what the clients observe: warm -> full (filler written after 100 answers)
+      // -> after 20 refusals and 300 more submits either freed (filler deleted; done 300 submits later)
+      // or done with the disk still full.
+      let phase: "warm" | "full" | "freed" | "done" = "warm";
+      let sent = 0;
+      let sentAtFull = 0;
+      let sentAtFree = 0;
+      let fillerBytes = 0;
+      const advance = () => {
+        if (phase === "warm" && answers.size >= 100) {
+          fillerBytes = fillDisk();
+          phase = "full";
+          sentAtFull = sent;
+        } else if (phase === "full" && unavailable.size >= 20 && sent - sentAtFull >= 300) {
+          if (!freeWhileRunning) {
+            phase = "done";
+            return;
+          }
+          unlinkSync(filler);
+          phase = "freed";
+          sentAtFree = sent;
+        } else if (phase === "full" && sent - sentAtFull >= 5000) {
+          phase = "done";
+          throw new Error(`the disk filled (${fillerBytes} bytes of filler) but no submit was refused`);
+        } else if (phase === "freed" && sent - sentAtFree >= 300) {
+          phase = "done";
+        }
+      };
+      const worker = async () => {
+        while (phase !== "done") {
+          const key = `full-${++sent}`;
+          await submitAndLook(key);
+          advance();
+        }
+      };
+      await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+      expect(fillerBytes).toBeGreaterThan(0);
+      // The disk was really full for the server: some submits were refused as UNAVAILABLE.
+      const refused = unavailable.size;
+      expect(refused).toBeGreaterThanOrEqual(20);
+
+      // Refused clients retry with the same key, as UNAVAILABLE tells them they may: before the restart
+      // when the space is back, after it otherwise.
+      const retry = async () => {
+        for (const key of [...unavailable]) await submitAndLook(key);
+      };
+      if (freeWhileRunning) await retry();
+      c.close();
+      const stopped = running;
+      expect(await running.stop()).toBe(0);
+      // The core went on while the ledger refused writes: the case where a reply could run ahead of it.
+      const failedWrites = stopped.stderr.filter((l) => l.includes("ledger write failed")).length;
+      expect(failedWrites).toBeGreaterThan(0);
+      if (!freeWhileRunning) unlinkSync(filler);
+      running = await spawnServe(args);
+      c = clients(running.address);
+      if (!freeWhileRunning) await retry();
+      ctx.annotate(
+        `${name}: ${sent} keys, ${refused} refused, ${failedWrites} ledger writes failed, ` +
+          `${running.stderr.find((l) => l.includes("recovered")) ?? "nothing recovered"}`,
+      );
+
+      const cardOwner = new Map<string, string>();
+      let delivered = 0;
+      let contradicted = 0;
+      const problems: string[] = [];
+      for (const [key, saw] of answers) {
+        const byKey = await call(c.dispatch.getOrder, c.dispatch, { idempotencyKey: key });
+        const final = await finalState(c, byKey.order!.orderId);
+        expect(TERMINAL.has(final.state)).toBe(true);
+        for (const t of saw) {
+          if (t.orderId !== null && t.orderId !== final.orderId)
+            problems.push(`${key}: ${t.source} named ${t.orderId}`);
+          if (!TERMINAL.has(t.state)) continue;
+          if (t.state !== final.state || t.cardCode !== final.cardCode) {
+            contradicted++;
+            problems.push(
+              `${key}: ${t.source} said ${OrderState[t.state]} ${t.cardCode}, the ledger ends ${OrderState[final.state]} ${final.cardCode}`,
+            );
+          }
+        }
+        if (final.state === OrderState.ORDER_STATE_DELIVERED) {
+          delivered++;
+          const other = cardOwner.get(final.cardCode);
+          if (other !== undefined)
+            problems.push(`card ${final.cardCode} delivered to ${other} and ${final.orderId}`);
+          cardOwner.set(final.cardCode, final.orderId);
         }
       }
+      expect({ problems: problems.slice(0, 20), odd: odd.slice(0, 20) }).toEqual({ problems: [], odd: [] });
+      expect(contradicted).toBe(0);
+      expect(delivered).toBeGreaterThan(0);
+      c.close();
+      expect(await running.stop()).toBe(0);
+      running = null;
+
+      const store = await openStore(`sqlite:${dbPath}`);
       try {
-        const got = await call(c.dispatch.getOrder, c.dispatch, { idempotencyKey: key });
-        note(key, told("GetOrder", got.order!));
-      } catch (err) {
-        // A read refused while the disk is full says nothing; anything else is a finding.
-        const e = err as ServiceError;
-        if (e.code !== status.UNAVAILABLE) odd.push(`${key}: GetOrder ${status[e.code]} ${e.details}`);
+        const audit = await store.audit();
+        expect(audit.duplicateCards).toBe(0);
+        expect(audit.nonTerminalOrders).toBe(0);
+        expect(audit.failedHoldingCards).toBe(0);
+        expect(audit.deliveredWithoutCard).toBe(0);
+      } finally {
+        await store.close();
       }
-    };
-
-    // Phases advance on what the clients observe: ready -> full (filler written after 100 answers)
-    // -> freed (after 20 refusals and 300 more submits) -> done (300 submits later).
-    let phase: "warm" | "full" | "freed" | "done" = "warm";
-    let sent = 0;
-    let sentAtFull = 0;
-    let sentAtFree = 0;
-    let fillerBytes = 0;
-    const advance = () => {
-      if (phase === "warm" && answers.size >= 100) {
-        fillerBytes = fillDisk();
-        phase = "full";
-        sentAtFull = sent;
-      } else if (phase === "full" && unavailable.size >= 20 && sent - sentAtFull >= 300) {
-        unlinkSync(filler);
-        phase = "freed";
-        sentAtFree = sent;
-      } else if (phase === "full" && sent - sentAtFull >= 5000) {
-        phase = "done";
-        throw new Error(`the disk filled (${fillerBytes} bytes of filler) but no submit was refused`);
-      } else if (phase === "freed" && sent - sentAtFree >= 300) {
-        phase = "done";
-      }
-    };
-    const worker = async () => {
-      while (phase !== "done") {
-        const key = `full-${++sent}`;
-        await submitAndLook(key);
-        advance();
-      }
-    };
-    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-    expect(fillerBytes).toBeGreaterThan(0);
-    // The disk was really full for the server: some submits were refused as UNAVAILABLE.
-    const refused = unavailable.size;
-    expect(refused).toBeGreaterThanOrEqual(20);
-
-    // Refused clients retry with the same key, as UNAVAILABLE tells them they may.
-    for (const key of [...unavailable]) await submitAndLook(key);
-
-    c.close();
-    expect(await running.stop()).toBe(0);
-    running = await spawnServe(args);
-    c = clients(running.address);
-
-    const cardOwner = new Map<string, string>();
-    let delivered = 0;
-    let contradicted = 0;
-    const problems: string[] = [];
-    for (const [key, saw] of answers) {
-      const byKey = await call(c.dispatch.getOrder, c.dispatch, { idempotencyKey: key });
-      const final = await finalState(c, byKey.order!.orderId);
-      expect(TERMINAL.has(final.state)).toBe(true);
-      for (const t of saw) {
-        if (t.orderId !== null && t.orderId !== final.orderId)
-          problems.push(`${key}: ${t.source} named ${t.orderId}`);
-        if (!TERMINAL.has(t.state)) continue;
-        if (t.state !== final.state || t.cardCode !== final.cardCode) {
-          contradicted++;
-          problems.push(
-            `${key}: ${t.source} said ${OrderState[t.state]} ${t.cardCode}, the ledger ends ${OrderState[final.state]} ${final.cardCode}`,
-          );
-        }
-      }
-      if (final.state === OrderState.ORDER_STATE_DELIVERED) {
-        delivered++;
-        const other = cardOwner.get(final.cardCode);
-        if (other !== undefined)
-          problems.push(`card ${final.cardCode} delivered to ${other} and ${final.orderId}`);
-        cardOwner.set(final.cardCode, final.orderId);
-      }
-    }
-    expect({ problems: problems.slice(0, 20), odd: odd.slice(0, 20) }).toEqual({ problems: [], odd: [] });
-    expect(contradicted).toBe(0);
-    expect(delivered).toBeGreaterThan(0);
-    c.close();
-    expect(await running.stop()).toBe(0);
-    running = null;
-
-    const store = await openStore(`sqlite:${dbPath}`);
-    try {
-      const audit = await store.audit();
-      expect(audit.duplicateCards).toBe(0);
-      expect(audit.nonTerminalOrders).toBe(0);
-      expect(audit.failedHoldingCards).toBe(0);
-      expect(audit.deliveredWithoutCard).toBe(0);
-    } finally {
-      await store.close();
-    }
-    // No order ever held two cards at once, and no delivered card has a second owner in its history.
-    const db = new Database(dbPath, { readonly: true });
-    try {
-      const twoCards = db
-        .prepare(
-          `SELECT owner_id FROM card_claims WHERE outcome IN ('held', 'delivered')
+      // No order ever held two cards at once, and no delivered card has a second owner in its history.
+      const db = new Database(dbPath, { readonly: true });
+      try {
+        const twoCards = db
+          .prepare(
+            `SELECT owner_id FROM card_claims WHERE outcome IN ('held', 'delivered')
              GROUP BY owner_id HAVING COUNT(*) > 1`,
-        )
-        .all();
-      expect(twoCards).toEqual([]);
-      const deliveredTwice = db
-        .prepare(
-          `SELECT card_id FROM card_claims WHERE outcome = 'delivered' GROUP BY card_id HAVING COUNT(*) > 1`,
-        )
-        .all();
-      expect(deliveredTwice).toEqual([]);
-    } finally {
-      db.close();
-    }
-  });
+          )
+          .all();
+        expect(twoCards).toEqual([]);
+        const deliveredTwice = db
+          .prepare(
+            `SELECT card_id FROM card_claims WHERE outcome = 'delivered' GROUP BY card_id HAVING COUNT(*) > 1`,
+          )
+          .all();
+        expect(deliveredTwice).toEqual([]);
+      } finally {
+        db.close();
+      }
+    },
+  );
 });
