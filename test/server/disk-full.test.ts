@@ -204,6 +204,7 @@ describe("ledger on a full disk", () => {
       expect(await running.stop()).toBe(0);
       // The core went on while the ledger refused writes: the case where a reply could run ahead of it.
       const failedWrites = stopped.stderr.filter((l) => l.includes("ledger write failed")).length;
+      const leftUnfinished = stopped.stderr.filter((l) => l.includes("is not in the ledger")).length;
       expect(failedWrites).toBeGreaterThan(0);
       if (!freeWhileRunning) unlinkSync(filler);
       running = await spawnServe(args);
@@ -211,6 +212,7 @@ describe("ledger on a full disk", () => {
       if (!freeWhileRunning) await retry();
       ctx.annotate(
         `${name}: ${sent} keys, ${refused} refused, ${failedWrites} ledger writes failed, ` +
+          `${leftUnfinished} orders left unfinished in the ledger at the stop, ` +
           `${running.stderr.find((l) => l.includes("recovered")) ?? "nothing recovered"}`,
       );
 
