@@ -14,7 +14,7 @@ import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import { CustomerTier, OrderState } from "../../proto/gen/rushhour/v1/common.ts";
 import { type Order, WaitMode, type WatchOrderResponse } from "../../proto/gen/rushhour/v1/dispatch.ts";
-import { openStore } from "../../server/store/open.ts";
+import { expectCleanLedger } from "../support/ledger-audit.ts";
 import { type SpawnedServer, spawnServe } from "../support/spawn.ts";
 import { call, clients } from "./grpc/clients.ts";
 
@@ -250,16 +250,7 @@ describe("ledger on a full disk", () => {
       expect(await running.stop()).toBe(0);
       running = null;
 
-      const store = await openStore(`sqlite:${dbPath}`);
-      try {
-        const audit = await store.audit();
-        expect(audit.duplicateCards).toBe(0);
-        expect(audit.nonTerminalOrders).toBe(0);
-        expect(audit.failedHoldingCards).toBe(0);
-        expect(audit.deliveredWithoutCard).toBe(0);
-      } finally {
-        await store.close();
-      }
+      await expectCleanLedger(`sqlite:${dbPath}`);
       // No order ever held two cards at once, and no delivered card has a second owner in its history.
       const db = new Database(dbPath, { readonly: true });
       try {

@@ -1,7 +1,7 @@
 // An idempotency key names one request: the same key with another SKU or tier is refused, and keys are
 // compared as the bytes the client sent (invalid UTF-8 is refused rather than folded into U+FFFD).
 // Real gRPC over loopback against a spawned `rushhour serve`.
-import { Client, credentials, Metadata, type ServiceError, status } from "@grpc/grpc-js";
+import { Client, credentials, type ServiceError, status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CustomerTier, FaultKind, OrderState } from "../../../proto/gen/rushhour/v1/common.ts";
 import {
@@ -12,7 +12,7 @@ import {
   WaitMode,
 } from "../../../proto/gen/rushhour/v1/dispatch.ts";
 import { type SpawnedServer, spawnServe } from "../../support/spawn.ts";
-import { bearer, call, clients, failure } from "./clients.ts";
+import { call, clearEverywhere, clients, failure, injectEverywhere, sendRaw } from "./clients.ts";
 
 let server: SpawnedServer;
 let c: ReturnType<typeof clients>;
@@ -75,21 +75,7 @@ describe("one idempotency key, one request", () => {
 
   it("refuses a different SKU while the original is still in flight", async () => {
     // Providers that never answer keep the first order running while the second request arrives.
-    const admin = bearer(server.adminToken);
-    await call(
-      c.admin.injectFault,
-      c.admin,
-      {
-        fault: {
-          providerId: "",
-          kind: FaultKind.FAULT_KIND_BLACKHOLE,
-          probability: 1,
-          latencyMs: 0,
-          durationMs: 0,
-        },
-      },
-      { metadata: admin },
-    );
+    await injectEverywhere(c.admin, server.adminToken, FaultKind.FAULT_KIND_BLACKHOLE);
     try {
       const idempotencyKey = nextKey();
       const first = await submit(c.dispatch, { idempotencyKey, waitMode: WaitMode.WAIT_MODE_ACCEPTED });
@@ -103,7 +89,7 @@ describe("one idempotency key, one request", () => {
       expect(got.order?.orderId).toBe(first.order?.orderId);
       expect(got.order?.sku).toBe("sku-a");
     } finally {
-      await call(c.admin.clearFaults, c.admin, { providerId: "" }, { metadata: admin });
+      await clearEverywhere(c.admin, server.adminToken);
     }
   });
 
@@ -137,22 +123,6 @@ describe("one idempotency key, one request", () => {
   });
 });
 
-/** Sends raw request bytes (grpc-js with an identity serializer); resolves with the status and reply. */
-function send(method: string, bytes: Buffer): Promise<{ code: number; details: string; reply?: Buffer }> {
-  return new Promise((resolve) => {
-    raw.makeUnaryRequest(
-      method,
-      (b: Buffer) => b,
-      (b: Buffer) => b,
-      bytes,
-      new Metadata(),
-      { deadline: Date.now() + 15_000 },
-      (err: ServiceError | null, reply?: Buffer) =>
-        resolve(err ? { code: err.code, details: err.details } : { code: 0, details: "", reply }),
-    );
-  });
-}
-
 /** A SubmitOrderRequest whose idempotency_key (field 1) is exactly `key`, valid UTF-8 or not. */
 function submitBytes(key: Buffer): Buffer {
   const rest = SubmitOrderRequest.encode({
@@ -171,8 +141,8 @@ describe("idempotency keys as bytes", () => {
 
   it("refuses an idempotency key that is not valid UTF-8 with INVALID_ARGUMENT naming idempotency_key", async () => {
     // 0xff and 0xfe are never valid UTF-8; a lenient decoder turns both into U+FFFD, one key.
-    const first = await send(SUBMIT, submitBytes(Buffer.concat([prefix, Buffer.from([0xff])])));
-    const second = await send(SUBMIT, submitBytes(Buffer.concat([prefix, Buffer.from([0xfe])])));
+    const first = await sendRaw(raw, SUBMIT, submitBytes(Buffer.concat([prefix, Buffer.from([0xff])])));
+    const second = await sendRaw(raw, SUBMIT, submitBytes(Buffer.concat([prefix, Buffer.from([0xfe])])));
     for (const r of [first, second]) {
       expect(r.code).toBe(status.INVALID_ARGUMENT);
       expect(r.details).toMatch(/^idempotency_key: /);
@@ -186,17 +156,17 @@ describe("idempotency keys as bytes", () => {
 
   it("accepts valid multi-byte UTF-8 keys as sent, and GetOrder by a non-UTF-8 key is refused", async () => {
     const key = Buffer.from(`${prefix.toString()}ключ-\u{1F511}`);
-    const ok = await send(SUBMIT, submitBytes(key));
+    const ok = await sendRaw(raw, SUBMIT, submitBytes(key));
     expect(ok.code).toBe(0);
     const order = SubmitOrderResponse.decode(ok.reply!).order;
     expect(order?.idempotencyKey).toBe(key.toString("utf8"));
 
     const byKey = Buffer.from(GetOrderRequest.encode({ idempotencyKey: key.toString("utf8") }).finish());
-    expect((await send(GET, byKey)).code).toBe(0);
+    expect((await sendRaw(raw, GET, byKey)).code).toBe(0);
     // The same key with its last byte cut is a truncated 4-byte sequence: refused, not matched.
     const cut = key.subarray(0, key.length - 1);
     const bad = Buffer.concat([Buffer.from([0x12, cut.length]), cut]);
-    const refused = await send(GET, bad);
+    const refused = await sendRaw(raw, GET, bad);
     expect(refused.code).toBe(status.INVALID_ARGUMENT);
     expect(refused.details).toMatch(/^idempotency_key: /);
   });
