@@ -55,7 +55,10 @@ export interface OrderBookOptions {
   toUnix: (envTime: number) => number;
   /** Called once per order when its terminal state is in the ledger. */
   onTerminal?: (view: OrderView) => void;
-  /** Ledger write failures (logged; the write is retried, and clients see only what the ledger holds). */
+  /**
+   * Ledger write failures, once per run of failures of an order (the write is retried; clients see only
+   * what the ledger holds), and each order given up on.
+   */
   onError?: (err: unknown) => void;
   /**
    * How long a failing ledger write of one order is retried (backoff 10 ms doubling to 1 s) before the
@@ -259,7 +262,8 @@ export class OrderBook {
         await this.options.store.updateOrder(live.orderId, this.patchOf(view));
       } catch (err) {
         const error = err instanceof Error ? err : new Error(String(err));
-        this.options.onError?.(error);
+        // Logged once per run of failures (a full disk fails every retry of every order until it clears).
+        if (failingSince === null) this.options.onError?.(error);
         live.unwritten ??= view;
         live.failing = error;
         for (const listener of live.failureListeners) listener(error);
