@@ -4,12 +4,11 @@ import type { Server } from "node:http";
 import type { Server as GrpcServer } from "@grpc/grpc-js";
 import type { HealthImplementation } from "grpc-health-check";
 import { AdminServiceService } from "../proto/gen/rushhour/v1/admin.ts";
-import { DispatchServiceService } from "../proto/gen/rushhour/v1/dispatch.ts";
 import { type ConfigState, type ServerContext, SkuCatalog } from "./context.ts";
 import type { OverflowPort } from "./core/ports.ts";
 import { newDispatcher } from "./core-binding.ts";
 import { adminService } from "./grpc/admin/service.ts";
-import { dispatchService } from "./grpc/dispatch/service.ts";
+import { dispatchService, dispatchServiceDefinition } from "./grpc/dispatch/service.ts";
 import {
   addHealth,
   addReflection,
@@ -128,7 +127,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     if (recovered > 0) log(`recovered ${recovered} unfinished orders into the compensation queue`);
 
     const grpc = createGrpcServer(options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
-    grpc.addService(DispatchServiceService, dispatchService(context));
+    grpc.addService(dispatchServiceDefinition, dispatchService(context));
     grpc.addService(AdminServiceService, adminService(context, options.adminToken));
     const health = addHealth(grpc, ["rushhour.v1.DispatchService", "rushhour.v1.AdminService"]);
     addReflection(grpc, ["rushhour/v1/dispatch.proto", "rushhour/v1/admin.proto"]);

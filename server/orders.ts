@@ -1,6 +1,8 @@
 // The server's book of orders: the ledger write before the acknowledgement, the core's state
 // changes persisted (claimed card, retries, terminal state), waiters for SubmitOrder's
 // WAIT_MODE_DELIVERED and WatchOrder, idempotent replays and recovery after a restart.
+// Clients never learn more than the ledger holds: a terminal state (the only one with a card code) is
+// shown only after its write succeeded; a failed write is retried and its waiters get UNAVAILABLE.
 import { randomBytes } from "node:crypto";
 import type { OrderView, Tier } from "./core/types.ts";
 import { TERMINAL_STATES } from "./core/types.ts";
@@ -14,9 +16,20 @@ export type OrderListener = (view: OrderView, previous: OrderView | null) => voi
 export interface LiveOrder {
   readonly orderId: string;
   readonly envelope: OrderEnvelope;
+  /**
+   * What clients see: the core's non-terminal states as they happen, a terminal state (and with it a
+   * card code) only once the ledger holds it. Null until the first non-terminal state.
+   */
   view: OrderView | null;
+  /** The core's latest view: ahead of `view` while its terminal state is being written. */
+  latest: OrderView | null;
+  /** Told of every state clients may see (`view` changes). */
   readonly listeners: Set<OrderListener>;
-  /** Resolves when every ledger write issued so far has finished. */
+  /** Told of every failed ledger write of this order; clients waiting on it get UNAVAILABLE. */
+  readonly failureListeners: Set<(error: Error) => void>;
+  /** The last failed write, until a later write of this order succeeds. */
+  failing: Error | null;
+  /** Resolves when no ledger write of this order is running or waiting to be retried. */
   persisted: Promise<void>;
   /** The terminal view, once it is in the ledger. */
   done: Promise<OrderView>;
@@ -24,11 +37,16 @@ export interface LiveOrder {
   /** The card id last written to the ledger, and the pending delayed card write. */
   cardWritten: string | null;
   cardTimer: NodeJS.Timeout | null;
+  /** The newest view still to be written (each write carries the whole view, so it replaces older ones). */
+  unwritten: OrderView | null;
+  writing: boolean;
 }
 
 export type SubmitResult =
   | { kind: "live"; order: LiveOrder; replayed: boolean }
-  | { kind: "ledger"; order: LedgerOrder; replayed: true };
+  | { kind: "ledger"; order: LedgerOrder; replayed: true }
+  /** The key names an order that asked for something else: a key means one request. */
+  | { kind: "conflict"; field: "sku" | "tier"; order: LedgerOrder };
 
 export interface OrderBookOptions {
   dispatcher: DispatcherLike;
@@ -37,8 +55,18 @@ export interface OrderBookOptions {
   toUnix: (envTime: number) => number;
   /** Called once per order when its terminal state is in the ledger. */
   onTerminal?: (view: OrderView) => void;
-  /** Ledger write failures (logged; the order carries on in memory). */
+  /**
+   * Ledger write failures, once per run of failures of an order (the write is retried; clients see only
+   * what the ledger holds), and each order given up on.
+   */
   onError?: (err: unknown) => void;
+  /**
+   * How long a failing ledger write of one order is retried (backoff 10 ms doubling to 1 s) before the
+   * book gives up on it (default 300 000). The order then stays in its last recorded, non-terminal state
+   * in the ledger, and recovery after a restart finishes it (a claim by the same order id returns the
+   * same card); a later state from the core tries again.
+   */
+  ledgerRetryMs?: number;
   /**
    * A stable name of this instance among several sharing one store (serve --instance). Order ids then
    * start with it, and recovery takes back only this instance's orders: without it a restarted instance
@@ -55,11 +83,16 @@ export class OrderBook {
   private idSeq = 0;
   private drainWaiters: (() => void)[] = [];
   private readonly cardWriteDelayMs: number;
+  private readonly ledgerRetryMs: number;
+  /** Set by drain: failing writes stop retrying (recovery after the restart finishes their orders). */
+  private stopping = false;
+  private readonly sleepers = new Set<() => void>();
 
   constructor(private readonly options: OrderBookOptions) {
     const boot = randomBytes(5).toString("hex");
     this.idPrefix = options.instance === undefined ? boot : `${options.instance}.${boot}`;
     this.cardWriteDelayMs = options.cardWriteDelayMs ?? 25;
+    this.ledgerRetryMs = options.ledgerRetryMs ?? 300_000;
   }
 
   get inFlight(): number {
@@ -86,6 +119,8 @@ export class OrderBook {
     });
     const { created, order } = await this.options.store.recordOrder(record);
     if (!created) {
+      if (order.sku !== input.sku) return { kind: "conflict", field: "sku", order };
+      if (order.tier !== input.tier) return { kind: "conflict", field: "tier", order };
       const live = this.live.get(order.orderId);
       return live ? { kind: "live", order: live, replayed: true } : { kind: "ledger", order, replayed: true };
     }
@@ -97,7 +132,7 @@ export class OrderBook {
     const first = this.options.dispatcher.submit({ orderId, sku: input.sku, tier: input.tier }, (v) =>
       this.changed(live, v),
     );
-    if (live.view === null) this.changed(live, first);
+    if (live.latest === null) this.changed(live, first);
     return { kind: "live", order: live, replayed: false };
   }
 
@@ -117,7 +152,7 @@ export class OrderBook {
         { orderId: o.orderId, sku: o.sku, tier: o.tier, attempts: o.attempts, cardId: o.cardId ?? undefined },
         (v) => this.changed(live, v),
       );
-      if (live.view === null) this.changed(live, first);
+      if (live.latest === null) this.changed(live, first);
     }
     // A crash between the ledger's FAILED and the card's release leaves a failed order holding its card.
     for (const held of await this.options.store.failedHoldingCards()) {
@@ -126,7 +161,10 @@ export class OrderBook {
     return orders.length;
   }
 
-  /** Resolves when no order is in flight, or after `timeoutMs`; then waits for pending ledger writes. */
+  /**
+   * Resolves when no order is in flight, or after `timeoutMs`; then stops retrying failed ledger writes
+   * and waits for the writes still running.
+   */
   async drain(timeoutMs: number): Promise<{ unfinished: number }> {
     if (this.live.size > 0) {
       await new Promise<void>((resolve) => {
@@ -137,6 +175,8 @@ export class OrderBook {
         });
       });
     }
+    this.stopping = true;
+    for (const wake of this.sleepers) wake();
     await Promise.all([...this.live.values()].map((l) => l.persisted));
     return { unfinished: this.live.size };
   }
@@ -150,20 +190,25 @@ export class OrderBook {
       orderId,
       envelope,
       view: null,
+      latest: null,
       listeners: new Set(),
+      failureListeners: new Set(),
+      failing: null,
       persisted: Promise.resolve(),
       done,
       resolveDone,
       cardWritten: null,
       cardTimer: null,
+      unwritten: null,
+      writing: false,
     };
     this.live.set(orderId, live);
     return live;
   }
 
   private changed(live: LiveOrder, view: OrderView): void {
-    const previous = live.view;
-    live.view = view;
+    const previous = live.latest;
+    live.latest = view;
     const terminal = TERMINAL_STATES.has(view.state);
     // What recovery and replays need goes to the ledger: the claimed card, retries and the end. The claim
     // is already durable in the card pool (owner = order id) before a provider is called, so the card is
@@ -173,36 +218,117 @@ export class OrderBook {
       if (live.cardTimer !== null) clearTimeout(live.cardTimer);
       live.cardTimer = null;
       live.cardWritten = view.cardId;
-      this.persist(live, this.patchOf(view));
+      this.write(live, view);
     } else if (view.cardId !== null && view.cardId !== live.cardWritten && live.cardTimer === null) {
       live.cardTimer = setTimeout(() => {
         live.cardTimer = null;
-        const current = live.view;
+        const current = live.latest;
         if (current === null || TERMINAL_STATES.has(current.state) || current.cardId === live.cardWritten)
           return;
         live.cardWritten = current.cardId;
-        this.persist(live, this.patchOf(current));
+        this.write(live, current);
       }, this.cardWriteDelayMs);
     }
+    // A non-terminal state says only "not finished", which the ledger (ACCEPTED, ISSUING or RETRYING)
+    // and recovery agree with; a terminal one is shown by `finished`, once the ledger holds it.
+    if (!terminal) this.show(live, view);
+  }
+
+  private show(live: LiveOrder, view: OrderView): void {
+    const previous = live.view;
+    live.view = view;
     for (const listener of live.listeners) listener(view, previous);
-    if (terminal) {
-      live.persisted.then(() => {
-        this.live.delete(live.orderId);
-        live.resolveDone(view);
-        this.options.onTerminal?.(view);
-        if (this.live.size === 0 && this.drainWaiters.length > 0) {
-          const waiters = this.drainWaiters;
-          this.drainWaiters = [];
-          for (const w of waiters) w();
+  }
+
+  /** Queues `view` for the ledger; one writer per order, so writes land in order. */
+  private write(live: LiveOrder, view: OrderView): void {
+    live.unwritten = view;
+    if (live.writing) return;
+    live.writing = true;
+    live.persisted = this.writeLoop(live);
+  }
+
+  /**
+   * Writes the newest unwritten view until none is left. A failed write is retried with backoff (a newer
+   * view replaces it meanwhile) for up to `ledgerRetryMs`, or until drain; then the book gives up.
+   */
+  private async writeLoop(live: LiveOrder): Promise<void> {
+    let failingSince: number | null = null;
+    let backoffMs = 0;
+    while (live.unwritten !== null) {
+      const view = live.unwritten;
+      live.unwritten = null;
+      try {
+        await this.options.store.updateOrder(live.orderId, this.patchOf(view));
+      } catch (err) {
+        const error = err instanceof Error ? err : new Error(String(err));
+        // Logged once per run of failures (a full disk fails every retry of every order until it clears).
+        if (failingSince === null) this.options.onError?.(error);
+        live.unwritten ??= view;
+        live.failing = error;
+        for (const listener of live.failureListeners) listener(error);
+        failingSince ??= Date.now();
+        if (this.stopping || Date.now() - failingSince >= this.ledgerRetryMs) {
+          this.giveUp(live);
+          break;
         }
-      });
+        backoffMs = Math.min(1000, backoffMs === 0 ? 10 : backoffMs * 2);
+        await this.sleep(backoffMs);
+        continue;
+      }
+      failingSince = null;
+      backoffMs = 0;
+      live.failing = null;
+      if (TERMINAL_STATES.has(view.state)) this.finished(live, view);
+    }
+    live.writing = false;
+  }
+
+  /** The terminal state is in the ledger: now clients may see it. */
+  private finished(live: LiveOrder, view: OrderView): void {
+    this.show(live, view);
+    this.forget(live);
+    live.resolveDone(view);
+    this.options.onTerminal?.(view);
+  }
+
+  /**
+   * Writes of this order kept failing. An order the core has finished leaves memory: the ledger keeps
+   * its last recorded, non-terminal state (what clients were shown), and recovery after a restart
+   * finishes it. A running order stays, and its next state tries the ledger again.
+   */
+  private giveUp(live: LiveOrder): void {
+    const latest = live.latest;
+    if (latest === null || !TERMINAL_STATES.has(latest.state)) return;
+    this.options.onError?.(
+      new Error(
+        `order ${live.orderId}: its ${latest.state} state is not in the ledger; it stays unfinished there until recovery after a restart finishes it`,
+      ),
+    );
+    this.forget(live);
+  }
+
+  private forget(live: LiveOrder): void {
+    this.live.delete(live.orderId);
+    if (this.live.size === 0 && this.drainWaiters.length > 0) {
+      const waiters = this.drainWaiters;
+      this.drainWaiters = [];
+      for (const w of waiters) w();
     }
   }
 
-  private persist(live: LiveOrder, patch: LedgerPatch): void {
-    live.persisted = live.persisted
-      .then(() => this.options.store.updateOrder(live.orderId, patch))
-      .catch((err: unknown) => this.options.onError?.(err));
+  /** A backoff pause that drain cuts short. */
+  private sleep(ms: number): Promise<void> {
+    if (this.stopping) return Promise.resolve();
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.sleepers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.sleepers.add(wake);
+    });
   }
 
   private patchOf(view: OrderView): LedgerPatch {

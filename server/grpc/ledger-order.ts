@@ -2,6 +2,19 @@
 import type { Order } from "../../proto/gen/rushhour/v1/dispatch.ts";
 import type { LedgerOrder } from "../store/types.ts";
 import { clusterToProto, laneToProto, orderStateToProto, tierToProto } from "./convert.ts";
+import { type RpcError, unavailable } from "./status.ts";
+
+/** The ledger refused a read or a write: nothing new was told, and retrying (with the same key) is safe. */
+export function ledgerUnavailable(err: unknown): RpcError {
+  return unavailable(`order ledger unavailable: ${err instanceof Error ? err.message : String(err)}`);
+}
+
+/** A ledger read for a reply: a failing ledger (a full disk) is UNAVAILABLE rather than INTERNAL. */
+export function fromLedger<T>(read: Promise<T>): Promise<T> {
+  return read.catch((err: unknown) => {
+    throw ledgerUnavailable(err);
+  });
+}
 
 export function ledgerOrderToProto(o: LedgerOrder): Order {
   const finished = o.finishedAt ?? 0;

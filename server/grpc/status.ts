@@ -17,6 +17,11 @@ export function invalidArgument(field: string, message: string): RpcError {
   return new RpcError(status.INVALID_ARGUMENT, `${field}: ${message}`);
 }
 
+/** FAILED_PRECONDITION naming the field: the request contradicts what the server already holds. */
+export function failedPrecondition(field: string, message: string): RpcError {
+  return new RpcError(status.FAILED_PRECONDITION, `${field}: ${message}`);
+}
+
 export const notFound = (message: string) => new RpcError(status.NOT_FOUND, message);
 export const unauthenticated = (message: string) => new RpcError(status.UNAUTHENTICATED, message);
 /** Shedding: the reason travels in the message and in `rushhour-reject-reason` trailing metadata. */

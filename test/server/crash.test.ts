@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { CustomerTier, FaultKind, OrderState } from "../../proto/gen/rushhour/v1/common.ts";
 import { WaitMode } from "../../proto/gen/rushhour/v1/dispatch.ts";
-import { openStore } from "../../server/store/open.ts";
+import { expectCleanLedger } from "../support/ledger-audit.ts";
 import { type SpawnedServer, spawnServe } from "../support/spawn.ts";
 import { bearer, call, clients } from "./grpc/clients.ts";
 
@@ -99,16 +99,7 @@ describe("crash and recovery", () => {
     expect(await running.stop()).toBe(0);
     running = null;
 
-    const store = await openStore(storeUrl);
-    try {
-      const audit = await store.audit();
-      expect(audit.duplicateCards).toBe(0);
-      expect(audit.nonTerminalOrders).toBe(0);
-      expect(audit.failedHoldingCards).toBe(0);
-      expect(audit.deliveredWithoutCard).toBe(0);
-      expect(audit.totalOrders).toBeGreaterThanOrEqual(acknowledged.size);
-    } finally {
-      await store.close();
-    }
+    const audit = await expectCleanLedger(storeUrl);
+    expect(audit.totalOrders).toBeGreaterThanOrEqual(acknowledged.size);
   });
 });

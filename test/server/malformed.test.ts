@@ -1,13 +1,13 @@
 // Malformed and oversize protobuf bytes sent straight to a spawned `rushhour serve` (grpc-js with an
 // identity serializer, so the bytes go on the wire as they are): every call gets a gRPC status back,
 // and the server keeps serving valid orders afterwards.
-import { Client, credentials, Metadata, type ServiceError, status } from "@grpc/grpc-js";
+import { Client, credentials, status } from "@grpc/grpc-js";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CustomerTier, OrderState } from "../../proto/gen/rushhour/v1/common.ts";
 import { SubmitOrderRequest, WaitMode } from "../../proto/gen/rushhour/v1/dispatch.ts";
 import { type SpawnedServer, spawnServe } from "../support/spawn.ts";
-import { call, clients } from "./grpc/clients.ts";
+import { call, clients, sendRaw } from "./grpc/clients.ts";
 
 const SUBMIT = "/rushhour.v1.DispatchService/SubmitOrder";
 const MAX_MESSAGE = 64 * 1024;
@@ -38,20 +38,7 @@ afterAll(async () => {
 });
 
 /** Sends `bytes` as the request of `method`; resolves with the status code (OK included). */
-function send(bytes: Buffer, method = SUBMIT): Promise<{ code: number; details: string }> {
-  return new Promise((resolve) => {
-    raw.makeUnaryRequest(
-      method,
-      (b: Buffer) => b,
-      (b: Buffer) => b,
-      bytes,
-      new Metadata(),
-      { deadline: Date.now() + 15_000 },
-      (err: ServiceError | null) =>
-        resolve(err ? { code: err.code, details: err.details } : { code: 0, details: "" }),
-    );
-  });
-}
+const send = (bytes: Buffer, method = SUBMIT) => sendRaw(raw, method, bytes);
 
 const valid = (key: string) =>
   Buffer.from(

@@ -1,11 +1,15 @@
 import type { GetOrderRequest, GetOrderResponse } from "../../../proto/gen/rushhour/v1/dispatch.ts";
 import type { ServerContext } from "../../context.ts";
 import { orderToProto } from "../convert.ts";
-import { ledgerOrderToProto } from "../ledger-order.ts";
+import { fromLedger, ledgerOrderToProto } from "../ledger-order.ts";
 import { invalidArgument, notFound } from "../status.ts";
 import { checkIdempotencyKey, checkOrderId } from "../validate.ts";
+import { refuseInvalidUtf8 } from "../wire-utf8.ts";
 
-/** An order by id or idempotency key: from memory while it runs, from the ledger afterwards. */
+/**
+ * An order by id or idempotency key: from memory while it runs (the states clients may see, see
+ * server/orders.ts), from the ledger afterwards.
+ */
 export function getOrder(ctx: ServerContext) {
   return async (request: GetOrderRequest): Promise<GetOrderResponse> => {
     let orderId: string;
@@ -13,8 +17,9 @@ export function getOrder(ctx: ServerContext) {
       checkOrderId("order_id", request.orderId);
       orderId = request.orderId;
     } else if (request.idempotencyKey !== undefined) {
+      refuseInvalidUtf8(request);
       checkIdempotencyKey("idempotency_key", request.idempotencyKey);
-      const byKey = await ctx.store.getOrderByKey(request.idempotencyKey);
+      const byKey = await fromLedger(ctx.store.getOrderByKey(request.idempotencyKey));
       if (byKey === undefined)
         throw notFound(`no order with idempotency key ${JSON.stringify(request.idempotencyKey)}`);
       orderId = byKey.orderId;
@@ -23,7 +28,7 @@ export function getOrder(ctx: ServerContext) {
     }
     const live = ctx.book.getLive(orderId);
     if (live?.view) return { order: orderToProto(live.view, live.envelope, (t) => ctx.env.toUnixMs(t)) };
-    const stored = await ctx.store.getOrder(orderId);
+    const stored = await fromLedger(ctx.store.getOrder(orderId));
     if (stored === undefined) throw notFound(`no order ${JSON.stringify(orderId)}`);
     return { order: ledgerOrderToProto(stored) };
   };

@@ -10,15 +10,17 @@ import type { ServerContext } from "../../context.ts";
 import type { OrderView } from "../../core/types.ts";
 import type { LiveOrder } from "../../orders.ts";
 import { orderToProto, tierFromProto } from "../convert.ts";
-import { ledgerOrderToProto } from "../ledger-order.ts";
+import { ledgerOrderToProto, ledgerUnavailable } from "../ledger-order.ts";
 import {
   deadlineExceeded,
+  failedPrecondition,
   invalidArgument,
   msUntilDeadline,
   resourceExhausted,
   unavailable,
 } from "../status.ts";
 import { checkEnum, checkIdempotencyKey, checkSku } from "../validate.ts";
+import { refuseInvalidUtf8 } from "../wire-utf8.ts";
 
 const TIERS = [
   CustomerTier.CUSTOMER_TIER_UNSPECIFIED,
@@ -42,6 +44,7 @@ export function submitOrder(ctx: ServerContext) {
     call: { getDeadline(): Date | number },
   ): Promise<SubmitOrderResponse> => {
     const receivedAt = Date.now();
+    refuseInvalidUtf8(request);
     checkIdempotencyKey("idempotency_key", request.idempotencyKey);
     checkSku("sku", request.sku);
     checkEnum("tier", request.tier, TIERS);
@@ -58,24 +61,29 @@ export function submitOrder(ctx: ServerContext) {
       )
       .catch((err: unknown) => {
         // Not recorded, so not accepted: the client may retry with the same key.
-        throw unavailable(`order ledger unavailable: ${(err as Error).message}`);
+        throw ledgerUnavailable(err);
       });
+    if (result.kind === "conflict") {
+      const recorded = result.field === "sku" ? result.order.sku : result.order.tier;
+      throw failedPrecondition(
+        result.field,
+        `idempotency key ${JSON.stringify(request.idempotencyKey)} already names order ${result.order.orderId} ` +
+          `with ${result.field} ${JSON.stringify(recorded)}; a key means one request, use a new key for another`,
+      );
+    }
     if (result.kind === "ledger") {
       const order = ledgerOrderToProto(result.order);
       if (result.order.state === "REJECTED") throw resourceExhausted(result.order.rejectReason ?? "rejected");
       return { order, replayed: true };
     }
     const live = result.order;
-    const view = live.view!;
-    if (view.state === "REJECTED") {
-      await live.persisted;
-      throw resourceExhausted(view.rejectReason ?? "rejected");
-    }
-    if (request.waitMode === WaitMode.WAIT_MODE_ACCEPTED) {
-      return { order: toProto(ctx, live, view), replayed: result.replayed };
-    }
-    const final = await waitForEnd(live, msUntilDeadline(call));
-    return { order: toProto(ctx, live, final), replayed: result.replayed };
+    // An order rejected at once has no state to show until its REJECTED is in the ledger: wait for it.
+    const view =
+      request.waitMode === WaitMode.WAIT_MODE_ACCEPTED && live.view !== null
+        ? live.view
+        : await waitForEnd(live, msUntilDeadline(call));
+    if (view.state === "REJECTED") throw resourceExhausted(view.rejectReason ?? "rejected");
+    return { order: toProto(ctx, live, view), replayed: result.replayed };
   };
 }
 
@@ -83,15 +91,46 @@ function toProto(ctx: ServerContext, live: LiveOrder, view: OrderView): Order {
   return orderToProto(view, live.envelope, (t) => ctx.env.toUnixMs(t));
 }
 
-/** The terminal view, or the current one just before the deadline. */
+/**
+ * The terminal view once the ledger holds it, or the state clients may see just before the deadline;
+ * UNAVAILABLE as soon as a ledger write of the order fails (the client retries with the same key).
+ */
 function waitForEnd(live: LiveOrder, remainingMs: number): Promise<OrderView> {
-  if (!Number.isFinite(remainingMs)) return live.done;
-  const waitMs = Math.max(0, remainingMs - replyMarginMs(remainingMs));
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(live.view!), waitMs);
-    live.done.then((view) => {
+  return new Promise((resolve, reject) => {
+    if (live.failing !== null) {
+      reject(stillUnrecorded(live, live.failing));
+      return;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const onFailure = (error: Error) => {
+      settle();
+      reject(stillUnrecorded(live, error));
+    };
+    const settle = () => {
       clearTimeout(timer);
+      live.failureListeners.delete(onFailure);
+    };
+    live.failureListeners.add(onFailure);
+    if (Number.isFinite(remainingMs)) {
+      timer = setTimeout(
+        () => {
+          settle();
+          if (live.view !== null) resolve(live.view);
+          else reject(unavailable(`order ${live.orderId}: its state is not yet in the ledger`));
+        },
+        Math.max(0, remainingMs - replyMarginMs(remainingMs)),
+      );
+    }
+    live.done.then((view) => {
+      settle();
       resolve(view);
     });
   });
+}
+
+function stillUnrecorded(live: LiveOrder, error: Error) {
+  return unavailable(
+    `order ledger unavailable: ${error.message}; order ${live.orderId} is unfinished as far as the ledger ` +
+      "knows (retry with the same idempotency key)",
+  );
 }

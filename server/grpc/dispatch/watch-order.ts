@@ -6,7 +6,7 @@ import type { ServerContext } from "../../context.ts";
 import { TERMINAL_STATES } from "../../core/types.ts";
 import type { OrderListener } from "../../orders.ts";
 import { orderStateToProto, orderToProto } from "../convert.ts";
-import { ledgerOrderToProto } from "../ledger-order.ts";
+import { fromLedger, ledgerOrderToProto, ledgerUnavailable } from "../ledger-order.ts";
 import { notFound, toServiceError } from "../status.ts";
 import { checkOrderId } from "../validate.ts";
 
@@ -20,7 +20,7 @@ async function run(ctx: ServerContext, call: ServerWritableStream<WatchOrderRequ
   const orderId = call.request.orderId;
   checkOrderId("order_id", orderId);
   const live = ctx.book.getLive(orderId);
-  if (live?.view) {
+  if (live) {
     const toUnix = (t: number) => ctx.env.toUnixMs(t);
     const listener: OrderListener = (view, previous) => {
       call.write({
@@ -28,22 +28,39 @@ async function run(ctx: ServerContext, call: ServerWritableStream<WatchOrderRequ
         previousState: previous ? orderStateToProto(previous.state) : OrderState.ORDER_STATE_UNSPECIFIED,
       });
     };
-    call.write({
-      order: orderToProto(live.view, live.envelope, toUnix),
-      previousState: OrderState.ORDER_STATE_UNSPECIFIED,
-    });
-    if (TERMINAL_STATES.has(live.view.state)) {
-      call.end();
-      return;
+    // An order rejected at once has nothing to show until its REJECTED is in the ledger.
+    if (live.view !== null) {
+      call.write({
+        order: orderToProto(live.view, live.envelope, toUnix),
+        previousState: OrderState.ORDER_STATE_UNSPECIFIED,
+      });
+      if (TERMINAL_STATES.has(live.view.state)) {
+        call.end();
+        return;
+      }
     }
+    // A failed ledger write ends the stream with UNAVAILABLE: the next state may be a while coming.
+    let onFailure: (error: Error) => void = () => {};
+    const failed = new Promise<never>((_, reject) => {
+      onFailure = (error) => reject(ledgerUnavailable(error));
+    });
     live.listeners.add(listener);
-    call.on("cancelled", () => live.listeners.delete(listener));
-    await live.done;
-    live.listeners.delete(listener);
+    live.failureListeners.add(onFailure);
+    const stop = () => {
+      live.listeners.delete(listener);
+      live.failureListeners.delete(onFailure);
+    };
+    call.on("cancelled", stop);
+    if (live.failing !== null) onFailure(live.failing);
+    try {
+      await Promise.race([live.done, failed]);
+    } finally {
+      stop();
+    }
     call.end();
     return;
   }
-  const stored = await ctx.store.getOrder(orderId);
+  const stored = await fromLedger(ctx.store.getOrder(orderId));
   if (stored === undefined) throw notFound(`no order ${JSON.stringify(orderId)}`);
   call.write({ order: ledgerOrderToProto(stored), previousState: OrderState.ORDER_STATE_UNSPECIFIED });
   call.end();
