@@ -4,7 +4,7 @@
 //   { at: "60s", action: "kill-farm", restartAfter: "3s" }                            the provider farm
 //   { at: "70s", action: "pause-db", duration: "2s" }                                 SIGSTOP, then SIGCONT
 // Every action is recorded (time, action, target, outcome) for the RunResult.
-import type { ChaosAction, RunEvent } from "../reports/run-result.ts";
+import type { ChaosAction, RunEvent } from "../results/run-result.ts";
 import { checkDuration, durationMs } from "./duration.ts";
 import type { Topology } from "./topology.ts";
 

@@ -12,7 +12,7 @@ import {
   SubmitOrderRequest,
   SubmitOrderResponse,
 } from "../proto/gen/rushhour/v1/dispatch.ts";
-import { LatencyHistogram } from "../reports/histogram.ts";
+import { LatencyHistogram } from "../results/histogram.ts";
 import { type ExecutorConfig, planFor, vusAt } from "./executors/index.ts";
 import type { ClosedPlan, OpenPlan } from "./executors/types.ts";
 import { type MixSpec, RequestMix } from "./request-mix.ts";

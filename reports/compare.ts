@@ -11,7 +11,7 @@ import {
   mean,
   orderStatisticDelta,
   verdictOf,
-} from "./stats.ts";
+} from "../results/stats.ts";
 
 export type MetricKey = "peakThroughput" | "p50Ms" | "p95Ms" | "p99Ms" | "cpuPeak" | "errorRate" | "retries";
 

@@ -5,7 +5,7 @@ import { dirname, join, resolve } from "node:path";
 import { type Comparison, compareRuns } from "./compare.ts";
 import { toRunView } from "./from-run-result.ts";
 import type { RunView } from "./model.ts";
-import { parseRunResult, type RunResult } from "./run-result.ts";
+import { parseRunResult, type RunResult } from "../results/run-result.ts";
 
 export class InputError extends Error {
   override name = "InputError";

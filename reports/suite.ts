@@ -8,7 +8,7 @@ import { resolveConfig } from "../simulator/configs.ts";
 import { type SimArm, simulate } from "../simulator/runner.ts";
 import { toRunView } from "./from-run-result.ts";
 import type { RunView } from "./model.ts";
-import { type RunResult, writeRunResult } from "./run-result.ts";
+import { type RunResult, writeRunResult } from "../results/run-result.ts";
 import { type ReportFiles, writeReport } from "./write-report.ts";
 
 export type SuiteMode = "sim" | "load" | "both";

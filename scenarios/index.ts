@@ -28,5 +28,5 @@ export {
   parseThreshold,
   THRESHOLD_METRICS,
   type Threshold,
-} from "./thresholds.ts";
+} from "../results/thresholds.ts";
 export { expectedArrivals, peakRate, rateAt, totalDuration } from "./traffic.ts";

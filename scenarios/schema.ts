@@ -3,7 +3,7 @@
 // milliseconds everywhere. Objects are strict, so a misspelt key is reported, not ignored.
 import { z } from "zod";
 import { DURATION_HINT, tryParseDuration } from "./duration.ts";
-import { parseThreshold, THRESHOLD_METRICS } from "./thresholds.ts";
+import { parseThreshold, THRESHOLD_METRICS } from "../results/thresholds.ts";
 
 /** A duration: "30s", "2m", "1h", "500ms", "1m30s" or a number of milliseconds; validated to ms. */
 export const duration = z

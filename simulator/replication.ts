@@ -1,8 +1,8 @@
 // One replication: a scenario's traffic through the real dispatch core (a primary and a backup
 // cluster sharing one card store and one provider farm) in virtual time, collected per window.
 
-import { LatencyHistogram } from "../reports/histogram.ts";
-import type { PointSummary, RunCounters, RunEvent, RunWindow } from "../reports/run-result.ts";
+import { LatencyHistogram } from "../results/histogram.ts";
+import type { PointSummary, RunCounters, RunEvent, RunWindow } from "../results/run-result.ts";
 import type { Scenario } from "../scenarios/define.ts";
 import { loadDemandHistory } from "../scenarios/demand.ts";
 import type { ClusterSpec, Traffic } from "../scenarios/schema.ts";

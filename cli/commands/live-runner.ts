@@ -6,7 +6,7 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type RunResult, readRunResult } from "../../reports/run-result.ts";
+import { type RunResult, readRunResult } from "../../results/run-result.ts";
 import type { LiveRunner } from "../../reports/suite.ts";
 
 export interface LiveRunnerOptions {

@@ -13,7 +13,7 @@ import {
   runLoad,
 } from "../../load/run-load.ts";
 import { runOnTopology } from "../../load/topology.ts";
-import { type RunResult, writeRunResult } from "../../reports/run-result.ts";
+import { type RunResult, writeRunResult } from "../../results/run-result.ts";
 import { BUILTIN_SCENARIOS, loadScenario, type Scenario, ScenarioError } from "../../scenarios/define.ts";
 import { type DispatchConfig, presetConfig, withWorkers } from "../../server/core/config.ts";
 import { ConfigError, resolveConfig } from "../../simulator/configs.ts";

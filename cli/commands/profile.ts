@@ -20,7 +20,7 @@ import { farmProviders } from "../../load/provider-models.ts";
 import { executorFor, runLoad } from "../../load/run-load.ts";
 import { startMember } from "../../load/topology.ts";
 import { toRunView } from "../../reports/from-run-result.ts";
-import { writeRunResult } from "../../reports/run-result.ts";
+import { writeRunResult } from "../../results/run-result.ts";
 import { writeReport } from "../../reports/write-report.ts";
 import { BUILTIN_SCENARIOS, loadScenario, type Scenario, ScenarioError } from "../../scenarios/define.ts";
 import { presetConfig } from "../../server/core/config.ts";

@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import cliProgress from "cli-progress";
-import type { RunResult } from "../../reports/run-result.ts";
-import { writeRunResult } from "../../reports/run-result.ts";
+import type { RunResult } from "../../results/run-result.ts";
+import { writeRunResult } from "../../results/run-result.ts";
 import { BUILTIN_SCENARIOS, loadScenario, type Scenario, ScenarioError } from "../../scenarios/define.ts";
 import { ConfigError, resolveConfig } from "../../simulator/configs.ts";
 import { simulateParallel } from "../../simulator/parallel.ts";

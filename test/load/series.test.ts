@@ -5,7 +5,7 @@ import { buildWindow } from "../../load/series.ts";
 import { stockPlan } from "../../load/stock.ts";
 import { mergeWindows, zeroCounts } from "../../load/window-stats.ts";
 import { GetSnapshotResponse } from "../../proto/gen/rushhour/v1/admin.ts";
-import { LatencyHistogram } from "../../reports/histogram.ts";
+import { LatencyHistogram } from "../../results/histogram.ts";
 
 function snapshot(retries: number, p2State: number, role = "primary") {
   return GetSnapshotResponse.fromPartial({

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { main } from "../../cli/main.ts";
-import { writeRunResult } from "../../reports/run-result.ts";
+import { writeRunResult } from "../../results/run-result.ts";
 import { simArms } from "../../reports/suite.ts";
 import { defineScenario, type Scenario, validateScenario } from "../../scenarios/define.ts";
 import { simulate } from "../../simulator/runner.ts";

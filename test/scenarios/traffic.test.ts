@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { validateScenario } from "../../scenarios/define.ts";
 import type { Traffic } from "../../scenarios/schema.ts";
-import { aggregationKey, judgeThresholds, parseThreshold } from "../../scenarios/thresholds.ts";
+import { aggregationKey, judgeThresholds, parseThreshold } from "../../results/thresholds.ts";
 import { expectedArrivals, peakRate, rateAt, totalDuration } from "../../scenarios/traffic.ts";
 
 function traffic(t: unknown): Traffic {

@@ -8,7 +8,7 @@ import { presetConfig } from "../../server/core/config.ts";
 import type { OrderView } from "../../server/core/types.ts";
 import { runReplication } from "../../simulator/replication.ts";
 import { replicationSeed } from "../../simulator/runner.ts";
-import { meanCi } from "../../simulator/stats.ts";
+import { meanCi } from "../../results/intervals.ts";
 
 /** Erlang C probability of waiting for c servers at offered load a = lambda / mu. */
 function erlangC(c: number, a: number): number {

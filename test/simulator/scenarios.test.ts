@@ -7,7 +7,7 @@ import outage from "../../scenarios/provider-outage.ts";
 import type { ScenarioDefinition } from "../../scenarios/schema.ts";
 import { presetConfig } from "../../server/core/config.ts";
 import { simulate } from "../../simulator/runner.ts";
-import { pairedDifferenceCi } from "../../simulator/stats.ts";
+import { pairedDifferenceCi } from "../../results/intervals.ts";
 
 const legacy = { name: "legacy", role: "baseline" as const, config: presetConfig("legacy")! };
 const adaptive = { name: "adaptive", role: "candidate" as const, config: presetConfig("adaptive")! };

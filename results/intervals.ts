@@ -1,5 +1,5 @@
 // Confidence intervals across replications (Student t, two-sided 95%).
-import type { Ci } from "../reports/run-result.ts";
+import type { Ci } from "./run-result.ts";
 
 /** t(0.975, df) for df = 1..30; beyond 30 the normal 1.96 is within 2%. */
 const T975 = [

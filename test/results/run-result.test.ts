@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { LatencyHistogram, mergeEncoded } from "../../reports/histogram.ts";
+import { LatencyHistogram, mergeEncoded } from "../../results/histogram.ts";
 import {
   parseRunResult,
   type RunResult,
@@ -11,7 +11,7 @@ import {
   readRunResult,
   withoutProvenance,
   writeRunResult,
-} from "../../reports/run-result.ts";
+} from "../../results/run-result.ts";
 import { validateScenario } from "../../scenarios/define.ts";
 import { presetConfig } from "../../server/core/config.ts";
 import { simulate } from "../../simulator/runner.ts";

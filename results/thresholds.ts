@@ -1,7 +1,7 @@
 // Thresholds in k6 syntax: per metric, a list of expressions "<aggregation><op><number>", e.g.
 // latency: ["p(99)<2000", "avg<500"], errors: ["rate<0.001"], duplicate_cards: ["count==0"].
 // Parsing and judging are pure so `sim` and `load` judge identically.
-import type { ThresholdResult } from "../reports/run-result.ts";
+import type { ThresholdResult } from "./run-result.ts";
 
 export type Aggregation =
   | { kind: "p"; percentile: number }

@@ -122,7 +122,7 @@ export const ReplicationSchema = z.object({
   seed: z.number().int(),
   summary: PointSummarySchema,
   counters: CountersSchema,
-  /** This replication's overall latency histogram (encoded, see reports/histogram.ts). */
+  /** This replication's overall latency histogram (encoded, see results/histogram.ts). */
   histogram: z.string(),
 });
 export type ReplicationResult = z.infer<typeof ReplicationSchema>;

@@ -7,7 +7,7 @@ import {
   quantileRankInterval,
   quantileSorted,
   verdictOf,
-} from "../../reports/stats.ts";
+} from "../../results/stats.ts";
 
 describe("mannWhitney", () => {
   it("matches scipy's asymptotic test with ties (U = 4.5, p = 0.11385)", () => {
