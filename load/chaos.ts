@@ -5,7 +5,7 @@
 //   { at: "70s", action: "pause-db", duration: "2s" }                                 SIGSTOP, then SIGCONT
 // Every action is recorded (time, action, target, outcome) for the RunResult.
 import type { ChaosAction, RunEvent } from "../results/run-result.ts";
-import { checkDuration, durationMs } from "./duration.ts";
+import { checkDuration, parseDuration } from "../traffic/duration.ts";
 import type { Topology } from "./topology.ts";
 
 export const CHAOS_ACTIONS = ["kill-instance", "kill-farm", "pause-db"] as const;
@@ -132,7 +132,7 @@ export function scheduleChaos(
   };
 
   for (const step of steps) {
-    const at = durationMs(step.at) * scale;
+    const at = parseDuration(step.at) * scale;
     later(at - sinceStart(), () => {
       const record: ChaosAction = { t: t(), action: step.action, target: targetOf(step), outcome: "ok" };
       actions.push(record);
@@ -160,7 +160,7 @@ export function scheduleChaos(
             resume();
           }
         };
-        const now = later(durationMs(step.duration as string | number) * scale, once);
+        const now = later(parseDuration(step.duration as string | number) * scale, once);
         recoveries.push(now);
         return;
       }
@@ -191,7 +191,7 @@ export function scheduleChaos(
             ),
         );
       };
-      recoveries.push(later(durationMs(step.restartAfter) * scale, restart));
+      recoveries.push(later(parseDuration(step.restartAfter) * scale, restart));
     });
   }
 

@@ -1,7 +1,9 @@
 // The scenario's `live` block: settings only the live driver reads. The schema keeps it loose (the
 // driver owns it), so it is validated here, every error with its path.
+
+import { checkDuration, parseDuration } from "../traffic/duration.ts";
 import { type ChaosStep, validateChaos } from "./chaos.ts";
-import { checkDuration, checkInt, checkNumber, durationMs } from "./duration.ts";
+import { checkInt, checkNumber } from "./checks.ts";
 import { type TopologySpec, validateTopology } from "./topology.ts";
 
 export interface LiveOptions {
@@ -66,7 +68,7 @@ export function liveOptions(live: unknown): LiveOptions {
 }
 
 export function requestTimeoutMs(live: LiveOptions): number {
-  return live.requestTimeout === undefined ? 30_000 : durationMs(live.requestTimeout);
+  return live.requestTimeout === undefined ? 30_000 : parseDuration(live.requestTimeout);
 }
 
 /** Whether a failing threshold on `metric` (expression `expr`) aborts the run. */

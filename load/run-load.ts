@@ -17,11 +17,12 @@ import type {
   RunWindow,
   ThresholdResult,
 } from "../results/run-result.ts";
+import { armInputs } from "../scenarios/arms.ts";
 import type { Scenario } from "../scenarios/define.ts";
+import { parseDuration } from "../traffic/duration.ts";
+import { type ExecutorConfig, planFor, scaleExecutor } from "../traffic/executors/index.ts";
 import { Admin } from "./admin.ts";
-import { durationMs } from "./duration.ts";
 import { eventFromServer } from "./events.ts";
-import { type ExecutorConfig, planFor, scaleExecutor } from "./executors/index.ts";
 import { abortsOn, type LiveOptions, liveOptions, requestTimeoutMs } from "./live-options.ts";
 import { enginesFor, type MergedWindow, runPool } from "./pool.ts";
 import { RequestMix } from "./request-mix.ts";
@@ -81,10 +82,8 @@ export interface LoadOutcome {
 
 /** The executor config of a run: the scenario's traffic (or the role's override), scaled, with live VU limits. */
 export function executorFor(scenario: Scenario, role: LoadArm["role"], scale: number): ExecutorConfig {
-  const override = role === "single" ? undefined : scenario.compare.overrides[role]?.traffic;
-  const traffic = (override ?? scenario.traffic) as ExecutorConfig;
+  const scaled = scaleExecutor(armInputs(scenario, role).traffic, scale);
   const live = liveOptions(scenario.live);
-  const scaled = scaleExecutor(traffic, scale) as ExecutorConfig & Record<string, unknown>;
   if (scaled.executor === "constant-arrival-rate" || scaled.executor === "ramping-arrival-rate") {
     if (live.maxVUs !== undefined) scaled.maxVUs = live.maxVUs;
     if (live.preAllocatedVUs !== undefined)
@@ -201,7 +200,7 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadOutcome> {
     const running = { overall: LatencyHistogram.create(), counts: zeroCounts() };
     const totalS = (plan.durationMs + 0) / 1000;
     let aborted: string | null = null;
-    const delayAbortMs = live.delayAbortEval === undefined ? 10_000 : durationMs(live.delayAbortEval);
+    const delayAbortMs = live.delayAbortEval === undefined ? 10_000 : parseDuration(live.delayAbortEval);
 
     const pool = runPool({
       spec: {

@@ -12,7 +12,7 @@ import { SERVER_NODE_FLAGS } from "../server/node-flags.ts";
 import { startThrowawayPostgres, type ThrowawayPostgres } from "../server/store/pg-cluster.ts";
 import { type AuditOptions, auditStore } from "./audit.ts";
 import { type ChaosRun, type ChaosStep, scheduleChaos } from "./chaos.ts";
-import { checkInt } from "./duration.ts";
+import { checkInt } from "./checks.ts";
 import { configArgument, prepareStackFiles } from "./local-stack.ts";
 import type { FarmProvider } from "./provider-models.ts";
 import { type LoadOutcome, type RunLoadOptions, runLoad } from "./run-load.ts";

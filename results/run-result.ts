@@ -11,6 +11,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { z } from "zod";
+import { formatIssuePath } from "./issue-path.ts";
 
 export const RUN_RESULT_SCHEMA_VERSION = 1;
 
@@ -248,15 +249,6 @@ export class RunResultError extends Error {
   }
 }
 
-function formatPath(path: readonly PropertyKey[]): string {
-  let out = "";
-  for (const key of path) {
-    if (typeof key === "number") out += `[${key}]`;
-    else out += out === "" ? String(key) : `.${String(key)}`;
-  }
-  return out || "(root)";
-}
-
 /** Parses a RunResult from a JSON string or an already-parsed value; throws one error listing every problem. */
 export function parseRunResult(json: unknown, source = "RunResult"): RunResult {
   let value = json;
@@ -281,7 +273,7 @@ export function parseRunResult(json: unknown, source = "RunResult"): RunResult {
   }
   const parsed = RunResultSchema.safeParse(value);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`);
+    const problems = parsed.error.issues.map((i) => `${formatIssuePath(i.path)}: ${i.message}`);
     throw new RunResultError(`${source} is not a valid RunResult:\n  ${problems.join("\n  ")}`, problems);
   }
   return parsed.data;

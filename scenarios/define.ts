@@ -5,6 +5,7 @@ import { existsSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { z } from "zod";
+import { formatIssuePath } from "../results/issue-path.ts";
 import { oversizedArrays, oversizedMessage } from "../server/core/array-bounds.ts";
 import { crossCheck } from "./cross-check.ts";
 import { type ScenarioDefinition, ScenarioSchema, type ScenarioSpec } from "./schema.ts";
@@ -44,20 +45,11 @@ export class ScenarioError extends Error {
   }
 }
 
-export function formatIssuePath(path: readonly PropertyKey[]): string {
-  let out = "";
-  for (const key of path) {
-    if (typeof key === "number") out += `[${key}]`;
-    else out += out === "" ? String(key) : `.${String(key)}`;
-  }
-  return out || "(scenario)";
-}
-
 export function issuesToProblems(issues: readonly z.core.$ZodIssue[]): string[] {
   const problems: string[] = [];
   for (const issue of issues) {
     // A union reports each branch's issues under `errors`; the branch-level message we set is clearer.
-    problems.push(`${formatIssuePath(issue.path)}: ${issue.message}`);
+    problems.push(`${formatIssuePath(issue.path, "(scenario)")}: ${issue.message}`);
   }
   return problems;
 }
@@ -67,12 +59,13 @@ export function validateScenario(definition: unknown, file: string | null = null
   const where = file ?? "scenario";
   const oversized = oversizedArrays(definition);
   if (oversized.length > 0) {
-    const problems = oversized.map((a) => `${formatIssuePath(a.path)}: ${oversizedMessage(a)}`);
+    const problems = oversized.map((a) => `${formatIssuePath(a.path, "(scenario)")}: ${oversizedMessage(a)}`);
     throw new ScenarioError(`${where} is invalid:\n  ${problems.join("\n  ")}`, problems);
   }
   const parsed = ScenarioSchema.safeParse(definition);
   const problems = parsed.success ? [] : issuesToProblems(parsed.error.issues);
-  for (const p of crossCheck(definition)) problems.push(`${formatIssuePath(p.path)}: ${p.message}`);
+  for (const p of crossCheck(definition))
+    problems.push(`${formatIssuePath(p.path, "(scenario)")}: ${p.message}`);
   if (!parsed.success || problems.length > 0) {
     throw new ScenarioError(
       `${where} is invalid (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n  ${problems.join("\n  ")}`,

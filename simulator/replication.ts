@@ -6,11 +6,11 @@ import type { PointSummary, RunCounters, RunEvent, RunWindow } from "../results/
 import type { Scenario } from "../scenarios/define.ts";
 import { loadDemandHistory } from "../scenarios/demand.ts";
 import type { ClusterSpec, Traffic } from "../scenarios/schema.ts";
-import { totalDuration } from "../scenarios/traffic.ts";
 import { type DispatchConfig, withWorkers } from "../server/core/config.ts";
 import { createDispatcher } from "../server/core/dispatcher.ts";
 import type { OverflowPort } from "../server/core/ports.ts";
 import type { ClusterName, CoreEvent, OrderView } from "../server/core/types.ts";
+import { totalDuration } from "../traffic/profile.ts";
 import { VirtualEnvironment } from "./kernel/virtual-env.ts";
 import { ArrivalProcess } from "./models/arrivals.ts";
 import { SimCardStore } from "./models/card-store.ts";

@@ -6,10 +6,11 @@ import { faultEvent, runResult, summarize } from "../results/assemble.ts";
 import { LatencyHistogram } from "../results/histogram.ts";
 import { judgeObserved } from "../results/judge.ts";
 import type { RunCounters, RunEvent, RunResult } from "../results/run-result.ts";
+import { armInputs } from "../scenarios/arms.ts";
 import type { Scenario } from "../scenarios/define.ts";
-import { totalDuration } from "../scenarios/traffic.ts";
 import type { DispatchConfig } from "../server/core/config.ts";
 import { hashString } from "../server/core/random.ts";
+import { totalDuration } from "../traffic/profile.ts";
 import { type ReplicationOutput, runReplication } from "./replication.ts";
 
 export interface SimArm {
@@ -33,11 +34,6 @@ export interface SimulateOptions {
 /** The seed of replication r: the base seed itself for r = 0, then a hash (same for every configuration). */
 export function replicationSeed(base: number, r: number): number {
   return r === 0 ? base : hashString(`replication:${r}`, base >>> 0) | 0;
-}
-
-export function armInputs(scenario: Scenario, role: SimArm["role"]) {
-  const override = role === "single" ? undefined : scenario.compare.overrides[role];
-  return { traffic: override?.traffic ?? scenario.traffic, cluster: override?.cluster ?? scenario.cluster };
 }
 
 export function simulate(scenario: Scenario, options: SimulateOptions): RunResult[] {

@@ -14,7 +14,7 @@ import { fitUsl } from "../../reports/capacity/usl.ts";
 import { FontMissingError } from "../../reports/png.ts";
 import { progressBar } from "../../reports/progress.ts";
 import { loadScenario, type Scenario, ScenarioError } from "../../scenarios/define.ts";
-import { parseDuration } from "../../scenarios/duration.ts";
+import { parseDuration } from "../../traffic/duration.ts";
 import { ConfigError, resolveConfig } from "../../simulator/configs.ts";
 import { numberFlag, parseCommandArgs } from "../args.ts";
 import { type Command, EXIT, UsageError } from "../command.ts";

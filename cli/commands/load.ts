@@ -1,7 +1,7 @@
 // `rushhour load`: replays a scenario against a live server with the open-model driver in load/.
 import { resolve } from "node:path";
 import { Admin } from "../../load/admin.ts";
-import { validateExecutor } from "../../load/executors/index.ts";
+import { validateExecutor } from "../../traffic/executors/index.ts";
 import { liveOptions, validateLive } from "../../load/live-options.ts";
 import { startLocalStack } from "../../load/local-stack.ts";
 import { farmProviders } from "../../load/provider-models.ts";

@@ -14,7 +14,7 @@ import {
 import { tmpdir } from "node:os";
 import { basename, delimiter, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { validateExecutor } from "../../load/executors/index.ts";
+import { validateExecutor } from "../../traffic/executors/index.ts";
 import { liveOptions, validateLive } from "../../load/live-options.ts";
 import { farmProviders } from "../../load/provider-models.ts";
 import { executorFor, runLoad } from "../../load/run-load.ts";

@@ -2,6 +2,7 @@
 // percentile), a capacity (concurrent calls before queueing) and a base error rate. Shared by the
 // in-process providers of `rushhour serve` and the farm of `rushhour providers`.
 import { z } from "zod";
+import { formatIssuePath } from "../../results/issue-path.ts";
 import { oversizedArrays, oversizedMessage } from "../core/array-bounds.ts";
 import type { RandomStream } from "../core/env.ts";
 import type { FieldViolation } from "../core/types.ts";
@@ -46,24 +47,18 @@ export function validateProviderSpec(
   if (oversized.length > 0) {
     return {
       ok: false,
-      errors: oversized.map((a) => ({ path: formatPath(a.path), message: oversizedMessage(a) })),
+      errors: oversized.map((a) => ({ path: formatIssuePath(a.path), message: oversizedMessage(a) })),
     };
   }
   const parsed = specSchema.safeParse(wrapped);
   if (parsed.success) return { ok: true, providers: parsed.data.providers };
   return {
     ok: false,
-    errors: parsed.error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message })),
+    errors: parsed.error.issues.map((issue) => ({
+      path: formatIssuePath(issue.path),
+      message: issue.message,
+    })),
   };
-}
-
-function formatPath(path: PropertyKey[]): string {
-  let out = "";
-  for (const part of path) {
-    if (typeof part === "number") out += `[${part}]`;
-    else out += out === "" ? String(part) : `.${String(part)}`;
-  }
-  return out || "(root)";
 }
 
 /** `count` providers p1..pN with a realistic spread: a fast one, typical ones and a slow one. */

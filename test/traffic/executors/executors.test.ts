@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { planFor, scaleExecutor, validateExecutor, vusAt } from "../../../load/executors/index.ts";
-import type { OpenPlan } from "../../../load/executors/types.ts";
+import { planFor, scaleExecutor, validateExecutor, vusAt } from "../../../traffic/executors/index.ts";
+import type { OpenPlan } from "../../../traffic/executors/types.ts";
 
 function times(plan: OpenPlan): number[] {
   return Array.from({ length: plan.count }, (_, i) => plan.startTimeMs(i));
@@ -95,17 +95,20 @@ describe("ramping-arrival-rate", () => {
       startRate: 10,
       stages: [
         { target: 10, duration: "1s" },
-        { target: 0, duration: 0 },
+        { target: 0, duration: "1s" },
         { target: 0, duration: "1s" },
         { target: 10, duration: "1s" },
       ],
     }) as OpenPlan;
-    expect(p.count).toBe(15);
+    expect(p.count).toBe(20);
     expect(p.startTimeMs(0)).toBeCloseTo(100, 9);
     expect(p.startTimeMs(9)).toBeCloseTo(1000, 9);
-    // Last stage: I(t) = 5 t^2 from t = 2 s.
-    expect(p.startTimeMs(10)).toBeCloseTo(2000 + Math.sqrt(1 / 5) * 1000, 6);
-    expect(p.startTimeMs(14)).toBeCloseTo(3000, 6);
+    // Ramp down: I(t) = 10 t - 5 t^2 from t = 1 s reaches 5 at t = 2 s.
+    expect(p.startTimeMs(10)).toBeCloseTo(1000 + (1 - Math.sqrt(1 - 1 / 5)) * 1000, 6);
+    expect(p.startTimeMs(14)).toBeCloseTo(2000, 6);
+    // The stage at rate zero adds nothing; last stage: I(t) = 5 t^2 from t = 3 s.
+    expect(p.startTimeMs(15)).toBeCloseTo(3000 + Math.sqrt(1 / 5) * 1000, 6);
+    expect(p.startTimeMs(19)).toBeCloseTo(4000, 6);
   });
 });
 
@@ -161,28 +164,41 @@ describe("validate", () => {
       "traffic.",
     );
     expect(errors).toEqual([
-      "traffic.startRate: must be >= 0, got -1",
-      'traffic.timeUnit: "fortnight" is not a duration (use e.g. "500ms", "30s", "2m", "1h30m")',
-      'traffic.stages[0].duration: "10x" is not a duration (use e.g. "500ms", "30s", "2m", "1h30m")',
-      "traffic.stages[1].target: must be >= 0, got -5",
-      "traffic.stages[2].target: must be a number",
-      'traffic.stages[2].duration: must be a duration like "30s" or a number of ms',
-      "traffic.maxVUs: must be >= preAllocatedVUs (10), got 5",
+      "traffic.startRate: must be >= 0",
+      'traffic.timeUnit: expected a duration like "30s", "2m", "1h", "500ms" or a number of milliseconds, got "fortnight"',
+      'traffic.stages[0].duration: expected a duration like "30s", "2m", "1h", "500ms" or a number of milliseconds, got "10x"',
+      "traffic.stages[1].target: must be >= 0",
+      "traffic.stages[2]: Invalid input: expected object, received null",
     ]);
+    // Cross-field checks run once the fields themselves are valid.
+    expect(
+      validateExecutor(
+        {
+          executor: "ramping-arrival-rate",
+          stages: [{ target: 10, duration: "1s" }],
+          preAllocatedVUs: 10,
+          maxVUs: 5,
+        },
+        "traffic.",
+      ),
+    ).toEqual(["traffic.maxVUs: must be >= preAllocatedVUs (10), got 5"]);
   });
 
   it("reports each executor's own fields", () => {
-    expect(validateExecutor({ executor: "constant-arrival-rate", rate: 0, duration: "0s" })).toEqual([
-      "rate: must be > 0",
-      "duration: must be > 0",
+    expect(validateExecutor({ executor: "constant-arrival-rate", rate: -1, duration: "0s" })).toEqual([
+      "rate: must be >= 0",
+      "duration: must be longer than 0",
     ]);
     expect(validateExecutor({ executor: "constant-vus", vus: 1.5, duration: "1s" })).toEqual([
-      "vus: must be an integer",
+      "vus: expected an integer",
     ]);
     expect(validateExecutor({ executor: "ramping-vus", stages: [] })).toEqual([
-      "stages: must be a non-empty list of {target, duration}",
+      "stages: needs at least one stage",
     ]);
-    expect(validateExecutor({ executor: "shared-iterations" })[0]).toMatch(/^executor: must be one of/);
+    expect(validateExecutor({ executor: "shared-iterations" })[0]).toMatch(/^executor: executor must be one of/);
+    expect(validateExecutor({ executor: "shared-iterations" }, "traffic.")[0]).toMatch(
+      /^traffic\.executor: executor must be one of/,
+    );
   });
 });
 
@@ -198,7 +214,9 @@ describe("scaleExecutor", () => {
       },
       0.5,
     );
-    expect(scaled.stages.map((s) => s.duration)).toEqual([1000, 30_000]);
+    expect(scaled.executor === "ramping-arrival-rate" && scaled.stages.map((s) => s.duration)).toEqual([
+      1000, 30_000,
+    ]);
     const plan = planFor({ executor: "constant-arrival-rate", rate: 10, duration: "10s" });
     const half = planFor(
       scaleExecutor({ executor: "constant-arrival-rate", rate: 10, duration: "10s" }, 0.5),

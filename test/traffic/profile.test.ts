@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { aggregationKey, judgeThresholds, parseThreshold } from "../../results/thresholds.ts";
 import { validateScenario } from "../../scenarios/define.ts";
 import type { Traffic } from "../../scenarios/schema.ts";
-import { aggregationKey, judgeThresholds, parseThreshold } from "../../results/thresholds.ts";
-import { expectedArrivals, peakRate, rateAt, totalDuration } from "../../scenarios/traffic.ts";
+import { expectedArrivals, peakRate, rateAt, totalDuration } from "../../traffic/profile.ts";
 
 function traffic(t: unknown): Traffic {
   return validateScenario({

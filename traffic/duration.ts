@@ -1,4 +1,5 @@
-// Durations in k6 vocabulary: "500ms", "30s", "2m", "1h", "1m30s", or a number of milliseconds.
+// Durations in k6 vocabulary: "500ms", "30s", "2m", "1h", "1m30s", or a number of milliseconds. The one
+// duration parser of the project: the scenario schema, the executors and the live options all read durations here.
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 const PART = /(\d+(?:\.\d+)?)(ms|s|m|h)/y;
@@ -41,4 +42,26 @@ export function formatDuration(ms: number): string {
   const m = Math.floor((ms % 3_600_000) / 60_000);
   const s = +((ms % 60_000) / 1000).toFixed(3);
   return `${h ? `${h}h` : ""}${m ? `${m}m` : ""}${s ? `${s}s` : ""}`;
+}
+
+/**
+ * Pushes `path: message` for a bad duration and returns its ms (NaN when bad), so a hand-written validator
+ * can collect every error; `positive` (default) also refuses 0.
+ */
+export function checkDuration(
+  errors: string[],
+  path: string,
+  input: unknown,
+  { positive = true }: { positive?: boolean } = {},
+): number {
+  const ms = tryParseDuration(input);
+  if (ms === undefined) {
+    errors.push(`${path}: ${DURATION_HINT}, got ${JSON.stringify(input)}`);
+    return Number.NaN;
+  }
+  if (positive && ms <= 0) {
+    errors.push(`${path}: must be > 0`);
+    return Number.NaN;
+  }
+  return ms;
 }

@@ -1,14 +1,7 @@
 // What every executor hands the runtime: a plan. Arrival-rate executors give an open-model plan
 // (exact intended start times, a pure function of the iteration index); VU executors give a
-// closed-model plan (how many looping VUs are active at each moment). Configs are plain data so
-// that they cross into worker threads; each thread rebuilds the plan from the config.
-import type { DurationInput } from "../duration.ts";
-
-/** One k6 stage: go linearly to `target` over `duration`. */
-export interface Stage {
-  target: number;
-  duration: DurationInput;
-}
+// closed-model plan (how many looping VUs are active at each moment). Configs (traffic/schema.ts) are plain
+// data so that they cross into worker threads; each thread rebuilds the plan from the config.
 
 export interface OpenPlan {
   model: "open";
@@ -55,4 +48,5 @@ export function vusAt(plan: ClosedPlan, tMs: number): number {
   return vus;
 }
 
-export const DEFAULT_GRACEFUL_STOP = "30s";
+/** k6's default gracefulStop, ms. */
+export const DEFAULT_GRACEFUL_STOP_MS = 30_000;
