@@ -3,12 +3,12 @@
 import { readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { type RunResult, writeRunResult } from "../results/run-result.ts";
 import { loadScenario, type Scenario } from "../scenarios/define.ts";
 import { resolveConfig } from "../simulator/configs.ts";
 import { type SimArm, simulate } from "../simulator/runner.ts";
 import { toRunView } from "./from-run-result.ts";
 import type { RunView } from "./model.ts";
-import { type RunResult, writeRunResult } from "../results/run-result.ts";
 import { type ReportFiles, writeReport } from "./write-report.ts";
 
 export type SuiteMode = "sim" | "load" | "both";

@@ -6,8 +6,8 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type RunResult, readRunResult } from "../../results/run-result.ts";
 import type { LiveRunner } from "../../reports/suite.ts";
+import { type RunResult, readRunResult } from "../../results/run-result.ts";
 
 export interface LiveRunnerOptions {
   /** Multiplies every duration of the scenario (default: the scenario's live.durationScale). */

@@ -1,7 +1,6 @@
 // `rushhour load`: replays a scenario against a live server with the open-model driver in load/.
 import { resolve } from "node:path";
 import { Admin } from "../../load/admin.ts";
-import { validateExecutor } from "../../traffic/executors/index.ts";
 import { liveOptions, validateLive } from "../../load/live-options.ts";
 import { startLocalStack } from "../../load/local-stack.ts";
 import { farmProviders } from "../../load/provider-models.ts";
@@ -17,6 +16,7 @@ import { type RunResult, writeRunResult } from "../../results/run-result.ts";
 import { BUILTIN_SCENARIOS, loadScenario, type Scenario, ScenarioError } from "../../scenarios/define.ts";
 import { type DispatchConfig, presetConfig, withWorkers } from "../../server/core/config.ts";
 import { ConfigError, resolveConfig } from "../../simulator/configs.ts";
+import { validateExecutor } from "../../traffic/executors/index.ts";
 import { parseCommandArgs } from "../args.ts";
 import { type Command, EXIT, UsageError } from "../command.ts";
 

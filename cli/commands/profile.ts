@@ -14,18 +14,18 @@ import {
 import { tmpdir } from "node:os";
 import { basename, delimiter, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { validateExecutor } from "../../traffic/executors/index.ts";
 import { liveOptions, validateLive } from "../../load/live-options.ts";
 import { farmProviders } from "../../load/provider-models.ts";
 import { executorFor, runLoad } from "../../load/run-load.ts";
 import { startMember } from "../../load/topology.ts";
 import { toRunView } from "../../reports/from-run-result.ts";
-import { writeRunResult } from "../../results/run-result.ts";
 import { writeReport } from "../../reports/write-report.ts";
+import { writeRunResult } from "../../results/run-result.ts";
 import { BUILTIN_SCENARIOS, loadScenario, type Scenario, ScenarioError } from "../../scenarios/define.ts";
 import { presetConfig } from "../../server/core/config.ts";
 import { SERVER_NODE_FLAGS } from "../../server/node-flags.ts";
 import { ConfigError, resolveConfig } from "../../simulator/configs.ts";
+import { validateExecutor } from "../../traffic/executors/index.ts";
 import { parseCommandArgs } from "../args.ts";
 import { type Command, EXIT, UsageError } from "../command.ts";
 

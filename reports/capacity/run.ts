@@ -3,15 +3,15 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadScenario, type Scenario } from "../../scenarios/define.ts";
+import type { RunResult } from "../../results/run-result.ts";
 import { parseThreshold } from "../../results/thresholds.ts";
-import { peakRate } from "../../scenarios/traffic.ts";
+import { loadScenario, type Scenario } from "../../scenarios/define.ts";
 import type { DispatchConfig } from "../../server/core/config.ts";
 import { simulate } from "../../simulator/runner.ts";
+import { peakRate } from "../../traffic/profile.ts";
 import { capacitySearchChart, uslChart, uslResidualChart } from "../charts/usl.ts";
 import { escapeHtml } from "../html.ts";
 import { findFont, svgToPng } from "../png.ts";
-import type { RunResult } from "../../results/run-result.ts";
 import type { LiveRunner } from "../suite.ts";
 import { type Probe, type SearchResult, searchCapacity } from "./search.ts";
 import type { UslFit, UslPoint } from "./usl.ts";

@@ -5,8 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { main } from "../../cli/main.ts";
-import { writeRunResult } from "../../results/run-result.ts";
 import { simArms } from "../../reports/suite.ts";
+import { writeRunResult } from "../../results/run-result.ts";
 import { defineScenario, type Scenario, validateScenario } from "../../scenarios/define.ts";
 import { simulate } from "../../simulator/runner.ts";
 

@@ -195,7 +195,9 @@ describe("validate", () => {
     expect(validateExecutor({ executor: "ramping-vus", stages: [] })).toEqual([
       "stages: needs at least one stage",
     ]);
-    expect(validateExecutor({ executor: "shared-iterations" })[0]).toMatch(/^executor: executor must be one of/);
+    expect(validateExecutor({ executor: "shared-iterations" })[0]).toMatch(
+      /^executor: executor must be one of/,
+    );
     expect(validateExecutor({ executor: "shared-iterations" }, "traffic.")[0]).toMatch(
       /^traffic\.executor: executor must be one of/,
     );
