@@ -19,11 +19,11 @@ import type {
 } from "../results/run-result.ts";
 import { armInputs } from "../scenarios/arms.ts";
 import type { Scenario } from "../scenarios/define.ts";
+import { abortsOn, type LiveOptions, liveOptions, requestTimeoutMs } from "../scenarios/live.ts";
 import { parseDuration } from "../traffic/duration.ts";
 import { type ExecutorConfig, planFor, scaleExecutor } from "../traffic/executors/index.ts";
 import { Admin } from "./admin.ts";
 import { eventFromServer } from "./events.ts";
-import { abortsOn, type LiveOptions, liveOptions, requestTimeoutMs } from "./live-options.ts";
 import { enginesFor, type MergedWindow, runPool } from "./pool.ts";
 import { RequestMix } from "./request-mix.ts";
 import { buildWindow, type WindowSnapshots } from "./series.ts";

@@ -8,11 +8,11 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { ChaosStep, TopologySpec } from "../scenarios/live.ts";
 import { SERVER_NODE_FLAGS } from "../server/node-flags.ts";
 import { startThrowawayPostgres, type ThrowawayPostgres } from "../server/store/pg-cluster.ts";
 import { type AuditOptions, auditStore } from "./audit.ts";
-import { type ChaosRun, type ChaosStep, scheduleChaos } from "./chaos.ts";
-import { checkInt } from "./checks.ts";
+import { type ChaosRun, scheduleChaos } from "./chaos.ts";
 import { configArgument, prepareStackFiles } from "./local-stack.ts";
 import type { FarmProvider } from "./provider-models.ts";
 import { type LoadOutcome, type RunLoadOptions, runLoad } from "./run-load.ts";
@@ -20,42 +20,6 @@ import { type LoadOutcome, type RunLoadOptions, runLoad } from "./run-load.ts";
 const BIN = fileURLToPath(new URL("../cli/bin.mjs", import.meta.url));
 /** Starting tsx on a busy 2-core machine can take tens of seconds. */
 const READY_TIMEOUT_MS = 120_000;
-
-export interface TopologySpec {
-  /** Primary instances the load is spread across (1..16). */
-  instances: number;
-  /** A backup instance the primaries forward overflow orders to (default true). */
-  backup?: boolean;
-  /** "postgres" (a throwaway cluster, the default) or a postgres:// URL of an existing database. */
-  store?: string;
-}
-
-/** Every problem of a `live.topology` block, each with its path; [] when valid or absent. */
-export function validateTopology(t: unknown, path = "live.topology"): string[] {
-  if (t === undefined) return [];
-  if (t === null || typeof t !== "object" || Array.isArray(t)) {
-    return [`${path}: expected an object like { instances: 3, backup: true, store: "postgres" }`];
-  }
-  const errors: string[] = [];
-  const o = t as Record<string, unknown>;
-  for (const key of Object.keys(o)) {
-    if (!["instances", "backup", "store"].includes(key)) {
-      errors.push(`${path}.${key}: unknown key (known: instances, backup, store)`);
-    }
-  }
-  if (o.instances === undefined) errors.push(`${path}.instances: required (primary instances, 1..16)`);
-  else checkInt(errors, `${path}.instances`, o.instances, 1, 16);
-  if (o.backup !== undefined && typeof o.backup !== "boolean") {
-    errors.push(`${path}.backup: must be true or false`);
-  }
-  if (
-    o.store !== undefined &&
-    !(typeof o.store === "string" && (o.store === "postgres" || /^postgres(ql)?:\/\/\S+$/.test(o.store)))
-  ) {
-    errors.push(`${path}.store: must be "postgres" (a throwaway cluster) or a postgres:// URL`);
-  }
-  return errors;
-}
 
 export interface TopologyOptions {
   spec: TopologySpec;

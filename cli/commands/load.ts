@@ -1,7 +1,7 @@
 // `rushhour load`: replays a scenario against a live server with the open-model driver in load/.
 import { resolve } from "node:path";
 import { Admin } from "../../load/admin.ts";
-import { liveOptions, validateLive } from "../../load/live-options.ts";
+import { liveOptions, validateLive } from "../../scenarios/live.ts";
 import { startLocalStack } from "../../load/local-stack.ts";
 import { farmProviders } from "../../load/provider-models.ts";
 import {

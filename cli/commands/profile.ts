@@ -14,7 +14,7 @@ import {
 import { tmpdir } from "node:os";
 import { basename, delimiter, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { liveOptions, validateLive } from "../../load/live-options.ts";
+import { liveOptions, validateLive } from "../../scenarios/live.ts";
 import { farmProviders } from "../../load/provider-models.ts";
 import { executorFor, runLoad } from "../../load/run-load.ts";
 import { startMember } from "../../load/topology.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { validateLive } from "../../load/live-options.ts";
+import { validateLive } from "../../scenarios/live.ts";
 import { RequestMix } from "../../load/request-mix.ts";
 import { buildWindow } from "../../load/series.ts";
 import { stockPlan } from "../../load/stock.ts";

@@ -1,11 +1,12 @@
-// DESIGN.md rule 1: server/core is sans-I/O. This test reads every file under server/core and
-// fails on an import that could do I/O or on a call that reads the real clock or real randomness.
+// docs/ARCHITECTURE.md rule C1: server/core is sans-I/O. This test reads every file under server/core and
+// fails on an import that could do I/O or on a call that reads the real clock or real randomness. Which of
+// our own folders the core may import is the layering test's business (layering.test.ts: none).
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const coreDir = join(root, "server/core");
 
 /** Bare packages the core may import: pure computation only. */
@@ -55,7 +56,7 @@ function tsFiles(dir: string): string[] {
   });
 }
 
-describe("server/core purity (DESIGN.md rule 1)", () => {
+describe("server/core purity (docs/ARCHITECTURE.md C1)", () => {
   it("no file under server/core does I/O, reads the clock or calls Math.random", () => {
     const files = tsFiles(coreDir);
     expect(files.length).toBeGreaterThan(0);
