@@ -15,6 +15,7 @@ import type {
   RunEvent,
   RunResult,
   RunWindow,
+  StoreAuditResult,
   ThresholdResult,
 } from "../results/run-result.ts";
 import { armInputs } from "../scenarios/arms.ts";
@@ -73,6 +74,19 @@ export interface RunLoadOptions {
   failover?: boolean;
   /** Called once the start instant is fixed, with ms since it (chaos actions are timed from it). */
   onStart?: (sinceStartMs: () => number) => void;
+  /**
+   * Called once the traffic has ended (a topology run brings its processes back and audits the store
+   * here); what it returns goes into the RunResult, which is built once, after it.
+   */
+  afterTraffic?: () => Promise<RunExtras>;
+}
+
+/** What a run adds beyond the driver's own measurements (a topology run's processes, chaos, audit). */
+export interface RunExtras {
+  topology?: RunResult["topology"];
+  chaos?: RunResult["chaos"];
+  events?: RunEvent[];
+  audit?: StoreAuditResult;
 }
 
 export interface LoadOutcome {
@@ -321,6 +335,7 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadOutcome> {
     for (const w of watchers) w.stop();
     const final = await snapshotAll();
     const finishedAt = new Date();
+    const extras: RunExtras = o.afterTraffic ? await o.afterTraffic() : {};
 
     // Windows the sampler missed (a slow answer) carry the previous one forward.
     const series: RunWindow[] = [];
@@ -332,6 +347,10 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadOutcome> {
     });
     const durationSeconds = (done.windows.length * windowMs) / 1000;
     const runCounters = counters(done.counts, initial, final);
+    // The store audit counts cards handed out twice from the ledger itself; the larger count stands.
+    if (extras.audit !== undefined) {
+      runCounters.duplicateCards = Math.max(runCounters.duplicateCards, extras.audit.duplicateCards);
+    }
     const observed: LiveObserved = {
       overall: done.overall,
       cohorts: new Map(Object.entries(done.byCohort)),
@@ -340,6 +359,16 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadOutcome> {
     };
     const point = pointSummary(observed, durationSeconds);
     const thresholds = judge(scenario, observed, durationSeconds);
+    if (extras.audit !== undefined) {
+      // A failing audit fails the run like any threshold.
+      thresholds.push({
+        metric: "audit",
+        expression: "duplicate cards, unfinished orders, failed orders holding cards == 0",
+        observed: extras.audit.problems.length,
+        pass: extras.audit.pass,
+      });
+    }
+    events.push(...(extras.events ?? []));
     if (done.counts.interrupted > 0) {
       warn(
         `${done.counts.interrupted} orders still running when the drain ended were cancelled (counted as unfinished)`,
@@ -404,6 +433,9 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadOutcome> {
       ],
       events: events.sort((a, b) => a.t - b.t),
       thresholds,
+      ...(extras.topology !== undefined ? { topology: extras.topology } : {}),
+      ...(extras.chaos !== undefined ? { chaos: extras.chaos } : {}),
+      ...(extras.audit !== undefined ? { audit: extras.audit } : {}),
     });
     return { result, aborted };
   } finally {

@@ -1,5 +1,5 @@
 // RunResult: the one versioned result format written by `rushhour sim` and `rushhour load` and read by
-// every report (DESIGN.md rule 3). Conventions:
+// every report (docs/ARCHITECTURE.md rule R1). Conventions:
 // - times in windows and events are SECONDS from the start of the run (`t`); latencies are MILLISECONDS;
 //   utilisation/CPU is a fraction 0..1; rates are per second.
 // - `provenance` holds the only non-deterministic fields (wall-clock timestamps, wall time, host), so
@@ -11,7 +11,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { z } from "zod";
-import { formatIssuePath } from "./issue-path.ts";
+import { formatIssuePath } from "../server/core/issue-path.ts";
 
 export const RUN_RESULT_SCHEMA_VERSION = 1;
 

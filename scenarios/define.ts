@@ -1,12 +1,12 @@
 // defineScenario / validateScenario / loadScenario: the one scenario format behind `sim` and `load`
-// (DESIGN.md rule 2). A scenario file is a TypeScript module whose default export is
+// (docs/ARCHITECTURE.md rule S1). A scenario file is a TypeScript module whose default export is
 // `defineScenario({...})`; loading validates it and reports every problem at once, with its path.
 import { existsSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { z } from "zod";
-import { formatIssuePath } from "../results/issue-path.ts";
 import { oversizedArrays, oversizedMessage } from "../server/core/array-bounds.ts";
+import { formatIssuePath } from "../server/core/issue-path.ts";
 import { crossCheck } from "./cross-check.ts";
 import { type ScenarioDefinition, ScenarioSchema, type ScenarioSpec } from "./schema.ts";
 

@@ -2,7 +2,7 @@
 // specs. The zod schema keeps the block loose; it is validated here, every error with its path, with no
 // dependency on the driver that runs it (so load/topology.ts, chaos.ts and run-load.ts import this, not each other).
 
-import { checkDuration, parseDuration } from "../traffic/duration.ts";
+import { checkDuration, describeValue, parseDuration } from "../traffic/duration.ts";
 import { checkInt, checkNumber } from "./checks.ts";
 
 export interface LiveOptions {
@@ -77,13 +77,6 @@ export interface ChaosStep {
   duration?: number | string;
 }
 
-/** A value for an error message; never throws (BigInt, cycles and symbols defeat JSON.stringify). */
-function describe(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (value === null || typeof value !== "object") return String(value);
-  return Array.isArray(value) ? "a list" : "an object";
-}
-
 /** Every problem of a `live.chaos` list, each with its path; `instances` checks kill-instance targets. */
 export function validateChaos(chaos: unknown, instances?: number, path = "live.chaos"): string[] {
   if (chaos === undefined) return [];
@@ -105,7 +98,7 @@ export function validateChaos(chaos: unknown, instances?: number, path = "live.c
     if (s.at === undefined) errors.push(`${p}.at: required (a duration from the run start)`);
     else checkDuration(errors, `${p}.at`, s.at, { positive: false });
     if (!CHAOS_ACTIONS.includes(s.action as ChaosActionKind)) {
-      errors.push(`${p}.action: must be one of ${CHAOS_ACTIONS.join(", ")}, got ${describe(s.action)}`);
+      errors.push(`${p}.action: must be one of ${CHAOS_ACTIONS.join(", ")}, got ${describeValue(s.action)}`);
       return;
     }
     if (s.action === "kill-instance") {

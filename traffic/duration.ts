@@ -56,7 +56,7 @@ export function checkDuration(
 ): number {
   const ms = tryParseDuration(input);
   if (ms === undefined) {
-    errors.push(`${path}: ${DURATION_HINT}, got ${JSON.stringify(input)}`);
+    errors.push(`${path}: ${DURATION_HINT}, got ${describeValue(input)}`);
     return Number.NaN;
   }
   if (positive && ms <= 0) {
@@ -64,4 +64,11 @@ export function checkDuration(
     return Number.NaN;
   }
   return ms;
+}
+
+/** A value for an error message; never throws (BigInt, cycles and symbols defeat JSON.stringify). */
+export function describeValue(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (value === null || typeof value !== "object") return String(value);
+  return Array.isArray(value) ? "a list" : "an object";
 }

@@ -3,7 +3,7 @@
 // these schemas; nothing else declares an executor's shape. Durations are "30s"-style strings or ms in the
 // input and ms in the output.
 import { z } from "zod";
-import { formatIssuePath } from "../results/issue-path.ts";
+import { formatIssuePath } from "../server/core/issue-path.ts";
 import { DURATION_HINT, tryParseDuration } from "./duration.ts";
 
 /** A duration: "30s", "2m", "1h", "500ms", "1m30s" or a number of milliseconds; validated to ms. */

@@ -1,33 +1,25 @@
 // `rushhour profile`: runs `rushhour serve` under clinic (doctor or flame) while the scenario's load runs,
 // scaled down, then writes clinic's HTML beside the run's RunResult and links it from the run's report.
 import { type ChildProcess, spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { basename, delimiter, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { liveOptions, validateLive } from "../../scenarios/live.ts";
+import { prepareStackFiles, serveFlags } from "../../load/local-stack.ts";
 import { farmProviders } from "../../load/provider-models.ts";
-import { executorFor, runLoad } from "../../load/run-load.ts";
+import { runLoad } from "../../load/run-load.ts";
 import { startMember } from "../../load/topology.ts";
 import { toRunView } from "../../reports/from-run-result.ts";
 import { writeReport } from "../../reports/write-report.ts";
 import { writeRunResult } from "../../results/run-result.ts";
-import { BUILTIN_SCENARIOS, loadScenario, type Scenario, ScenarioError } from "../../scenarios/define.ts";
-import { presetConfig } from "../../server/core/config.ts";
+import { BUILTIN_SCENARIOS, type Scenario } from "../../scenarios/define.ts";
+import { liveOptions } from "../../scenarios/live.ts";
 import { SERVER_NODE_FLAGS } from "../../server/node-flags.ts";
-import { ConfigError, resolveConfig } from "../../simulator/configs.ts";
-import { validateExecutor } from "../../traffic/executors/index.ts";
+import { ConfigError } from "../../simulator/configs.ts";
+import { type Arm, resolveArms } from "../../workflows/arms.ts";
+import { liveProblems } from "../../workflows/live.ts";
 import { parseCommandArgs } from "../args.ts";
 import { type Command, EXIT, UsageError } from "../command.ts";
+import { scenarioArgument } from "../scenario-argument.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const BIN = fileURLToPath(new URL("../bin.mjs", import.meta.url));
@@ -205,30 +197,20 @@ export const profileCommand: Command = {
     const rateScale = positive("rate-scale", values["rate-scale"], 0.25, problems);
     if (problems.length > 0) throw new UsageError(problems.join("\n  "));
 
-    let scenario: Scenario;
+    const scenario = scaleRates(await scenarioArgument(positionals[0] as string), rateScale);
+    let arm: Arm;
     try {
-      scenario = scaleRates(await loadScenario(positionals[0] as string), rateScale);
-    } catch (err) {
-      if (err instanceof ScenarioError) throw new UsageError(err.message);
-      throw err;
-    }
-    const configName = values.config ?? scenario.compare.candidate;
-    let definition: unknown;
-    try {
-      definition = resolveConfig(
-        configName,
-        values.config === undefined && scenario.file ? resolve(scenario.file, "..") : process.cwd(),
-      );
+      [arm] = resolveArms(scenario, values.config, ["candidate"]) as [Arm];
     } catch (err) {
       if (err instanceof ConfigError) throw new UsageError(err.message);
       throw err;
     }
-    const liveProblems = [
-      ...validateLive(scenario.live),
-      ...validateExecutor(executorFor(scenario, "single", durationScale), "traffic."),
-    ];
-    if (liveProblems.length > 0) {
-      throw new UsageError(`${scenario.name} cannot be run live:\n  ${liveProblems.join("\n  ")}`);
+    const configName = arm.name;
+    const definition: unknown = arm.config;
+    // The profiled run drives the scenario's own traffic (role "single"), whichever configuration it sizes.
+    const liveProblemList = liveProblems(scenario, [{ ...arm, role: "single" }], durationScale);
+    if (liveProblemList.length > 0) {
+      throw new UsageError(`${scenario.name} cannot be run live:\n  ${liveProblemList.join("\n  ")}`);
     }
 
     const outDir = resolve(values.out ?? join("out", "profile", scenario.name));
@@ -237,15 +219,8 @@ export const profileCommand: Command = {
     const log = (line: string) => {
       if (process.stderr.isTTY) process.stderr.write(`rushhour profile: ${line}\n`);
     };
-    const work = mkdtempSync(join(tmpdir(), "rushhour-profile-"));
-    const token = randomBytes(18).toString("base64url");
-    const specFile = join(work, "providers.json");
-    writeFileSync(specFile, JSON.stringify({ providers: farmProviders(scenario.providers) }, null, 2));
-    let configArg = configName;
-    if (presetConfig(configName) === undefined) {
-      configArg = join(work, "config.json");
-      writeFileSync(configArg, JSON.stringify(definition, null, 2));
-    }
+    const files = prepareStackFiles("rushhour-profile-", farmProviders(scenario.providers), arm.serverConfig);
+    const { dir: work, specFile, adminToken: token } = files;
 
     const farm = await startMember(
       "farm",
@@ -258,25 +233,15 @@ export const profileCommand: Command = {
       served = await startUnderClinic(
         tool,
         clinicDir,
-        [
-          "--port",
-          "0",
-          "--metrics-port",
-          "off",
-          "--store",
-          `sqlite:${join(work, "store.db")}`,
-          "--providers",
-          farm.address,
-          "--config",
-          configArg,
-          `--admin-token=${token}`,
-          "--skus",
-          String(scenario.skus.count),
-          "--seed-stock",
-          "0",
-          "--seed",
-          String(scenario.seed),
-        ],
+        serveFlags({
+          port: 0,
+          store: `sqlite:${join(work, "store.db")}`,
+          providers: farm.address,
+          config: files.config,
+          adminToken: token,
+          skus: scenario.skus.count,
+          seed: scenario.seed,
+        }),
         log,
       );
       log(`load: ${scenario.name} at ${rateScale}x rate, ${durationScale}x durations`);

@@ -1,11 +1,16 @@
 import { resolve } from "node:path";
 import { progressBar } from "../../reports/progress.ts";
-import { discoverScenarios, runSuite, type SuiteMode, type SuiteRole } from "../../reports/suite.ts";
 import { ScenarioError } from "../../scenarios/define.ts";
 import { ConfigError } from "../../simulator/configs.ts";
+import {
+  discoverScenarios,
+  liveRunner,
+  runSuite,
+  type SuiteMode,
+  type SuiteRole,
+} from "../../workflows/suite.ts";
 import { numberFlag, parseCommandArgs } from "../args.ts";
 import { type Command, EXIT, UsageError } from "../command.ts";
-import { liveRunner } from "./live-runner.ts";
 
 export const suite: Command = {
   name: "suite",
@@ -28,7 +33,7 @@ Options:
   --no-report             write only the RunResults
   --no-png                no PNG copies of the charts
 
-Live runs use \`rushhour load <scenario>\` on a local stack (provider farm and server on 127.0.0.1), baseline then
+Live runs do what \`rushhour load <scenario>\` does (in this process), on a local stack (provider farm and server on 127.0.0.1), baseline then
 candidate, with each scenario's live.durationScale.
 
 Exit codes: 0 done, 1 a candidate (or single) run failed one of its scenario's thresholds (the baseline is the

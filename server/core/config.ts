@@ -4,6 +4,7 @@
 // total worker count, so a comparison between them is about policy, not capacity.
 import { z } from "zod";
 import { MAX_INPUT_ARRAY_LENGTH, oversizedArrays, oversizedMessage } from "./array-bounds.ts";
+import { formatIssuePath } from "./issue-path.ts";
 import type { FieldViolation } from "./types.ts";
 
 const int = (min: number) => z.number().int().min(min);
@@ -216,15 +217,6 @@ const schema = z
 
 export type DispatchConfig = z.infer<typeof schema>;
 
-function pathOf(path: readonly PropertyKey[]): string {
-  let out = "";
-  for (const part of path) {
-    if (typeof part === "number") out += `[${part}]`;
-    else out += out === "" ? String(part) : `.${String(part)}`;
-  }
-  return out === "" ? "(root)" : out;
-}
-
 /** Validates a whole configuration; returns every error at once, each with its dotted path. */
 export function validateConfig(
   input: unknown,
@@ -233,7 +225,7 @@ export function validateConfig(
   if (oversized.length > 0) {
     return {
       ok: false,
-      errors: oversized.map((a) => ({ path: pathOf(a.path), message: oversizedMessage(a) })),
+      errors: oversized.map((a) => ({ path: formatIssuePath(a.path), message: oversizedMessage(a) })),
     };
   }
   const result = schema.safeParse(input);
@@ -242,10 +234,10 @@ export function validateConfig(
   for (const issue of result.error.issues) {
     if (issue.code === "unrecognized_keys") {
       for (const key of issue.keys) {
-        errors.push({ path: pathOf([...issue.path, key]), message: "unknown field" });
+        errors.push({ path: formatIssuePath([...issue.path, key]), message: "unknown field" });
       }
     } else {
-      errors.push({ path: pathOf(issue.path), message: issue.message });
+      errors.push({ path: formatIssuePath(issue.path), message: issue.message });
     }
   }
   return { ok: false, errors };

@@ -2,9 +2,9 @@
 // percentile), a capacity (concurrent calls before queueing) and a base error rate. Shared by the
 // in-process providers of `rushhour serve` and the farm of `rushhour providers`.
 import { z } from "zod";
-import { formatIssuePath } from "../../results/issue-path.ts";
 import { oversizedArrays, oversizedMessage } from "../core/array-bounds.ts";
 import type { RandomStream } from "../core/env.ts";
+import { formatIssuePath } from "../core/issue-path.ts";
 import type { FieldViolation } from "../core/types.ts";
 
 export interface ProviderModel {

@@ -11,11 +11,10 @@ import { dirname, join, relative, resolve } from "node:path";
 export const LAYERS: readonly (readonly string[])[] = [
   ["server/core", "proto"],
   ["results"],
-  ["traffic"],
+  ["traffic", "reports"],
   ["scenarios"],
   ["server"],
   ["simulator", "load"],
-  ["reports"],
   ["workflows"],
   ["cli"],
   ["test"],

@@ -38,7 +38,7 @@ describe("layering (docs/ARCHITECTURE.md L1, L2)", () => {
       `// a comment: import { no } from "../cli/main.ts";\nimport type { RunView } from "../reports/model.ts";\nconst m = await import("../simulator/runner.ts");\nimport { ok } from "./run-result.ts";\nimport { core } from "../server/core/env.ts";\n`,
     );
     expect(layeringViolations(bad)).toEqual([
-      "results/x.ts:2 imports reports/model.ts: results (layer 1) may not import reports (layer 6, above)",
+      "results/x.ts:2 imports reports/model.ts: results (layer 1) may not import reports (layer 2, above)",
       "results/x.ts:3 imports simulator/runner.ts: results (layer 1) may not import simulator (layer 5, above)",
     ]);
     expect(

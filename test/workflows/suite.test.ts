@@ -2,8 +2,10 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { main } from "../../cli/main.ts";
+import { readRunResult } from "../../results/run-result.ts";
 
 const SCENARIO = {
   name: "tiny",
@@ -47,6 +49,42 @@ describe("rushhour suite", () => {
     expect(html).toContain('<a href="#tiny-sim">tiny</a>');
     expect(html).toContain('<section id="tiny-sim"');
     expect(existsSync(join(out, "summary.md"))).toBe(true);
+  });
+
+  it("runs a scenario live in this process (local stack, baseline then candidate) beside its simulation", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "rushhour-suite-live-"));
+    const out = join(dir, "out");
+    const stdout = vi.spyOn(process.stdout, "write").mockImplementation(() => true);
+    vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+    const scenario = fileURLToPath(new URL("../load/fixtures/live-small.ts", import.meta.url));
+    const code = await main([
+      "suite",
+      scenario,
+      "--mode",
+      "both",
+      "--replications",
+      "1",
+      "--out",
+      out,
+      "--no-report",
+    ]);
+    const printed = stdout.mock.calls.map((c) => String(c[0])).join("");
+    vi.restoreAllMocks();
+    expect(code).toBe(0);
+    expect(printed).toContain("1 scenarios, 4 runs");
+    expect(readdirSync(join(out, "runs")).sort()).toEqual([
+      "live-small.adaptive.json",
+      "live-small.adaptive.load.json",
+      "live-small.legacy.json",
+      "live-small.legacy.load.json",
+    ]);
+    const live = readRunResult(join(out, "runs", "live-small.adaptive.load.json"));
+    expect(live.kind).toBe("load");
+    expect(live.config).toMatchObject({ name: "adaptive", role: "candidate" });
+    // 30 orders/s for 8 s, sent by the live driver against a real server.
+    expect(live.counters.submitted).toBe(240);
+    expect(live.counters.delivered).toBeGreaterThan(200);
+    expect(live.events.some((e) => e.kind === "fault" && e.providerId === "p1")).toBe(true);
   });
 
   it("exits 2 with every problem named", async () => {

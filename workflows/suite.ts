@@ -3,19 +3,32 @@
 import { readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { toRunView } from "../reports/from-run-result.ts";
+import type { RunView } from "../reports/model.ts";
+import { type ReportFiles, writeReport } from "../reports/write-report.ts";
 import { type RunResult, writeRunResult } from "../results/run-result.ts";
 import { loadScenario, type Scenario } from "../scenarios/define.ts";
-import { resolveConfig } from "../simulator/configs.ts";
-import { type SimArm, simulate } from "../simulator/runner.ts";
-import { toRunView } from "./from-run-result.ts";
-import type { RunView } from "./model.ts";
-import { type ReportFiles, writeReport } from "./write-report.ts";
+import { runFile } from "./files.ts";
+import { type LiveRunOptions, runLive } from "./live.ts";
+import { runSimulated } from "./simulate.ts";
 
 export type SuiteMode = "sim" | "load" | "both";
 export type SuiteRole = "baseline" | "candidate";
 
-/** Runs one scenario live and returns its RunResults; supplied by the load driver when it is available. */
+/** Runs one scenario live and returns its RunResults. */
 export type LiveRunner = (scenario: Scenario, progress?: (label: string) => void) => Promise<RunResult[]>;
+
+/** The live workflow as a LiveRunner: baseline then candidate on a local stack (or `options`' targets). */
+export function liveRunner(options: Omit<LiveRunOptions, "command"> = {}): LiveRunner {
+  return async (scenario, progress) => {
+    progress?.("starting");
+    const { results } = await runLive(scenario, {
+      ...options,
+      command: ["rushhour", "load", scenario.file ?? scenario.name],
+    });
+    return results;
+  };
+}
 
 export interface SuiteOptions {
   mode: SuiteMode;
@@ -28,6 +41,7 @@ export interface SuiteOptions {
   /** Also write the report (index.html, charts, summaries) into `out`. */
   report: boolean;
   png?: boolean;
+  /** How to run a scenario live (default: liveRunner(), the live workflow on a local stack). */
   live?: LiveRunner;
   command?: string[];
   onProgress?: (label: string, fraction: number) => void;
@@ -71,24 +85,6 @@ export async function discoverScenarios(paths: readonly string[]): Promise<Scena
   return out;
 }
 
-export function simArms(scenario: Scenario, roles: readonly SuiteRole[]): SimArm[] {
-  const base = scenario.file ? resolve(scenario.file, "..") : process.cwd();
-  return roles.map((role) => {
-    const name = scenario.compare[role];
-    return { name, role, config: resolveConfig(name, base) };
-  });
-}
-
-export function fileSafe(name: string): string {
-  return (
-    name
-      .replace(/\.json$/i, "")
-      .split(/[\\/]/)
-      .pop()!
-      .replace(/[^A-Za-z0-9._-]/g, "_") || "config"
-  );
-}
-
 export async function runSuite(scenarios: readonly Scenario[], opts: SuiteOptions): Promise<SuiteResult> {
   const runFiles: string[] = [];
   const results: RunResult[] = [];
@@ -97,8 +93,8 @@ export async function runSuite(scenarios: readonly Scenario[], opts: SuiteOption
   let step = 0;
   for (const scenario of scenarios) {
     if (opts.mode !== "load") {
-      const sim = simulate(scenario, {
-        arms: simArms(scenario, opts.roles),
+      const sim = await runSimulated(scenario, {
+        roles: opts.roles,
         replications: opts.replications,
         ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
         command: opts.command ?? ["rushhour", "suite"],
@@ -106,7 +102,7 @@ export async function runSuite(scenarios: readonly Scenario[], opts: SuiteOption
           opts.onProgress?.(`${scenario.name} sim ${label}`, (step + done / total) / steps),
       });
       for (const r of sim) {
-        const file = join(runsDir, `${scenario.name}.${fileSafe(r.config.name)}.json`);
+        const file = runFile(runsDir, scenario.name, r.config.name);
         writeRunResult(file, r);
         runFiles.push(file);
         results.push(r);
@@ -114,12 +110,11 @@ export async function runSuite(scenarios: readonly Scenario[], opts: SuiteOption
       step++;
     }
     if (opts.mode !== "sim") {
-      if (!opts.live) throw new Error("live runs need a load runner (LiveRunner)");
-      const live = await opts.live(scenario, (label) =>
+      const live = await (opts.live ?? liveRunner())(scenario, (label) =>
         opts.onProgress?.(`${scenario.name} live ${label}`, step / steps),
       );
       for (const r of live) {
-        const file = join(runsDir, `${scenario.name}.${fileSafe(r.config.name)}.load.json`);
+        const file = runFile(runsDir, scenario.name, r.config.name, ".load");
         writeRunResult(file, r);
         runFiles.push(file);
         results.push(r);

@@ -1,20 +1,23 @@
 // `rushhour capacity`'s work: the simulated capacity search, the live confirmation, the live USL sweep and the
-// page that shows them. Live runs go through a LiveRunner (rushhour load on a local stack).
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+// page that shows them. Live runs go through a LiveRunner (the live workflow, in-process).
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { RunResult } from "../../results/run-result.ts";
-import { parseThreshold } from "../../results/thresholds.ts";
-import { loadScenario, type Scenario } from "../../scenarios/define.ts";
-import type { DispatchConfig } from "../../server/core/config.ts";
-import { simulate } from "../../simulator/runner.ts";
-import { peakRate } from "../../traffic/profile.ts";
-import { capacitySearchChart, uslChart, uslResidualChart } from "../charts/usl.ts";
-import { escapeHtml } from "../html.ts";
-import { findFont, svgToPng } from "../png.ts";
-import type { LiveRunner } from "../suite.ts";
-import { type Probe, type SearchResult, searchCapacity } from "./search.ts";
-import type { UslFit, UslPoint } from "./usl.ts";
+import { startLocalStack } from "../load/local-stack.ts";
+import { farmProviders } from "../load/provider-models.ts";
+import { type Probe, type SearchResult, searchCapacity } from "../reports/capacity/search.ts";
+import type { UslFit, UslPoint } from "../reports/capacity/usl.ts";
+import { fitUsl } from "../reports/capacity/usl.ts";
+import { capacitySearchChart, uslChart, uslResidualChart } from "../reports/charts/usl.ts";
+import { escapeHtml } from "../reports/html.ts";
+import { findFont, svgToPng } from "../reports/png.ts";
+import type { RunResult } from "../results/run-result.ts";
+import { parseThreshold } from "../results/thresholds.ts";
+import { type Scenario, validateScenario } from "../scenarios/define.ts";
+import type { DispatchConfig } from "../server/core/config.ts";
+import { simulate } from "../simulator/runner.ts";
+import { peakRate } from "../traffic/profile.ts";
+import type { Arm } from "./arms.ts";
+import { type LiveRunner, liveRunner } from "./suite.ts";
 
 export interface Objective {
   p99Ms: number;
@@ -80,33 +83,27 @@ export function judge(rate: number, r: RunResult, objective: Objective): Probe {
   return { rate, p99Ms, errorRate, ok: p99Ms < objective.p99Ms && errorRate <= objective.maxErrorRate };
 }
 
-/** Writes a scenario module (its definition with new traffic) for a child `rushhour load` to import. */
-export async function withScenarioFile<T>(
+/** The scenario (its definition) with new traffic, no faults and no duration scale, validated again. */
+export function scenarioWithTraffic(
   scenario: Scenario,
   traffic: Record<string, unknown>,
   /** Every live run against the same server needs its own seed: the seed makes the order ids. */
   seed: number,
-  fn: (s: Scenario) => Promise<T>,
-): Promise<T> {
-  const dir = mkdtempSync(join(tmpdir(), "rushhour-capacity-"));
-  try {
-    const def = scenario.definition as Record<string, unknown>;
-    const { compare, ...rest } = def as { compare?: { baseline: string; candidate: string } };
-    const file = join(dir, `${scenario.name}-capacity.ts`);
-    const live = { ...((def.live as object | undefined) ?? {}), durationScale: 1 };
-    const out = {
+): Scenario {
+  const def = scenario.definition as Record<string, unknown>;
+  const { compare, ...rest } = def as { compare?: { baseline: string; candidate: string } };
+  const live = { ...((def.live as object | undefined) ?? {}), durationScale: 1 };
+  return validateScenario(
+    {
       ...rest,
       ...(compare ? { compare: { baseline: compare.baseline, candidate: compare.candidate } } : {}),
       seed,
       traffic,
       faults: [],
       live,
-    };
-    writeFileSync(file, `export default ${JSON.stringify(out, null, 2)};\n`);
-    return await fn(await loadScenario(file));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+    },
+    scenario.file,
+  );
 }
 
 export interface LiveConfirmation {
@@ -125,11 +122,12 @@ export async function confirmLive(
   objective: Objective,
   live: LiveRunner,
 ): Promise<LiveConfirmation> {
-  const [r] = await withScenarioFile(
-    scenario,
-    { executor: "constant-arrival-rate", rate: Math.round(rate), duration: `${durationS}s` },
-    scenario.seed + 1_000_003,
-    (s) => live(s),
+  const [r] = await live(
+    scenarioWithTraffic(
+      scenario,
+      { executor: "constant-arrival-rate", rate: Math.round(rate), duration: `${durationS}s` },
+      scenario.seed + 1_000_003,
+    ),
   );
   const p = judge(rate, r!, objective);
   return {
@@ -151,11 +149,12 @@ export async function uslSweep(
 ): Promise<UslPoint[]> {
   const points: UslPoint[] = [];
   for (const n of levels) {
-    const [r] = await withScenarioFile(
-      scenario,
-      { executor: "constant-vus", vus: n, duration: `${durationS}s` },
-      scenario.seed + 7919 * n,
-      (s) => live(s),
+    const [r] = await live(
+      scenarioWithTraffic(
+        scenario,
+        { executor: "constant-vus", vus: n, duration: `${durationS}s` },
+        scenario.seed + 7919 * n,
+      ),
     );
     // Delivered over the traffic's length: window means would count the drain's empty windows.
     const x = r!.counters.delivered / durationS;
@@ -175,6 +174,65 @@ export interface CapacityReport {
   liveNote?: string;
   usl?: { points: UslPoint[]; fit: UslFit };
   uslNote?: string;
+}
+
+export interface LiveCapacityOptions {
+  /** The configuration being sized. */
+  arm: Arm;
+  /** constant-vus levels of the USL sweep. */
+  levels: readonly number[];
+  uslSeconds: number;
+  confirmSeconds: number;
+  /** The best simulated rate (0: nothing met the objective, so no confirmation). */
+  best: number;
+  objective: Objective;
+  log: (line: string) => void;
+  warn?: (line: string) => void;
+}
+
+/**
+ * The live half of a capacity report: a USL sweep of constant-vus runs, then a live run at the best simulated
+ * rate, all on one local stack (each run re-applies the configuration and its stock through the Admin API, so
+ * the stack's start-up cost is paid once).
+ */
+export async function liveCapacity(
+  scenario: Scenario,
+  o: LiveCapacityOptions,
+): Promise<Pick<CapacityReport, "live" | "liveNote" | "usl" | "uslNote">> {
+  const out: Pick<CapacityReport, "live" | "liveNote" | "usl" | "uslNote"> = {};
+  o.log("starting a provider farm and rushhour serve on 127.0.0.1");
+  const stack = await startLocalStack({
+    providers: farmProviders(scenario.providers),
+    config: o.arm.serverConfig,
+    skuCount: scenario.skus.count,
+    seed: scenario.seed,
+  });
+  try {
+    const live = liveRunner({
+      config: o.arm.name,
+      targets: [stack.target],
+      adminToken: stack.adminToken,
+      ...(o.warn ? { warn: o.warn } : {}),
+    });
+    const points = await uslSweep(scenario, o.levels, o.uslSeconds, live, (n, x) =>
+      o.log(`live constant-vus ${n}: ${x.toFixed(1)}/s`),
+    );
+    try {
+      out.usl = { points, fit: fitUsl(points) };
+    } catch (err) {
+      out.uslNote = `USL fit not possible: ${(err as Error).message}`;
+    }
+    // Last: the confirmation may overload this machine, and its backlog must not leak into the sweep.
+    if (o.best > 0) {
+      o.log(`live ${o.best.toFixed(0)}/s for ${o.confirmSeconds} s`);
+      out.live = await confirmLive(scenario, o.best, o.confirmSeconds, o.objective, live);
+    } else {
+      out.liveNote = "live confirmation skipped: no simulated rate met the objective";
+    }
+  } finally {
+    await stack.stop();
+  }
+  return out;
 }
 
 export function writeCapacityReport(rep: CapacityReport, outDir: string): { html: string; json: string } {

@@ -1,7 +1,7 @@
 // The demo's short live run: a provider outage at a rate this 2-core machine serves comfortably, so the
 // live half of the demo shows the dispatch behaviour (isolation, retries, recovery) rather than the
 // machine's saturation, in about half a minute per configuration.
-import { defineScenario } from "../../scenarios/define.ts";
+import { defineScenario } from "../define.ts";
 
 export default defineScenario({
   name: "live-outage",
