@@ -35,3 +35,10 @@ export function resolveArms(
   const base = scenario.file ? resolve(scenario.file, "..") : process.cwd();
   return roles.map((role) => arm(scenario.compare[role], role, base));
 }
+
+/** The one configuration a command sizes or profiles: `config` when given (role "single"), else the candidate. */
+export function resolveArm(scenario: Scenario, config?: string): Arm {
+  if (config !== undefined) return arm(config, "single", process.cwd());
+  const base = scenario.file ? resolve(scenario.file, "..") : process.cwd();
+  return arm(scenario.compare.candidate, "candidate", base);
+}

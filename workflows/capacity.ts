@@ -209,7 +209,8 @@ export async function liveCapacity(
   });
   try {
     const live = liveRunner({
-      config: o.arm.name,
+      // Role "single": the run drives the probe's own traffic, not a role's override.
+      arm: { ...o.arm, role: "single" },
       targets: [stack.target],
       adminToken: stack.adminToken,
       ...(o.warn ? { warn: o.warn } : {}),

@@ -35,6 +35,8 @@ export class LiveScenarioError extends Error {
 export interface LiveRunOptions {
   /** Run only this configuration (default: the scenario's baseline then candidate). */
   config?: string;
+  /** Run exactly this resolved arm (overrides `config`). */
+  arm?: Arm;
   /** HOST:PORT of running servers; absent: start a topology (live.topology) or a local stack. */
   targets?: string[];
   /** Admin token of the `targets` (a stack this starts makes its own). */
@@ -77,7 +79,7 @@ export async function runLive(input: Scenario, o: LiveRunOptions): Promise<LiveR
   const warn = o.warn ?? log;
   const live = liveOptions(scenario.live);
   const durationScale = o.durationScale ?? live.durationScale ?? 1;
-  const arms = resolveArms(scenario, o.config);
+  const arms = o.arm !== undefined ? [o.arm] : resolveArms(scenario, o.config);
   const problems = liveProblems(scenario, arms, durationScale);
   if (problems.length > 0) {
     throw new LiveScenarioError(

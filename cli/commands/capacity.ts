@@ -1,9 +1,7 @@
 import { resolve } from "node:path";
 import { FontMissingError } from "../../reports/png.ts";
 import { progressBar } from "../../reports/progress.ts";
-import { ConfigError } from "../../simulator/configs.ts";
 import { parseDuration } from "../../traffic/duration.ts";
-import { type Arm, resolveArms } from "../../workflows/arms.ts";
 import {
   type CapacityReport,
   capacitySummary,
@@ -14,7 +12,7 @@ import {
 } from "../../workflows/capacity.ts";
 import { numberFlag, parseCommandArgs } from "../args.ts";
 import { type Command, EXIT, UsageError } from "../command.ts";
-import { scenarioArgument } from "../scenario-argument.ts";
+import { configArgument, scenarioArgument } from "../scenario-argument.ts";
 
 export const capacity: Command = {
   name: "capacity",
@@ -28,7 +26,7 @@ export const capacity: Command = {
    stays under the objective with the error rate within the scenario's errors threshold (else 1%), so
    shedding load never counts as capacity. It starts at the scenario's peak rate, doubles or halves to
    bracket the boundary, then bisects to the tolerance.
-2. Live confirmation: one short constant-rate run of that rate with \`rushhour load\` against a local stack
+2. Live confirmation: one short constant-rate run of that rate with the live workflow (as \`rushhour load\`) against a local stack
    started once for every live run (a provider farm with the scenario's providers and rushhour serve on
    127.0.0.1: this machine, not the modelled cluster, so expect it to fall short when the model is bigger).
 3. Universal Scalability Law: live constant-vus runs at each concurrency level; fits
@@ -106,14 +104,7 @@ Exit codes: 0 done, 2 bad usage or scenario (or no P99 objective to size against
         `${scenario.name} has no latency p(99)<N threshold: give the objective with --objective-ms`,
       );
     }
-    let arm: Arm;
-    try {
-      // --config as in sim and load (relative to the working folder), else the scenario's candidate.
-      [arm] = resolveArms(scenario, values.config, ["candidate"]) as [Arm];
-    } catch (err) {
-      if (err instanceof ConfigError) throw new UsageError(err.message);
-      throw err;
-    }
+    const arm = configArgument(scenario, values.config);
     const configName = arm.name;
     const config = arm.config;
 

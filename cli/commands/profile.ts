@@ -14,12 +14,10 @@ import { writeRunResult } from "../../results/run-result.ts";
 import { BUILTIN_SCENARIOS, type Scenario } from "../../scenarios/define.ts";
 import { liveOptions } from "../../scenarios/live.ts";
 import { SERVER_NODE_FLAGS } from "../../server/node-flags.ts";
-import { ConfigError } from "../../simulator/configs.ts";
-import { type Arm, resolveArms } from "../../workflows/arms.ts";
 import { liveProblems } from "../../workflows/live.ts";
 import { parseCommandArgs } from "../args.ts";
 import { type Command, EXIT, UsageError } from "../command.ts";
-import { scenarioArgument } from "../scenario-argument.ts";
+import { configArgument, scenarioArgument } from "../scenario-argument.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const BIN = fileURLToPath(new URL("../bin.mjs", import.meta.url));
@@ -198,13 +196,7 @@ export const profileCommand: Command = {
     if (problems.length > 0) throw new UsageError(problems.join("\n  "));
 
     const scenario = scaleRates(await scenarioArgument(positionals[0] as string), rateScale);
-    let arm: Arm;
-    try {
-      [arm] = resolveArms(scenario, values.config, ["candidate"]) as [Arm];
-    } catch (err) {
-      if (err instanceof ConfigError) throw new UsageError(err.message);
-      throw err;
-    }
+    const arm = configArgument(scenario, values.config);
     const configName = arm.name;
     const definition: unknown = arm.config;
     // The profiled run drives the scenario's own traffic (role "single"), whichever configuration it sizes.
