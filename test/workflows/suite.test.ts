@@ -87,6 +87,23 @@ describe("rushhour suite", () => {
     expect(live.events.some((e) => e.kind === "fault" && e.providerId === "p1")).toBe(true);
   });
 
+  it("refuses a scenario the simulator cannot drive with exit 2 and one line naming traffic.executor", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "rushhour-suite-vus-"));
+    writeFileSync(
+      join(dir, "vus.ts"),
+      `export default ${JSON.stringify({ ...SCENARIO, name: "vus", traffic: { executor: "constant-vus", vus: 2, duration: "2s" } })};\n`,
+    );
+    const err = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+    vi.spyOn(process.stdout, "write").mockImplementation(() => true);
+    const code = await main(["suite", dir, "--no-report", "--out", join(dir, "out")]);
+    const text = err.mock.calls.map((c) => String(c[0])).join("");
+    vi.restoreAllMocks();
+    expect(code).toBe(2);
+    expect(text).toContain(
+      'traffic.executor: the simulator runs arrival-rate executors (open model), not "constant-vus"',
+    );
+  });
+
   it("exits 2 with every problem named", async () => {
     const err = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
     const code = await main(["suite", "scenarios", "--mode", "warp", "--replications", "0"]);
