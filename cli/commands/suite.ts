@@ -2,6 +2,8 @@ import { resolve } from "node:path";
 import { progressBar } from "../../reports/progress.ts";
 import { ScenarioError } from "../../scenarios/define.ts";
 import { ConfigError } from "../../simulator/configs.ts";
+import { LiveScenarioError } from "../../workflows/live.ts";
+import { SimScenarioError } from "../../workflows/simulate.ts";
 import {
   discoverScenarios,
   liveRunner,
@@ -98,7 +100,9 @@ system being replaced: its failures are reported, not fatal), 2 bad usage, scena
         onProgress: (label, fraction) => bar.update(Math.round(fraction * 1000), 1000, label),
       });
     } catch (err) {
-      if (err instanceof ConfigError) throw new UsageError(err.message);
+      if (err instanceof ConfigError || err instanceof SimScenarioError || err instanceof LiveScenarioError) {
+        throw new UsageError(err.message);
+      }
       throw err;
     } finally {
       bar.stop();
