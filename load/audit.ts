@@ -7,7 +7,7 @@
 // audit counts such orders as delivered without a card; this one checks the backup's order instead.
 
 import pg from "pg";
-import type { StoreAuditResult } from "../reports/run-result.ts";
+import type { StoreAuditResult } from "../results/run-result.ts";
 import { openStore } from "../server/store/open.ts";
 import type { StoreAudit } from "../server/store/types.ts";
 

@@ -1,81 +1,27 @@
-// A scenario's `live.chaos`: process-level faults applied to a topology (topology.ts) at their
+// A scenario's `live.chaos` (validated in scenarios/live.ts): process-level faults applied to a topology (topology.ts) at their
 // (scaled) moments, next to the provider faults of the fault schedule:
 //   { at: "40s", action: "kill-instance", target: "primary-2", restartAfter: "5s" }   kill -9, then restart
 //   { at: "60s", action: "kill-farm", restartAfter: "3s" }                            the provider farm
 //   { at: "70s", action: "pause-db", duration: "2s" }                                 SIGSTOP, then SIGCONT
 // Every action is recorded (time, action, target, outcome) for the RunResult.
-import type { ChaosAction, RunEvent } from "../reports/run-result.ts";
-import { checkDuration, durationMs } from "./duration.ts";
-import type { Topology } from "./topology.ts";
+import type { ChaosAction, RunEvent } from "../results/run-result.ts";
+import type { ChaosStep } from "../scenarios/live.ts";
+import { parseDuration } from "../traffic/duration.ts";
 
-export const CHAOS_ACTIONS = ["kill-instance", "kill-farm", "pause-db"] as const;
-export type ChaosActionKind = (typeof CHAOS_ACTIONS)[number];
-
-export interface ChaosStep {
-  at: number | string;
-  action: ChaosActionKind;
-  /** kill-instance: an instance name (primary-1.., backup). */
-  target?: string;
-  /** kill-instance, kill-farm: restart after this long (absent: stays down until the run ends). */
-  restartAfter?: number | string;
-  /** pause-db: how long the database stays stopped. */
-  duration?: number | string;
+/** A process chaos can kill and restart (a topology member, load/topology.ts). */
+export interface ChaosProcess {
+  readonly name: string;
+  kill(): Promise<void>;
+  restart(): Promise<void>;
 }
 
-/** A value for an error message; never throws (BigInt, cycles and symbols defeat JSON.stringify). */
-function describe(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (value === null || typeof value !== "object") return String(value);
-  return Array.isArray(value) ? "a list" : "an object";
-}
-
-/** Every problem of a `live.chaos` list, each with its path; `instances` checks kill-instance targets. */
-export function validateChaos(chaos: unknown, instances?: number, path = "live.chaos"): string[] {
-  if (chaos === undefined) return [];
-  if (!Array.isArray(chaos)) return [`${path}: expected a list of chaos actions`];
-  const errors: string[] = [];
-  chaos.forEach((step: unknown, i) => {
-    const p = `${path}[${i}]`;
-    if (step === null || typeof step !== "object" || Array.isArray(step)) {
-      errors.push(
-        `${p}: expected an object like { at: "40s", action: "kill-instance", target: "primary-1" }`,
-      );
-      return;
-    }
-    const s = step as Record<string, unknown>;
-    const known = ["at", "action", "target", "restartAfter", "duration"];
-    for (const key of Object.keys(s)) {
-      if (!known.includes(key)) errors.push(`${p}.${key}: unknown key (known: ${known.join(", ")})`);
-    }
-    if (s.at === undefined) errors.push(`${p}.at: required (a duration from the run start)`);
-    else checkDuration(errors, `${p}.at`, s.at, { positive: false });
-    if (!CHAOS_ACTIONS.includes(s.action as ChaosActionKind)) {
-      errors.push(`${p}.action: must be one of ${CHAOS_ACTIONS.join(", ")}, got ${describe(s.action)}`);
-      return;
-    }
-    if (s.action === "kill-instance") {
-      const names =
-        instances === undefined ? null : [...Array.from({ length: instances }, (_, k) => `primary-${k + 1}`)];
-      if (typeof s.target !== "string" || !/^(primary-\d+|backup)$/.test(s.target)) {
-        errors.push(`${p}.target: must name an instance (primary-1, primary-2, ..., or backup)`);
-      } else if (names !== null && s.target !== "backup" && !names.includes(s.target)) {
-        errors.push(`${p}.target: ${s.target} is not in the topology (${names.join(", ")}, backup)`);
-      }
-    } else if (s.target !== undefined) {
-      errors.push(`${p}.target: only kill-instance takes a target`);
-    }
-    if (s.restartAfter !== undefined) {
-      if (s.action === "pause-db") errors.push(`${p}.restartAfter: pause-db takes a duration instead`);
-      else checkDuration(errors, `${p}.restartAfter`, s.restartAfter, { positive: false });
-    }
-    if (s.action === "pause-db") {
-      if (s.duration === undefined) errors.push(`${p}.duration: required for pause-db`);
-      else checkDuration(errors, `${p}.duration`, s.duration);
-    } else if (s.duration !== undefined) {
-      errors.push(`${p}.duration: only pause-db takes a duration (use restartAfter)`);
-    }
-  });
-  return errors;
+/** What chaos acts on: a running topology (load/topology.ts implements it). */
+export interface ChaosTopology {
+  farm: ChaosProcess;
+  member(name: string): ChaosProcess | undefined;
+  /** SIGSTOP on the database; returns the stopped pids. */
+  pauseDatabase(): number[];
+  resumeDatabase(): void;
 }
 
 function targetOf(step: ChaosStep): string {
@@ -101,7 +47,7 @@ export interface ChaosRun {
  */
 export function scheduleChaos(
   steps: readonly ChaosStep[],
-  topology: Topology,
+  topology: ChaosTopology,
   sinceStart: () => number,
   scale: number,
   log: (line: string) => void,
@@ -132,7 +78,7 @@ export function scheduleChaos(
   };
 
   for (const step of steps) {
-    const at = durationMs(step.at) * scale;
+    const at = parseDuration(step.at) * scale;
     later(at - sinceStart(), () => {
       const record: ChaosAction = { t: t(), action: step.action, target: targetOf(step), outcome: "ok" };
       actions.push(record);
@@ -160,7 +106,7 @@ export function scheduleChaos(
             resume();
           }
         };
-        const now = later(durationMs(step.duration as string | number) * scale, once);
+        const now = later(parseDuration(step.duration as string | number) * scale, once);
         recoveries.push(now);
         return;
       }
@@ -191,7 +137,7 @@ export function scheduleChaos(
             ),
         );
       };
-      recoveries.push(later(durationMs(step.restartAfter) * scale, restart));
+      recoveries.push(later(parseDuration(step.restartAfter) * scale, restart));
     });
   }
 

@@ -12,15 +12,16 @@ import {
   SubmitOrderRequest,
   SubmitOrderResponse,
 } from "../proto/gen/rushhour/v1/dispatch.ts";
-import { LatencyHistogram } from "../reports/histogram.ts";
-import { type ExecutorConfig, planFor, vusAt } from "./executors/index.ts";
-import type { ClosedPlan, OpenPlan } from "./executors/types.ts";
+import { LatencyHistogram } from "../results/histogram.ts";
+import { type ExecutorInput, planFor, vusAt } from "../traffic/executors/index.ts";
+import type { ClosedPlan, OpenPlan } from "../traffic/executors/types.ts";
 import { type MixSpec, RequestMix } from "./request-mix.ts";
 import { type UnaryCall, UnaryChannel } from "./unary-channel.ts";
 import { type Counts, type FinalReport, type WindowReport, zeroCounts } from "./window-stats.ts";
 
 export interface EngineSpec {
-  executor: ExecutorConfig;
+  /** Validated (again) in each thread by planFor. */
+  executor: ExecutorInput;
   /** This engine runs iterations (and VUs) i with i % of === index. */
   share: { index: number; of: number };
   /** HOST:PORT list; iteration i goes to targets[i % targets.length]. */

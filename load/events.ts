@@ -1,6 +1,6 @@
 // Server events (AdminService.WatchEvents) as RunResult events, timed from the run's start.
 import { EventKind, type WatchEventsResponse } from "../proto/gen/rushhour/v1/admin.ts";
-import type { RunEvent } from "../reports/run-result.ts";
+import type { RunEvent } from "../results/run-result.ts";
 import { healthName } from "./series.ts";
 
 export function eventFromServer(e: WatchEventsResponse, startEpochMs: number): RunEvent | null {

@@ -104,6 +104,43 @@ export function configArgument(dir: string, config: string | object, file: strin
   return path;
 }
 
+export interface ServeFlags {
+  port: number;
+  /** A store URL: sqlite:<file> or postgres://... */
+  store: string;
+  /** The provider farm's address. */
+  providers: string;
+  /** A preset name or a configuration file (configArgument). */
+  config: string;
+  adminToken: string;
+  skus: number;
+  seed: number;
+}
+
+/** The flags of a `rushhour serve` this driver starts (local stack, topology instance, profile): no metrics port, no seeded stock. */
+export function serveFlags(f: ServeFlags): string[] {
+  return [
+    "--port",
+    String(f.port),
+    "--metrics-port",
+    "off",
+    "--store",
+    f.store,
+    "--providers",
+    f.providers,
+    "--config",
+    f.config,
+    // One argument with "=": a base64url token may start with "-", which parseArgs takes for an option.
+    `--admin-token=${f.adminToken}`,
+    "--skus",
+    String(f.skus),
+    "--seed-stock",
+    "0",
+    "--seed",
+    String(f.seed),
+  ];
+}
+
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const log = options.log ?? (() => {});
   const { dir, specFile, config, adminToken } = prepareStackFiles(
@@ -127,24 +164,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       "serve",
       [
         "serve",
-        "--port",
-        "0",
-        "--metrics-port",
-        "off",
-        "--store",
-        `sqlite:${join(dir, "store.db")}`,
-        "--providers",
-        farm.address,
-        "--config",
-        config,
-        // One argument with "=": a base64url token may start with "-", which parseArgs takes for an option.
-        `--admin-token=${adminToken}`,
-        "--skus",
-        String(options.skuCount),
-        "--seed-stock",
-        "0",
-        "--seed",
-        String(options.seed),
+        ...serveFlags({
+          port: 0,
+          store: `sqlite:${join(dir, "store.db")}`,
+          providers: farm.address,
+          config,
+          adminToken,
+          skus: options.skuCount,
+          seed: options.seed,
+        }),
       ],
       log,
     );

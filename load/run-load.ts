@@ -1,30 +1,30 @@
 // One live run of one configuration: stock the server, start the engines at a shared instant,
 // apply the scenario's faults at their (scaled) moments through the Admin API, sample GetSnapshot at
 // every window's end, follow the server's events, judge thresholds on the merged histograms (early,
-// for abortOnFail, and over the whole run) and assemble a RunResult of the simulator's schema.
+// for abortOnFail, and over the whole run) with the shared judge (results/judge.ts), and assemble the RunResult.
 
-import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { performance } from "node:perf_hooks";
 import type { GetSnapshotResponse } from "../proto/gen/rushhour/v1/admin.ts";
-import { LatencyHistogram } from "../reports/histogram.ts";
-import {
-  type PointSummary,
-  RUN_RESULT_SCHEMA_VERSION,
-  type RunCounters,
-  type RunEvent,
-  type RunResult,
-  type RunWindow,
-  type ThresholdResult,
-} from "../reports/run-result.ts";
+import { faultEvent, runResult, summarize } from "../results/assemble.ts";
+import { LatencyHistogram } from "../results/histogram.ts";
+import { judgeObserved } from "../results/judge.ts";
+import type {
+  PointSummary,
+  RunCounters,
+  RunEvent,
+  RunResult,
+  RunWindow,
+  StoreAuditResult,
+  ThresholdResult,
+} from "../results/run-result.ts";
+import { armInputs } from "../scenarios/arms.ts";
 import type { Scenario } from "../scenarios/define.ts";
-import type { ReplicationOutput } from "../simulator/replication.ts";
-import { judgeScenarioThresholds } from "../simulator/runner.ts";
+import { abortsOn, type LiveOptions, liveOptions, requestTimeoutMs } from "../scenarios/live.ts";
+import { parseDuration } from "../traffic/duration.ts";
+import { type ExecutorConfig, planFor, scaleExecutor } from "../traffic/executors/index.ts";
 import { Admin } from "./admin.ts";
-import { durationMs } from "./duration.ts";
 import { eventFromServer } from "./events.ts";
-import { type ExecutorConfig, planFor, scaleExecutor } from "./executors/index.ts";
-import { abortsOn, type LiveOptions, liveOptions, requestTimeoutMs } from "./live-options.ts";
 import { enginesFor, type MergedWindow, runPool } from "./pool.ts";
 import { RequestMix } from "./request-mix.ts";
 import { buildWindow, type WindowSnapshots } from "./series.ts";
@@ -74,6 +74,19 @@ export interface RunLoadOptions {
   failover?: boolean;
   /** Called once the start instant is fixed, with ms since it (chaos actions are timed from it). */
   onStart?: (sinceStartMs: () => number) => void;
+  /**
+   * Called once the traffic has ended (a topology run brings its processes back and audits the store
+   * here); what it returns goes into the RunResult, which is built once, after it.
+   */
+  afterTraffic?: () => Promise<RunExtras>;
+}
+
+/** What a run adds beyond the driver's own measurements (a topology run's processes, chaos, audit). */
+export interface RunExtras {
+  topology?: RunResult["topology"];
+  chaos?: RunResult["chaos"];
+  events?: RunEvent[];
+  audit?: StoreAuditResult;
 }
 
 export interface LoadOutcome {
@@ -81,22 +94,10 @@ export interface LoadOutcome {
   aborted: string | null;
 }
 
-function version(): string {
-  try {
-    return (
-      JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
-    ).version;
-  } catch {
-    return "unknown";
-  }
-}
-
 /** The executor config of a run: the scenario's traffic (or the role's override), scaled, with live VU limits. */
 export function executorFor(scenario: Scenario, role: LoadArm["role"], scale: number): ExecutorConfig {
-  const override = role === "single" ? undefined : scenario.compare.overrides[role]?.traffic;
-  const traffic = (override ?? scenario.traffic) as ExecutorConfig;
+  const scaled = scaleExecutor(armInputs(scenario, role).traffic, scale);
   const live = liveOptions(scenario.live);
-  const scaled = scaleExecutor(traffic, scale) as ExecutorConfig & Record<string, unknown>;
   if (scaled.executor === "constant-arrival-rate" || scaled.executor === "ramping-arrival-rate") {
     if (live.maxVUs !== undefined) scaled.maxVUs = live.maxVUs;
     if (live.preAllocatedVUs !== undefined)
@@ -107,14 +108,14 @@ export function executorFor(scenario: Scenario, role: LoadArm["role"], scale: nu
   return scaled;
 }
 
-interface Observed {
+interface LiveObserved {
   overall: LatencyHistogram;
   cohorts: Map<string, LatencyHistogram>;
   counters: RunCounters;
   series: RunWindow[];
 }
 
-function pointSummary(o: Observed, durationS: number): PointSummary {
+function pointSummary(o: LiveObserved, durationS: number): PointSummary {
   const tp = o.series.map((w) => w.throughput);
   const cpuPeak: Record<string, number> = {};
   for (const w of o.series)
@@ -135,16 +136,8 @@ function pointSummary(o: Observed, durationS: number): PointSummary {
   };
 }
 
-function judge(scenario: Scenario, o: Observed, durationS: number): ThresholdResult[] {
-  // The simulator's judge, so that sim and load read every metric the same way; it only looks at
-  // each output's summary, which is all a single live run has.
-  const outputs = [{ summary: pointSummary(o, durationS) } as ReplicationOutput];
-  return judgeScenarioThresholds(scenario, {
-    overall: o.overall,
-    cohorts: o.cohorts,
-    counters: o.counters,
-    outputs,
-  });
+function judge(scenario: Scenario, o: LiveObserved, durationS: number): ThresholdResult[] {
+  return judgeObserved(scenario.thresholds, { ...o, points: [pointSummary(o, durationS)] });
 }
 
 function counters(
@@ -176,10 +169,6 @@ function counters(
 
 /** Sends later than this after their intended time make the run carry a note. */
 const LATE_MS = 100;
-
-function ci(x: number) {
-  return { mean: x, lo: x, hi: x, n: 1 };
-}
 
 export async function runLoad(o: RunLoadOptions): Promise<LoadOutcome> {
   const { scenario, arm, target } = o;
@@ -225,7 +214,7 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadOutcome> {
     const running = { overall: LatencyHistogram.create(), counts: zeroCounts() };
     const totalS = (plan.durationMs + 0) / 1000;
     let aborted: string | null = null;
-    const delayAbortMs = live.delayAbortEval === undefined ? 10_000 : durationMs(live.delayAbortEval);
+    const delayAbortMs = live.delayAbortEval === undefined ? 10_000 : parseDuration(live.delayAbortEval);
 
     const pool = runPool({
       spec: {
@@ -252,7 +241,7 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadOutcome> {
           dropped: running.counts.dropped,
         });
         if (aborted === null && live.abortOnFail && elapsedS * 1000 >= delayAbortMs) {
-          const observed: Observed = {
+          const observed: LiveObserved = {
             overall: running.overall,
             cohorts: new Map(),
             counters: counters(running.counts, initial, snapshots[w.index] ?? initial),
@@ -287,21 +276,9 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadOutcome> {
     for (const f of scenario.faults) {
       const at = f.at * o.durationScale;
       const dur = f.duration * o.durationScale;
-      const message = `fault on ${f.provider}: ${f.kind}${f.kind === "latency" ? ` +${f.latencyMs}ms` : ""}${
-        f.probability < 1 ? ` (${Math.round(f.probability * 100)}% of calls)` : ""
-      } for ${(dur / 1000).toFixed(1)}s`;
-      events.push({
-        t: at / 1000,
-        kind: "fault",
-        message,
-        providerId: f.provider,
-        to: f.kind,
-        endT: (at + dur) / 1000,
-        data: {
-          probability: f.probability,
-          ...(f.latencyMs !== undefined ? { latencyMs: f.latencyMs } : {}),
-        },
-      });
+      const event = faultEvent(f, o.durationScale);
+      const message = event.message;
+      events.push(event);
       if (admins.length === 0) continue;
       timers.push(
         setTimeout(
@@ -358,6 +335,7 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadOutcome> {
     for (const w of watchers) w.stop();
     const final = await snapshotAll();
     const finishedAt = new Date();
+    const extras: RunExtras = o.afterTraffic ? await o.afterTraffic() : {};
 
     // Windows the sampler missed (a slow answer) carry the previous one forward.
     const series: RunWindow[] = [];
@@ -369,7 +347,11 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadOutcome> {
     });
     const durationSeconds = (done.windows.length * windowMs) / 1000;
     const runCounters = counters(done.counts, initial, final);
-    const observed: Observed = {
+    // The store audit counts cards handed out twice from the ledger itself; the larger count stands.
+    if (extras.audit !== undefined) {
+      runCounters.duplicateCards = Math.max(runCounters.duplicateCards, extras.audit.duplicateCards);
+    }
+    const observed: LiveObserved = {
       overall: done.overall,
       cohorts: new Map(Object.entries(done.byCohort)),
       counters: runCounters,
@@ -377,6 +359,16 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadOutcome> {
     };
     const point = pointSummary(observed, durationSeconds);
     const thresholds = judge(scenario, observed, durationSeconds);
+    if (extras.audit !== undefined) {
+      // A failing audit fails the run like any threshold.
+      thresholds.push({
+        metric: "audit",
+        expression: "duplicate cards, unfinished orders, failed orders holding cards == 0",
+        observed: extras.audit.problems.length,
+        pass: extras.audit.pass,
+      });
+    }
+    events.push(...(extras.events ?? []));
     if (done.counts.interrupted > 0) {
       warn(
         `${done.counts.interrupted} orders still running when the drain ended were cancelled (counted as unfinished)`,
@@ -406,8 +398,7 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadOutcome> {
     }
     const encode = (r: Record<string, LatencyHistogram>) =>
       Object.fromEntries(Object.entries(r).map(([k, h]) => [k, h.encode()]));
-    const result: RunResult = {
-      schemaVersion: RUN_RESULT_SCHEMA_VERSION,
+    const result: RunResult = runResult({
       kind: "load",
       scenario: { name: scenario.name, description: scenario.description, definition: scenario.definition },
       config: { name: arm.name, role: arm.role, definition: arm.definition },
@@ -416,7 +407,6 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadOutcome> {
       windowSeconds: windowMs / 1000,
       durationSeconds,
       seriesReplication: 0,
-      versions: { rushhour: version(), node: process.version },
       command: o.command,
       provenance: {
         startedAt: startedAt.toISOString(),
@@ -431,18 +421,7 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadOutcome> {
         byCohort: encode(done.byCohort),
       },
       counters: runCounters,
-      summary: {
-        throughputPeak: ci(point.throughputPeak),
-        throughputMean: ci(point.throughputMean),
-        p50: ci(point.p50),
-        p95: ci(point.p95),
-        p99: ci(point.p99),
-        p999: ci(point.p999),
-        max: ci(point.max),
-        cpuPeak: Object.fromEntries(Object.entries(point.cpuPeak).map(([k, v]) => [k, ci(v)])),
-        errorRate: ci(point.errorRate),
-        retries: ci(point.retries),
-      },
+      summary: summarize([point]),
       perReplication: [
         {
           replication: 0,
@@ -454,7 +433,10 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadOutcome> {
       ],
       events: events.sort((a, b) => a.t - b.t),
       thresholds,
-    };
+      ...(extras.topology !== undefined ? { topology: extras.topology } : {}),
+      ...(extras.chaos !== undefined ? { chaos: extras.chaos } : {}),
+      ...(extras.audit !== undefined ? { audit: extras.audit } : {}),
+    });
     return { result, aborted };
   } finally {
     for (const a of admins) a.close();

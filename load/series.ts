@@ -2,7 +2,7 @@
 // server reported at the window's end (GetSnapshot): CPU and event-loop utilisation, provider
 // health, queue depths, overflow, and the counters whose deltas give retries and route switches.
 import type { GetSnapshotResponse } from "../proto/gen/rushhour/v1/admin.ts";
-import type { RunWindow } from "../reports/run-result.ts";
+import type { RunWindow } from "../results/run-result.ts";
 import type { MergedWindow } from "./pool.ts";
 
 const HEALTH: Record<number, string> = { 1: "HEALTHY", 2: "SUB_HEALTHY", 3: "ISOLATED", 4: "PROBING" };

@@ -8,55 +8,15 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { TopologySpec } from "../scenarios/live.ts";
 import { SERVER_NODE_FLAGS } from "../server/node-flags.ts";
-import { redactStoreUrl } from "../server/store/open.ts";
 import { startThrowawayPostgres, type ThrowawayPostgres } from "../server/store/pg-cluster.ts";
-import { type AuditOptions, auditStore } from "./audit.ts";
-import { type ChaosRun, type ChaosStep, scheduleChaos } from "./chaos.ts";
-import { checkInt } from "./duration.ts";
-import { configArgument, prepareStackFiles } from "./local-stack.ts";
+import { configArgument, prepareStackFiles, serveFlags } from "./local-stack.ts";
 import type { FarmProvider } from "./provider-models.ts";
-import { type LoadOutcome, type RunLoadOptions, runLoad } from "./run-load.ts";
 
 const BIN = fileURLToPath(new URL("../cli/bin.mjs", import.meta.url));
 /** Starting tsx on a busy 2-core machine can take tens of seconds. */
 const READY_TIMEOUT_MS = 120_000;
-
-export interface TopologySpec {
-  /** Primary instances the load is spread across (1..16). */
-  instances: number;
-  /** A backup instance the primaries forward overflow orders to (default true). */
-  backup?: boolean;
-  /** "postgres" (a throwaway cluster, the default) or a postgres:// URL of an existing database. */
-  store?: string;
-}
-
-/** Every problem of a `live.topology` block, each with its path; [] when valid or absent. */
-export function validateTopology(t: unknown, path = "live.topology"): string[] {
-  if (t === undefined) return [];
-  if (t === null || typeof t !== "object" || Array.isArray(t)) {
-    return [`${path}: expected an object like { instances: 3, backup: true, store: "postgres" }`];
-  }
-  const errors: string[] = [];
-  const o = t as Record<string, unknown>;
-  for (const key of Object.keys(o)) {
-    if (!["instances", "backup", "store"].includes(key)) {
-      errors.push(`${path}.${key}: unknown key (known: instances, backup, store)`);
-    }
-  }
-  if (o.instances === undefined) errors.push(`${path}.instances: required (primary instances, 1..16)`);
-  else checkInt(errors, `${path}.instances`, o.instances, 1, 16);
-  if (o.backup !== undefined && typeof o.backup !== "boolean") {
-    errors.push(`${path}.backup: must be true or false`);
-  }
-  if (
-    o.store !== undefined &&
-    !(typeof o.store === "string" && (o.store === "postgres" || /^postgres(ql)?:\/\/\S+$/.test(o.store)))
-  ) {
-    errors.push(`${path}.store: must be "postgres" (a throwaway cluster) or a postgres:// URL`);
-  }
-  return errors;
-}
 
 export interface TopologyOptions {
   spec: TopologySpec;
@@ -293,24 +253,15 @@ export async function startTopology(options: TopologyOptions): Promise<Topology>
     }
     const serve = (name: string, role: "primary" | "backup", backup: string | null) => (port: number) => [
       "serve",
-      "--port",
-      String(port),
-      "--metrics-port",
-      "off",
-      "--store",
-      storeUrl,
-      "--providers",
-      farm.address,
-      "--config",
-      role === "backup" ? backupConfig : config,
-      // One argument with "=": a base64url token may start with "-", which parseArgs takes for an option.
-      `--admin-token=${adminToken}`,
-      "--skus",
-      String(options.skuCount),
-      "--seed-stock",
-      "0",
-      "--seed",
-      String(options.seed),
+      ...serveFlags({
+        port,
+        store: storeUrl,
+        providers: farm.address,
+        config: role === "backup" ? backupConfig : config,
+        adminToken,
+        skus: options.skuCount,
+        seed: options.seed,
+      }),
       "--role",
       role,
       "--instance",
@@ -359,83 +310,5 @@ export async function startTopology(options: TopologyOptions): Promise<Topology>
   } catch (err) {
     await stop();
     throw err;
-  }
-}
-
-export interface TopologyArmOptions extends Omit<RunLoadOptions, "target" | "onStart"> {
-  spec: TopologySpec;
-  chaos: readonly ChaosStep[];
-  providers: FarmProvider[];
-  serverConfig: string | object;
-  backupConfig?: object;
-  /** Extra `rushhour serve` flags for every instance. */
-  serveArgs?: string[];
-  audit?: AuditOptions;
-}
-
-/**
- * One configuration's run on a fresh topology: start it, run the load with the chaos schedule, bring
- * every process back, audit the store, stop it. The audit and the chaos actions go into the RunResult;
- * a failing audit is a failing threshold ("audit"), so the run exits 1 like any other failure.
- */
-export async function runOnTopology(o: TopologyArmOptions): Promise<LoadOutcome> {
-  const log = o.log ?? (() => {});
-  const topology = await startTopology({
-    spec: o.spec,
-    providers: o.providers,
-    config: o.serverConfig,
-    backupConfig: o.backupConfig,
-    skuCount: o.scenario.skus.count,
-    seed: o.scenario.seed,
-    serveArgs: o.serveArgs,
-    log,
-  });
-  let chaos: ChaosRun | null = null;
-  try {
-    const outcome = await runLoad({
-      ...o,
-      target: { addresses: topology.targets(), adminToken: topology.adminToken },
-      // The instances stand behind the driver as behind a load balancer: a dead one's orders go to the next.
-      failover: true,
-      onStart: (sinceStart) => {
-        chaos = scheduleChaos(o.chaos, topology, sinceStart, o.durationScale, o.warn ?? log);
-      },
-    });
-    const run = chaos as ChaosRun | null;
-    run?.cancel();
-    await run?.settle();
-    // Recovery before the audit: whatever is still down (killed without a restart) comes back now.
-    for (const m of [topology.farm, ...(topology.backup ? [topology.backup] : []), ...topology.primaries]) {
-      if (!m.up) {
-        log(`restarting ${m.name} for recovery before the audit`);
-        await m.restart();
-      }
-    }
-    const audit = await auditStore(topology.storeUrl, { log, ...o.audit });
-    log(
-      `audit: ${audit.totalOrders} orders, ${audit.duplicateCards} duplicate cards, ` +
-        `${audit.nonTerminalOrders} unfinished, ${audit.failedHoldingCards} failed holding cards` +
-        ` (drained in ${audit.drainSeconds.toFixed(1)} s)`,
-    );
-    const r = outcome.result;
-    r.topology = [...topology.primaries, ...(topology.backup ? [topology.backup] : []), topology.farm].map(
-      (m) => ({ name: m.name, address: m.address }),
-    );
-    r.topology.push({ name: "store", address: redactStoreUrl(topology.storeUrl) });
-    r.chaos = run?.actions ?? [];
-    r.events = [...r.events, ...(run?.events() ?? [])].sort((a, b) => a.t - b.t);
-    r.audit = audit;
-    r.counters.duplicateCards = Math.max(r.counters.duplicateCards, audit.duplicateCards);
-    for (const rep of r.perReplication) rep.counters.duplicateCards = r.counters.duplicateCards;
-    r.thresholds.push({
-      metric: "audit",
-      expression: "duplicate cards, unfinished orders, failed orders holding cards == 0",
-      observed: audit.problems.length,
-      pass: audit.pass,
-    });
-    return outcome;
-  } finally {
-    (chaos as ChaosRun | null)?.cancel();
-    await topology.stop();
   }
 }

@@ -1,7 +1,7 @@
 // What one engine (one thread) reports per time window and at the end, and how the main thread
 // merges reports from several engines. Histograms travel encoded (HdrHistogram V2, compressed
 // base64) and are merged by decode + add, so percentiles over all workers are exact to 3 digits.
-import { LatencyHistogram } from "../reports/histogram.ts";
+import { LatencyHistogram } from "../results/histogram.ts";
 
 export interface Counts {
   /** Iterations started (a request was sent). */

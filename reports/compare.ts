@@ -1,6 +1,6 @@
 // Baseline against candidate: the before/after table (with an interval and a verdict per metric), the rank
 // test on the whole latency distribution, and the one-line verdict on P99.
-import type { QuantileKey, ReplicationSummary, RunView } from "./model.ts";
+
 import {
   bootstrapDelta,
   type ChangeVerdict,
@@ -11,7 +11,8 @@ import {
   mean,
   orderStatisticDelta,
   verdictOf,
-} from "./stats.ts";
+} from "../results/stats.ts";
+import type { QuantileKey, ReplicationSummary, RunView } from "./model.ts";
 
 export type MetricKey = "peakThroughput" | "p50Ms" | "p95Ms" | "p99Ms" | "cpuPeak" | "errorRate" | "retries";
 

@@ -1,9 +1,9 @@
 // RunResult (the JSON both runners write) -> RunView (what the renderers draw). The only file of reports/ that
 // knows the RunResult schema's field names.
-import { LatencyHistogram } from "./histogram.ts";
+import { LatencyHistogram } from "../results/histogram.ts";
+import type { RunResult } from "../results/run-result.ts";
+import { quantileRankInterval } from "../results/stats.ts";
 import type { ProviderBand, QuantileKey, RunView } from "./model.ts";
-import type { RunResult } from "./run-result.ts";
-import { quantileRankInterval } from "./stats.ts";
 
 const DISTRIBUTION_QUANTILES = [
   0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.925, 0.95, 0.965, 0.975, 0.98, 0.99, 0.993,

@@ -2,10 +2,10 @@
 // one comparison per scenario.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { parseRunResult, type RunResult } from "../results/run-result.ts";
 import { type Comparison, compareRuns } from "./compare.ts";
 import { toRunView } from "./from-run-result.ts";
 import type { RunView } from "./model.ts";
-import { parseRunResult, type RunResult } from "./run-result.ts";
 
 export class InputError extends Error {
   override name = "InputError";

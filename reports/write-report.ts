@@ -1,7 +1,9 @@
 // `rushhour report`'s work as a function: RunViews in, a folder with index.html, charts/*.png, summary.md and
 // summary.json out. The suite and the demo call it too.
+
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { fileSafe } from "../results/file-names.ts";
 import { CHARTS } from "./charts/index.ts";
 import { type HtmlGroup, renderHtml } from "./html.ts";
 import { groupByScenario, type ScenarioGroup } from "./load-runs.ts";
@@ -55,8 +57,4 @@ export function writeReport(runs: readonly RunView[], outDir: string, opts: Repo
   writeFileSync(markdown, markdownSummary(groups));
   writeFileSync(json, `${JSON.stringify(summaryJson(groups), null, 2)}\n`);
   return { html, markdown, json, pngs, groups };
-}
-
-function fileSafe(name: string): string {
-  return name.replace(/[^A-Za-z0-9_.-]/g, "-");
 }

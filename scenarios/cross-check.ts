@@ -1,6 +1,6 @@
 // Checks that span fields (provider ids referenced by faults, p99 >= p50...). They run on the raw
 // definition, even when other fields are invalid, so that one load reports every problem.
-import { tryParseDuration } from "./duration.ts";
+import { tryParseDuration } from "../traffic/duration.ts";
 
 export interface Problem {
   path: (string | number)[];

@@ -1,11 +1,12 @@
 // defineScenario / validateScenario / loadScenario: the one scenario format behind `sim` and `load`
-// (DESIGN.md rule 2). A scenario file is a TypeScript module whose default export is
+// (docs/ARCHITECTURE.md rule S1). A scenario file is a TypeScript module whose default export is
 // `defineScenario({...})`; loading validates it and reports every problem at once, with its path.
 import { existsSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { z } from "zod";
-import { formatInputPath, inputShapeProblems } from "../server/core/input-shape.ts";
+import { inputShapeProblems } from "../server/core/input-shape.ts";
+import { formatIssuePath } from "../server/core/issue-path.ts";
 import { crossCheck } from "./cross-check.ts";
 import { oneLine } from "./error-line.ts";
 import { type ScenarioDefinition, ScenarioSchema, type ScenarioSpec } from "./schema.ts";
@@ -46,15 +47,11 @@ export class ScenarioError extends Error {
   }
 }
 
-export function formatIssuePath(path: readonly PropertyKey[]): string {
-  return formatInputPath(path, "(scenario)");
-}
-
 export function issuesToProblems(issues: readonly z.core.$ZodIssue[]): string[] {
   const problems: string[] = [];
   for (const issue of issues) {
     // A union reports each branch's issues under `errors`; the branch-level message we set is clearer.
-    problems.push(`${formatIssuePath(issue.path)}: ${issue.message}`);
+    problems.push(`${formatIssuePath(issue.path, "(scenario)")}: ${issue.message}`);
   }
   return problems;
 }
@@ -65,12 +62,13 @@ export function validateScenario(definition: unknown, file: string | null = null
   // Reserved keys, too-deep nesting, oversized lists: before the schema walks into them.
   const shape = inputShapeProblems(definition);
   if (shape.length > 0) {
-    const problems = shape.map((p) => `${formatIssuePath(p.path)}: ${p.message}`);
+    const problems = shape.map((p) => `${formatIssuePath(p.path, "(scenario)")}: ${p.message}`);
     throw new ScenarioError(`${where} is invalid:\n  ${problems.join("\n  ")}`, problems);
   }
   const parsed = ScenarioSchema.safeParse(definition);
   const problems = parsed.success ? [] : issuesToProblems(parsed.error.issues);
-  for (const p of crossCheck(definition)) problems.push(`${formatIssuePath(p.path)}: ${p.message}`);
+  for (const p of crossCheck(definition))
+    problems.push(`${formatIssuePath(p.path, "(scenario)")}: ${p.message}`);
   if (!parsed.success || problems.length > 0) {
     throw new ScenarioError(
       `${where} is invalid (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n  ${problems.join("\n  ")}`,

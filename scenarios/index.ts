@@ -1,4 +1,16 @@
 // The scenario API, used by `rushhour sim` and `rushhour load`.
+
+export {
+  type Aggregation,
+  aggregationKey,
+  judgeThresholds,
+  type ObservedLookup,
+  parseThreshold,
+  THRESHOLD_METRICS,
+  type Threshold,
+} from "../results/thresholds.ts";
+export { DURATION_HINT, formatDuration, parseDuration, tryParseDuration } from "../traffic/duration.ts";
+export { expectedArrivals, peakRate, rateAt, totalDuration } from "../traffic/profile.ts";
 export {
   BUILTIN_SCENARIOS,
   defineScenario,
@@ -9,7 +21,6 @@ export {
   validateScenario,
 } from "./define.ts";
 export { generateDemandHistory, loadDemandHistory } from "./demand.ts";
-export { DURATION_HINT, formatDuration, parseDuration, tryParseDuration } from "./duration.ts";
 export type {
   ClusterSpec,
   DemandHistorySpec,
@@ -20,13 +31,3 @@ export type {
   ScenarioSpec,
   Traffic,
 } from "./schema.ts";
-export {
-  type Aggregation,
-  aggregationKey,
-  judgeThresholds,
-  type ObservedLookup,
-  parseThreshold,
-  THRESHOLD_METRICS,
-  type Threshold,
-} from "./thresholds.ts";
-export { expectedArrivals, peakRate, rateAt, totalDuration } from "./traffic.ts";

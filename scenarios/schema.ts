@@ -2,82 +2,9 @@
 // define.ts). Input durations are "30s"-style strings or numbers of ms; the validated Scenario holds
 // milliseconds everywhere. Objects are strict, so a misspelt key is reported, not ignored.
 import { z } from "zod";
+import { parseThreshold, THRESHOLD_METRICS } from "../results/thresholds.ts";
 import { MAX_INPUT_ARRAY_LENGTH } from "../server/core/array-bounds.ts";
-import { DURATION_HINT, formatDuration, tryParseDuration } from "./duration.ts";
-import { parseThreshold, THRESHOLD_METRICS } from "./thresholds.ts";
-
-/**
- * Bounds that keep a scenario runnable; the run as a whole (orders, memory) is checked before it starts
- * (simulator/limits.ts). Without them `duration: "1000000000s"` or `rate: 1e9` ran until killed.
- */
-export const MAX_DURATION_MS = 7 * 24 * 3_600_000;
-export const MAX_RATE = 1_000_000;
-
-/** A duration: "30s", "2m", "1h", "500ms", "1m30s" or a number of milliseconds; validated to ms. */
-export const duration = z
-  .union([z.number(), z.string()], { error: DURATION_HINT })
-  .transform((value, ctx) => {
-    const ms = tryParseDuration(value);
-    if (ms === undefined) {
-      ctx.addIssue({ code: "custom", message: `${DURATION_HINT}, got ${JSON.stringify(value)}` });
-      return z.NEVER;
-    }
-    if (ms > MAX_DURATION_MS) {
-      ctx.addIssue({
-        code: "custom",
-        message: `at most ${formatDuration(MAX_DURATION_MS)} (${MAX_DURATION_MS} ms), got ${JSON.stringify(value)}`,
-      });
-      return z.NEVER;
-    }
-    return ms;
-  });
-const positiveDuration = duration.refine((ms) => ms > 0, { message: "must be longer than 0" });
-
-const rate = z
-  .number({ error: "expected a rate (a number >= 0)" })
-  .min(0, "must be >= 0")
-  .max(MAX_RATE, `at most ${MAX_RATE}`);
-const share = z
-  .number({ error: "expected a share between 0 and 1" })
-  .min(0, "must be between 0 and 1")
-  .max(1, "must be between 0 and 1");
-const count = (min: number) =>
-  z.number({ error: "expected an integer" }).int("expected an integer").min(min, `must be >= ${min}`);
-
-const stage = z.strictObject({ target: rate, duration: positiveDuration });
-const timeUnit = positiveDuration.default(1000);
-
-export const TrafficSchema = z.discriminatedUnion(
-  "executor",
-  [
-    z.strictObject({
-      executor: z.literal("constant-arrival-rate"),
-      rate,
-      timeUnit,
-      duration: positiveDuration,
-    }),
-    z.strictObject({
-      executor: z.literal("ramping-arrival-rate"),
-      startRate: rate.default(0),
-      timeUnit,
-      stages: z.array(stage).min(1, "needs at least one stage"),
-    }),
-    z.strictObject({
-      executor: z.literal("constant-vus"),
-      vus: count(1),
-      duration: positiveDuration,
-    }),
-    z.strictObject({
-      executor: z.literal("ramping-vus"),
-      startVUs: count(0).default(0),
-      stages: z.array(z.strictObject({ target: count(0), duration: positiveDuration })).min(1),
-    }),
-  ],
-  {
-    error:
-      'executor must be one of "constant-arrival-rate", "ramping-arrival-rate", "constant-vus", "ramping-vus"',
-  },
-);
+import { count, duration, positiveDuration, rate, share, TrafficSchema } from "../traffic/schema.ts";
 
 /** Provider latency: p50/p99 (a lognormal fitted to them) or explicit distribution parameters (ms). */
 export const LatencySchema = z.union(
@@ -257,7 +184,7 @@ export const ScenarioSchema = z.strictObject({
 export type ScenarioDefinition = z.input<typeof ScenarioSchema>;
 /** A validated scenario: durations in ms, defaults filled. */
 export type ScenarioSpec = z.output<typeof ScenarioSchema>;
-export type Traffic = ScenarioSpec["traffic"];
+export type { Traffic } from "../traffic/schema.ts";
 export type ProviderSpec = ScenarioSpec["providers"][number];
 export type LatencySpec = ProviderSpec["latency"];
 export type FaultSpec = ScenarioSpec["faults"][number];

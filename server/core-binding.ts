@@ -1,5 +1,6 @@
-// The one file through which the live server reaches the core's factory and configuration
-// helpers; everything else in server/ codes against server/dispatcher-contract.ts.
+// The one file in server/ that creates a dispatcher and calls the core's configuration helpers (presets,
+// validation, merge); the rest of server/ codes against server/dispatcher-contract.ts and imports only the
+// core's types, ports and pure helpers. Other layers import the core directly (docs/ARCHITECTURE.md).
 import {
   configInputProblems,
   createDispatcher,

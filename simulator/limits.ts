@@ -1,7 +1,7 @@
 // What a simulation will cost, computed before it runs, and the limits `rushhour sim` refuses beyond.
 // A scenario with `rate: 1e9` or a year of traffic used to run silently, memory growing, until killed.
 //
-// Orders: the integral of each configuration's arrival rate over its traffic (scenarios/traffic.ts),
+// Orders: the integral of each configuration's arrival rate over its traffic (traffic/profile.ts),
 // times the replications. They cost time more than memory (an order leaves the run once it is done):
 // 3,000,000 orders took 72 s at 380 MB peak RSS, 12,000,000 took 149 s at 391 MB (one replication,
 // `rushhour sim FILE --config adaptive --replications 1` on a shared 2-core machine).
@@ -10,9 +10,10 @@
 // on top of about 150 MB for the process (a 120,000-order run peaked at 149 MB). The series also goes
 // into the RunResult file: 720,000 windows with one provider made a 474 MB file, and with four
 // providers JSON.stringify failed (a string is at most 512 MB in V8), so windows are bounded too.
+import { armInputs } from "../scenarios/arms.ts";
 import type { Scenario } from "../scenarios/define.ts";
-import { expectedArrivals, totalDuration } from "../scenarios/traffic.ts";
-import { armInputs, type SimArm } from "./runner.ts";
+import { expectedArrivals, totalDuration } from "../traffic/profile.ts";
+import type { SimArm } from "./runner.ts";
 
 /** About 20 minutes of simulation at the rates measured above. */
 export const DEFAULT_MAX_ORDERS = 20_000_000;

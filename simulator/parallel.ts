@@ -1,12 +1,13 @@
 // simulate() on several worker threads: each replication of each configuration is one task. Results
 // are identical to simulate() (same seeds, same assembly); only provenance timestamps differ.
 import { Worker } from "node:worker_threads";
-import { LatencyHistogram } from "../reports/histogram.ts";
-import type { RunResult } from "../reports/run-result.ts";
+import { LatencyHistogram } from "../results/histogram.ts";
+import type { RunResult } from "../results/run-result.ts";
+import { armInputs } from "../scenarios/arms.ts";
 import type { Scenario } from "../scenarios/define.ts";
-import { totalDuration } from "../scenarios/traffic.ts";
+import { totalDuration } from "../traffic/profile.ts";
 import type { ReplicationOutput } from "./replication.ts";
-import { armInputs, assemble, replicationSeed, type SimulateOptions, simulate } from "./runner.ts";
+import { assemble, replicationSeed, type SimulateOptions, simulate } from "./runner.ts";
 import type { ReplicationTask } from "./worker.ts";
 
 type EncodedOutput = Omit<ReplicationOutput, "overall" | "byLane" | "byCohort"> & {

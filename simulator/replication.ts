@@ -1,16 +1,16 @@
 // One replication: a scenario's traffic through the real dispatch core (a primary and a backup
 // cluster sharing one card store and one provider farm) in virtual time, collected per window.
 
-import { LatencyHistogram } from "../reports/histogram.ts";
-import type { PointSummary, RunCounters, RunEvent, RunWindow } from "../reports/run-result.ts";
+import { LatencyHistogram } from "../results/histogram.ts";
+import type { PointSummary, RunCounters, RunEvent, RunWindow } from "../results/run-result.ts";
 import type { Scenario } from "../scenarios/define.ts";
 import { loadDemandHistory } from "../scenarios/demand.ts";
 import type { ClusterSpec, Traffic } from "../scenarios/schema.ts";
-import { totalDuration } from "../scenarios/traffic.ts";
 import { type DispatchConfig, withWorkers } from "../server/core/config.ts";
 import { createDispatcher } from "../server/core/dispatcher.ts";
 import type { OverflowPort } from "../server/core/ports.ts";
 import type { ClusterName, CoreEvent, OrderView } from "../server/core/types.ts";
+import { totalDuration } from "../traffic/profile.ts";
 import { VirtualEnvironment } from "./kernel/virtual-env.ts";
 import { ArrivalProcess } from "./models/arrivals.ts";
 import { SimCardStore } from "./models/card-store.ts";

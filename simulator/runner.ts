@@ -2,24 +2,16 @@
 // replication r using the same seed for every configuration (common random numbers), and assembles
 // one RunResult per configuration: the first replication's series and events, histograms and counters
 // merged over replications, summary CIs across replications, thresholds judged on the merged data.
-import { readFileSync } from "node:fs";
-import { LatencyHistogram } from "../reports/histogram.ts";
-import {
-  type Ci,
-  RUN_RESULT_SCHEMA_VERSION,
-  type RunCounters,
-  type RunEvent,
-  type RunResult,
-  type RunSummary,
-  type ThresholdResult,
-} from "../reports/run-result.ts";
+import { faultEvent, runResult, summarize } from "../results/assemble.ts";
+import { LatencyHistogram } from "../results/histogram.ts";
+import { judgeObserved } from "../results/judge.ts";
+import type { RunCounters, RunEvent, RunResult } from "../results/run-result.ts";
+import { armInputs } from "../scenarios/arms.ts";
 import type { Scenario } from "../scenarios/define.ts";
-import { type Aggregation, judgeThresholds } from "../scenarios/thresholds.ts";
-import { totalDuration } from "../scenarios/traffic.ts";
 import type { DispatchConfig } from "../server/core/config.ts";
 import { hashString } from "../server/core/random.ts";
+import { totalDuration } from "../traffic/profile.ts";
 import { type ReplicationOutput, runReplication } from "./replication.ts";
-import { meanCi } from "./stats.ts";
 
 export interface SimArm {
   /** Preset name or config path as given. */
@@ -42,22 +34,6 @@ export interface SimulateOptions {
 /** The seed of replication r: the base seed itself for r = 0, then a hash (same for every configuration). */
 export function replicationSeed(base: number, r: number): number {
   return r === 0 ? base : hashString(`replication:${r}`, base >>> 0) | 0;
-}
-
-function rushhourVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
-      version: string;
-    };
-    return pkg.version;
-  } catch {
-    return "unknown";
-  }
-}
-
-export function armInputs(scenario: Scenario, role: SimArm["role"]) {
-  const override = role === "single" ? undefined : scenario.compare.overrides[role];
-  return { traffic: override?.traffic ?? scenario.traffic, cluster: override?.cluster ?? scenario.cluster };
 }
 
 export function simulate(scenario: Scenario, options: SimulateOptions): RunResult[] {
@@ -145,13 +121,6 @@ function mergeMaps(
   return { encoded: out, merged };
 }
 
-/** Mean and 95% CI, clipped to the metric's range (every summary metric is >= 0; shares are <= 1). */
-function ci(values: number[], max = Number.POSITIVE_INFINITY): Ci {
-  const c = meanCi(values);
-  const r = (x: number) => Math.round(Math.min(max, Math.max(0, x)) * 1e4) / 1e4;
-  return { mean: r(c.mean), lo: r(c.lo), hi: r(c.hi), n: c.n };
-}
-
 export function assemble(
   scenario: Scenario,
   arm: SimArm,
@@ -167,40 +136,17 @@ export function assemble(
   const lanes = mergeMaps(outputs, (o) => o.byLane);
   const cohorts = mergeMaps(outputs, (o) => o.byCohort);
   const counters = sumCounters(outputs.map((o) => o.counters));
-  const s = outputs.map((o) => o.summary);
-  const clusters = [...new Set(s.flatMap((x) => Object.keys(x.cpuPeak)))].sort();
-  const summary: RunSummary = {
-    throughputPeak: ci(s.map((x) => x.throughputPeak)),
-    throughputMean: ci(s.map((x) => x.throughputMean)),
-    p50: ci(s.map((x) => x.p50)),
-    p95: ci(s.map((x) => x.p95)),
-    p99: ci(s.map((x) => x.p99)),
-    p999: ci(s.map((x) => x.p999)),
-    max: ci(s.map((x) => x.max)),
-    cpuPeak: Object.fromEntries(
-      clusters.map((c) => [
-        c,
-        ci(
-          s.map((x) => x.cpuPeak[c] ?? 0),
-          1,
-        ),
-      ]),
-    ),
-    errorRate: ci(
-      s.map((x) => x.errorRate),
-      1,
-    ),
-    retries: ci(s.map((x) => x.retries)),
-  };
-  const events: RunEvent[] = [...faultEvents(scenario), ...first.events].sort((a, b) => a.t - b.t);
-  const thresholds = judgeScenarioThresholds(scenario, {
+  const summary = summarize(outputs.map((o) => o.summary));
+  const events: RunEvent[] = [...scenario.faults.map((f) => faultEvent(f)), ...first.events].sort(
+    (a, b) => a.t - b.t,
+  );
+  const thresholds = judgeObserved(scenario.thresholds, {
     overall,
     cohorts: cohorts.merged,
     counters,
-    outputs,
+    points: outputs.map((o) => o.summary),
   });
-  return {
-    schemaVersion: RUN_RESULT_SCHEMA_VERSION,
+  return runResult({
     kind: "sim",
     scenario: { name: scenario.name, description: scenario.description, definition: scenario.definition },
     config: { name: arm.name, role: arm.role, definition: arm.config },
@@ -209,7 +155,6 @@ export function assemble(
     windowSeconds: scenario.window / 1000,
     durationSeconds: first.durationMs / 1000,
     seriesReplication: 0,
-    versions: { rushhour: rushhourVersion(), node: process.version },
     command,
     provenance,
     series: first.windows,
@@ -225,113 +170,5 @@ export function assemble(
     })),
     events,
     thresholds,
-  };
-}
-
-function faultEvents(scenario: Scenario): RunEvent[] {
-  return scenario.faults.map((f) => ({
-    t: f.at / 1000,
-    kind: "fault" as const,
-    message: `fault on ${f.provider}: ${f.kind}${f.kind === "latency" ? ` +${f.latencyMs}ms` : ""}${
-      f.probability < 1 ? ` (${Math.round(f.probability * 100)}% of calls)` : ""
-    } for ${f.duration / 1000}s`,
-    providerId: f.provider,
-    to: f.kind,
-    endT: (f.at + f.duration) / 1000,
-    data: { probability: f.probability, ...(f.latencyMs !== undefined ? { latencyMs: f.latencyMs } : {}) },
-  }));
-}
-
-interface Observed {
-  overall: LatencyHistogram;
-  cohorts: Map<string, LatencyHistogram>;
-  counters: RunCounters;
-  outputs: ReplicationOutput[];
-}
-
-function latencyValue(h: LatencyHistogram | undefined, a: Aggregation): number | null {
-  if (h === undefined || h.count === 0) return null;
-  switch (a.kind) {
-    case "p":
-      return h.percentile(a.percentile);
-    case "avg":
-      return h.mean;
-    case "med":
-      return h.percentile(50);
-    case "max":
-      return h.max;
-    case "min":
-      return h.percentile(0);
-    case "count":
-      return h.count;
-    default:
-      return null;
-  }
-}
-
-function countValue(count: number, submitted: number, a: Aggregation): number | null {
-  if (a.kind === "count" || a.kind === "value") return count;
-  if (a.kind === "rate") return submitted === 0 ? 0 : count / submitted;
-  return null;
-}
-
-function seriesValue(values: number[], a: Aggregation): number | null {
-  if (values.length === 0) return null;
-  if (a.kind === "max" || a.kind === "value") return Math.max(...values);
-  if (a.kind === "avg") return values.reduce((x, y) => x + y, 0) / values.length;
-  if (a.kind === "min") return Math.min(...values);
-  return null;
-}
-
-/** Judges a scenario's thresholds on merged simulation data (series metrics use every replication's peak/mean). */
-export function judgeScenarioThresholds(scenario: Scenario, o: Observed): ThresholdResult[] {
-  const c = o.counters;
-  const submitted = c.submitted;
-  const peaks = (f: (x: ReplicationOutput["summary"]) => number) => o.outputs.map((x) => f(x.summary));
-  return judgeThresholds(scenario.thresholds, (metric, a) => {
-    switch (metric) {
-      case "latency":
-        return latencyValue(o.overall, a);
-      case "latency_vip":
-        return latencyValue(o.cohorts.get("vip"), a);
-      case "latency_standard":
-        return latencyValue(o.cohorts.get("standard"), a);
-      case "errors":
-        return countValue(c.failed + c.rejected + (c.unfinished ?? 0), submitted, a);
-      case "failed":
-        return countValue(c.failed, submitted, a);
-      case "rejected":
-        return countValue(c.rejected, submitted, a);
-      case "retries":
-        return countValue(c.retried, submitted, a);
-      case "timeouts":
-        return countValue(c.timeouts, submitted, a);
-      case "dropped":
-        return countValue(c.dropped, submitted, a);
-      case "duplicate_cards":
-        return countValue(c.duplicateCards, submitted, a);
-      case "throughput":
-        return a.kind === "avg"
-          ? seriesValue(
-              peaks((x) => x.throughputMean),
-              a,
-            )
-          : seriesValue(
-              peaks((x) => x.throughputPeak),
-              a,
-            );
-      case "cpu_primary":
-        return seriesValue(
-          peaks((x) => x.cpuPeak.primary ?? 0),
-          a,
-        );
-      case "cpu_backup":
-        return seriesValue(
-          peaks((x) => x.cpuPeak.backup ?? 0),
-          a,
-        );
-      default:
-        return null;
-    }
   });
 }

@@ -1,10 +1,11 @@
 // Runs replications sent by simulateParallel (parallel.ts) and sends back their outputs with the
 // histograms encoded (they cross the thread boundary as strings; decoding is lossless).
 import { parentPort } from "node:worker_threads";
+import { armInputs } from "../scenarios/arms.ts";
 import { type Scenario, validateScenario } from "../scenarios/define.ts";
 import type { DispatchConfig } from "../server/core/config.ts";
 import { runReplication } from "./replication.ts";
-import { armInputs, type SimArm } from "./runner.ts";
+import type { SimArm } from "./runner.ts";
 
 export interface ReplicationTask {
   id: number;

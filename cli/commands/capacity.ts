@@ -1,25 +1,19 @@
 import { resolve } from "node:path";
-import { startLocalStack } from "../../load/local-stack.ts";
-import { farmProviders } from "../../load/provider-models.ts";
+import { FontMissingError } from "../../reports/png.ts";
+import { progressBar } from "../../reports/progress.ts";
+import { parseDuration } from "../../traffic/duration.ts";
 import {
   type CapacityReport,
   capacitySummary,
-  confirmLive,
+  liveCapacity,
   objectiveOf,
   simulatedCapacity,
-  uslSweep,
   writeCapacityReport,
-} from "../../reports/capacity/run.ts";
-import { fitUsl } from "../../reports/capacity/usl.ts";
-import { FontMissingError } from "../../reports/png.ts";
-import { progressBar } from "../../reports/progress.ts";
-import { loadScenario, type Scenario, ScenarioError } from "../../scenarios/define.ts";
-import { parseDuration } from "../../scenarios/duration.ts";
-import { ConfigError, resolveConfig } from "../../simulator/configs.ts";
+} from "../../workflows/capacity.ts";
 import { numberFlag, parseCommandArgs } from "../args.ts";
 import { type Command, EXIT, UsageError } from "../command.ts";
 import { checkOutFlag } from "../errors.ts";
-import { liveRunner } from "./live-runner.ts";
+import { configArgument, scenarioArgument } from "../scenario-argument.ts";
 
 export const capacity: Command = {
   name: "capacity",
@@ -33,7 +27,7 @@ export const capacity: Command = {
    stays under the objective with the error rate within the scenario's errors threshold (else 1%), so
    shedding load never counts as capacity. It starts at the scenario's peak rate, doubles or halves to
    bracket the boundary, then bisects to the tolerance.
-2. Live confirmation: one short constant-rate run of that rate with \`rushhour load\` against a local stack
+2. Live confirmation: one short constant-rate run of that rate with the live workflow (as \`rushhour load\`) against a local stack
    started once for every live run (a provider farm with the scenario's providers and rushhour serve on
    127.0.0.1: this machine, not the modelled cluster, so expect it to fall short when the model is bigger).
 3. Universal Scalability Law: live constant-vus runs at each concurrency level; fits
@@ -105,27 +99,16 @@ Exit codes: 0 done, 2 bad usage or scenario (or no P99 objective to size against
     }
     if (problems.length > 0) throw new UsageError(problems.join("\n  "));
 
-    let scenario: Scenario;
-    try {
-      scenario = await loadScenario(positionals[0]!);
-    } catch (err) {
-      if (err instanceof ScenarioError) throw new UsageError(err.message, { cause: err });
-      throw err;
-    }
+    const scenario = await scenarioArgument(positionals[0]!);
     const objective = objectiveOf(scenario, objectiveMs);
     if (!objective) {
       throw new UsageError(
         `${scenario.name} has no latency p(99)<N threshold: give the objective with --objective-ms`,
       );
     }
-    const configName = values.config ?? scenario.compare.candidate;
-    let config: ReturnType<typeof resolveConfig>;
-    try {
-      config = resolveConfig(configName, scenario.file ? resolve(scenario.file, "..") : process.cwd());
-    } catch (err) {
-      if (err instanceof ConfigError) throw new UsageError(err.message);
-      throw err;
-    }
+    const arm = configArgument(scenario, values.config);
+    const configName = arm.name;
+    const config = arm.config;
 
     const bar = progressBar("capacity");
     const log = (line: string) => {
@@ -151,39 +134,19 @@ Exit codes: 0 done, 2 bad usage or scenario (or no P99 objective to size against
       rep.liveNote = "live confirmation skipped (--no-live)";
       rep.uslNote = "USL fit skipped (--no-live): it needs live constant-vus runs";
     } else {
-      // One local stack for every live run: each run re-applies the configuration and its stock through
-      // the Admin API, and the stack's start-up cost is paid once.
-      log("starting a provider farm and rushhour serve on 127.0.0.1");
-      const stack = await startLocalStack({
-        providers: farmProviders(scenario.providers),
-        config: configName,
-        skuCount: scenario.skus.count,
-        seed: scenario.seed,
-      });
-      try {
-        const live = liveRunner({
-          config: configName,
-          target: { address: stack.target, adminToken: stack.adminToken },
-          ...(process.env.RUSHHOUR_DEBUG ? { log: (t: string) => process.stderr.write(`${t}\n`) } : {}),
-        });
-        const points = await uslSweep(scenario, levels, uslS, live, (n, x) =>
-          log(`live constant-vus ${n}: ${x.toFixed(1)}/s`),
-        );
-        try {
-          rep.usl = { points, fit: fitUsl(points) };
-        } catch (err) {
-          rep.uslNote = `USL fit not possible: ${(err as Error).message}`;
-        }
-        // Last: the confirmation may overload this machine, and its backlog must not leak into the sweep.
-        if (search.best > 0) {
-          log(`live ${search.best.toFixed(0)}/s for ${liveS} s`);
-          rep.live = await confirmLive(scenario, search.best, liveS, objective, live);
-        } else {
-          rep.liveNote = "live confirmation skipped: no simulated rate met the objective";
-        }
-      } finally {
-        await stack.stop();
-      }
+      Object.assign(
+        rep,
+        await liveCapacity(scenario, {
+          arm,
+          levels,
+          uslSeconds: uslS,
+          confirmSeconds: liveS,
+          best: search.best,
+          objective,
+          log,
+          ...(process.env.RUSHHOUR_DEBUG ? { warn: (t: string) => process.stderr.write(`${t}\n`) } : {}),
+        }),
+      );
     }
     bar.stop();
     let files: { html: string; json: string };

@@ -4,13 +4,12 @@ import { fileURLToPath } from "node:url";
 import { groupByScenario } from "../../reports/load-runs.ts";
 import { verdictLine } from "../../reports/markdown.ts";
 import { progressBar } from "../../reports/progress.ts";
-import { discoverScenarios, runSuite } from "../../reports/suite.ts";
 import { writeReport } from "../../reports/write-report.ts";
 import { BUILTIN_SCENARIOS } from "../../scenarios/define.ts";
+import { discoverScenarios, liveRunner, runSuite } from "../../workflows/suite.ts";
 import { numberFlag, parseCommandArgs } from "../args.ts";
 import { type Command, EXIT, UsageError } from "../command.ts";
 import { checkOutFlag } from "../errors.ts";
-import { liveRunner } from "./live-runner.ts";
 
 export const demo: Command = {
   name: "demo",
@@ -19,7 +18,7 @@ export const demo: Command = {
   help: `Usage: rushhour demo [--out DIR] [--replications N] [--no-live]
 
 Runs every built-in scenario (${BUILTIN_SCENARIOS.join(", ")}) in simulation with its baseline
-(legacy) and candidate (adaptive) configurations, plus a short live run (reports/demo/live-outage.ts: 150 orders/s, one
+(legacy) and candidate (adaptive) configurations, plus a short live run (scenarios/demo/live-outage.ts: 150 orders/s, one
 provider timing out) against an embedded server on 127.0.0.1, legacy then adaptive, then writes one report and prints its path and the verdicts.
 Takes under 3 minutes on a 2-core machine with the defaults. \`npm run demo\` runs this.
 
@@ -65,7 +64,7 @@ Exit codes: 0 done, 2 bad usage.
     let liveNote = "live run skipped (--no-live)";
     if (!values["no-live"]) {
       const liveScenarios = await discoverScenarios([
-        fileURLToPath(new URL("../../reports/demo/live-outage.ts", import.meta.url)),
+        fileURLToPath(new URL("../../scenarios/demo/live-outage.ts", import.meta.url)),
       ]);
       const liveBar = progressBar("demo live");
       const live = await runSuite(liveScenarios, {

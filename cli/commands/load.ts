@@ -1,25 +1,16 @@
-// `rushhour load`: replays a scenario against a live server with the open-model driver in load/.
+// `rushhour load`: replays a scenario against a live server with the open-model driver in load/. Parses the
+// command line, calls the live workflow (workflows/live.ts) and prints what it returns.
 import { resolve } from "node:path";
-import { Admin } from "../../load/admin.ts";
-import { validateExecutor } from "../../load/executors/index.ts";
-import { liveOptions, validateLive } from "../../load/live-options.ts";
-import { startLocalStack } from "../../load/local-stack.ts";
-import { farmProviders } from "../../load/provider-models.ts";
-import {
-  executorFor,
-  type LoadArm,
-  type LoadOutcome,
-  type LoadProgress,
-  runLoad,
-} from "../../load/run-load.ts";
-import { runOnTopology } from "../../load/topology.ts";
-import { type RunResult, writeRunResult } from "../../reports/run-result.ts";
-import { BUILTIN_SCENARIOS, loadScenario, type Scenario, ScenarioError } from "../../scenarios/define.ts";
-import { type DispatchConfig, presetConfig, withWorkers } from "../../server/core/config.ts";
-import { ConfigError, resolveConfig } from "../../simulator/configs.ts";
+import type { LoadProgress } from "../../load/run-load.ts";
+import { type RunResult, writeRunResult } from "../../results/run-result.ts";
+import { BUILTIN_SCENARIOS } from "../../scenarios/define.ts";
+import { ConfigError } from "../../simulator/configs.ts";
+import { runFile } from "../../workflows/files.ts";
+import { type LiveRun, LiveScenarioError, runLive } from "../../workflows/live.ts";
 import { parseCommandArgs } from "../args.ts";
 import { type Command, EXIT, UsageError } from "../command.ts";
 import { checkOutFlag } from "../errors.ts";
+import { scenarioArgument } from "../scenario-argument.ts";
 
 const help = `Usage: rushhour load <scenario> [--target HOST:PORT[,HOST:PORT...]] [--config NAME|FILE] [--out DIR]
                      [--duration-scale F] [--admin-token T] [--workers N]
@@ -68,50 +59,10 @@ Exit codes: 0 every threshold passed, 1 a threshold failed or abortOnFail stoppe
 
 const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
 
-function fileSafe(name: string): string {
-  return (
-    name
-      .replace(/\.json$/i, "")
-      .split(/[\\/]/)
-      .pop()
-      ?.replace(/[^A-Za-z0-9._-]/g, "_") || "config"
-  );
-}
-
 function fmt(x: number): string {
   if (Math.abs(x) >= 100) return x.toFixed(0);
   if (Math.abs(x) >= 1) return x.toFixed(1);
   return x.toFixed(3);
-}
-
-interface Arm extends LoadArm {
-  /** What to hand a running server (--target): a preset name or the resolved configuration. */
-  serverConfig: string | object;
-  /** The resolved configuration; a server this command starts gets it sized from the scenario. */
-  definition: DispatchConfig;
-}
-
-function resolveArms(scenario: Scenario, config: string | undefined): Arm[] {
-  const base = scenario.file ? resolve(scenario.file, "..") : process.cwd();
-  const arm = (name: string, role: Arm["role"], dir: string): Arm => {
-    const definition = resolveConfig(name, dir);
-    return {
-      name,
-      role,
-      definition,
-      serverConfig: presetConfig(name) !== undefined ? name : definition,
-    };
-  };
-  try {
-    if (config !== undefined) return [arm(config, "single", process.cwd())];
-    return [
-      arm(scenario.compare.baseline, "baseline", base),
-      arm(scenario.compare.candidate, "candidate", base),
-    ];
-  } catch (err) {
-    if (err instanceof ConfigError) throw new UsageError(err.message);
-    throw err;
-  }
 }
 
 function progressLine(label: string, p: LoadProgress): string {
@@ -188,133 +139,42 @@ export const loadCommand: Command = {
     }
     if (problems.length > 0) throw new UsageError(problems.join("\n  "));
 
-    let scenario: Scenario;
-    try {
-      scenario = await loadScenario(positionals[0] as string);
-    } catch (err) {
-      if (err instanceof ScenarioError) throw new UsageError(err.message, { cause: err });
-      throw err;
-    }
-    const liveProblems = validateLive(scenario.live);
-    const durationScale = scale ?? liveOptions(scenario.live).durationScale ?? 1;
-    const arms = resolveArms(scenario, values.config);
-    for (const arm of arms) {
-      const executor = executorFor(scenario, arm.role, durationScale);
-      liveProblems.push(
-        ...validateExecutor(executor, arm.role === "single" ? "traffic." : `traffic (${arm.role}).`),
-      );
-    }
-    if (liveProblems.length > 0) {
-      throw new UsageError(
-        `${scenario.file ?? scenario.name} cannot be run live:\n  ${liveProblems.join("\n  ")}`,
-      );
-    }
-    if (workers !== undefined) scenario = { ...scenario, live: { ...(scenario.live ?? {}), workers } };
-
+    const scenario = await scenarioArgument(positionals[0] as string);
     const tty = process.stdout.isTTY === true;
     const log = (line: string) => {
       if (process.stderr.isTTY) process.stderr.write(`${tty ? "\r\x1b[K" : ""}rushhour load: ${line}\n`);
     };
     const warn = (line: string) => process.stderr.write(`${tty ? "\r\x1b[K" : ""}rushhour load: ${line}\n`);
-    const command = ["rushhour", "load", ...argv];
-    const results: RunResult[] = [];
-    const written: string[] = [];
-    const aborts: string[] = [];
     const outDir = values.out ?? "out/load";
-
-    for (const arm of arms) {
-      const label = `${arm.name} (${arm.role})`;
-      let addresses = targets;
-      let adminToken = token;
-      let stopStack: (() => Promise<void>) | null = null;
-      const onProgress = tty
-        ? (p: LoadProgress) => process.stdout.write(`\r\x1b[K${progressLine(label, p)}`)
-        : undefined;
-      try {
-        const topology = liveOptions(scenario.live).topology;
-        let outcome: LoadOutcome | undefined;
-        // A server this command starts is sized as the simulator sizes the scenario's cluster, so a live
-        // run and a simulated one compare the same system; the RunResult records what the server ran.
-        let ran: Arm = arm;
-        if (addresses === undefined && topology !== undefined) {
-          log(`starting ${topology.instances} instances on PostgreSQL and a provider farm (${arm.name})`);
-          // The primary cluster is split across the instances; the backup has its own size.
-          const perInstance = Math.ceil(scenario.cluster.primary.workers / topology.instances);
-          const sized = withWorkers(arm.definition, perInstance);
-          ran = { ...arm, definition: sized };
-          outcome = await runOnTopology({
-            scenario,
-            arm: ran,
-            spec: topology,
-            chaos: liveOptions(scenario.live).chaos ?? [],
-            providers: farmProviders(scenario.providers),
-            serverConfig: sized,
-            backupConfig: withWorkers(arm.definition, scenario.cluster.backup.workers),
-            durationScale,
-            command,
-            onProgress,
-            log,
-            warn,
-          });
-        } else if (addresses === undefined) {
-          log(`starting a provider farm and rushhour serve (${arm.name}) on 127.0.0.1`);
-          const sized = withWorkers(arm.definition, scenario.cluster.primary.workers);
-          ran = { ...arm, definition: sized };
-          const stack = await startLocalStack({
-            providers: farmProviders(scenario.providers),
-            config: sized,
-            skuCount: scenario.skus.count,
-            seed: scenario.seed,
-            log,
-          });
-          stopStack = stack.stop;
-          addresses = [stack.target];
-          adminToken = stack.adminToken;
-        } else if (adminToken !== null) {
-          for (const address of addresses) {
-            const admin = new Admin(address, adminToken);
-            try {
-              await admin.applyConfig(
-                typeof arm.serverConfig === "string"
-                  ? { preset: arm.serverConfig }
-                  : { configJson: JSON.stringify(arm.serverConfig) },
-              );
-              await admin.clearFaults();
-            } finally {
-              admin.close();
+    const written: string[] = [];
+    let run: LiveRun;
+    try {
+      run = await runLive(scenario, {
+        ...(values.config !== undefined ? { config: values.config } : {}),
+        ...(targets !== undefined ? { targets, adminToken: token } : {}),
+        ...(scale !== undefined ? { durationScale: scale } : {}),
+        ...(workers !== undefined ? { workers } : {}),
+        command: ["rushhour", "load", ...argv],
+        ...(tty
+          ? {
+              onProgress: (label: string, p: LoadProgress) =>
+                process.stdout.write(`\r\x1b[K${progressLine(label, p)}`),
             }
-          }
-        } else {
-          warn("no --admin-token: the servers' configuration is left as it is, and no faults or snapshots");
-        }
-        if (addresses !== undefined) {
-          if (topology !== undefined) warn("--target given: the scenario's topology and chaos are not used");
-          outcome = await runLoad({
-            scenario,
-            arm: ran,
-            target: { addresses, adminToken },
-            durationScale,
-            command,
-            onProgress,
-            log,
-            warn,
-          });
-        }
-        if (outcome === undefined) throw new Error("no load run: neither a target nor a topology");
-        const { result, aborted } = outcome;
-        if (tty) process.stdout.write("\r\x1b[K");
-        const file = resolve(outDir, `${scenario.name}.${fileSafe(arm.name)}.json`);
-        writeRunResult(file, result);
-        results.push(result);
-        written.push(file);
-        if (aborted !== null) {
-          aborts.push(`${label}: ${aborted}`);
-          break;
-        }
-      } finally {
-        if (stopStack !== null) await stopStack();
-      }
+          : {}),
+        onResult: (result) => {
+          if (tty) process.stdout.write("\r\x1b[K");
+          const file = runFile(resolve(outDir), scenario.name, result.config.name);
+          writeRunResult(file, result);
+          written.push(file);
+        },
+        log,
+        warn,
+      });
+    } catch (err) {
+      if (err instanceof ConfigError || err instanceof LiveScenarioError) throw new UsageError(err.message);
+      throw err;
     }
+    const { results, aborts } = run;
 
     process.stdout.write(summaryTable(results));
     const failed = results.flatMap((r) => r.thresholds.filter((t) => !t.pass).map((t) => ({ r, t })));

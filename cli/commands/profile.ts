@@ -1,39 +1,13 @@
-// `rushhour profile`: runs `rushhour serve` under clinic (doctor or flame) while the scenario's load runs,
-// scaled down, then writes clinic's HTML beside the run's RunResult and links it from the run's report.
-import { type ChildProcess, spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
-import { tmpdir } from "node:os";
-import { basename, delimiter, join, relative, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { validateExecutor } from "../../load/executors/index.ts";
-import { liveOptions, validateLive } from "../../load/live-options.ts";
-import { farmProviders } from "../../load/provider-models.ts";
-import { executorFor, runLoad } from "../../load/run-load.ts";
-import { startMember } from "../../load/topology.ts";
-import { toRunView } from "../../reports/from-run-result.ts";
-import { writeRunResult } from "../../reports/run-result.ts";
-import { writeReport } from "../../reports/write-report.ts";
-import { BUILTIN_SCENARIOS, loadScenario, type Scenario, ScenarioError } from "../../scenarios/define.ts";
-import { presetConfig } from "../../server/core/config.ts";
-import { SERVER_NODE_FLAGS } from "../../server/node-flags.ts";
-import { ConfigError, resolveConfig } from "../../simulator/configs.ts";
+// `rushhour profile`: parses the command line, calls the profiling workflow (workflows/profile.ts) and prints
+// what it wrote.
+import { join, resolve } from "node:path";
+import { BUILTIN_SCENARIOS } from "../../scenarios/define.ts";
+import { liveProblems } from "../../workflows/live.ts";
+import { runProfile, scaleRates, TOOLS, type Tool } from "../../workflows/profile.ts";
 import { parseCommandArgs } from "../args.ts";
 import { type Command, EXIT, UsageError } from "../command.ts";
 import { checkOutFlag } from "../errors.ts";
-
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const BIN = fileURLToPath(new URL("../bin.mjs", import.meta.url));
-const TOOLS = ["doctor", "flame"] as const;
-type Tool = (typeof TOOLS)[number];
+import { configArgument, scenarioArgument } from "../scenario-argument.ts";
 
 const help = `Usage: rushhour profile <scenario> [--tool doctor|flame] [--out DIR] [--config NAME|FILE]
                         [--duration-scale F] [--rate-scale F]
@@ -71,121 +45,6 @@ function positive(flag: string, raw: string | undefined, fallback: number, probl
   return n;
 }
 
-/** The scenario with every arrival rate and VU count multiplied by `f` (durations are scaled by the driver). */
-export function scaleRates(scenario: Scenario, f: number): Scenario {
-  const t = { ...scenario.traffic } as Record<string, unknown>;
-  const r = (x: unknown) => (typeof x === "number" ? Math.max(0, x * f) : x);
-  const v = (x: unknown) => (typeof x === "number" ? Math.max(1, Math.round(x * f)) : x);
-  if ("rate" in t) t.rate = r(t.rate);
-  if ("startRate" in t) t.startRate = r(t.startRate);
-  if ("vus" in t) t.vus = v(t.vus);
-  if ("startVUs" in t) t.startVUs = Math.round((t.startVUs as number) * f);
-  const vus = t.executor === "ramping-vus";
-  if (Array.isArray(t.stages)) {
-    t.stages = (t.stages as { target: number }[]).map((s) => ({
-      ...s,
-      target: vus ? Math.round(s.target * f) : r(s.target),
-    }));
-  }
-  const live = liveOptions(scenario.live);
-  const scaled = {
-    ...live,
-    ...(live.cardStock !== undefined ? { cardStock: Math.ceil(live.cardStock * f) } : {}),
-    ...(live.maxVUs !== undefined ? { maxVUs: Math.max(1, Math.ceil(live.maxVUs * f)) } : {}),
-  };
-  return { ...scenario, traffic: t as Scenario["traffic"], live: scaled };
-}
-
-/** Starts clinic around `rushhour serve`, in its own process group so SIGINT reaches clinic and the server. */
-function startUnderClinic(
-  tool: Tool,
-  dest: string,
-  serveArgs: string[],
-  log: (line: string) => void,
-): Promise<{ proc: ChildProcess; address: string; output: () => string; exited: Promise<number | null> }> {
-  const clinic = join(ROOT, "node_modules", ".bin", "clinic");
-  if (!existsSync(clinic)) {
-    throw new Error(`clinic is not installed (${clinic}); run npm install in ${ROOT}`);
-  }
-  const proc = spawn(
-    clinic,
-    [
-      tool,
-      "--open=false",
-      "--dest",
-      dest,
-      "--",
-      process.execPath,
-      ...SERVER_NODE_FLAGS,
-      BIN,
-      "serve",
-      ...serveArgs,
-    ],
-    {
-      cwd: ROOT,
-      detached: true,
-      stdio: ["ignore", "pipe", "pipe"],
-      env: {
-        ...process.env,
-        // Without it clinic asks about telemetry and exits when there is no terminal.
-        NO_INSIGHT: "1",
-        PATH: `${join(ROOT, "node_modules", ".bin")}${delimiter}${process.env.PATH ?? ""}`,
-      },
-    },
-  );
-  let out = "";
-  const collect = (d: Buffer) => {
-    out = (out + d.toString()).slice(-20_000);
-  };
-  proc.stdout?.on("data", collect);
-  proc.stderr?.on("data", collect);
-  const exited = new Promise<number | null>((r) => proc.once("exit", (code) => r(code)));
-  return new Promise((resolvePromise, reject) => {
-    const timer = setTimeout(() => {
-      stopGroup(proc, "SIGKILL");
-      reject(new Error(`rushhour serve under clinic was not ready within 180 s:\n${out}`));
-    }, 180_000);
-    const onData = () => {
-      const m = /rushhour serve listening on (\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        proc.stdout?.off("data", onData);
-        log(`serve under clinic ${tool} ready on ${m[1]}`);
-        resolvePromise({ proc, address: m[1] as string, output: () => out, exited });
-      }
-    };
-    proc.stdout?.on("data", onData);
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`clinic ${tool} exited (${code}) before the server was ready:\n${out.trim()}`));
-    });
-  });
-}
-
-function stopGroup(proc: ChildProcess, signal: NodeJS.Signals): void {
-  try {
-    if (proc.pid !== undefined) process.kill(-proc.pid, signal);
-  } catch {
-    // Already gone.
-  }
-}
-
-function findHtml(dir: string): string | null {
-  if (!existsSync(dir)) return null;
-  const html = readdirSync(dir, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".html"));
-  return html.length > 0 ? join(dir, html[0] as string) : null;
-}
-
-/** Puts a link to clinic's report at the top of the run's report. */
-function linkFromReport(reportHtml: string, target: string, label: string): void {
-  const html = readFileSync(reportHtml, "utf8");
-  const href = relative(resolve(reportHtml, ".."), target).split("\\").join("/");
-  const link = `<p class="profile-link" style="font:14px sans-serif;margin:8px 0">Profile: <a href="${href}">${label}</a></p>`;
-  const at = html.search(/<body[^>]*>/);
-  const out = at < 0 ? `${link}${html}` : html.replace(/<body[^>]*>/, (body) => `${body}\n${link}`);
-  writeFileSync(reportHtml, out);
-}
-
 export const profileCommand: Command = {
   name: "profile",
   summary: "profile rushhour serve under clinic (doctor|flame) while a scenario's load runs",
@@ -207,120 +66,35 @@ export const profileCommand: Command = {
     const rateScale = positive("rate-scale", values["rate-scale"], 0.25, problems);
     if (problems.length > 0) throw new UsageError(problems.join("\n  "));
 
-    let scenario: Scenario;
-    try {
-      scenario = scaleRates(await loadScenario(positionals[0] as string), rateScale);
-    } catch (err) {
-      if (err instanceof ScenarioError) throw new UsageError(err.message, { cause: err });
-      throw err;
-    }
-    const configName = values.config ?? scenario.compare.candidate;
-    let definition: unknown;
-    try {
-      definition = resolveConfig(
-        configName,
-        values.config === undefined && scenario.file ? resolve(scenario.file, "..") : process.cwd(),
-      );
-    } catch (err) {
-      if (err instanceof ConfigError) throw new UsageError(err.message);
-      throw err;
-    }
-    const liveProblems = [
-      ...validateLive(scenario.live),
-      ...validateExecutor(executorFor(scenario, "single", durationScale), "traffic."),
-    ];
-    if (liveProblems.length > 0) {
-      throw new UsageError(`${scenario.name} cannot be run live:\n  ${liveProblems.join("\n  ")}`);
+    const scenario = scaleRates(await scenarioArgument(positionals[0] as string), rateScale);
+    const arm = configArgument(scenario, values.config);
+    // The profiled run drives the scenario's own traffic (role "single"), whichever configuration it sizes.
+    const liveProblemList = liveProblems(scenario, [{ ...arm, role: "single" }], durationScale);
+    if (liveProblemList.length > 0) {
+      throw new UsageError(`${scenario.name} cannot be run live:\n  ${liveProblemList.join("\n  ")}`);
     }
 
-    const outDir = resolve(values.out ?? join("out", "profile", scenario.name));
-    const clinicDir = join(outDir, "clinic");
-    mkdirSync(clinicDir, { recursive: true });
-    const log = (line: string) => {
-      if (process.stderr.isTTY) process.stderr.write(`rushhour profile: ${line}\n`);
-    };
-    const work = mkdtempSync(join(tmpdir(), "rushhour-profile-"));
-    const token = randomBytes(18).toString("base64url");
-    const specFile = join(work, "providers.json");
-    writeFileSync(specFile, JSON.stringify({ providers: farmProviders(scenario.providers) }, null, 2));
-    let configArg = configName;
-    if (presetConfig(configName) === undefined) {
-      configArg = join(work, "config.json");
-      writeFileSync(configArg, JSON.stringify(definition, null, 2));
+    const outcome = await runProfile(scenario, {
+      tool,
+      arm,
+      durationScale,
+      rateScale,
+      outDir: resolve(values.out ?? join("out", "profile", scenario.name)),
+      command: ["rushhour", "profile", ...argv],
+      log: (line) => {
+        if (process.stderr.isTTY) process.stderr.write(`rushhour profile: ${line}\n`);
+      },
+      warn: (line) => process.stderr.write(`rushhour profile: ${line}\n`),
+    });
+    if (!outcome.ok) {
+      process.stderr.write(`rushhour profile: ${outcome.message}\n`);
+      return EXIT.failed;
     }
-
-    const farm = await startMember(
-      "farm",
-      "farm",
-      (port) => ["providers", "--port", String(port), "--spec", specFile, "--seed", String(scenario.seed)],
-      log,
+    const { result } = outcome;
+    process.stdout.write(
+      `profiled ${scenario.name} (${result.counters.delivered} orders delivered, P99 ${result.summary.p99.mean.toFixed(0)} ms)\n` +
+        `wrote:\n  ${outcome.clinicHtml}\n  ${outcome.runFile}\n  ${outcome.reportHtml}\n`,
     );
-    let served: Awaited<ReturnType<typeof startUnderClinic>> | null = null;
-    try {
-      served = await startUnderClinic(
-        tool,
-        clinicDir,
-        [
-          "--port",
-          "0",
-          "--metrics-port",
-          "off",
-          "--store",
-          `sqlite:${join(work, "store.db")}`,
-          "--providers",
-          farm.address,
-          "--config",
-          configArg,
-          `--admin-token=${token}`,
-          "--skus",
-          String(scenario.skus.count),
-          "--seed-stock",
-          "0",
-          "--seed",
-          String(scenario.seed),
-        ],
-        log,
-      );
-      log(`load: ${scenario.name} at ${rateScale}x rate, ${durationScale}x durations`);
-      const { result } = await runLoad({
-        scenario,
-        arm: { name: configName, role: "single", definition },
-        target: { addresses: [served.address], adminToken: token },
-        durationScale,
-        command: ["rushhour", "profile", ...argv],
-        log,
-        warn: (line) => process.stderr.write(`rushhour profile: ${line}\n`),
-      });
-
-      log(`stopping the server; clinic ${tool} is writing its report (this takes a while)`);
-      stopGroup(served.proc, "SIGINT");
-      const code = await served.exited;
-      const html = findHtml(clinicDir);
-      if (html === null) {
-        process.stderr.write(
-          `rushhour profile: clinic ${tool} wrote no HTML (exit ${code}):\n${served.output().trim()}\n`,
-        );
-        return EXIT.failed;
-      }
-      const label = `clinic ${tool}`;
-      result.artifacts = [{ label, path: relative(outDir, html) }];
-      const file = join(outDir, `${scenario.name}.${basename(configName).replace(/\.json$/i, "")}.json`);
-      writeRunResult(file, result);
-      const report = writeReport([toRunView(result)], join(outDir, "report"), {
-        title: `${scenario.name} under clinic ${tool}`,
-      });
-      linkFromReport(report.html, html, `${label}: ${basename(html)}`);
-      process.stdout.write(
-        `profiled ${scenario.name} (${result.counters.delivered} orders delivered, P99 ${result.summary.p99.mean.toFixed(0)} ms)\n` +
-          `wrote:\n  ${html}\n  ${file}\n  ${report.html}\n`,
-      );
-      return EXIT.ok;
-    } finally {
-      if (served !== null && served.proc.exitCode === null && served.proc.signalCode === null) {
-        stopGroup(served.proc, "SIGKILL");
-      }
-      await farm.stop();
-      rmSync(work, { recursive: true, force: true });
-    }
+    return EXIT.ok;
   },
 };

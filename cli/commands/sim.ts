@@ -1,15 +1,16 @@
 import { resolve } from "node:path";
 import cliProgress from "cli-progress";
-import type { RunResult } from "../../reports/run-result.ts";
-import { writeRunResult } from "../../reports/run-result.ts";
-import { BUILTIN_SCENARIOS, loadScenario, type Scenario, ScenarioError } from "../../scenarios/define.ts";
-import { ConfigError, resolveConfig } from "../../simulator/configs.ts";
-import { checkRunSize, DEFAULT_MAX_MEMORY_MB, DEFAULT_MAX_ORDERS, runSize } from "../../simulator/limits.ts";
-import { simulateParallel } from "../../simulator/parallel.ts";
-import type { SimArm } from "../../simulator/runner.ts";
+import type { RunResult } from "../../results/run-result.ts";
+import { writeRunResult } from "../../results/run-result.ts";
+import { BUILTIN_SCENARIOS, type Scenario } from "../../scenarios/define.ts";
+import { ConfigError } from "../../simulator/configs.ts";
+import { DEFAULT_MAX_MEMORY_MB, DEFAULT_MAX_ORDERS } from "../../simulator/limits.ts";
+import { runFile } from "../../workflows/files.ts";
+import { runSimulated, SimScenarioError } from "../../workflows/simulate.ts";
 import { parseCommandArgs } from "../args.ts";
 import { type Command, EXIT, UsageError } from "../command.ts";
 import { checkOutFlag } from "../errors.ts";
+import { scenarioArgument } from "../scenario-argument.ts";
 
 export const simCommand: Command = {
   name: "sim",
@@ -75,56 +76,7 @@ Exit codes: 0 every threshold passed, 1 a threshold failed, 2 bad usage, scenari
     if (problems.length > 0) throw new UsageError(problems.join("\n  "));
     checkOutFlag(values.out);
 
-    let scenario: Scenario;
-    try {
-      scenario = await loadScenario(positionals[0]!);
-    } catch (err) {
-      if (err instanceof ScenarioError) throw new UsageError(err.message, { cause: err });
-      throw err;
-    }
-    if (
-      scenario.traffic.executor !== "constant-arrival-rate" &&
-      scenario.traffic.executor !== "ramping-arrival-rate"
-    ) {
-      throw new UsageError(
-        `traffic.executor: the simulator runs arrival-rate executors (open model), not "${scenario.traffic.executor}"`,
-      );
-    }
-
-    let arms: SimArm[];
-    try {
-      if (values.config !== undefined) {
-        arms = [{ name: values.config, role: "single", config: resolveConfig(values.config) }];
-      } else {
-        const base = scenario.file ? resolve(scenario.file, "..") : process.cwd();
-        arms = [
-          {
-            name: scenario.compare.baseline,
-            role: "baseline",
-            config: resolveConfig(scenario.compare.baseline, base),
-          },
-          {
-            name: scenario.compare.candidate,
-            role: "candidate",
-            config: resolveConfig(scenario.compare.candidate, base),
-          },
-        ];
-      }
-    } catch (err) {
-      if (err instanceof ConfigError) throw new UsageError(err.message);
-      throw err;
-    }
-
-    const tooBig = checkRunSize(
-      runSize(
-        scenario,
-        arms.map((a) => a.role),
-        replications,
-      ),
-      { maxOrders, maxMemoryMb },
-    );
-    if (tooBig !== undefined) throw new UsageError(tooBig);
-
+    const scenario = await scenarioArgument(positionals[0]!);
     const tty = process.stdout.isTTY === true;
     const bar = tty
       ? new cliProgress.SingleBar(
@@ -135,22 +87,27 @@ Exit codes: 0 every threshold passed, 1 a threshold failed, 2 bad usage, scenari
     bar?.start(1, 0, { label: "" });
     let results: RunResult[];
     try {
-      results = await simulateParallel(scenario, {
-        arms,
+      results = await runSimulated(scenario, {
+        ...(values.config !== undefined ? { config: values.config } : {}),
         replications,
         jobs,
         ...(seed !== undefined ? { seed } : {}),
         command: ["rushhour", "sim", ...argv],
+        limits: { maxOrders, maxMemoryMb },
         onProgress: bar ? (done, total, label) => bar.update(done / total, { label }) : undefined,
       });
+    } catch (err) {
+      if (err instanceof ConfigError || err instanceof SimScenarioError)
+        throw new UsageError(err.message, { cause: err });
+      throw err;
     } finally {
       bar?.stop();
     }
 
-    const written: string[] = [];
     const outDir = values.out ?? "out/sim";
+    const written: string[] = [];
     for (const r of results) {
-      const file = resolve(outDir, `${scenario.name}.${fileSafe(r.config.name)}.json`);
+      const file = runFile(resolve(outDir), scenario.name, r.config.name);
       writeRunResult(file, r);
       written.push(file);
     }
@@ -182,16 +139,6 @@ Exit codes: 0 every threshold passed, 1 a threshold failed, 2 bad usage, scenari
     return failed.length > 0 ? EXIT.failed : EXIT.ok;
   },
 };
-
-function fileSafe(name: string): string {
-  return (
-    name
-      .replace(/\.json$/i, "")
-      .split(/[\\/]/)
-      .pop()!
-      .replace(/[^A-Za-z0-9._-]/g, "_") || "config"
-  );
-}
 
 function fmt(x: number): string {
   if (Math.abs(x) >= 100) return x.toFixed(0);

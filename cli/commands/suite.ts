@@ -1,12 +1,19 @@
 import { resolve } from "node:path";
 import { progressBar } from "../../reports/progress.ts";
-import { discoverScenarios, runSuite, type SuiteMode, type SuiteRole } from "../../reports/suite.ts";
 import { ScenarioError } from "../../scenarios/define.ts";
 import { ConfigError } from "../../simulator/configs.ts";
+import { LiveScenarioError } from "../../workflows/live.ts";
+import { SimScenarioError } from "../../workflows/simulate.ts";
+import {
+  discoverScenarios,
+  liveRunner,
+  runSuite,
+  type SuiteMode,
+  type SuiteRole,
+} from "../../workflows/suite.ts";
 import { numberFlag, parseCommandArgs } from "../args.ts";
 import { type Command, EXIT, UsageError } from "../command.ts";
 import { checkOutFlag } from "../errors.ts";
-import { liveRunner } from "./live-runner.ts";
 
 export const suite: Command = {
   name: "suite",
@@ -29,7 +36,7 @@ Options:
   --no-report             write only the RunResults
   --no-png                no PNG copies of the charts
 
-Live runs use \`rushhour load <scenario>\` on a local stack (provider farm and server on 127.0.0.1), baseline then
+Live runs do what \`rushhour load <scenario>\` does (in this process), on a local stack (provider farm and server on 127.0.0.1), baseline then
 candidate, with each scenario's live.durationScale.
 
 Exit codes: 0 done, 1 a candidate (or single) run failed one of its scenario's thresholds (the baseline is the
@@ -95,7 +102,9 @@ system being replaced: its failures are reported, not fatal), 2 bad usage, scena
         onProgress: (label, fraction) => bar.update(Math.round(fraction * 1000), 1000, label),
       });
     } catch (err) {
-      if (err instanceof ConfigError) throw new UsageError(err.message);
+      if (err instanceof ConfigError || err instanceof SimScenarioError || err instanceof LiveScenarioError) {
+        throw new UsageError(err.message);
+      }
       throw err;
     } finally {
       bar.stop();

@@ -4,7 +4,8 @@
 // total worker count, so a comparison between them is about policy, not capacity.
 import { z } from "zod";
 import { MAX_INPUT_ARRAY_LENGTH } from "./array-bounds.ts";
-import { formatInputPath, inputShapeProblems } from "./input-shape.ts";
+import { inputShapeProblems } from "./input-shape.ts";
+import { formatIssuePath } from "./issue-path.ts";
 import type { FieldViolation } from "./types.ts";
 
 const int = (min: number) => z.number().int().min(min);
@@ -237,15 +238,13 @@ const schema = z
 
 export type DispatchConfig = z.infer<typeof schema>;
 
-const pathOf = (path: readonly PropertyKey[]) => formatInputPath(path);
-
 /**
  * Reserved keys, too-deep nesting and oversized lists in a configuration input, by path (input-shape.ts).
  * Callers that merge a partial input over a configuration ask this of the partial first: the merge
  * recurses, and a partial 20,000 levels deep would overflow it.
  */
 export function configInputProblems(input: unknown): FieldViolation[] {
-  return inputShapeProblems(input).map((p) => ({ path: pathOf(p.path), message: p.message }));
+  return inputShapeProblems(input).map((p) => ({ path: formatIssuePath(p.path), message: p.message }));
 }
 
 /** Validates a whole configuration; returns every error at once, each with its dotted path. */
@@ -260,10 +259,10 @@ export function validateConfig(
   for (const issue of result.error.issues) {
     if (issue.code === "unrecognized_keys") {
       for (const key of issue.keys) {
-        errors.push({ path: pathOf([...issue.path, key]), message: "unknown field" });
+        errors.push({ path: formatIssuePath([...issue.path, key]), message: "unknown field" });
       }
     } else {
-      errors.push({ path: pathOf(issue.path), message: issue.message });
+      errors.push({ path: formatIssuePath(issue.path), message: issue.message });
     }
   }
   return { ok: false, errors };

@@ -1,4 +1,4 @@
-// The one door through which time and randomness enter the core (DESIGN.md rule 1).
+// The one door through which time and randomness enter the core (docs/ARCHITECTURE.md rule C1).
 // The live server implements it with real timers (server/realtime-env.ts); the simulator with its
 // virtual clock (simulator/kernel/virtual-env.ts). Same core code, two clocks.
 

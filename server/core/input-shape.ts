@@ -61,13 +61,3 @@ export function inputShapeProblems(value: unknown): InputProblem[] {
   }
   return found;
 }
-
-/** `lanes.default.workers`, `providers[0].id`; `root` for the empty path. */
-export function formatInputPath(path: readonly PropertyKey[], root = "(root)"): string {
-  let out = "";
-  for (const part of path) {
-    if (typeof part === "number") out += `[${part}]`;
-    else out += out === "" ? String(part) : `.${String(part)}`;
-  }
-  return out === "" ? root : out;
-}

@@ -1,6 +1,6 @@
 // Seeded, named random streams: xoshiro128** seeded through splitmix32 from a hash of
 // (seed, stream name). Pure arithmetic, so it is allowed in the core and is shared by the
-// simulator and the live server. Math.random is never used (DESIGN.md rules 1 and 5).
+// simulator and the live server. Math.random is never used (docs/ARCHITECTURE.md rules C1 and D1).
 import type { RandomStream } from "./env.ts";
 
 /** FNV-1a over the UTF-16 code units of a string, 32-bit. */

@@ -3,7 +3,8 @@
 // in-process providers of `rushhour serve` and the farm of `rushhour providers`.
 import { z } from "zod";
 import type { RandomStream } from "../core/env.ts";
-import { formatInputPath, inputShapeProblems } from "../core/input-shape.ts";
+import { inputShapeProblems } from "../core/input-shape.ts";
+import { formatIssuePath } from "../core/issue-path.ts";
 import type { FieldViolation } from "../core/types.ts";
 
 export interface ProviderModel {
@@ -44,17 +45,18 @@ export function validateProviderSpec(
   const wrapped = Array.isArray(input) ? { providers: input } : input;
   const shape = inputShapeProblems(wrapped);
   if (shape.length > 0) {
-    return { ok: false, errors: shape.map((p) => ({ path: formatPath(p.path), message: p.message })) };
+    return { ok: false, errors: shape.map((p) => ({ path: formatIssuePath(p.path), message: p.message })) };
   }
   const parsed = specSchema.safeParse(wrapped);
   if (parsed.success) return { ok: true, providers: parsed.data.providers };
   return {
     ok: false,
-    errors: parsed.error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message })),
+    errors: parsed.error.issues.map((issue) => ({
+      path: formatIssuePath(issue.path),
+      message: issue.message,
+    })),
   };
 }
-
-const formatPath = (path: PropertyKey[]) => formatInputPath(path);
 
 /** `count` providers p1..pN with a realistic spread: a fast one, typical ones and a slow one. */
 export function defaultProviders(count: number): ProviderModel[] {

@@ -2,7 +2,7 @@
 // database) or `postgres://user@host:port/db`. The SQL drivers are loaded only when asked for, so a
 // memory store never loads a native module.
 //
-// Durability (DESIGN.md rule 7: an accepted order is recorded before it is acknowledged): every
+// Durability (docs/ARCHITECTURE.md rule P1: an accepted order is recorded before it is acknowledged): every
 // store's promise settles only after its write is committed. memory: nothing survives the process.
 // sqlite: committed to the WAL before the promise settles (group commit batches one event-loop turn);
 // survives kill -9, and with synchronous "full" also power loss. postgres: each call is one committed

@@ -4,7 +4,7 @@
 import type { ClaimResult, StoreResult } from "../core/ports.ts";
 import type { ClusterName, Lane, OrderState, Tier } from "../core/types.ts";
 
-/** An order as the ledger records it. Written before the order is acknowledged (DESIGN.md rule 7). */
+/** An order as the ledger records it. Written before the order is acknowledged (docs/ARCHITECTURE.md rule P1). */
 export interface LedgerOrder {
   orderId: string;
   idempotencyKey: string;

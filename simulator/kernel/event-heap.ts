@@ -1,5 +1,5 @@
 // A binary min-heap of scheduled events ordered by (time, priority, insertion sequence), so ties
-// break deterministically (DESIGN.md rule 5).
+// break deterministically (docs/ARCHITECTURE.md rule D1).
 
 export interface ScheduledEvent {
   time: number;

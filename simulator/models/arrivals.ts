@@ -1,37 +1,17 @@
-// Non-homogeneous Poisson arrivals from a scenario's traffic, by thinning (Lewis & Shedler) per
-// piecewise-linear segment: candidates at the segment's peak rate, each kept with probability
+// Non-homogeneous Poisson arrivals from a scenario's traffic (its rate profile, traffic/profile.ts), by
+// thinning (Lewis & Shedler) per piecewise-linear segment: candidates at the segment's peak rate, each kept with probability
 // rate(t) / peak. Draws come only from the arrivals stream, so every configuration sees the same times.
 
-import type { Traffic } from "../../scenarios/schema.ts";
 import type { RandomStream } from "../../server/core/env.ts";
+import { isArrivalRate, type Segment, segmentsOf } from "../../traffic/profile.ts";
+import type { Traffic } from "../../traffic/schema.ts";
 
-interface Segment {
-  start: number;
-  end: number;
-  /** Rates per ms at start and end. */
-  from: number;
-  to: number;
-  peak: number;
-}
-
-export function segmentsOf(traffic: Traffic): Segment[] {
-  const segments: Segment[] = [];
-  if (traffic.executor === "constant-arrival-rate") {
-    const r = traffic.rate / traffic.timeUnit;
-    segments.push({ start: 0, end: traffic.duration, from: r, to: r, peak: r });
-  } else if (traffic.executor === "ramping-arrival-rate") {
-    let t = 0;
-    let from = traffic.startRate / traffic.timeUnit;
-    for (const s of traffic.stages) {
-      const to = s.target / traffic.timeUnit;
-      segments.push({ start: t, end: t + s.duration, from, to, peak: Math.max(from, to) });
-      t += s.duration;
-      from = to;
-    }
-  } else {
+/** The segments of the traffic's rate profile (traffic/profile.ts); arrival-rate executors only. */
+export function arrivalSegments(traffic: Traffic): Segment[] {
+  if (!isArrivalRate(traffic)) {
     throw new Error(`the simulator drives arrival-rate executors only, not "${traffic.executor}"`);
   }
-  return segments;
+  return segmentsOf(traffic);
 }
 
 export class ArrivalProcess {
@@ -43,7 +23,7 @@ export class ArrivalProcess {
     traffic: Traffic,
     private readonly rng: RandomStream,
   ) {
-    this.segments = segmentsOf(traffic);
+    this.segments = arrivalSegments(traffic);
     this.t = this.segments[0]?.start ?? 0;
   }
 

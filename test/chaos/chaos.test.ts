@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadCommand } from "../../cli/commands/load.ts";
 import { judgeAudit } from "../../load/audit.ts";
-import { readRunResult } from "../../reports/run-result.ts";
+import { readRunResult } from "../../results/run-result.ts";
 
 const out = mkdtempSync(join(tmpdir(), "rushhour-chaos-test-"));
 afterAll(() => rmSync(out, { recursive: true, force: true }));

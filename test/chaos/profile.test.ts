@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { UsageError } from "../../cli/command.ts";
 import { profileCommand } from "../../cli/commands/profile.ts";
-import { readRunResult } from "../../reports/run-result.ts";
+import { readRunResult } from "../../results/run-result.ts";
 
 const out = mkdtempSync(join(tmpdir(), "rushhour-profile-test-"));
 afterAll(() => rmSync(out, { recursive: true, force: true }));

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadCommand } from "../../cli/commands/load.ts";
 import { startLocalStack } from "../../load/local-stack.ts";
-import { readRunResult } from "../../reports/run-result.ts";
+import { readRunResult } from "../../results/run-result.ts";
 import { type DispatchConfig, PRESETS } from "../../server/core/config.ts";
 
 const out = mkdtempSync(join(tmpdir(), "rushhour-load-test-"));

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runPool } from "../../load/pool.ts";
 import type { MixSpec } from "../../load/request-mix.ts";
-import { LatencyHistogram } from "../../reports/histogram.ts";
+import { LatencyHistogram } from "../../results/histogram.ts";
 import { buckets } from "./buckets.ts";
 import { type FixtureServer, startFixtureServer } from "./fixture-server.ts";
 

@@ -2,7 +2,7 @@
 // merged histograms, abortOnFail stopping early, and the RunResult passing the shared schema.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { executorFor, runLoad } from "../../load/run-load.ts";
-import { parseRunResult } from "../../reports/run-result.ts";
+import { parseRunResult } from "../../results/run-result.ts";
 import { type Scenario, validateScenario } from "../../scenarios/define.ts";
 import { type FixtureServer, startFixtureServer } from "./fixture-server.ts";
 

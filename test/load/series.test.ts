@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { validateLive } from "../../load/live-options.ts";
 import { RequestMix } from "../../load/request-mix.ts";
 import { buildWindow } from "../../load/series.ts";
 import { stockPlan } from "../../load/stock.ts";
 import { mergeWindows, zeroCounts } from "../../load/window-stats.ts";
 import { GetSnapshotResponse } from "../../proto/gen/rushhour/v1/admin.ts";
-import { LatencyHistogram } from "../../reports/histogram.ts";
+import { LatencyHistogram } from "../../results/histogram.ts";
+import { validateLive } from "../../scenarios/live.ts";
 
 function snapshot(retries: number, p2State: number, role = "primary") {
   return GetSnapshotResponse.fromPartial({
@@ -111,7 +111,7 @@ describe("validateLive", () => {
     ).toEqual([
       "live.cardStock: must be an integer",
       "live.maxVUs: must be >= 1, got 0",
-      'live.requestTimeout: "soon" is not a duration (use e.g. "500ms", "30s", "2m", "1h30m")',
+      'live.requestTimeout: expected a duration like "30s", "2m", "1h", "500ms" or a number of milliseconds, got "soon"',
       "live.workers: must be in [0, 64], got 100",
       'live.abortOnFail: must be true, false or a list of metric names (e.g. ["latency", "errors"])',
     ]);

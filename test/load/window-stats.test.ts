@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { mergeFinals, mergeWindows, zeroCounts } from "../../load/window-stats.ts";
-import { LatencyHistogram } from "../../reports/histogram.ts";
+import { LatencyHistogram } from "../../results/histogram.ts";
 import { buckets } from "./buckets.ts";
 
 describe("merging across workers", () => {

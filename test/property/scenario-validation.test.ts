@@ -2,10 +2,8 @@
 // always a clear error that names where the problem is.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { validateChaos } from "../../load/chaos.ts";
-import { validateLive } from "../../load/live-options.ts";
-import { validateTopology } from "../../load/topology.ts";
 import { ScenarioError, validateScenario } from "../../scenarios/define.ts";
+import { validateChaos, validateLive, validateTopology } from "../../scenarios/live.ts";
 import promoPeak from "../../scenarios/promo-peak.ts";
 import { mergeOver, presetByName, validate } from "../../server/core-binding.ts";
 

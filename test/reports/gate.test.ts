@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { main } from "../../cli/main.ts";
 import { checkPair, gate } from "../../reports/gate.ts";
 import { junitXml } from "../../reports/junit.ts";
-import { writeRunResult } from "../../reports/run-result.ts";
+import { writeRunResult } from "../../results/run-result.ts";
 import { fixtureRun } from "./fixtures.ts";
 import { syntheticRunResult } from "./run-result-fixture.ts";
 

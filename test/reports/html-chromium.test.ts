@@ -7,8 +7,8 @@ import { type BrowserContext, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHARTS } from "../../reports/charts/index.ts";
 import { loadRuns } from "../../reports/load-runs.ts";
-import { writeRunResult } from "../../reports/run-result.ts";
 import { writeReport } from "../../reports/write-report.ts";
+import { writeRunResult } from "../../results/run-result.ts";
 import { syntheticRunResult } from "./run-result-fixture.ts";
 
 const CHROMIUM = "/usr/bin/chromium";

@@ -6,8 +6,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { gate } from "../../reports/gate.ts";
 import { loadRuns } from "../../reports/load-runs.ts";
-import { writeRunResult } from "../../reports/run-result.ts";
 import { writeReport } from "../../reports/write-report.ts";
+import { writeRunResult } from "../../results/run-result.ts";
 import { syntheticRunResult } from "./run-result-fixture.ts";
 
 function liveRun(auditPass: boolean) {

@@ -1,8 +1,8 @@
 // A synthetic but schema-valid RunResult: latencies drawn from a seeded lognormal into real HDR histograms, so
 // the CLI, the gate and the report are exercised end to end on files, with real seed-to-seed noise.
 
-import { LatencyHistogram } from "../../reports/histogram.ts";
-import { RUN_RESULT_SCHEMA_VERSION, type RunResult } from "../../reports/run-result.ts";
+import { LatencyHistogram } from "../../results/histogram.ts";
+import { RUN_RESULT_SCHEMA_VERSION, type RunResult } from "../../results/run-result.ts";
 import { Xoshiro128 } from "../../server/core/random.ts";
 
 export interface SyntheticOptions {

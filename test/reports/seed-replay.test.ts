@@ -5,19 +5,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { toRunView } from "../../reports/from-run-result.ts";
-import { simArms } from "../../reports/suite.ts";
 import { type ReportFiles, writeReport } from "../../reports/write-report.ts";
 import { loadScenario } from "../../scenarios/define.ts";
-import { simulate } from "../../simulator/runner.ts";
+import { runSimulated } from "../../workflows/simulate.ts";
 
 describe("the seed-replay report", () => {
   let files: ReportFiles;
   beforeAll(async () => {
     const scenario = await loadScenario("seed-replay");
-    const results = simulate(scenario, {
-      arms: simArms(scenario, ["baseline", "candidate"]),
-      replications: 2,
-    });
+    const results = await runSimulated(scenario, { replications: 2, command: ["test"] });
     files = writeReport(results.map(toRunView), mkdtempSync(join(tmpdir(), "rushhour-seed-replay-")), {
       png: false,
     });

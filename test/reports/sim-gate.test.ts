@@ -5,10 +5,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { main } from "../../cli/main.ts";
-import { writeRunResult } from "../../reports/run-result.ts";
-import { simArms } from "../../reports/suite.ts";
+import { writeRunResult } from "../../results/run-result.ts";
 import { defineScenario, type Scenario, validateScenario } from "../../scenarios/define.ts";
-import { simulate } from "../../simulator/runner.ts";
+import { runSimulated } from "../../workflows/simulate.ts";
 
 const small: Scenario = validateScenario(
   defineScenario({
@@ -40,16 +39,16 @@ const small: Scenario = validateScenario(
 
 describe("rushhour gate on simulated runs", () => {
   let dir: string;
-  beforeAll(() => {
+  beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "rushhour-simgate-"));
-    const run = (sub: string, role: "baseline" | "candidate", seed: number) => {
-      const [result] = simulate(small, { arms: simArms(small, [role]), replications: 3, seed });
+    const run = async (sub: string, role: "baseline" | "candidate", seed: number) => {
+      const [result] = await runSimulated(small, { roles: [role], replications: 3, seed, command: ["test"] });
       // Same file name on both sides, so the gate pairs them by scenario.
       writeRunResult(join(dir, sub, "small-outage.json"), result!);
     };
-    run("base", "candidate", 1);
-    run("rerun", "candidate", 2);
-    run("worse", "baseline", 1);
+    await run("base", "candidate", 1);
+    await run("rerun", "candidate", 2);
+    await run("worse", "baseline", 1);
   });
   afterEach(() => vi.restoreAllMocks());
 

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { BUILTIN_SCENARIOS, loadScenario, ScenarioError, validateScenario } from "../../scenarios/define.ts";
-import { parseDuration } from "../../scenarios/duration.ts";
+import { parseDuration } from "../../traffic/duration.ts";
 
 const minimal = {
   name: "ok",

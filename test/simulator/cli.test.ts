@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { UsageError } from "../../cli/command.ts";
 import { simCommand } from "../../cli/commands/sim.ts";
-import { readRunResult } from "../../reports/run-result.ts";
+import { readRunResult } from "../../results/run-result.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "rushhour-simcli-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { type RunResult, readRunResult, writeRunResult } from "../../reports/run-result.ts";
+import { type RunResult, readRunResult, writeRunResult } from "../../results/run-result.ts";
 import { validateScenario } from "../../scenarios/define.ts";
 import { presetConfig } from "../../server/core/config.ts";
 import { simulate } from "../../simulator/runner.ts";

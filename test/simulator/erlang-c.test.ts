@@ -3,12 +3,12 @@
 // exponential service and ample capacity. Mean wait in queue and P(wait > t) must fall inside the
 // simulation's 95% confidence interval across replications, and Little's law must hold.
 import { describe, expect, it } from "vitest";
+import { meanCi } from "../../results/intervals.ts";
 import { validateScenario } from "../../scenarios/define.ts";
 import { presetConfig } from "../../server/core/config.ts";
 import type { OrderView } from "../../server/core/types.ts";
 import { runReplication } from "../../simulator/replication.ts";
 import { replicationSeed } from "../../simulator/runner.ts";
-import { meanCi } from "../../simulator/stats.ts";
 
 /** Erlang C probability of waiting for c servers at offered load a = lambda / mu. */
 function erlangC(c: number, a: number): number {

@@ -1,6 +1,6 @@
 // Replications on worker threads give exactly the results of the in-thread runner.
 import { describe, expect, it } from "vitest";
-import { withoutProvenance } from "../../reports/run-result.ts";
+import { withoutProvenance } from "../../results/run-result.ts";
 import { validateScenario } from "../../scenarios/define.ts";
 import { presetConfig } from "../../server/core/config.ts";
 import { simulateParallel } from "../../simulator/parallel.ts";

@@ -1,13 +1,13 @@
 // The shipped scenarios tell the story they were written for. Scaled-down copies keep the test short
 // (the stages and fault times are shortened, rates and capacities stay as written).
 import { describe, expect, it } from "vitest";
+import { pairedDifferenceCi } from "../../results/intervals.ts";
 import { validateScenario } from "../../scenarios/define.ts";
 import promo from "../../scenarios/promo-peak.ts";
 import outage from "../../scenarios/provider-outage.ts";
 import type { ScenarioDefinition } from "../../scenarios/schema.ts";
 import { presetConfig } from "../../server/core/config.ts";
 import { simulate } from "../../simulator/runner.ts";
-import { pairedDifferenceCi } from "../../simulator/stats.ts";
 
 const legacy = { name: "legacy", role: "baseline" as const, config: presetConfig("legacy")! };
 const adaptive = { name: "adaptive", role: "candidate" as const, config: presetConfig("adaptive")! };

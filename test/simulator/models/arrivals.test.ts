@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { validateScenario } from "../../../scenarios/define.ts";
-import { expectedArrivals } from "../../../scenarios/traffic.ts";
 import { Xoshiro128 } from "../../../server/core/random.ts";
 import { ArrivalProcess } from "../../../simulator/models/arrivals.ts";
 import { OrderMix, ZipfSampler } from "../../../simulator/models/order-mix.ts";
+import { expectedArrivals } from "../../../traffic/profile.ts";
 
 const traffic = validateScenario({
   name: "t",

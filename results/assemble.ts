@@ -1,0 +1,115 @@
+// The RunResult pieces that simulated and live runs share, written once: the versions block, the fault notes
+// of a scenario's fault schedule, the summary across replications, and the fixed field order of a RunResult
+// (so two runs with the same seed serialise byte-identically once provenance is removed).
+import { readFileSync } from "node:fs";
+import { meanCi } from "./intervals.ts";
+import type { Ci, PointSummary, RunEvent, RunResult, RunSummary } from "./run-result.ts";
+import { RUN_RESULT_SCHEMA_VERSION } from "./run-result.ts";
+
+/** rushhour's version (package.json) and Node's, as every RunResult records them. */
+export function runVersions(): RunResult["versions"] {
+  let rushhour = "unknown";
+  try {
+    rushhour = (
+      JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
+    ).version;
+  } catch {
+    // A copy without package.json still runs; the result says the version is unknown.
+  }
+  return { rushhour, node: process.version };
+}
+
+/** A fault as the results need it (the scenario schema's fault, in ms). */
+export interface FaultNote {
+  provider: string;
+  kind: string;
+  at: number;
+  duration: number;
+  probability: number;
+  latencyMs?: number | undefined;
+}
+
+/** The "fault" event of one scheduled fault; `scale` stretches its time (live runs with --duration-scale). */
+export function faultEvent(f: FaultNote, scale = 1): RunEvent {
+  const at = f.at * scale;
+  const dur = f.duration * scale;
+  // +toFixed(3): whole ms print as before (30000 -> "30s"); a scaled duration does not print a float's tail.
+  return {
+    t: at / 1000,
+    kind: "fault",
+    message: `fault on ${f.provider}: ${f.kind}${f.kind === "latency" ? ` +${f.latencyMs}ms` : ""}${
+      f.probability < 1 ? ` (${Math.round(f.probability * 100)}% of calls)` : ""
+    } for ${+(dur / 1000).toFixed(3)}s`,
+    providerId: f.provider,
+    to: f.kind,
+    endT: (at + dur) / 1000,
+    data: { probability: f.probability, ...(f.latencyMs !== undefined ? { latencyMs: f.latencyMs } : {}) },
+  };
+}
+
+/** Mean and 95% CI, clipped to the metric's range (every summary metric is >= 0; shares are <= 1). */
+function ci(values: number[], max = Number.POSITIVE_INFINITY): Ci {
+  const c = meanCi(values);
+  const r = (x: number) => Math.round(Math.min(max, Math.max(0, x)) * 1e4) / 1e4;
+  return { mean: r(c.mean), lo: r(c.lo), hi: r(c.hi), n: c.n };
+}
+
+/** The summary across replications' point values (one point: lo = hi = mean). */
+export function summarize(s: readonly PointSummary[]): RunSummary {
+  const clusters = [...new Set(s.flatMap((x) => Object.keys(x.cpuPeak)))].sort();
+  return {
+    throughputPeak: ci(s.map((x) => x.throughputPeak)),
+    throughputMean: ci(s.map((x) => x.throughputMean)),
+    p50: ci(s.map((x) => x.p50)),
+    p95: ci(s.map((x) => x.p95)),
+    p99: ci(s.map((x) => x.p99)),
+    p999: ci(s.map((x) => x.p999)),
+    max: ci(s.map((x) => x.max)),
+    cpuPeak: Object.fromEntries(
+      clusters.map((c) => [
+        c,
+        ci(
+          s.map((x) => x.cpuPeak[c] ?? 0),
+          1,
+        ),
+      ]),
+    ),
+    errorRate: ci(
+      s.map((x) => x.errorRate),
+      1,
+    ),
+    retries: ci(s.map((x) => x.retries)),
+  };
+}
+
+/** Everything of a RunResult but the two fields this module fills (schema version, versions). */
+export type RunResultFields = Omit<RunResult, "schemaVersion" | "versions">;
+
+/** A RunResult with its fields in the one order every writer uses. */
+export function runResult(f: RunResultFields): RunResult {
+  return {
+    schemaVersion: RUN_RESULT_SCHEMA_VERSION,
+    kind: f.kind,
+    scenario: f.scenario,
+    config: f.config,
+    seeds: f.seeds,
+    replications: f.replications,
+    windowSeconds: f.windowSeconds,
+    durationSeconds: f.durationSeconds,
+    seriesReplication: f.seriesReplication,
+    versions: runVersions(),
+    command: f.command,
+    provenance: f.provenance,
+    series: f.series,
+    histograms: f.histograms,
+    counters: f.counters,
+    summary: f.summary,
+    perReplication: f.perReplication,
+    events: f.events,
+    thresholds: f.thresholds,
+    ...(f.topology !== undefined ? { topology: f.topology } : {}),
+    ...(f.chaos !== undefined ? { chaos: f.chaos } : {}),
+    ...(f.audit !== undefined ? { audit: f.audit } : {}),
+    ...(f.artifacts !== undefined ? { artifacts: f.artifacts } : {}),
+  };
+}

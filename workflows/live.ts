@@ -1,0 +1,264 @@
+// Running a scenario live, as a function: each arm (baseline then candidate, or one configuration) against
+// a topology (several instances on PostgreSQL, with chaos and a store audit), a local stack (a provider farm
+// and one `rushhour serve` on 127.0.0.1) or running servers (targets). `rushhour load`, the suite, capacity
+// and the demo call it in-process.
+import { Admin } from "../load/admin.ts";
+import { type AuditOptions, auditStore } from "../load/audit.ts";
+import { type ChaosRun, scheduleChaos } from "../load/chaos.ts";
+import { startLocalStack } from "../load/local-stack.ts";
+import { farmProviders } from "../load/provider-models.ts";
+import {
+  executorFor,
+  type LoadOutcome,
+  type LoadProgress,
+  type RunLoadOptions,
+  runLoad,
+} from "../load/run-load.ts";
+import { startTopology } from "../load/topology.ts";
+import type { RunResult } from "../results/run-result.ts";
+import type { Scenario } from "../scenarios/define.ts";
+import { type ChaosStep, liveOptions, type TopologySpec, validateLive } from "../scenarios/live.ts";
+import { type DispatchConfig, withWorkers } from "../server/core/config.ts";
+import { redactStoreUrl } from "../server/store/redact-url.ts";
+import { validateExecutor } from "../traffic/executors/index.ts";
+import { type Arm, resolveArms } from "./arms.ts";
+
+export class LiveScenarioError extends Error {
+  override name = "LiveScenarioError";
+  constructor(
+    message: string,
+    readonly problems: string[],
+  ) {
+    super(message);
+  }
+}
+
+export interface LiveRunOptions {
+  /** Run only this configuration (default: the scenario's baseline then candidate). */
+  config?: string;
+  /** Run exactly this resolved arm (overrides `config`). */
+  arm?: Arm;
+  /** HOST:PORT of running servers; absent: start a topology (live.topology) or a local stack. */
+  targets?: string[];
+  /** Admin token of the `targets` (a stack this starts makes its own). */
+  adminToken?: string | null;
+  /** Multiplies every duration (default: the scenario's live.durationScale, else 1). */
+  durationScale?: number;
+  /** Driver worker threads (default: live.workers, else from the peak rate). */
+  workers?: number;
+  /** The command line recorded in each RunResult. */
+  command: string[];
+  onProgress?: (label: string, p: LoadProgress) => void;
+  /** Called with each arm's RunResult as soon as it is done (before the next arm starts). */
+  onResult?: (r: RunResult) => void;
+  log?: (line: string) => void;
+  warn?: (line: string) => void;
+}
+
+export interface LiveRun {
+  results: RunResult[];
+  /** "<config> (<role>): <why>" for a run that abortOnFail stopped (no arm runs after it). */
+  aborts: string[];
+}
+
+/** The scenario's live problems (its live block, each arm's executor), as "path: message". */
+export function liveProblems(scenario: Scenario, arms: readonly Arm[], durationScale: number): string[] {
+  const problems = validateLive(scenario.live);
+  for (const arm of arms) {
+    const executor = executorFor(scenario, arm.role, durationScale);
+    problems.push(
+      ...validateExecutor(executor, arm.role === "single" ? "traffic." : `traffic (${arm.role}).`),
+    );
+  }
+  return problems;
+}
+
+/** Runs the scenario live; throws ConfigError for an unknown configuration, LiveScenarioError for a bad live block. */
+export async function runLive(input: Scenario, o: LiveRunOptions): Promise<LiveRun> {
+  let scenario = input;
+  const log = o.log ?? (() => {});
+  const warn = o.warn ?? log;
+  const live = liveOptions(scenario.live);
+  const durationScale = o.durationScale ?? live.durationScale ?? 1;
+  const arms = o.arm !== undefined ? [o.arm] : resolveArms(scenario, o.config);
+  const problems = liveProblems(scenario, arms, durationScale);
+  if (problems.length > 0) {
+    throw new LiveScenarioError(
+      `${scenario.file ?? scenario.name} cannot be run live:\n  ${problems.join("\n  ")}`,
+      problems,
+    );
+  }
+  if (o.workers !== undefined)
+    scenario = { ...scenario, live: { ...(scenario.live ?? {}), workers: o.workers } };
+  const results: RunResult[] = [];
+  const aborts: string[] = [];
+  for (const arm of arms) {
+    const label = `${arm.name} (${arm.role})`;
+    const common = {
+      scenario,
+      durationScale,
+      command: o.command,
+      ...(o.onProgress ? { onProgress: (p: LoadProgress) => o.onProgress?.(label, p) } : {}),
+      log,
+      warn,
+    };
+    const { result, aborted } = await runArm(scenario, arm, common, o, log, warn);
+    o.onResult?.(result);
+    results.push(result);
+    if (aborted !== null) {
+      aborts.push(`${label}: ${aborted}`);
+      break;
+    }
+  }
+  return { results, aborts };
+}
+
+type CommonOptions = Omit<RunLoadOptions, "arm" | "target">;
+
+async function runArm(
+  scenario: Scenario,
+  arm: Arm,
+  common: CommonOptions,
+  o: LiveRunOptions,
+  log: (line: string) => void,
+  warn: (line: string) => void,
+): Promise<LoadOutcome> {
+  const topology = liveOptions(scenario.live).topology;
+  // A server this starts is sized as the simulator sizes the scenario's cluster, so a live run and a
+  // simulated one compare the same system; the RunResult records what the server ran.
+  if (o.targets === undefined && topology !== undefined) {
+    log(`starting ${topology.instances} instances on PostgreSQL and a provider farm (${arm.name})`);
+    // The primary cluster is split across the instances; the backup has its own size.
+    const perInstance = Math.ceil(scenario.cluster.primary.workers / topology.instances);
+    const sized = withWorkers(arm.config, perInstance);
+    return runOnTopology({
+      ...common,
+      arm: { name: arm.name, role: arm.role, definition: sized },
+      spec: topology,
+      chaos: liveOptions(scenario.live).chaos ?? [],
+      serverConfig: sized,
+      backupConfig: withWorkers(arm.config, scenario.cluster.backup.workers),
+    });
+  }
+  if (o.targets === undefined) {
+    log(`starting a provider farm and rushhour serve (${arm.name}) on 127.0.0.1`);
+    const sized = withWorkers(arm.config, scenario.cluster.primary.workers);
+    const stack = await startLocalStack({
+      providers: farmProviders(scenario.providers),
+      config: sized,
+      skuCount: scenario.skus.count,
+      seed: scenario.seed,
+      log,
+    });
+    try {
+      return await runLoad({
+        ...common,
+        arm: { name: arm.name, role: arm.role, definition: sized },
+        target: { addresses: [stack.target], adminToken: stack.adminToken },
+      });
+    } finally {
+      await stack.stop();
+    }
+  }
+  const adminToken = o.adminToken ?? null;
+  if (adminToken !== null) {
+    for (const address of o.targets) {
+      const admin = new Admin(address, adminToken);
+      try {
+        await admin.applyConfig(
+          typeof arm.serverConfig === "string"
+            ? { preset: arm.serverConfig }
+            : { configJson: JSON.stringify(arm.serverConfig) },
+        );
+        await admin.clearFaults();
+      } finally {
+        admin.close();
+      }
+    }
+  } else {
+    warn("no --admin-token: the servers' configuration is left as it is, and no faults or snapshots");
+  }
+  if (topology !== undefined) warn("--target given: the scenario's topology and chaos are not used");
+  return runLoad({
+    ...common,
+    arm: { name: arm.name, role: arm.role, definition: arm.config },
+    target: { addresses: o.targets, adminToken },
+  });
+}
+
+export interface TopologyRunOptions extends Omit<RunLoadOptions, "target" | "onStart" | "afterTraffic"> {
+  spec: TopologySpec;
+  chaos: ChaosStep[];
+  serverConfig: DispatchConfig;
+  backupConfig: DispatchConfig;
+  /** Extra `rushhour serve` flags for every instance. */
+  serveArgs?: string[];
+  audit?: AuditOptions;
+}
+
+/**
+ * One configuration's run on a fresh topology: start it, run the load with the chaos schedule, bring
+ * every process back, audit the store, stop it. The audit and the chaos actions go into the RunResult
+ * (built once, after the audit); a failing audit is a failing threshold ("audit"), so the run exits 1.
+ */
+export async function runOnTopology(o: TopologyRunOptions): Promise<LoadOutcome> {
+  const log = o.log ?? (() => {});
+  const topology = await startTopology({
+    spec: o.spec,
+    providers: farmProviders(o.scenario.providers),
+    config: o.serverConfig,
+    backupConfig: o.backupConfig,
+    skuCount: o.scenario.skus.count,
+    seed: o.scenario.seed,
+    serveArgs: o.serveArgs,
+    log,
+  });
+  let chaos: ChaosRun | null = null;
+  try {
+    return await runLoad({
+      ...o,
+      target: { addresses: topology.targets(), adminToken: topology.adminToken },
+      // The instances stand behind the driver as behind a load balancer: a dead one's orders go to the next.
+      failover: true,
+      onStart: (sinceStart) => {
+        chaos = scheduleChaos(o.chaos, topology, sinceStart, o.durationScale, o.warn ?? log);
+      },
+      afterTraffic: async () => {
+        const run = chaos as ChaosRun | null;
+        run?.cancel();
+        await run?.settle();
+        // Recovery before the audit: whatever is still down (killed without a restart) comes back now.
+        const members = [topology.farm, ...(topology.backup ? [topology.backup] : []), ...topology.primaries];
+        for (const m of members) {
+          if (!m.up) {
+            log(`restarting ${m.name} for recovery before the audit`);
+            await m.restart();
+          }
+        }
+        const audit = await auditStore(topology.storeUrl, { log, ...o.audit });
+        log(
+          `audit: ${audit.totalOrders} orders, ${audit.duplicateCards} duplicate cards, ` +
+            `${audit.nonTerminalOrders} unfinished, ${audit.failedHoldingCards} failed holding cards` +
+            ` (drained in ${audit.drainSeconds.toFixed(1)} s)`,
+        );
+        return {
+          topology: [
+            ...[...topology.primaries, ...(topology.backup ? [topology.backup] : []), topology.farm].map(
+              (m) => ({
+                name: m.name,
+                address: m.address,
+              }),
+            ),
+            { name: "store", address: redactStoreUrl(topology.storeUrl) },
+          ],
+          chaos: run?.actions ?? [],
+          events: run?.events() ?? [],
+          audit,
+        };
+      },
+    });
+  } finally {
+    (chaos as ChaosRun | null)?.cancel();
+    await topology.stop();
+  }
+}
