@@ -1,7 +1,7 @@
 // The server's book of orders: the ledger write before the acknowledgement, the core's state
 // changes persisted (claimed card, retries, terminal state), waiters for SubmitOrder's
 // WAIT_MODE_DELIVERED and WatchOrder, idempotent replays and recovery after a restart.
-import { randomBytes } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import type { OrderView, Tier } from "./core/types.ts";
 import { TERMINAL_STATES } from "./core/types.ts";
 import type { DispatcherLike } from "./dispatcher-contract.ts";
@@ -49,16 +49,22 @@ export interface OrderBookOptions {
   cardWriteDelayMs?: number;
 }
 
+/**
+ * What every order id of an instance starts with: `o-NAME.` (instance names have no dot, so no name's
+ * prefix is another's), or `o-` without a name. The rest of the id is a random UUID.
+ */
+export function orderIdPrefix(instance: string | undefined): string {
+  return instance === undefined ? "o-" : `o-${instance}.`;
+}
+
 export class OrderBook {
   private readonly live = new Map<string, LiveOrder>();
   private readonly idPrefix: string;
-  private idSeq = 0;
   private drainWaiters: (() => void)[] = [];
   private readonly cardWriteDelayMs: number;
 
   constructor(private readonly options: OrderBookOptions) {
-    const boot = randomBytes(5).toString("hex");
-    this.idPrefix = options.instance === undefined ? boot : `${options.instance}.${boot}`;
+    this.idPrefix = orderIdPrefix(options.instance);
     this.cardWriteDelayMs = options.cardWriteDelayMs ?? 25;
   }
 
@@ -75,7 +81,8 @@ export class OrderBook {
     input: { idempotencyKey: string; sku: string; tier: Tier },
     receivedAtUnixMs: number,
   ): Promise<SubmitResult> {
-    const orderId = `o-${this.idPrefix}-${(++this.idSeq).toString(36)}`;
+    // 122 random bits (crypto, issue 17): an id says nothing about any other order's id.
+    const orderId = `${this.idPrefix}${randomUUID()}`;
     const acceptedAt = Date.now();
     const record = acceptedOrder({
       orderId,
@@ -103,7 +110,7 @@ export class OrderBook {
 
   /** Puts every non-terminal ledger order back into the core (after a restart). */
   async recover(): Promise<number> {
-    const mine = this.options.instance === undefined ? "o-" : `o-${this.options.instance}.`;
+    const mine = this.idPrefix;
     const orders = (await this.options.store.nonTerminalOrders()).filter((o) => o.orderId.startsWith(mine));
     for (const o of orders) {
       if (this.live.has(o.orderId)) continue;
