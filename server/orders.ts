@@ -117,7 +117,7 @@ export class OrderBook {
       const live = this.track(o.orderId, {
         idempotencyKey: o.idempotencyKey,
         acceptedAtUnixMs: o.acceptedAt,
-        acceptMs: 0,
+        acceptMs: o.acceptMs ?? 0,
       });
       live.cardWritten = o.cardId;
       const first = this.options.dispatcher.recover(
@@ -180,7 +180,7 @@ export class OrderBook {
       if (live.cardTimer !== null) clearTimeout(live.cardTimer);
       live.cardTimer = null;
       live.cardWritten = view.cardId;
-      this.persist(live, this.patchOf(view));
+      this.persist(live, this.patchOf(view, live.envelope));
     } else if (view.cardId !== null && view.cardId !== live.cardWritten && live.cardTimer === null) {
       live.cardTimer = setTimeout(() => {
         live.cardTimer = null;
@@ -188,7 +188,7 @@ export class OrderBook {
         if (current === null || TERMINAL_STATES.has(current.state) || current.cardId === live.cardWritten)
           return;
         live.cardWritten = current.cardId;
-        this.persist(live, this.patchOf(current));
+        this.persist(live, this.patchOf(current, live.envelope));
       }, this.cardWriteDelayMs);
     }
     for (const listener of live.listeners) listener(view, previous);
@@ -212,7 +212,7 @@ export class OrderBook {
       .catch((err: unknown) => this.options.onError?.(err));
   }
 
-  private patchOf(view: OrderView): LedgerPatch {
+  private patchOf(view: OrderView, envelope: OrderEnvelope): LedgerPatch {
     return {
       state: view.state,
       attempts: view.attempts,
@@ -226,6 +226,13 @@ export class OrderBook {
       fromCache: view.fromCache,
       canary: view.canary,
       finishedAt: view.finishedAt === null ? null : this.options.toUnix(view.finishedAt),
+      // The stage timings SubmitOrder returns, so GetOrder/WatchOrder can return them from the ledger.
+      acceptMs: envelope.acceptMs,
+      queuedMs: view.timings.queuedMs,
+      allocatingMs: view.timings.allocatingMs,
+      issuingMs: view.timings.issuingMs,
+      retryingMs: view.timings.retryingMs,
+      totalMs: view.timings.totalMs,
     };
   }
 }
