@@ -78,7 +78,7 @@ export class OrderBook {
 
   /** Records the order (idempotently), then hands a new one to the core. */
   async submit(
-    input: { idempotencyKey: string; sku: string; tier: Tier },
+    input: { idempotencyKey: string; sku: string; tier: Tier; clientId?: string | null },
     receivedAtUnixMs: number,
   ): Promise<SubmitResult> {
     // 122 random bits (crypto, issue 17): an id says nothing about any other order's id.
@@ -90,6 +90,7 @@ export class OrderBook {
       sku: input.sku,
       tier: input.tier,
       acceptedAt,
+      clientId: input.clientId ?? null,
     });
     const { created, order } = await this.options.store.recordOrder(record);
     if (!created) {
@@ -100,6 +101,7 @@ export class OrderBook {
       idempotencyKey: input.idempotencyKey,
       acceptedAtUnixMs: acceptedAt,
       acceptMs: Date.now() - receivedAtUnixMs,
+      clientId: input.clientId ?? null,
     });
     const first = this.options.dispatcher.submit({ orderId, sku: input.sku, tier: input.tier }, (v) =>
       this.changed(live, v),
@@ -118,6 +120,7 @@ export class OrderBook {
         idempotencyKey: o.idempotencyKey,
         acceptedAtUnixMs: o.acceptedAt,
         acceptMs: o.acceptMs ?? 0,
+        clientId: o.clientId,
       });
       live.cardWritten = o.cardId;
       const first = this.options.dispatcher.recover(

@@ -1,0 +1,82 @@
+// Reading what `rushhour serve` (and the load driver) need for credentials: secrets from files (not
+// argv, which `ps` shows to every user), TLS certificates and keys checked to parse before the server
+// starts. Every problem is one line naming the flag and the file.
+import { readFileSync } from "node:fs";
+import { createSecureContext } from "node:tls";
+import type { TlsMaterial } from "./grpc/server.ts";
+
+export class SecurityOptionError extends Error {
+  override name = "SecurityOptionError";
+}
+
+function readFlagFile(flag: string, path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw new SecurityOptionError(
+      `--${flag} ${path}: cannot read it (${(err as NodeJS.ErrnoException).code ?? "error"})`,
+    );
+  }
+}
+
+/** A secret kept in a file (a token): its text without the trailing newline an editor adds. */
+export function readSecretFile(flag: string, path: string): string {
+  const text = readFlagFile(flag, path)
+    .toString("utf8")
+    .replace(/\r?\n$/, "");
+  if (text === "") throw new SecurityOptionError(`--${flag} ${path}: the file is empty`);
+  if (/[\r\n]/.test(text)) throw new SecurityOptionError(`--${flag} ${path}: must hold one line`);
+  return text;
+}
+
+/** --tls-cert, --tls-key and --tls-client-ca read and checked; undefined when TLS is off. */
+export function readTlsFlags(flags: {
+  cert?: string;
+  key?: string;
+  clientCa?: string;
+}): TlsMaterial | undefined {
+  if (flags.cert === undefined && flags.key === undefined) {
+    if (flags.clientCa !== undefined) {
+      throw new SecurityOptionError("--tls-client-ca needs --tls-cert and --tls-key (the server's own TLS)");
+    }
+    return undefined;
+  }
+  if (flags.cert === undefined || flags.key === undefined) {
+    throw new SecurityOptionError("--tls-cert and --tls-key go together (PEM certificate chain and its key)");
+  }
+  const cert = readFlagFile("tls-cert", flags.cert);
+  const key = readFlagFile("tls-key", flags.key);
+  try {
+    createSecureContext({ cert, key });
+  } catch (err) {
+    throw new SecurityOptionError(
+      `--tls-cert ${flags.cert} / --tls-key ${flags.key}: not a PEM certificate and its key (${(err as Error).message})`,
+    );
+  }
+  if (flags.clientCa === undefined) return { cert, key };
+  const clientCa = readFlagFile("tls-client-ca", flags.clientCa);
+  try {
+    createSecureContext({ ca: clientCa });
+  } catch (err) {
+    throw new SecurityOptionError(
+      `--tls-client-ca ${flags.clientCa}: not a PEM CA certificate (${(err as Error).message})`,
+    );
+  }
+  return { cert, key, clientCa };
+}
+
+/** A CA certificate a client trusts the server's certificate by (load --tls-ca). */
+export function readTlsCa(flag: string, path: string): string {
+  const pem = readFlagFile(flag, path);
+  try {
+    createSecureContext({ ca: pem });
+  } catch (err) {
+    throw new SecurityOptionError(`--${flag} ${path}: not a PEM CA certificate (${(err as Error).message})`);
+  }
+  return pem.toString("utf8");
+}
+
+/** Loopback addresses: tokens sent to them in clear text do not leave the machine. */
+export function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || host === "[::1]" || /^127\./.test(host);
+}
