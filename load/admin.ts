@@ -36,12 +36,16 @@ export class Admin {
   private readonly client: AdminServiceClient;
   private readonly md = new Metadata();
 
+  /** `tlsCa`: TLS to the server, trusting this PEM CA (serve --tls-cert); plaintext without. */
   constructor(
     readonly address: string,
     token: string,
     private readonly timeoutMs = 10_000,
+    tlsCa?: string,
   ) {
-    this.client = new AdminServiceClient(address, credentials.createInsecure());
+    const creds =
+      tlsCa === undefined ? credentials.createInsecure() : credentials.createSsl(Buffer.from(tlsCa));
+    this.client = new AdminServiceClient(address, creds);
     this.md.set("authorization", `Bearer ${token}`);
   }
 

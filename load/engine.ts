@@ -37,6 +37,10 @@ export interface EngineSpec {
    * default (k6 does not do this); topology runs (load/topology.ts) turn it on.
    */
   failover?: boolean;
+  /** TLS to the targets, trusting this PEM CA (serve --tls-cert). */
+  tlsCa?: string;
+  /** Client bearer token sent with every order (serve --client-tokens). */
+  clientToken?: string;
 }
 
 export interface EngineSink {
@@ -130,7 +134,13 @@ export class LoadEngine {
       for (const target of this.spec.targets) {
         // Each channel is its own HTTP/2 connection. A lean client (load/unary-channel.ts) rather
         // than grpc-js: it halves the driver's CPU per call, which is what sets the reachable rate.
-        this.clients.push(new UnaryChannel(target, { maxReconnectBackoffMs: 1000 }));
+        this.clients.push(
+          new UnaryChannel(target, {
+            maxReconnectBackoffMs: 1000,
+            tlsCa: this.spec.tlsCa,
+            bearerToken: this.spec.clientToken,
+          }),
+        );
       }
     }
     // Connecting before the start keeps the handshake out of the first latencies; a target that is

@@ -84,16 +84,15 @@ export function prepareStackFiles(
   prefix: string,
   providers: FarmProvider[],
   config: string | object,
-): { dir: string; specFile: string; config: string; adminToken: string } {
+): { dir: string; specFile: string; config: string; adminToken: string; adminTokenFile: string } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   const specFile = join(dir, "providers.json");
   writeFileSync(specFile, JSON.stringify({ providers }, null, 2));
-  return {
-    dir,
-    specFile,
-    config: configArgument(dir, config, "config.json"),
-    adminToken: randomBytes(18).toString("base64url"),
-  };
+  const adminToken = randomBytes(18).toString("base64url");
+  // Handed to `rushhour serve --admin-token-file`: an argument would show in `ps` to every user.
+  const adminTokenFile = join(dir, "admin-token");
+  writeFileSync(adminTokenFile, adminToken, { mode: 0o600 });
+  return { dir, specFile, config: configArgument(dir, config, "config.json"), adminToken, adminTokenFile };
 }
 
 /** A `serve --config` argument: a preset name as it is, a full configuration written to dir/file. */
@@ -106,7 +105,7 @@ export function configArgument(dir: string, config: string | object, file: strin
 
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const log = options.log ?? (() => {});
-  const { dir, specFile, config, adminToken } = prepareStackFiles(
+  const { dir, specFile, config, adminToken, adminTokenFile } = prepareStackFiles(
     "rushhour-load-",
     options.providers,
     options.config,
@@ -137,8 +136,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         farm.address,
         "--config",
         config,
-        // One argument with "=": a base64url token may start with "-", which parseArgs takes for an option.
-        `--admin-token=${adminToken}`,
+        "--admin-token-file",
+        adminTokenFile,
         "--skus",
         String(options.skuCount),
         "--seed-stock",

@@ -43,6 +43,10 @@ export interface LoadTarget {
   addresses: string[];
   /** Admin token of the servers; without it no stock, faults or snapshots (a warning says so). */
   adminToken: string | null;
+  /** TLS to the servers (serve --tls-cert): the PEM CA their certificates chain to. Plaintext without. */
+  tls?: { ca: string } | null;
+  /** Client bearer token for DispatchService (serve --client-tokens). */
+  clientToken?: string | null;
 }
 
 export interface LoadProgress {
@@ -197,7 +201,9 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadOutcome> {
     keyPrefix: `${scenario.name}-${arm.role}-${Date.now().toString(36)}`,
   });
   const admins =
-    target.adminToken === null ? [] : target.addresses.map((a) => new Admin(a, target.adminToken as string));
+    target.adminToken === null
+      ? []
+      : target.addresses.map((a) => new Admin(a, target.adminToken as string, undefined, target.tls?.ca));
   const cores = o.cores ?? (await import("node:os")).availableParallelism();
   const startedAt = new Date();
 
@@ -234,6 +240,8 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadOutcome> {
         windowMs,
         requestTimeoutMs: requestTimeoutMs(live),
         ...(o.failover ? { failover: true } : {}),
+        ...(target.tls ? { tlsCa: target.tls.ca } : {}),
+        ...(target.clientToken ? { clientToken: target.clientToken } : {}),
         mix: mix.spec,
       },
       workers,

@@ -236,7 +236,7 @@ export function postgresPids(clusterDir: string): number[] {
 export async function startTopology(options: TopologyOptions): Promise<Topology> {
   const log = options.log ?? (() => {});
   const spec = options.spec;
-  const { dir, specFile, config, adminToken } = prepareStackFiles(
+  const { dir, specFile, config, adminToken, adminTokenFile } = prepareStackFiles(
     "rushhour-topology-",
     options.providers,
     options.config,
@@ -302,8 +302,8 @@ export async function startTopology(options: TopologyOptions): Promise<Topology>
       farm.address,
       "--config",
       role === "backup" ? backupConfig : config,
-      // One argument with "=": a base64url token may start with "-", which parseArgs takes for an option.
-      `--admin-token=${adminToken}`,
+      "--admin-token-file",
+      adminTokenFile,
       "--skus",
       String(options.skuCount),
       "--seed-stock",

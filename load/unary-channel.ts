@@ -3,7 +3,8 @@
 // subchannel call layers, filter stacks built on promises, metadata conversions); at thousands of
 // orders per second that decides whether the driver or the server is the bottleneck. This speaks the
 // gRPC wire protocol directly (length-prefixed messages, grpc-timeout, grpc-status trailers) for one
-// method shape only: unary, no compression, insecure loopback or LAN targets.
+// method shape only: unary, no compression; plaintext, or TLS with a given CA (serve --tls-cert), and
+// optionally a bearer token on every call (serve --client-tokens).
 //
 // Semantics kept from grpc-js as the driver relies on them: a target that is down fails calls fast
 // with UNAVAILABLE (reconnecting in the background with capped backoff), a call past its deadline
@@ -17,8 +18,9 @@ import {
   connect as h2Connect,
   type IncomingHttpHeaders,
 } from "node:http2";
-import { connect as netConnect } from "node:net";
+import { isIP, connect as netConnect } from "node:net";
 import { performance } from "node:perf_hooks";
+import { connect as tlsConnect } from "node:tls";
 
 /** gRPC status codes used here (the numbers are the wire values). */
 export const Code = {
@@ -44,6 +46,10 @@ export interface UnaryCall {
 export interface UnaryChannelOptions {
   /** Longest wait between reconnection attempts to a target that is down. Default 1000 ms. */
   maxReconnectBackoffMs?: number;
+  /** TLS: the PEM CA certificate(s) the server's certificate must chain to. Plaintext without. */
+  tlsCa?: string;
+  /** Sent as `authorization: Bearer <token>` on every call (serve --client-tokens). */
+  bearerToken?: string;
 }
 
 const INITIAL_BACKOFF_MS = 100;
@@ -210,6 +216,8 @@ export class UnaryChannel {
   private readonly host: string;
   private readonly port: number;
   private readonly authority: string;
+  private readonly tlsCa: string | undefined;
+  private readonly authorization: string | undefined;
   /** Calls by deadline order of arrival; one timer for the earliest (deadlines mostly arrive in order). */
   private readonly byDeadline: Pending[] = [];
   private deadlineHead = 0;
@@ -224,6 +232,8 @@ export class UnaryChannel {
     this.port = Number(target.slice(colon + 1));
     this.authority = target;
     this.maxBackoffMs = options.maxReconnectBackoffMs ?? 1000;
+    this.tlsCa = options.tlsCa;
+    this.authorization = options.bearerToken === undefined ? undefined : `Bearer ${options.bearerToken}`;
   }
 
   /** Resolves once connected, or after `timeoutMs` if the target stays down (calls will then fail). */
@@ -285,19 +295,18 @@ export class UnaryChannel {
       return;
     }
     let stream: ClientHttp2Stream;
+    const headers: Record<string, string> = {
+      ":method": "POST",
+      ":path": p.path,
+      ":authority": this.authority,
+      "content-type": "application/grpc",
+      te: "trailers",
+      "grpc-accept-encoding": "identity",
+      "grpc-timeout": timeoutHeader(left),
+    };
+    if (this.authorization !== undefined) headers.authorization = this.authorization;
     try {
-      stream = session.request(
-        {
-          ":method": "POST",
-          ":path": p.path,
-          ":authority": this.authority,
-          "content-type": "application/grpc",
-          te: "trailers",
-          "grpc-accept-encoding": "identity",
-          "grpc-timeout": timeoutHeader(left),
-        },
-        { endStream: false },
-      );
+      stream = session.request(headers, { endStream: false });
     } catch (err) {
       // The session went away between our check and the request (GOAWAY, destroyed).
       this.dropSession();
@@ -374,8 +383,19 @@ export class UnaryChannel {
       }, this.failedUntil - now).unref();
       return;
     }
-    const session = h2Connect(`http://${this.authority}`, {
-      createConnection: () => netConnect({ host: this.host, port: this.port, noDelay: true }),
+    const tlsCa = this.tlsCa;
+    const session = h2Connect(`${tlsCa === undefined ? "http" : "https"}://${this.authority}`, {
+      createConnection: () =>
+        tlsCa === undefined
+          ? netConnect({ host: this.host, port: this.port, noDelay: true })
+          : tlsConnect({
+              host: this.host,
+              port: this.port,
+              ca: tlsCa,
+              ALPNProtocols: ["h2"],
+              // SNI carries host names only; the certificate is still checked against an IP target.
+              ...(isIP(this.host) === 0 ? { servername: this.host } : {}),
+            }).setNoDelay(true),
       // As grpc-js does: Node's default 10 MB session memory cap makes nghttp2 refuse new streams
       // (ENHANCE_YOUR_CALM) and reset others once thousands of calls wait on a slow server.
       maxSessionMemory: Number.MAX_SAFE_INTEGER,

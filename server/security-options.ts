@@ -1,6 +1,7 @@
 // Reading what `rushhour serve` (and the load driver) need for credentials: secrets from files (not
 // argv, which `ps` shows to every user), TLS certificates and keys checked to parse before the server
 // starts. Every problem is one line naming the flag and the file.
+import { X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createSecureContext } from "node:tls";
 import type { TlsMaterial } from "./grpc/server.ts";
@@ -56,7 +57,7 @@ export function readTlsFlags(flags: {
   if (flags.clientCa === undefined) return { cert, key };
   const clientCa = readFlagFile("tls-client-ca", flags.clientCa);
   try {
-    createSecureContext({ ca: clientCa });
+    checkCa(clientCa);
   } catch (err) {
     throw new SecurityOptionError(
       `--tls-client-ca ${flags.clientCa}: not a PEM CA certificate (${(err as Error).message})`,
@@ -65,11 +66,18 @@ export function readTlsFlags(flags: {
   return { cert, key, clientCa };
 }
 
+/** Throws unless the PEM holds a certificate (createSecureContext ignores a CA it cannot parse). */
+function checkCa(pem: Buffer): void {
+  if (!pem.toString("latin1").includes("-----BEGIN CERTIFICATE-----"))
+    throw new Error("no PEM certificate in it");
+  new X509Certificate(pem);
+}
+
 /** A CA certificate a client trusts the server's certificate by (load --tls-ca). */
 export function readTlsCa(flag: string, path: string): string {
   const pem = readFlagFile(flag, path);
   try {
-    createSecureContext({ ca: pem });
+    checkCa(pem);
   } catch (err) {
     throw new SecurityOptionError(`--${flag} ${path}: not a PEM CA certificate (${(err as Error).message})`);
   }

@@ -1,6 +1,7 @@
 // `rushhour load`: replays a scenario against a live server with the open-model driver in load/.
 import { resolve } from "node:path";
 import { Admin } from "../../load/admin.ts";
+import { loadCredentials } from "../../load/credentials.ts";
 import { validateExecutor } from "../../load/executors/index.ts";
 import { liveOptions, validateLive } from "../../load/live-options.ts";
 import { startLocalStack } from "../../load/local-stack.ts";
@@ -21,7 +22,7 @@ import { parseCommandArgs } from "../args.ts";
 import { type Command, EXIT, UsageError } from "../command.ts";
 
 const help = `Usage: rushhour load <scenario> [--target HOST:PORT[,HOST:PORT...]] [--config NAME|FILE] [--out DIR]
-                     [--duration-scale F] [--admin-token T] [--workers N]
+                     [--duration-scale F] [--admin-token T] [--workers N] [--tls-ca FILE] [--token T]
 
 Replays the scenario's traffic against a live dispatch server in real time, open model: every order is
 sent at its intended time and timed from it (no coordinated omission); an order due while maxVUs
@@ -47,6 +48,11 @@ Options:
                        (default: the scenario's live.durationScale, else 1)
   --admin-token T      bearer token of the servers' AdminService with --target
                        (default $RUSHHOUR_ADMIN_TOKEN; without one: no stock, faults or snapshots)
+  --admin-token-file F the admin token from file F (an argument is visible to every user in ps)
+  --token T            client token for DispatchService (serve --client-tokens) with --target
+                       (default $RUSHHOUR_CLIENT_TOKEN)
+  --token-file F       the client token from file F
+  --tls-ca FILE        speak TLS to the --target servers (serve --tls-cert), trusting this PEM CA
   --workers N          worker threads for the driver (0 = main thread; default from the peak rate)
   -h, --help           show this help
 
@@ -154,6 +160,10 @@ export const loadCommand: Command = {
       out: { type: "string" },
       "duration-scale": { type: "string" },
       "admin-token": { type: "string" },
+      "admin-token-file": { type: "string" },
+      token: { type: "string" },
+      "token-file": { type: "string" },
+      "tls-ca": { type: "string" },
       workers: { type: "string" },
     });
     const problems: string[] = [];
@@ -180,9 +190,13 @@ export const loadCommand: Command = {
         problems.push(`--workers must be an integer in [0, 64], got "${values.workers}"`);
       }
     }
-    const token = values["admin-token"] ?? process.env.RUSHHOUR_ADMIN_TOKEN ?? null;
-    if (values["admin-token"] !== undefined && targets === undefined) {
-      problems.push("--admin-token is for --target (a local stack makes its own token)");
+    const { credentials, problems: credentialProblems } = loadCredentials(values);
+    problems.push(...credentialProblems);
+    const token = credentials.adminToken;
+    for (const flag of ["admin-token", "admin-token-file", "token", "token-file", "tls-ca"] as const) {
+      if (values[flag] !== undefined && targets === undefined) {
+        problems.push(`--${flag} is for --target (a local stack makes its own credentials)`);
+      }
     }
     if (problems.length > 0) throw new UsageError(problems.join("\n  "));
 
@@ -270,7 +284,7 @@ export const loadCommand: Command = {
           adminToken = stack.adminToken;
         } else if (adminToken !== null) {
           for (const address of addresses) {
-            const admin = new Admin(address, adminToken);
+            const admin = new Admin(address, adminToken, undefined, credentials.tls?.ca);
             try {
               await admin.applyConfig(
                 typeof arm.serverConfig === "string"
@@ -290,7 +304,7 @@ export const loadCommand: Command = {
           outcome = await runLoad({
             scenario,
             arm: ran,
-            target: { addresses, adminToken },
+            target: { addresses, adminToken, tls: credentials.tls, clientToken: credentials.clientToken },
             durationScale,
             command,
             onProgress,

@@ -197,6 +197,31 @@ describe("client tokens (serve --client-tokens)", () => {
     }
   });
 
+  it("takes the admin token from --admin-token-file or RUSHHOUR_ADMIN_TOKEN, not only argv", async () => {
+    const file = join(dir, "admin-token");
+    writeFileSync(file, "admin-from-file-1\n", { mode: 0o600 });
+    const fromFile = await serve(["--admin-token-file", file]);
+    const fromEnv = await spawnServe(["--skus", "sku-a"], {
+      env: { RUSHHOUR_ADMIN_TOKEN: "admin-from-env-1" },
+    });
+    running.push(fromEnv);
+    for (const [s, token] of [
+      [fromFile, "admin-from-file-1"],
+      [fromEnv, "admin-from-env-1"],
+    ] as const) {
+      expect(s.proc.spawnargs.join(" ")).not.toContain(token);
+      const c = clients(s.address);
+      try {
+        await call(c.admin.getConfig, c.admin, {}, { metadata: bearer(token) });
+        expect(
+          (await failure(call(c.admin.getConfig, c.admin, {}, { metadata: bearer("wrong-token-1") }))).code,
+        ).toBe(status.UNAUTHENTICATED);
+      } finally {
+        c.close();
+      }
+    }
+  });
+
   it("refuses a token file it cannot use with a line naming the file and line", async () => {
     const bad = join(dir, "bad.txt");
     writeFileSync(bad, "client-a:token-aaaaaaaaaaaaaaaa\nclient-b token-without-colon\n");
