@@ -337,18 +337,7 @@ export async function run(): Promise<void> {
     console.log(
       `closed loop: ${CONCURRENCY} concurrent SubmitOrder(WAIT_MODE_DELIVERED) over ${CHANNELS} channels, ${ROUNDS} alternating rounds of ${ROUND_MS / 1000} s each`,
     );
-    for (let round = 0; round < ROUNDS; round++) {
-      for (let k = 0; k < targets.length; k++) {
-        const t = targets[(round + k) % targets.length]!;
-        const cpuBefore = processCpuMs(t.proc.proc.pid!);
-        const r = await throughput(t.proc.address, ROUND_MS);
-        t.cpuMs += processCpuMs(t.proc.proc.pid!) - cpuBefore;
-        t.done += r.done;
-        t.elapsedMs += r.elapsedMs;
-        t.errors += r.errors;
-        t.delivered += r.delivered;
-      }
-    }
+    await closedRounds(targets.map((t) => ({ t, access: PLAIN })));
     const rate = (t: Target) => (t.done / t.elapsedMs) * 1000;
     for (const t of targets) {
       console.log(
@@ -369,6 +358,25 @@ export async function run(): Promise<void> {
   } finally {
     await Promise.all(targets.map((t) => t.proc.stop()));
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * ROUNDS closed-loop rounds per arm, the arms in rotating order so that drifting load on this shared
+ * machine hits each about equally; adds each round's counts and the server's CPU to its target.
+ */
+async function closedRounds(arms: { t: Target; access: Access }[]): Promise<void> {
+  for (let round = 0; round < ROUNDS; round++) {
+    for (let k = 0; k < arms.length; k++) {
+      const { t, access } = arms[(round + k) % arms.length]!;
+      const cpuBefore = processCpuMs(t.proc.proc.pid!);
+      const r = await throughput(t.proc.address, ROUND_MS, access);
+      t.cpuMs += processCpuMs(t.proc.proc.pid!) - cpuBefore;
+      t.done += r.done;
+      t.elapsedMs += r.elapsedMs;
+      t.errors += r.errors;
+      t.delivered += r.delivered;
+    }
   }
 }
 
@@ -408,18 +416,7 @@ async function credentialCosts(dir: string, targets: Target[]): Promise<void> {
     console.log(
       `credentials: the same closed loop, memory store, ${ROUNDS} alternating rounds of ${ROUND_MS / 1000} s each`,
     );
-    for (let round = 0; round < ROUNDS; round++) {
-      for (let k = 0; k < arms.length; k++) {
-        const { t, access } = arms[(round + k) % arms.length]!;
-        const cpuBefore = processCpuMs(t.proc.proc.pid!);
-        const r = await throughput(t.proc.address, ROUND_MS, access);
-        t.cpuMs += processCpuMs(t.proc.proc.pid!) - cpuBefore;
-        t.done += r.done;
-        t.elapsedMs += r.elapsedMs;
-        t.errors += r.errors;
-        t.delivered += r.delivered;
-      }
-    }
+    await closedRounds(arms);
     const rate = (t: Target) => (t.done / t.elapsedMs) * 1000;
     const perOrder = (t: Target) => (t.cpuMs * 1000) / Math.max(1, t.done);
     const base = arms[0]!.t;

@@ -216,6 +216,8 @@ export class OrderBook {
   }
 
   private patchOf(view: OrderView, envelope: OrderEnvelope): LedgerPatch {
+    // The stage timings SubmitOrder returns (same names), so GetOrder/WatchOrder can return them from the ledger.
+    const { queuedMs, allocatingMs, issuingMs, retryingMs, totalMs } = view.timings;
     return {
       state: view.state,
       attempts: view.attempts,
@@ -229,13 +231,12 @@ export class OrderBook {
       fromCache: view.fromCache,
       canary: view.canary,
       finishedAt: view.finishedAt === null ? null : this.options.toUnix(view.finishedAt),
-      // The stage timings SubmitOrder returns, so GetOrder/WatchOrder can return them from the ledger.
       acceptMs: envelope.acceptMs,
-      queuedMs: view.timings.queuedMs,
-      allocatingMs: view.timings.allocatingMs,
-      issuingMs: view.timings.issuingMs,
-      retryingMs: view.timings.retryingMs,
-      totalMs: view.timings.totalMs,
+      queuedMs,
+      allocatingMs,
+      issuingMs,
+      retryingMs,
+      totalMs,
     };
   }
 }
