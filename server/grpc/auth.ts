@@ -80,7 +80,22 @@ export function certificateClientAuth(): ClientAuth {
   };
 }
 
-/** An order by id is shown to its client only (another client gets NOT_FOUND, as for no order). */
-export function mayRead(caller: string | null, owner: string | null): boolean {
-  return caller === null || caller === owner;
+/** Metadata with which a caller of GetOrder/WatchOrder by order id presents the order's idempotency key. */
+export const IDEMPOTENCY_KEY_HEADER = "rushhour-idempotency-key";
+
+/**
+ * An order by id is shown to its client, or to a caller presenting its idempotency key (which would
+ * replay the order through SubmitOrder anyway); another client gets NOT_FOUND, as for no order.
+ */
+export function mayRead(
+  call: CallerInfo,
+  caller: string | null,
+  order: { clientId: string | null; idempotencyKey: string },
+): boolean {
+  if (caller === null || caller === order.clientId) return true;
+  const values = call.metadata.get(IDEMPOTENCY_KEY_HEADER);
+  if (values.length !== 1) return false;
+  const given = Buffer.from(String(values[0]));
+  const key = Buffer.from(order.idempotencyKey);
+  return given.length === key.length && timingSafeEqual(given, key);
 }

@@ -30,10 +30,10 @@ export function getOrder(ctx: ServerContext) {
     }
     const missing = () => notFound(`no order ${JSON.stringify(orderId)}`);
     const live = ctx.book.getLive(orderId);
-    if (live?.view && !mayRead(caller, live.envelope.clientId)) throw missing();
+    if (live?.view && !mayRead(call, caller, live.envelope)) throw missing();
     if (live?.view) return { order: orderToProto(live.view, live.envelope, (t) => ctx.env.toUnixMs(t)) };
     const stored = await ctx.store.getOrder(orderId);
-    if (stored === undefined || !mayRead(caller, stored.clientId)) throw missing();
+    if (stored === undefined || !mayRead(call, caller, stored)) throw missing();
     return { order: ledgerOrderToProto(stored) };
   };
 }

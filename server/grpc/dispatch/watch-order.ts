@@ -24,7 +24,7 @@ async function run(ctx: ServerContext, call: ServerWritableStream<WatchOrderRequ
   // Another client's order is NOT_FOUND, exactly as an order that does not exist.
   const missing = () => notFound(`no order ${JSON.stringify(orderId)}`);
   const live = ctx.book.getLive(orderId);
-  if (live?.view && !mayRead(caller, live.envelope.clientId)) throw missing();
+  if (live?.view && !mayRead(call, caller, live.envelope)) throw missing();
   if (live?.view) {
     const toUnix = (t: number) => ctx.env.toUnixMs(t);
     const listener: OrderListener = (view, previous) => {
@@ -49,7 +49,7 @@ async function run(ctx: ServerContext, call: ServerWritableStream<WatchOrderRequ
     return;
   }
   const stored = await ctx.store.getOrder(orderId);
-  if (stored === undefined || !mayRead(caller, stored.clientId)) throw missing();
+  if (stored === undefined || !mayRead(call, caller, stored)) throw missing();
   call.write({ order: ledgerOrderToProto(stored), previousState: OrderState.ORDER_STATE_UNSPECIFIED });
   call.end();
 }

@@ -157,7 +157,14 @@ describe("client tokens (serve --client-tokens)", () => {
     expect((await watch(c.dispatch, order.orderId)).error?.code).toBe(status.UNAUTHENTICATED);
     const wrong = bearer("token-aaaaaaaaaaaaaaab");
     expect((await failure(getById(c.dispatch, order.orderId, wrong))).code).toBe(status.UNAUTHENTICATED);
-    // Whoever presents the idempotency key sees it.
+    // Whoever presents the idempotency key sees it: by key, or by id with the key in metadata.
+    const withKey = bearer("token-bbbbbbbbbbbbbbbb");
+    withKey.set("rushhour-idempotency-key", order.idempotencyKey);
+    expect((await getById(c.dispatch, order.orderId, withKey)).orderId).toBe(order.orderId);
+    expect((await watch(c.dispatch, order.orderId, withKey)).error).toBeNull();
+    const wrongKey = bearer("token-bbbbbbbbbbbbbbbb");
+    wrongKey.set("rushhour-idempotency-key", `${order.idempotencyKey}x`);
+    expect((await failure(getById(c.dispatch, order.orderId, wrongKey))).code).toBe(status.NOT_FOUND);
     const byKey = await call(
       c.dispatch.getOrder,
       c.dispatch,
