@@ -5,9 +5,11 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { credentials, type Metadata, status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadCommand } from "../../../cli/commands/load.ts";
 import { runLoad } from "../../../load/run-load.ts";
 import { CustomerTier, OrderState } from "../../../proto/gen/rushhour/v1/common.ts";
 import { type DispatchServiceClient, type Order, WaitMode } from "../../../proto/gen/rushhour/v1/dispatch.ts";
+import { readRunResult } from "../../../reports/run-result.ts";
 import { validateScenario } from "../../../scenarios/define.ts";
 import { type SpawnedServer, spawnServe } from "../../support/spawn.ts";
 import { makeTestPki, type TestPki } from "../../support/tls.ts";
@@ -100,6 +102,41 @@ describe("serve --tls-cert --tls-key", () => {
     });
     expect(result.counters).toMatchObject({ submitted: 20, delivered: 20, failed: 0 });
     // Server figures in the series come from GetSnapshot over the TLS Admin client.
+    expect(result.series.some((w) => w.eventLoop !== undefined)).toBe(true);
+  });
+
+  it("rushhour load --target drives it with --tls-ca, --token-file and --admin-token-file", async () => {
+    const tokens = join(pki.dir, "load-clients.txt");
+    writeFileSync(tokens, "loader:token-cli-llllllllllll\n");
+    const s = await serve(["--client-tokens", tokens]);
+    const tokenFile = join(pki.dir, "client-token");
+    const adminFile = join(pki.dir, "admin-token");
+    writeFileSync(tokenFile, "token-cli-llllllllllll\n", { mode: 0o600 });
+    writeFileSync(adminFile, `${s.adminToken}\n`, { mode: 0o600 });
+    const out = join(pki.dir, "load-out");
+    const scenario = new URL("../../load/fixtures/live-small.ts", import.meta.url).pathname;
+    const code = await loadCommand.run([
+      scenario,
+      "--target",
+      s.address,
+      "--config",
+      "adaptive",
+      "--tls-ca",
+      pki.caCert,
+      "--token-file",
+      tokenFile,
+      "--admin-token-file",
+      adminFile,
+      "--duration-scale",
+      "0.25",
+      "--out",
+      out,
+    ]);
+    expect(code).toBe(0);
+    const result = readRunResult(join(out, "live-small.adaptive.json"));
+    // 30/s for 8 s x 0.25, every one delivered: none refused for want of a token or a handshake.
+    expect(result.counters).toMatchObject({ submitted: 60, delivered: 60 });
+    // Server figures in the series: GetSnapshot answered the TLS Admin client with the file's token.
     expect(result.series.some((w) => w.eventLoop !== undefined)).toBe(true);
   });
 
