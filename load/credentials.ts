@@ -1,7 +1,13 @@
 // The credentials `rushhour load --target` presents: the servers' admin token, a client token for
 // DispatchService (serve --client-tokens) and the CA of their TLS certificates (serve --tls-cert).
 // Tokens come from an argument (visible in `ps`), a file or the environment, in that order.
-import { readSecretFile, readTlsCa, SecurityOptionError } from "../server/security-options.ts";
+import {
+  readClientCertificate,
+  readSecretFile,
+  readTlsCa,
+  SecurityOptionError,
+} from "../server/security-options.ts";
+import type { ClientTls } from "./unary-channel.ts";
 
 export interface LoadCredentialFlags {
   "admin-token"?: string;
@@ -9,12 +15,14 @@ export interface LoadCredentialFlags {
   token?: string;
   "token-file"?: string;
   "tls-ca"?: string;
+  "tls-client-cert"?: string;
+  "tls-client-key"?: string;
 }
 
 export interface LoadCredentials {
   adminToken: string | null;
   clientToken: string | null;
-  tls: { ca: string } | null;
+  tls: ClientTls | null;
 }
 
 /** The credentials, or the problems with the flags (one line each, naming the flag and file). */
@@ -43,13 +51,20 @@ export function loadCredentials(
     if (file !== undefined) return attempt(() => readSecretFile(fileFlag, file));
     return env[variable] ?? null;
   };
+  const adminToken = token("admin-token", "admin-token-file", "RUSHHOUR_ADMIN_TOKEN");
+  const clientToken = token("token", "token-file", "RUSHHOUR_CLIENT_TOKEN");
   const ca = flags["tls-ca"];
+  const cert = flags["tls-client-cert"];
+  const key = flags["tls-client-key"];
+  let tls: ClientTls | null = null;
+  if (ca !== undefined) tls = attempt(() => ({ ca: readTlsCa("tls-ca", ca) }));
+  if (cert !== undefined || key !== undefined) {
+    if (ca === undefined) problems.push("--tls-client-cert and --tls-client-key need --tls-ca");
+    const own = attempt(() => readClientCertificate(cert, key));
+    if (tls !== null && own !== null) tls = { ...tls, ...own };
+  }
   return {
-    credentials: {
-      adminToken: token("admin-token", "admin-token-file", "RUSHHOUR_ADMIN_TOKEN"),
-      clientToken: token("token", "token-file", "RUSHHOUR_CLIENT_TOKEN"),
-      tls: ca === undefined ? null : attempt(() => ({ ca: readTlsCa("tls-ca", ca) })),
-    },
+    credentials: { adminToken, clientToken, tls },
     problems,
   };
 }

@@ -16,7 +16,7 @@ import { LatencyHistogram } from "../reports/histogram.ts";
 import { type ExecutorConfig, planFor, vusAt } from "./executors/index.ts";
 import type { ClosedPlan, OpenPlan } from "./executors/types.ts";
 import { type MixSpec, RequestMix } from "./request-mix.ts";
-import { type UnaryCall, UnaryChannel } from "./unary-channel.ts";
+import { type ClientTls, type UnaryCall, UnaryChannel } from "./unary-channel.ts";
 import { type Counts, type FinalReport, type WindowReport, zeroCounts } from "./window-stats.ts";
 
 export interface EngineSpec {
@@ -38,7 +38,7 @@ export interface EngineSpec {
    */
   failover?: boolean;
   /** TLS to the targets, trusting this PEM CA (serve --tls-cert). */
-  tlsCa?: string;
+  tls?: ClientTls;
   /** Client bearer token sent with every order (serve --client-tokens). */
   clientToken?: string;
 }
@@ -137,7 +137,7 @@ export class LoadEngine {
         this.clients.push(
           new UnaryChannel(target, {
             maxReconnectBackoffMs: 1000,
-            tlsCa: this.spec.tlsCa,
+            tls: this.spec.tls,
             bearerToken: this.spec.clientToken,
           }),
         );

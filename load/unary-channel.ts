@@ -43,11 +43,21 @@ export interface UnaryCall {
   cancel(): void;
 }
 
+/**
+ * TLS from a client: the PEM CA the server's certificate must chain to, and for a server that asks for
+ * client certificates (serve --tls-client-ca) a PEM certificate and key of our own.
+ */
+export interface ClientTls {
+  ca: string;
+  cert?: string;
+  key?: string;
+}
+
 export interface UnaryChannelOptions {
   /** Longest wait between reconnection attempts to a target that is down. Default 1000 ms. */
   maxReconnectBackoffMs?: number;
-  /** TLS: the PEM CA certificate(s) the server's certificate must chain to. Plaintext without. */
-  tlsCa?: string;
+  /** TLS to the target (plaintext without). */
+  tls?: ClientTls;
   /** Sent as `authorization: Bearer <token>` on every call (serve --client-tokens). */
   bearerToken?: string;
 }
@@ -216,7 +226,7 @@ export class UnaryChannel {
   private readonly host: string;
   private readonly port: number;
   private readonly authority: string;
-  private readonly tlsCa: string | undefined;
+  private readonly tls: ClientTls | undefined;
   private readonly authorization: string | undefined;
   /** Calls by deadline order of arrival; one timer for the earliest (deadlines mostly arrive in order). */
   private readonly byDeadline: Pending[] = [];
@@ -232,7 +242,7 @@ export class UnaryChannel {
     this.port = Number(target.slice(colon + 1));
     this.authority = target;
     this.maxBackoffMs = options.maxReconnectBackoffMs ?? 1000;
-    this.tlsCa = options.tlsCa;
+    this.tls = options.tls;
     this.authorization = options.bearerToken === undefined ? undefined : `Bearer ${options.bearerToken}`;
   }
 
@@ -383,15 +393,17 @@ export class UnaryChannel {
       }, this.failedUntil - now).unref();
       return;
     }
-    const tlsCa = this.tlsCa;
-    const session = h2Connect(`${tlsCa === undefined ? "http" : "https"}://${this.authority}`, {
+    const tls = this.tls;
+    const session = h2Connect(`${tls === undefined ? "http" : "https"}://${this.authority}`, {
       createConnection: () =>
-        tlsCa === undefined
+        tls === undefined
           ? netConnect({ host: this.host, port: this.port, noDelay: true })
           : tlsConnect({
               host: this.host,
               port: this.port,
-              ca: tlsCa,
+              ca: tls.ca,
+              cert: tls.cert,
+              key: tls.key,
               ALPNProtocols: ["h2"],
               // SNI carries host names only; the certificate is still checked against an IP target.
               ...(isIP(this.host) === 0 ? { servername: this.host } : {}),

@@ -45,15 +45,7 @@ export function readTlsFlags(flags: {
   if (flags.cert === undefined || flags.key === undefined) {
     throw new SecurityOptionError("--tls-cert and --tls-key go together (PEM certificate chain and its key)");
   }
-  const cert = readFlagFile("tls-cert", flags.cert);
-  const key = readFlagFile("tls-key", flags.key);
-  try {
-    createSecureContext({ cert, key });
-  } catch (err) {
-    throw new SecurityOptionError(
-      `--tls-cert ${flags.cert} / --tls-key ${flags.key}: not a PEM certificate and its key (${(err as Error).message})`,
-    );
-  }
+  const { cert, key } = readCertAndKey(["tls-cert", flags.cert], ["tls-key", flags.key]);
   if (flags.clientCa === undefined) return { cert, key };
   const clientCa = readFlagFile("tls-client-ca", flags.clientCa);
   try {
@@ -64,6 +56,23 @@ export function readTlsFlags(flags: {
     );
   }
   return { cert, key, clientCa };
+}
+
+/** A PEM certificate chain and its private key, read and checked to belong together. */
+function readCertAndKey(
+  [certFlag, certPath]: [string, string],
+  [keyFlag, keyPath]: [string, string],
+): { cert: Buffer; key: Buffer } {
+  const cert = readFlagFile(certFlag, certPath);
+  const key = readFlagFile(keyFlag, keyPath);
+  try {
+    createSecureContext({ cert, key });
+  } catch (err) {
+    throw new SecurityOptionError(
+      `--${certFlag} ${certPath} / --${keyFlag} ${keyPath}: not a PEM certificate and its key (${(err as Error).message})`,
+    );
+  }
+  return { cert, key };
 }
 
 /** Throws unless the PEM holds a certificate (createSecureContext ignores a CA it cannot parse). */
@@ -82,6 +91,18 @@ export function readTlsCa(flag: string, path: string): string {
     throw new SecurityOptionError(`--${flag} ${path}: not a PEM CA certificate (${(err as Error).message})`);
   }
   return pem.toString("utf8");
+}
+
+/** A client's own certificate and key (load --tls-client-cert/--tls-client-key), checked to match. */
+export function readClientCertificate(
+  certPath: string | undefined,
+  keyPath: string | undefined,
+): { cert: string; key: string } {
+  if (certPath === undefined || keyPath === undefined) {
+    throw new SecurityOptionError("--tls-client-cert and --tls-client-key go together");
+  }
+  const { cert, key } = readCertAndKey(["tls-client-cert", certPath], ["tls-client-key", keyPath]);
+  return { cert: cert.toString("utf8"), key: key.toString("utf8") };
 }
 
 /** Loopback addresses: tokens sent to them in clear text do not leave the machine. */

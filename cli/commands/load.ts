@@ -53,6 +53,8 @@ Options:
                        (default $RUSHHOUR_CLIENT_TOKEN)
   --token-file F       the client token from file F
   --tls-ca FILE        speak TLS to the --target servers (serve --tls-cert), trusting this PEM CA
+  --tls-client-cert F  with --tls-client-key F: our PEM certificate and key for servers that ask for
+                       one (serve --tls-client-ca)
   --workers N          worker threads for the driver (0 = main thread; default from the peak rate)
   -h, --help           show this help
 
@@ -164,6 +166,8 @@ export const loadCommand: Command = {
       token: { type: "string" },
       "token-file": { type: "string" },
       "tls-ca": { type: "string" },
+      "tls-client-cert": { type: "string" },
+      "tls-client-key": { type: "string" },
       workers: { type: "string" },
     });
     const problems: string[] = [];
@@ -193,7 +197,8 @@ export const loadCommand: Command = {
     const { credentials, problems: credentialProblems } = loadCredentials(values);
     problems.push(...credentialProblems);
     const token = credentials.adminToken;
-    for (const flag of ["admin-token", "admin-token-file", "token", "token-file", "tls-ca"] as const) {
+    const credentialFlags = ["admin-token", "admin-token-file", "token", "token-file", "tls-ca"] as const;
+    for (const flag of [...credentialFlags, "tls-client-cert", "tls-client-key"] as const) {
       if (values[flag] !== undefined && targets === undefined) {
         problems.push(`--${flag} is for --target (a local stack makes its own credentials)`);
       }
@@ -284,7 +289,7 @@ export const loadCommand: Command = {
           adminToken = stack.adminToken;
         } else if (adminToken !== null) {
           for (const address of addresses) {
-            const admin = new Admin(address, adminToken, undefined, credentials.tls?.ca);
+            const admin = new Admin(address, adminToken, undefined, credentials.tls ?? undefined);
             try {
               await admin.applyConfig(
                 typeof arm.serverConfig === "string"

@@ -31,6 +31,31 @@ describe("loadCredentials", () => {
     expect(credentials.tls?.ca).toContain("BEGIN CERTIFICATE");
   });
 
+  it("reads a client certificate and key for servers that ask for one, and needs both and a CA", () => {
+    const a = pki.client("client-a");
+    const ok = loadCredentials(
+      { "tls-ca": pki.caCert, "tls-client-cert": a.cert, "tls-client-key": a.key },
+      {},
+    );
+    expect(ok.problems).toEqual([]);
+    expect(ok.credentials.tls?.cert).toContain("BEGIN CERTIFICATE");
+    expect(ok.credentials.tls?.key).toContain("PRIVATE KEY");
+    expect(loadCredentials({ "tls-client-cert": a.cert }, {}).problems).toEqual([
+      "--tls-client-cert and --tls-client-key need --tls-ca",
+      "--tls-client-cert and --tls-client-key go together",
+    ]);
+    // A key that is not the certificate's.
+    const mismatched = loadCredentials(
+      { "tls-ca": pki.caCert, "tls-client-cert": a.cert, "tls-client-key": pki.serverKey },
+      {},
+    );
+    expect(mismatched.problems).toEqual([
+      expect.stringMatching(
+        /^--tls-client-cert .* \/ --tls-client-key .*server\.key: not a PEM certificate and its key/,
+      ),
+    ]);
+  });
+
   it("takes the argument over the environment, the environment when nothing else is given", () => {
     const env = { RUSHHOUR_ADMIN_TOKEN: "from-env-admin", RUSHHOUR_CLIENT_TOKEN: "from-env-client" };
     expect(loadCredentials({}, env).credentials).toEqual({

@@ -162,5 +162,27 @@ describe("serve --tls-cert --tls-key", () => {
       asB.close();
       anonymous.close();
     }
+    // The load driver with a client certificate (load --tls-client-cert/--tls-client-key).
+    const { result } = await runLoad({
+      scenario: validateScenario({
+        name: "mtls-load",
+        traffic: { executor: "constant-arrival-rate", rate: 20, duration: "1s" },
+        skus: { count: 3, zipfExponent: 1 },
+        providers: [{ id: "p1", latency: { p50: "5ms", p99: "10ms" }, capacity: 10 }],
+        cluster: { primary: { workers: 4 }, backup: { workers: 2 } },
+        drain: "2s",
+        window: "500ms",
+      }),
+      arm: { name: "adaptive", role: "single", definition: {} },
+      target: {
+        addresses: [s.address],
+        adminToken: s.adminToken,
+        tls: { ca: ca.toString(), cert: pki.read(a.cert).toString(), key: pki.read(a.key).toString() },
+      },
+      durationScale: 1,
+      command: ["x"],
+      cores: 1,
+    });
+    expect(result.counters).toMatchObject({ submitted: 20, delivered: 20, failed: 0 });
   });
 });
