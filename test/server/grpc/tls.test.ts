@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { credentials, type Metadata, status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadCommand } from "../../../cli/commands/load.ts";
-import { runLoad } from "../../../load/run-load.ts";
+import { type LoadTarget, runLoad } from "../../../load/run-load.ts";
 import { CustomerTier, OrderState } from "../../../proto/gen/rushhour/v1/common.ts";
 import { type DispatchServiceClient, type Order, WaitMode } from "../../../proto/gen/rushhour/v1/dispatch.ts";
 import { readRunResult } from "../../../reports/run-result.ts";
@@ -39,6 +39,21 @@ async function serve(args: string[]): Promise<SpawnedServer> {
   ]);
   running.push(s);
   return s;
+}
+
+/** 20 orders in 1 s through the load driver (runLoad) against `target`. */
+function runTinyLoad(target: LoadTarget) {
+  const scenario = validateScenario({
+    name: "tls-load",
+    traffic: { executor: "constant-arrival-rate", rate: 20, duration: "1s" },
+    skus: { count: 3, zipfExponent: 1 },
+    providers: [{ id: "p1", latency: { p50: "5ms", p99: "10ms" }, capacity: 10 }],
+    cluster: { primary: { workers: 4 }, backup: { workers: 2 } },
+    drain: "2s",
+    window: "500ms",
+  });
+  const arm = { name: "adaptive", role: "single" as const, definition: {} };
+  return runLoad({ scenario, arm, target, durationScale: 1, command: ["x"], cores: 1 });
 }
 
 let keys = 0;
@@ -78,27 +93,11 @@ describe("serve --tls-cert --tls-key", () => {
 
     // The load driver: its Admin client imports stock and samples snapshots, its lean HTTP/2 client
     // sends the orders, both over TLS, the orders with the client token.
-    const scenario = validateScenario({
-      name: "tls-load",
-      traffic: { executor: "constant-arrival-rate", rate: 20, duration: "1s" },
-      skus: { count: 3, zipfExponent: 1 },
-      providers: [{ id: "p1", latency: { p50: "5ms", p99: "10ms" }, capacity: 10 }],
-      cluster: { primary: { workers: 4 }, backup: { workers: 2 } },
-      drain: "2s",
-      window: "500ms",
-    });
-    const { result } = await runLoad({
-      scenario,
-      arm: { name: "adaptive", role: "single", definition: {} },
-      target: {
-        addresses: [s.address],
-        adminToken: s.adminToken,
-        tls: { ca: pki.read(pki.caCert).toString() },
-        clientToken: "token-llllllllllllllll",
-      },
-      durationScale: 1,
-      command: ["x"],
-      cores: 1,
+    const { result } = await runTinyLoad({
+      addresses: [s.address],
+      adminToken: s.adminToken,
+      tls: { ca: pki.read(pki.caCert).toString() },
+      clientToken: "token-llllllllllllllll",
     });
     expect(result.counters).toMatchObject({ submitted: 20, delivered: 20, failed: 0 });
     // Server figures in the series come from GetSnapshot over the TLS Admin client.
@@ -163,25 +162,10 @@ describe("serve --tls-cert --tls-key", () => {
       anonymous.close();
     }
     // The load driver with a client certificate (load --tls-client-cert/--tls-client-key).
-    const { result } = await runLoad({
-      scenario: validateScenario({
-        name: "mtls-load",
-        traffic: { executor: "constant-arrival-rate", rate: 20, duration: "1s" },
-        skus: { count: 3, zipfExponent: 1 },
-        providers: [{ id: "p1", latency: { p50: "5ms", p99: "10ms" }, capacity: 10 }],
-        cluster: { primary: { workers: 4 }, backup: { workers: 2 } },
-        drain: "2s",
-        window: "500ms",
-      }),
-      arm: { name: "adaptive", role: "single", definition: {} },
-      target: {
-        addresses: [s.address],
-        adminToken: s.adminToken,
-        tls: { ca: ca.toString(), cert: pki.read(a.cert).toString(), key: pki.read(a.key).toString() },
-      },
-      durationScale: 1,
-      command: ["x"],
-      cores: 1,
+    const { result } = await runTinyLoad({
+      addresses: [s.address],
+      adminToken: s.adminToken,
+      tls: { ca: ca.toString(), cert: pki.read(a.cert).toString(), key: pki.read(a.key).toString() },
     });
     expect(result.counters).toMatchObject({ submitted: 20, delivered: 20, failed: 0 });
   });
