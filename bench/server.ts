@@ -2,13 +2,16 @@
 // bare grpc-js echo of the same RPC, under the same client, side by side in one run; then latency
 // at 1,500 orders/s (open model) for both, whose P99 difference is the server's overhead.
 // Targets (issue 5): serve/echo >= 0.6 (memory), >= 0.4 (SQLite); P99 overhead < 20 ms at 1,500/s.
+// Then (issue 17) the cost of credentials, side by side in one run: plain vs client tokens
+// (serve --client-tokens) vs TLS (serve --tls-cert) vs both, memory store, closed loop.
+
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
-import { credentials, Metadata, ServerCredentials, status } from "@grpc/grpc-js";
+import { type ChannelCredentials, credentials, Metadata, ServerCredentials, status } from "@grpc/grpc-js";
 import { CustomerTier, OrderState } from "../proto/gen/rushhour/v1/common.ts";
 import {
   DispatchServiceClient,
@@ -20,6 +23,7 @@ import {
 import { createGrpcServer } from "../server/grpc/server.ts";
 import { SERVER_NODE_FLAGS } from "../server/node-flags.ts";
 import { type Spawned, spawnRushhour } from "../test/support/spawn.ts";
+import { makeTestPki } from "../test/support/tls.ts";
 
 const CHANNELS = 4;
 const CONCURRENCY = 64;
@@ -29,15 +33,28 @@ const ROUNDS = 5;
 /** Open-model rounds: P99 is set by rare stalls on this shared machine, so it gets more samples. */
 const OPEN_ROUNDS = 8;
 const OPEN_RATE = 1500;
+/** Four arms whose differences are small next to this machine's drift: more rounds each. */
+const CREDENTIAL_ROUNDS = 8;
 const SKUS = 20;
 
-function channels(address: string): DispatchServiceClient[] {
+/** How a client reaches a server: plaintext or TLS, with or without a client token. */
+interface Access {
+  creds: () => ChannelCredentials;
+  metadata: Metadata;
+  /** Extra channel options (TLS: the name to check the certificate against). */
+  options?: Record<string, string>;
+}
+
+const PLAIN: Access = { creds: () => credentials.createInsecure(), metadata: new Metadata() };
+
+function channels(address: string, access: Access): DispatchServiceClient[] {
   // A local subchannel pool per client: four real TCP connections, not one shared one.
   return Array.from(
     { length: CHANNELS },
     () =>
-      new DispatchServiceClient(address, credentials.createInsecure(), {
+      new DispatchServiceClient(address, access.creds(), {
         "grpc.use_local_subchannel_pool": 1,
+        ...access.options,
       }),
   );
 }
@@ -53,9 +70,9 @@ function request(): SubmitOrderRequest {
   };
 }
 
-function submit(client: DispatchServiceClient): Promise<SubmitOrderResponse> {
+function submit(client: DispatchServiceClient, metadata: Metadata): Promise<SubmitOrderResponse> {
   return new Promise((resolve, reject) => {
-    client.submitOrder(request(), new Metadata(), { deadline: Date.now() + 10_000 }, (err, res) =>
+    client.submitOrder(request(), metadata, { deadline: Date.now() + 10_000 }, (err, res) =>
       err ? reject(err) : resolve(res),
     );
   });
@@ -65,8 +82,9 @@ function submit(client: DispatchServiceClient): Promise<SubmitOrderResponse> {
 async function throughput(
   address: string,
   measureMs: number,
+  access: Access = PLAIN,
 ): Promise<{ done: number; elapsedMs: number; errors: number; delivered: number }> {
-  const clients = channels(address);
+  const clients = channels(address, access);
   let counting = false;
   let done = 0;
   let errors = 0;
@@ -76,7 +94,7 @@ async function throughput(
     const client = clients[i % CHANNELS]!;
     while (!stop) {
       try {
-        const res = await submit(client);
+        const res = await submit(client, access.metadata);
         if (counting) {
           done++;
           if (res.order?.state === OrderState.ORDER_STATE_DELIVERED) delivered++;
@@ -101,7 +119,7 @@ async function throughput(
 
 /** Open model at `rate`/s: each call timed from its intended start. Returns client-side latencies (ms). */
 async function openLoop(address: string, rate: number, durationMs: number) {
-  const clients = channels(address);
+  const clients = channels(address, PLAIN);
   const latencies: number[] = [];
   const serverTotals: number[] = [];
   let errors = 0;
@@ -117,7 +135,7 @@ async function openLoop(address: string, rate: number, durationMs: number) {
         const client = clients[sent % CHANNELS]!;
         sent++;
         pending.push(
-          submit(client).then(
+          submit(client, PLAIN.metadata).then(
             (res) => {
               latencies.push(performance.now() - intended);
               serverTotals.push((res.order?.timings?.acceptMs ?? 0) + (res.order?.timings?.totalMs ?? 0));
@@ -230,7 +248,7 @@ function spawnEcho(): Promise<Spawned> {
   });
 }
 
-function spawnServeFor(store: string): Promise<Spawned> {
+function spawnServeFor(store: string, extra: string[] = []): Promise<Spawned> {
   return spawnRushhour(
     [
       "serve",
@@ -248,6 +266,7 @@ function spawnServeFor(store: string): Promise<Spawned> {
       "5000",
       "--admin-token",
       "bench-admin-token",
+      ...extra,
     ],
     /rushhour serve listening on (\S+)/,
   );
@@ -320,18 +339,7 @@ export async function run(): Promise<void> {
     console.log(
       `closed loop: ${CONCURRENCY} concurrent SubmitOrder(WAIT_MODE_DELIVERED) over ${CHANNELS} channels, ${ROUNDS} alternating rounds of ${ROUND_MS / 1000} s each`,
     );
-    for (let round = 0; round < ROUNDS; round++) {
-      for (let k = 0; k < targets.length; k++) {
-        const t = targets[(round + k) % targets.length]!;
-        const cpuBefore = processCpuMs(t.proc.proc.pid!);
-        const r = await throughput(t.proc.address, ROUND_MS);
-        t.cpuMs += processCpuMs(t.proc.proc.pid!) - cpuBefore;
-        t.done += r.done;
-        t.elapsedMs += r.elapsedMs;
-        t.errors += r.errors;
-        t.delivered += r.delivered;
-      }
-    }
+    await closedRounds(targets.map((t) => ({ t, access: PLAIN })));
     const rate = (t: Target) => (t.done / t.elapsedMs) * 1000;
     for (const t of targets) {
       console.log(
@@ -348,9 +356,83 @@ export async function run(): Promise<void> {
     console.log(
       `  CPU ratio echo/memory ${(perOrder(echo) / perOrder(memory)).toFixed(2)}, echo/SQLite ${(perOrder(echo) / perOrder(sqlite)).toFixed(2)}`,
     );
+    await credentialCosts(dir, targets);
   } finally {
     await Promise.all(targets.map((t) => t.proc.stop()));
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * `rounds` closed-loop rounds per arm, the arms in rotating order so that drifting load on this shared
+ * machine hits each about equally; adds each round's counts and the server's CPU to its target.
+ */
+async function closedRounds(arms: { t: Target; access: Access }[], rounds = ROUNDS): Promise<void> {
+  for (let round = 0; round < rounds; round++) {
+    for (let k = 0; k < arms.length; k++) {
+      const { t, access } = arms[(round + k) % arms.length]!;
+      const cpuBefore = processCpuMs(t.proc.proc.pid!);
+      const r = await throughput(t.proc.address, ROUND_MS, access);
+      t.cpuMs += processCpuMs(t.proc.proc.pid!) - cpuBefore;
+      t.done += r.done;
+      t.elapsedMs += r.elapsedMs;
+      t.errors += r.errors;
+      t.delivered += r.delivered;
+    }
+  }
+}
+
+/**
+ * Plain vs client tokens vs TLS vs both (memory store, closed loop), alternating rounds in one run, each
+ * arm a fresh server (the memory store keeps every order: an older one would carry a bigger heap).
+ * Each server started here joins `targets` (stopped by run()).
+ */
+async function credentialCosts(dir: string, targets: Target[]): Promise<void> {
+  const pki = makeTestPki();
+  try {
+    const tokens = join(dir, "clients.txt");
+    writeFileSync(tokens, "bench-client:bench-client-token-0123456789\n", { mode: 0o600 });
+    const tls = ["--tls-cert", pki.serverCert, "--tls-key", pki.serverKey];
+    const ca = pki.read(pki.caCert);
+    const token = new Metadata();
+    token.set("authorization", "Bearer bench-client-token-0123456789");
+    const viaTls = () => credentials.createSsl(ca);
+    // The certificate names 127.0.0.1 and localhost; SNI must be a name, not an IP (RFC 6066).
+    const tlsOptions = { "grpc.ssl_target_name_override": "localhost" };
+    const arm = async (name: string, extra: string[], access: Access) => {
+      const t = target(name, await spawnServeFor("memory:", extra));
+      targets.push(t);
+      return { t, access };
+    };
+    const arms = [
+      await arm("plain", [], PLAIN),
+      await arm("client tokens", ["--client-tokens", tokens], { creds: PLAIN.creds, metadata: token }),
+      await arm("TLS", tls, { creds: viaTls, metadata: new Metadata(), options: tlsOptions }),
+      await arm("TLS + client tokens", [...tls, "--client-tokens", tokens], {
+        creds: viaTls,
+        metadata: token,
+        options: tlsOptions,
+      }),
+    ];
+    for (const a of arms) await throughput(a.t.proc.address, 500, a.access);
+    console.log(
+      `credentials: the same closed loop, memory store, ${CREDENTIAL_ROUNDS} alternating rounds of ${ROUND_MS / 1000} s each`,
+    );
+    await closedRounds(arms, CREDENTIAL_ROUNDS);
+    const rate = (t: Target) => (t.done / t.elapsedMs) * 1000;
+    const perOrder = (t: Target) => (t.cpuMs * 1000) / Math.max(1, t.done);
+    const base = arms[0]!.t;
+    for (const { t } of arms) {
+      console.log(
+        `  ${t.name.padEnd(22)} ${rate(t).toFixed(0).padStart(7)} orders/s  server CPU ${perOrder(t).toFixed(0).padStart(5)} µs/order` +
+          `  (errors ${t.errors}, delivered ${t.delivered})` +
+          (t === base
+            ? ""
+            : `  ratio to plain: rate ${(rate(t) / rate(base)).toFixed(2)}, CPU/order ${(perOrder(t) / perOrder(base)).toFixed(2)}`),
+      );
+    }
+  } finally {
+    pki.remove();
   }
 }
 

@@ -7,6 +7,7 @@ import {
   type WatchEventsResponse,
 } from "../proto/gen/rushhour/v1/admin.ts";
 import { FaultKind } from "../proto/gen/rushhour/v1/common.ts";
+import type { ClientTls } from "./unary-channel.ts";
 
 export type FaultKindName = "timeout" | "error" | "latency" | "blackhole";
 
@@ -36,12 +37,22 @@ export class Admin {
   private readonly client: AdminServiceClient;
   private readonly md = new Metadata();
 
+  /** `tls`: TLS to the server (serve --tls-cert), with a client certificate if given; plaintext without. */
   constructor(
     readonly address: string,
     token: string,
     private readonly timeoutMs = 10_000,
+    tls?: ClientTls,
   ) {
-    this.client = new AdminServiceClient(address, credentials.createInsecure());
+    const creds =
+      tls === undefined
+        ? credentials.createInsecure()
+        : credentials.createSsl(
+            Buffer.from(tls.ca),
+            tls.key === undefined ? null : Buffer.from(tls.key),
+            tls.cert === undefined ? null : Buffer.from(tls.cert),
+          );
+    this.client = new AdminServiceClient(address, creds);
     this.md.set("authorization", `Bearer ${token}`);
   }
 

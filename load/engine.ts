@@ -16,7 +16,7 @@ import { LatencyHistogram } from "../results/histogram.ts";
 import { type ExecutorInput, planFor, vusAt } from "../traffic/executors/index.ts";
 import type { ClosedPlan, OpenPlan } from "../traffic/executors/types.ts";
 import { type MixSpec, RequestMix } from "./request-mix.ts";
-import { type UnaryCall, UnaryChannel } from "./unary-channel.ts";
+import { type ClientTls, type UnaryCall, UnaryChannel } from "./unary-channel.ts";
 import { type Counts, type FinalReport, type WindowReport, zeroCounts } from "./window-stats.ts";
 
 export interface EngineSpec {
@@ -38,6 +38,10 @@ export interface EngineSpec {
    * default (k6 does not do this); topology runs (load/topology.ts) turn it on.
    */
   failover?: boolean;
+  /** TLS to the targets, trusting this PEM CA (serve --tls-cert). */
+  tls?: ClientTls;
+  /** Client bearer token sent with every order (serve --client-tokens). */
+  clientToken?: string;
 }
 
 export interface EngineSink {
@@ -131,7 +135,13 @@ export class LoadEngine {
       for (const target of this.spec.targets) {
         // Each channel is its own HTTP/2 connection. A lean client (load/unary-channel.ts) rather
         // than grpc-js: it halves the driver's CPU per call, which is what sets the reachable rate.
-        this.clients.push(new UnaryChannel(target, { maxReconnectBackoffMs: 1000 }));
+        this.clients.push(
+          new UnaryChannel(target, {
+            maxReconnectBackoffMs: 1000,
+            tls: this.spec.tls,
+            bearerToken: this.spec.clientToken,
+          }),
+        );
       }
     }
     // Connecting before the start keeps the handshake out of the first latencies; a target that is

@@ -84,16 +84,15 @@ export function prepareStackFiles(
   prefix: string,
   providers: FarmProvider[],
   config: string | object,
-): { dir: string; specFile: string; config: string; adminToken: string } {
+): { dir: string; specFile: string; config: string; adminToken: string; adminTokenFile: string } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   const specFile = join(dir, "providers.json");
   writeFileSync(specFile, JSON.stringify({ providers }, null, 2));
-  return {
-    dir,
-    specFile,
-    config: configArgument(dir, config, "config.json"),
-    adminToken: randomBytes(18).toString("base64url"),
-  };
+  const adminToken = randomBytes(18).toString("base64url");
+  // Handed to `rushhour serve --admin-token-file`: an argument would show in `ps` to every user.
+  const adminTokenFile = join(dir, "admin-token");
+  writeFileSync(adminTokenFile, adminToken, { mode: 0o600 });
+  return { dir, specFile, config: configArgument(dir, config, "config.json"), adminToken, adminTokenFile };
 }
 
 /** A `serve --config` argument: a preset name as it is, a full configuration written to dir/file. */
@@ -112,7 +111,8 @@ export interface ServeFlags {
   providers: string;
   /** A preset name or a configuration file (configArgument). */
   config: string;
-  adminToken: string;
+  /** The admin token's file (prepareStackFiles writes it 0600): a token in argv is visible in `ps`. */
+  adminTokenFile: string;
   skus: number;
   seed: number;
 }
@@ -130,8 +130,8 @@ export function serveFlags(f: ServeFlags): string[] {
     f.providers,
     "--config",
     f.config,
-    // One argument with "=": a base64url token may start with "-", which parseArgs takes for an option.
-    `--admin-token=${f.adminToken}`,
+    "--admin-token-file",
+    f.adminTokenFile,
     "--skus",
     String(f.skus),
     "--seed-stock",
@@ -143,7 +143,7 @@ export function serveFlags(f: ServeFlags): string[] {
 
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const log = options.log ?? (() => {});
-  const { dir, specFile, config, adminToken } = prepareStackFiles(
+  const { dir, specFile, config, adminToken, adminTokenFile } = prepareStackFiles(
     "rushhour-load-",
     options.providers,
     options.config,
@@ -169,7 +169,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           store: `sqlite:${join(dir, "store.db")}`,
           providers: farm.address,
           config,
-          adminToken,
+          adminTokenFile,
           skus: options.skuCount,
           seed: options.seed,
         }),

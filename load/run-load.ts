@@ -29,6 +29,7 @@ import { enginesFor, type MergedWindow, runPool } from "./pool.ts";
 import { RequestMix } from "./request-mix.ts";
 import { buildWindow, type WindowSnapshots } from "./series.ts";
 import { importStock, stockPlan } from "./stock.ts";
+import type { ClientTls } from "./unary-channel.ts";
 import { addCounts, type Counts, zeroCounts } from "./window-stats.ts";
 
 export interface LoadArm {
@@ -43,6 +44,10 @@ export interface LoadTarget {
   addresses: string[];
   /** Admin token of the servers; without it no stock, faults or snapshots (a warning says so). */
   adminToken: string | null;
+  /** TLS to the servers (serve --tls-cert): their PEM CA, and a client certificate if they ask for one. */
+  tls?: ClientTls | null;
+  /** Client bearer token for DispatchService (serve --client-tokens). */
+  clientToken?: string | null;
 }
 
 export interface LoadProgress {
@@ -186,7 +191,11 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadOutcome> {
     keyPrefix: `${scenario.name}-${arm.role}-${Date.now().toString(36)}`,
   });
   const admins =
-    target.adminToken === null ? [] : target.addresses.map((a) => new Admin(a, target.adminToken as string));
+    target.adminToken === null
+      ? []
+      : target.addresses.map(
+          (a) => new Admin(a, target.adminToken as string, undefined, target.tls ?? undefined),
+        );
   const cores = o.cores ?? (await import("node:os")).availableParallelism();
   const startedAt = new Date();
 
@@ -223,6 +232,8 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadOutcome> {
         windowMs,
         requestTimeoutMs: requestTimeoutMs(live),
         ...(o.failover ? { failover: true } : {}),
+        ...(target.tls ? { tls: target.tls } : {}),
+        ...(target.clientToken ? { clientToken: target.clientToken } : {}),
         mix: mix.spec,
       },
       workers,

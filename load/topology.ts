@@ -197,7 +197,7 @@ export function postgresPids(clusterDir: string): number[] {
 export async function startTopology(options: TopologyOptions): Promise<Topology> {
   const log = options.log ?? (() => {});
   const spec = options.spec;
-  const { dir, specFile, config, adminToken } = prepareStackFiles(
+  const { dir, specFile, config, adminToken, adminTokenFile } = prepareStackFiles(
     "rushhour-topology-",
     options.providers,
     options.config,
@@ -258,7 +258,7 @@ export async function startTopology(options: TopologyOptions): Promise<Topology>
         store: storeUrl,
         providers: farm.address,
         config: role === "backup" ? backupConfig : config,
-        adminToken,
+        adminTokenFile,
         skus: options.skuCount,
         seed: options.seed,
       }),

@@ -3,7 +3,8 @@
 // subchannel call layers, filter stacks built on promises, metadata conversions); at thousands of
 // orders per second that decides whether the driver or the server is the bottleneck. This speaks the
 // gRPC wire protocol directly (length-prefixed messages, grpc-timeout, grpc-status trailers) for one
-// method shape only: unary, no compression, insecure loopback or LAN targets.
+// method shape only: unary, no compression; plaintext, or TLS with a given CA (serve --tls-cert), and
+// optionally a bearer token on every call (serve --client-tokens).
 //
 // Semantics kept from grpc-js as the driver relies on them: a target that is down fails calls fast
 // with UNAVAILABLE (reconnecting in the background with capped backoff), a call past its deadline
@@ -17,8 +18,9 @@ import {
   connect as h2Connect,
   type IncomingHttpHeaders,
 } from "node:http2";
-import { connect as netConnect } from "node:net";
+import { isIP, connect as netConnect } from "node:net";
 import { performance } from "node:perf_hooks";
+import { connect as tlsConnect } from "node:tls";
 
 /** gRPC status codes used here (the numbers are the wire values). */
 export const Code = {
@@ -41,9 +43,23 @@ export interface UnaryCall {
   cancel(): void;
 }
 
+/**
+ * TLS from a client: the PEM CA the server's certificate must chain to, and for a server that asks for
+ * client certificates (serve --tls-client-ca) a PEM certificate and key of our own.
+ */
+export interface ClientTls {
+  ca: string;
+  cert?: string;
+  key?: string;
+}
+
 export interface UnaryChannelOptions {
   /** Longest wait between reconnection attempts to a target that is down. Default 1000 ms. */
   maxReconnectBackoffMs?: number;
+  /** TLS to the target (plaintext without). */
+  tls?: ClientTls;
+  /** Sent as `authorization: Bearer <token>` on every call (serve --client-tokens). */
+  bearerToken?: string;
 }
 
 const INITIAL_BACKOFF_MS = 100;
@@ -210,6 +226,8 @@ export class UnaryChannel {
   private readonly host: string;
   private readonly port: number;
   private readonly authority: string;
+  private readonly tls: ClientTls | undefined;
+  private readonly authorization: string | undefined;
   /** Calls by deadline order of arrival; one timer for the earliest (deadlines mostly arrive in order). */
   private readonly byDeadline: Pending[] = [];
   private deadlineHead = 0;
@@ -224,6 +242,8 @@ export class UnaryChannel {
     this.port = Number(target.slice(colon + 1));
     this.authority = target;
     this.maxBackoffMs = options.maxReconnectBackoffMs ?? 1000;
+    this.tls = options.tls;
+    this.authorization = options.bearerToken === undefined ? undefined : `Bearer ${options.bearerToken}`;
   }
 
   /** Resolves once connected, or after `timeoutMs` if the target stays down (calls will then fail). */
@@ -285,19 +305,18 @@ export class UnaryChannel {
       return;
     }
     let stream: ClientHttp2Stream;
+    const headers: Record<string, string> = {
+      ":method": "POST",
+      ":path": p.path,
+      ":authority": this.authority,
+      "content-type": "application/grpc",
+      te: "trailers",
+      "grpc-accept-encoding": "identity",
+      "grpc-timeout": timeoutHeader(left),
+    };
+    if (this.authorization !== undefined) headers.authorization = this.authorization;
     try {
-      stream = session.request(
-        {
-          ":method": "POST",
-          ":path": p.path,
-          ":authority": this.authority,
-          "content-type": "application/grpc",
-          te: "trailers",
-          "grpc-accept-encoding": "identity",
-          "grpc-timeout": timeoutHeader(left),
-        },
-        { endStream: false },
-      );
+      stream = session.request(headers, { endStream: false });
     } catch (err) {
       // The session went away between our check and the request (GOAWAY, destroyed).
       this.dropSession();
@@ -374,8 +393,21 @@ export class UnaryChannel {
       }, this.failedUntil - now).unref();
       return;
     }
-    const session = h2Connect(`http://${this.authority}`, {
-      createConnection: () => netConnect({ host: this.host, port: this.port, noDelay: true }),
+    const tls = this.tls;
+    const session = h2Connect(`${tls === undefined ? "http" : "https"}://${this.authority}`, {
+      createConnection: () =>
+        tls === undefined
+          ? netConnect({ host: this.host, port: this.port, noDelay: true })
+          : tlsConnect({
+              host: this.host,
+              port: this.port,
+              ca: tls.ca,
+              cert: tls.cert,
+              key: tls.key,
+              ALPNProtocols: ["h2"],
+              // SNI carries host names only; the certificate is still checked against an IP target.
+              ...(isIP(this.host) === 0 ? { servername: this.host } : {}),
+            }).setNoDelay(true),
       // As grpc-js does: Node's default 10 MB session memory cap makes nghttp2 refuse new streams
       // (ENHANCE_YOUR_CALM) and reset others once thousands of calls wait on a slow server.
       maxSessionMemory: Number.MAX_SAFE_INTEGER,

@@ -4,10 +4,12 @@ import type { Server } from "node:http";
 import type { Server as GrpcServer } from "@grpc/grpc-js";
 import type { HealthImplementation } from "grpc-health-check";
 import { AdminServiceService } from "../proto/gen/rushhour/v1/admin.ts";
+import type { ClientToken } from "./client-tokens.ts";
 import { type ConfigState, type ServerContext, SkuCatalog } from "./context.ts";
 import type { OverflowPort } from "./core/ports.ts";
 import { newDispatcher } from "./core-binding.ts";
 import { adminService } from "./grpc/admin/service.ts";
+import { type ClientAuth, certificateClientAuth, NO_CLIENT_AUTH, tokenClientAuth } from "./grpc/auth.ts";
 import { dispatchService, dispatchServiceDefinition } from "./grpc/dispatch/service.ts";
 import {
   addHealth,
@@ -15,6 +17,8 @@ import {
   bindServer,
   createGrpcServer,
   DEFAULT_MAX_MESSAGE_BYTES,
+  serverCredentials,
+  type TlsMaterial,
 } from "./grpc/server.ts";
 import { ServerMetrics } from "./metrics.ts";
 import { OrderBook } from "./orders.ts";
@@ -53,6 +57,13 @@ export interface ServeOptions {
   demandHistory?: number[];
   /** Name among several instances sharing one store: recovery takes back only this instance's orders. */
   instance?: string;
+  /**
+   * Bearer tokens per client for the Dispatch service (serve --client-tokens): a call without a valid one
+   * is UNAUTHENTICATED, and an order by id is shown only to the client that placed it.
+   */
+  clientTokens?: ClientToken[];
+  /** TLS on the gRPC port (Dispatch and Admin); with a client CA and no client tokens, the CN is the client. */
+  tls?: TlsMaterial;
   log?: (line: string) => void;
 }
 
@@ -121,6 +132,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       config,
       processStats,
       role: options.role,
+      clientAuth: clientAuthOf(options),
       shuttingDown: false,
     };
     const recovered = await book.recover();
@@ -131,7 +143,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     grpc.addService(AdminServiceService, adminService(context, options.adminToken));
     const health = addHealth(grpc, ["rushhour.v1.DispatchService", "rushhour.v1.AdminService"]);
     addReflection(grpc, ["rushhour/v1/dispatch.proto", "rushhour/v1/admin.proto"]);
-    const port = await bindServer(grpc, options.host, options.port);
+    const port = await bindServer(grpc, options.host, options.port, serverCredentials(options.tls));
     cleanup.push(() => grpc.forceShutdown());
 
     let metricsServer: Server | null = null;
@@ -173,6 +185,13 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     }
     throw err;
   }
+}
+
+/** Tokens decide the client when given; else a client certificate's CN; else clients are not told apart. */
+function clientAuthOf(options: ServeOptions): ClientAuth {
+  if (options.clientTokens !== undefined) return tokenClientAuth(options.clientTokens);
+  if (options.tls?.clientCa !== undefined) return certificateClientAuth();
+  return NO_CLIENT_AUTH;
 }
 
 async function seedIfEmpty(

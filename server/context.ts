@@ -1,5 +1,6 @@
 // Everything an RPC handler may reach, built once by server/app.ts.
 import type { DispatcherLike } from "./dispatcher-contract.ts";
+import type { ClientAuth } from "./grpc/auth.ts";
 import type { OrderBook } from "./orders.ts";
 import type { ProcessStats } from "./process-stats.ts";
 import type { ProviderBackend } from "./providers/backend.ts";
@@ -23,6 +24,8 @@ export interface ServerContext {
   config: ConfigState;
   processStats: ProcessStats;
   role: "primary" | "backup";
+  /** Who calls the Dispatch service (serve --client-tokens / --tls-client-ca); off by default. */
+  clientAuth: ClientAuth;
   /** Set when shutdown starts: new orders are refused with UNAVAILABLE. */
   shuttingDown: boolean;
 }

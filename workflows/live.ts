@@ -15,6 +15,7 @@ import {
   runLoad,
 } from "../load/run-load.ts";
 import { startTopology } from "../load/topology.ts";
+import type { ClientTls } from "../load/unary-channel.ts";
 import type { RunResult } from "../results/run-result.ts";
 import type { Scenario } from "../scenarios/define.ts";
 import { type ChaosStep, liveOptions, type TopologySpec, validateLive } from "../scenarios/live.ts";
@@ -42,6 +43,10 @@ export interface LiveRunOptions {
   targets?: string[];
   /** Admin token of the `targets` (a stack this starts makes its own). */
   adminToken?: string | null;
+  /** TLS to the `targets` (serve --tls-cert): their CA, and our certificate if they ask for one. */
+  tls?: ClientTls | null;
+  /** Client token for the `targets`' DispatchService (serve --client-tokens). */
+  clientToken?: string | null;
   /** Multiplies every duration (default: the scenario's live.durationScale, else 1). */
   durationScale?: number;
   /** Driver worker threads (default: live.workers, else from the peak rate). */
@@ -163,7 +168,7 @@ async function runArm(
   const adminToken = o.adminToken ?? null;
   if (adminToken !== null) {
     for (const address of o.targets) {
-      const admin = new Admin(address, adminToken);
+      const admin = new Admin(address, adminToken, undefined, o.tls ?? undefined);
       try {
         await admin.applyConfig(
           typeof arm.serverConfig === "string"
@@ -182,7 +187,7 @@ async function runArm(
   return runLoad({
     ...common,
     arm: { name: arm.name, role: arm.role, definition: arm.config },
-    target: { addresses: o.targets, adminToken },
+    target: { addresses: o.targets, adminToken, tls: o.tls ?? null, clientToken: o.clientToken ?? null },
   });
 }
 

@@ -184,7 +184,7 @@ export async function runProfile(scenario: Scenario, o: ProfileOptions): Promise
         store: `sqlite:${join(work, "store.db")}`,
         providers: farm.address,
         config: files.config,
-        adminToken: token,
+        adminTokenFile: files.adminTokenFile,
         skus: scenario.skus.count,
         seed: scenario.seed,
       }),

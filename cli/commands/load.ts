@@ -1,6 +1,7 @@
 // `rushhour load`: replays a scenario against a live server with the open-model driver in load/. Parses the
 // command line, calls the live workflow (workflows/live.ts) and prints what it returns.
 import { resolve } from "node:path";
+import { loadCredentials } from "../../load/credentials.ts";
 import type { LoadProgress } from "../../load/run-load.ts";
 import { type RunResult, writeRunResult } from "../../results/run-result.ts";
 import { BUILTIN_SCENARIOS } from "../../scenarios/define.ts";
@@ -13,7 +14,7 @@ import { checkOutFlag } from "../errors.ts";
 import { scenarioArgument } from "../scenario-argument.ts";
 
 const help = `Usage: rushhour load <scenario> [--target HOST:PORT[,HOST:PORT...]] [--config NAME|FILE] [--out DIR]
-                     [--duration-scale F] [--admin-token T] [--workers N]
+                     [--duration-scale F] [--admin-token T] [--workers N] [--tls-ca FILE] [--token T]
 
 Replays the scenario's traffic against a live dispatch server in real time, open model: every order is
 sent at its intended time and timed from it (no coordinated omission); an order due while maxVUs
@@ -39,6 +40,13 @@ Options:
                        (default: the scenario's live.durationScale, else 1)
   --admin-token T      bearer token of the servers' AdminService with --target
                        (default $RUSHHOUR_ADMIN_TOKEN; without one: no stock, faults or snapshots)
+  --admin-token-file F the admin token from file F (an argument is visible to every user in ps)
+  --token T            client token for DispatchService (serve --client-tokens) with --target
+                       (default $RUSHHOUR_CLIENT_TOKEN)
+  --token-file F       the client token from file F
+  --tls-ca FILE        speak TLS to the --target servers (serve --tls-cert), trusting this PEM CA
+  --tls-client-cert F  with --tls-client-key F: our PEM certificate and key for servers that ask for
+                       one (serve --tls-client-ca)
   --workers N          worker threads for the driver (0 = main thread; default from the peak rate)
   -h, --help           show this help
 
@@ -106,6 +114,12 @@ export const loadCommand: Command = {
       out: { type: "string" },
       "duration-scale": { type: "string" },
       "admin-token": { type: "string" },
+      "admin-token-file": { type: "string" },
+      token: { type: "string" },
+      "token-file": { type: "string" },
+      "tls-ca": { type: "string" },
+      "tls-client-cert": { type: "string" },
+      "tls-client-key": { type: "string" },
       workers: { type: "string" },
     });
     checkOutFlag(values.out);
@@ -133,9 +147,14 @@ export const loadCommand: Command = {
         problems.push(`--workers must be an integer in [0, 64], got "${values.workers}"`);
       }
     }
-    const token = values["admin-token"] ?? process.env.RUSHHOUR_ADMIN_TOKEN ?? null;
-    if (values["admin-token"] !== undefined && targets === undefined) {
-      problems.push("--admin-token is for --target (a local stack makes its own token)");
+    const { credentials, problems: credentialProblems } = loadCredentials(values);
+    problems.push(...credentialProblems);
+    const token = credentials.adminToken;
+    const credentialFlags = ["admin-token", "admin-token-file", "token", "token-file", "tls-ca"] as const;
+    for (const flag of [...credentialFlags, "tls-client-cert", "tls-client-key"] as const) {
+      if (values[flag] !== undefined && targets === undefined) {
+        problems.push(`--${flag} is for --target (a local stack makes its own credentials)`);
+      }
     }
     if (problems.length > 0) throw new UsageError(problems.join("\n  "));
 
@@ -151,7 +170,9 @@ export const loadCommand: Command = {
     try {
       run = await runLive(scenario, {
         ...(values.config !== undefined ? { config: values.config } : {}),
-        ...(targets !== undefined ? { targets, adminToken: token } : {}),
+        ...(targets !== undefined
+          ? { targets, adminToken: token, tls: credentials.tls, clientToken: credentials.clientToken }
+          : {}),
         ...(scale !== undefined ? { durationScale: scale } : {}),
         ...(workers !== undefined ? { workers } : {}),
         command: ["rushhour", "load", ...argv],

@@ -2,9 +2,11 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { ServeOptions } from "../../server/app.ts";
+import { ClientTokensError, readClientTokens } from "../../server/client-tokens.ts";
 import { presetByName } from "../../server/core-binding.ts";
 import { defaultProviders, zeroLatencyProviders } from "../../server/providers/model.ts";
 import { ProviderSpecError, readProviderSpec } from "../../server/providers/spec-file.ts";
+import { readSecretFile, readTlsFlags, SecurityOptionError } from "../../server/security-options.ts";
 import { parseStoreUrl, StoreUrlError } from "../../server/store/open.ts";
 import { ConfigError, resolveConfig } from "../../simulator/configs.ts";
 import { UsageError } from "../command.ts";
@@ -83,8 +85,51 @@ export function checkStoreUrl(value: string): string {
   return value;
 }
 
-export function adminToken(flag: string | undefined): { token: string; generated: boolean } {
-  const token = flag ?? process.env.RUSHHOUR_ADMIN_TOKEN;
+/**
+ * The admin token: --admin-token (visible in `ps`), --admin-token-file, $RUSHHOUR_ADMIN_TOKEN, else a
+ * generated one.
+ */
+function secret(flag: string, path: string): string {
+  try {
+    return readSecretFile(flag, path);
+  } catch (err) {
+    if (err instanceof SecurityOptionError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+/** --client-tokens, --tls-cert, --tls-key and --tls-client-ca as ServeOptions fields. */
+export function securityOptions(values: {
+  "client-tokens"?: string;
+  "tls-cert"?: string;
+  "tls-key"?: string;
+  "tls-client-ca"?: string;
+}): Pick<ServeOptions, "clientTokens" | "tls"> {
+  try {
+    const path = values["client-tokens"];
+    return {
+      clientTokens: path === undefined ? undefined : readClientTokens(path),
+      tls: readTlsFlags({
+        cert: values["tls-cert"],
+        key: values["tls-key"],
+        clientCa: values["tls-client-ca"],
+      }),
+    };
+  } catch (err) {
+    if (err instanceof ClientTokensError) throw new UsageError(`--client-tokens ${err.message}`);
+    if (err instanceof SecurityOptionError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+export function adminToken(flag: string | undefined, file?: string): { token: string; generated: boolean } {
+  if (flag !== undefined && file !== undefined) {
+    throw new UsageError("give one of --admin-token and --admin-token-file");
+  }
+  const token =
+    flag ??
+    (file === undefined ? undefined : secret("admin-token-file", file)) ??
+    process.env.RUSHHOUR_ADMIN_TOKEN;
   if (token !== undefined) {
     if (!/^[\x21-\x7e]{8,256}$/.test(token)) {
       throw new UsageError("--admin-token must be 8-256 printable characters without spaces");

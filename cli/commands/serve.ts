@@ -1,6 +1,7 @@
 // `rushhour serve`: the live dispatch server.
 import { type RunningServer, type ServeOptions, startServer } from "../../server/app.ts";
 import { AddressInUseError } from "../../server/grpc/server.ts";
+import { isLoopback } from "../../server/security-options.ts";
 import { closeOnSignals } from "../../server/shutdown.ts";
 import { redactStoreUrls } from "../../server/store/open.ts";
 import { parseCommandArgs } from "../args.ts";
@@ -14,6 +15,7 @@ import {
   readDemandHistory,
   readProvidersFlag,
   readSkus,
+  securityOptions,
 } from "./serve-options.ts";
 
 const help = `Usage: rushhour serve [options]
@@ -31,7 +33,17 @@ Options:
   --providers P         local (4 simulated providers) | local:zero (zero latency) | local:FILE (spec JSON)
                         | HOST:PORT[,HOST:PORT...] (provider farms, see rushhour providers) (default local)
   --metrics-port N      Prometheus /metrics port (default 9464; 0 picks a free port; "off" disables)
-  --admin-token T       bearer token for AdminService (default: $RUSHHOUR_ADMIN_TOKEN, else generated and printed)
+  --admin-token T       bearer token for AdminService (default: $RUSHHOUR_ADMIN_TOKEN, else generated and printed;
+                        an argument is visible to every user in ps: prefer the file or the variable)
+  --admin-token-file F  read the admin token from file F (one line)
+  --client-tokens FILE  bearer tokens per client for DispatchService: lines CLIENT:TOKEN or a JSON object
+                        {"CLIENT": "TOKEN"}; a call without a valid token is UNAUTHENTICATED, and an order
+                        by id is shown only to its client (others get NOT_FOUND) or by its idempotency key.
+                        Without it, clients are not told apart: order ids are random and not guessable
+  --tls-cert FILE       serve TLS on the gRPC port (Dispatch and Admin) with this PEM certificate chain
+  --tls-key FILE        ... and its PEM private key
+  --tls-client-ca FILE  require client certificates signed by this CA (mutual TLS); without
+                        --client-tokens, a certificate's CN is the client id
   --role R              primary | backup (default primary)
   --backup HOST:PORT    a backup server (rushhour serve --role backup) to forward overflow orders to
   --seed-stock N        cards seeded per SKU when the pool has none of the SKUs (default 10000; 0: never)
@@ -61,6 +73,11 @@ export const serveCommand: Command = {
       providers: { type: "string" },
       "metrics-port": { type: "string" },
       "admin-token": { type: "string" },
+      "admin-token-file": { type: "string" },
+      "client-tokens": { type: "string" },
+      "tls-cert": { type: "string" },
+      "tls-key": { type: "string" },
+      "tls-client-ca": { type: "string" },
       role: { type: "string" },
       backup: { type: "string" },
       "seed-stock": { type: "string" },
@@ -83,7 +100,8 @@ export const serveCommand: Command = {
     }
     const metricsFlag = values["metrics-port"];
     const { config, preset } = readConfigFlag(values.config ?? "adaptive");
-    const token = adminToken(values["admin-token"]);
+    const token = adminToken(values["admin-token"], values["admin-token-file"]);
+    const security = securityOptions(values);
     const host = values.host ?? "127.0.0.1";
     if (host.trim() === "") throw new UsageError("--host must not be empty");
     const drainMs = intFlag("drain-ms", values["drain-ms"], 5000, 0, 600_000);
@@ -113,8 +131,12 @@ export const serveCommand: Command = {
       demandHistory: readDemandHistory(values["demand-history"]),
       stockCacheMs: intFlag("stock-cache-ms", values["stock-cache-ms"], 50, 0, 60_000),
       instance: values.instance,
+      ...security,
       log,
     };
+    if (security.clientTokens !== undefined && security.tls === undefined && !isLoopback(host)) {
+      log(`client tokens travel in clear text to ${host}: give --tls-cert and --tls-key`);
+    }
     let server: RunningServer;
     try {
       server = await startServer(options);

@@ -94,6 +94,8 @@ export interface OrderEnvelope {
   acceptedAtUnixMs: number;
   /** Milliseconds from receipt of the request to recorded in the ledger. */
   acceptMs: number;
+  /** The client that placed the order, when clients are told apart (serve --client-tokens). */
+  clientId: string | null;
 }
 
 /** `toUnix` converts an env-clock time to Unix ms. */

@@ -1,4 +1,6 @@
 // A ledger row as an API order (for orders no longer in memory: finished, or on another instance).
+// A finished order carries the stage timings SubmitOrder returned (written with its terminal state);
+// one recorded before the ledger kept them (store schema 1), or still running, only a total.
 import type { Order } from "../../proto/gen/rushhour/v1/dispatch.ts";
 import type { LedgerOrder } from "../store/types.ts";
 import { clusterToProto, laneToProto, orderStateToProto, tierToProto } from "./convert.ts";
@@ -29,14 +31,24 @@ export function ledgerOrderToProto(o: LedgerOrder): Order {
     cluster: clusterToProto(o.cluster),
     providerId: o.providerId ?? "",
     attempts: o.attempts,
-    timings: {
-      acceptMs: 0,
-      queuedMs: 0,
-      allocatingMs: 0,
-      issuingMs: 0,
-      retryingMs: 0,
-      totalMs: finished > 0 ? finished - o.acceptedAt : Date.now() - o.acceptedAt,
-    },
+    timings:
+      o.totalMs !== null && finished > 0
+        ? {
+            acceptMs: o.acceptMs ?? 0,
+            queuedMs: o.queuedMs ?? 0,
+            allocatingMs: o.allocatingMs ?? 0,
+            issuingMs: o.issuingMs ?? 0,
+            retryingMs: o.retryingMs ?? 0,
+            totalMs: o.totalMs,
+          }
+        : {
+            acceptMs: 0,
+            queuedMs: 0,
+            allocatingMs: 0,
+            issuingMs: 0,
+            retryingMs: 0,
+            totalMs: finished > 0 ? finished - o.acceptedAt : Date.now() - o.acceptedAt,
+          },
     rejectReason: o.rejectReason ?? "",
     failureReason: o.failureReason ?? "",
     acceptedAtUnixMs: o.acceptedAt,

@@ -48,11 +48,33 @@ function installLogger(): void {
   setLogger({ error: write("E"), info: write("I"), debug: write("D") });
 }
 
-export function bindServer(server: Server, host: string, port: number): Promise<number> {
+/** PEM certificate chain and key of the server; with `clientCa`, clients must show a certificate it signed. */
+export interface TlsMaterial {
+  cert: Buffer;
+  key: Buffer;
+  clientCa?: Buffer;
+}
+
+/** TLS credentials for the port (serve --tls-cert/--tls-key[/--tls-client-ca]), or plaintext without. */
+export function serverCredentials(tls: TlsMaterial | undefined): ServerCredentials {
+  if (tls === undefined) return ServerCredentials.createInsecure();
+  return ServerCredentials.createSsl(
+    tls.clientCa ?? null,
+    [{ cert_chain: tls.cert, private_key: tls.key }],
+    tls.clientCa !== undefined,
+  );
+}
+
+export function bindServer(
+  server: Server,
+  host: string,
+  port: number,
+  credentials: ServerCredentials = ServerCredentials.createInsecure(),
+): Promise<number> {
   installLogger();
   const address = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
   return new Promise((resolve, reject) => {
-    server.bindAsync(address, ServerCredentials.createInsecure(), (err, boundPort) => {
+    server.bindAsync(address, credentials, (err, boundPort) => {
       if (err) reject(/EADDRINUSE/.test(err.message) ? new AddressInUseError(address) : err);
       else resolve(boundPort);
     });

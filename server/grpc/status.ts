@@ -1,5 +1,6 @@
 // The one place that maps errors to gRPC status codes. Handlers throw RpcError (or let anything
 // else escape, which becomes INTERNAL without leaking a stack trace to the client).
+import type { PeerCertificate } from "node:tls";
 import { Metadata, type ServiceError, status } from "@grpc/grpc-js";
 
 export class RpcError extends Error {
@@ -44,15 +45,24 @@ export function toServiceError(err: unknown): Partial<ServiceError> {
   return { code: status.INTERNAL, details: `internal error: ${message}` };
 }
 
+/** What a unary handler sees of its call (grpc-js's ServerUnaryCall has all of it). */
+export interface UnaryCallInfo {
+  metadata: Metadata;
+  getDeadline(): Date | number;
+  cancelled: boolean;
+  /** The TLS peer (a client certificate), when the port speaks TLS. */
+  getAuthContext?(): PeerAuth | null;
+}
+
+/** The part of grpc-js's AuthContext (not exported by the package) we read: the client's certificate. */
+export interface PeerAuth {
+  sslPeerCertificate?: PeerCertificate;
+}
+
 /** Wraps a promise-returning unary handler into grpc-js's callback form with one error mapping. */
-export function unary<Req, Res>(
-  handler: (
-    request: Req,
-    call: { metadata: Metadata; getDeadline(): Date | number; cancelled: boolean },
-  ) => Promise<Res>,
-) {
+export function unary<Req, Res>(handler: (request: Req, call: UnaryCallInfo) => Promise<Res>) {
   return (
-    call: { request: Req; metadata: Metadata; getDeadline(): Date | number; cancelled: boolean },
+    call: UnaryCallInfo & { request: Req },
     callback: (error: Partial<ServiceError> | null, value?: Res) => void,
   ): void => {
     let result: Promise<Res>;

@@ -13,6 +13,8 @@ export function acceptedOrder(fields: {
   tier: Tier;
   /** Unix milliseconds. */
   acceptedAt: number;
+  /** The client that placed it, when clients are told apart. */
+  clientId?: string | null;
 }): LedgerOrder {
   return {
     orderId: fields.orderId,
@@ -32,5 +34,12 @@ export function acceptedOrder(fields: {
     canary: false,
     acceptedAt: fields.acceptedAt,
     finishedAt: null,
+    clientId: fields.clientId ?? null,
+    acceptMs: null,
+    queuedMs: null,
+    allocatingMs: null,
+    issuingMs: null,
+    retryingMs: null,
+    totalMs: null,
   };
 }

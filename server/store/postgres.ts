@@ -7,6 +7,7 @@ import pg from "pg";
 import type { ClaimResult, StoreResult } from "../core/ports.ts";
 import { storeErrors } from "./rules.ts";
 import {
+  addedColumns,
   LEDGER_COLUMNS,
   normalizeOrder,
   orderValues,
@@ -65,7 +66,10 @@ CREATE TABLE IF NOT EXISTS orders (
   from_cache boolean NOT NULL,
   canary boolean NOT NULL,
   accepted_at bigint NOT NULL,
-  finished_at bigint
+  finished_at bigint,
+  ${addedColumns("postgres")
+    .map((c) => `${c.column} ${c.type}`)
+    .join(",\n  ")}
 );
 CREATE INDEX IF NOT EXISTS orders_open ON orders (accepted_at, order_id) WHERE state NOT IN ${TERMINAL_SQL};
 `;
@@ -145,6 +149,7 @@ export async function openPostgresStore(connectionString: string, options: Postg
       await client.query("BEGIN");
       await client.query("SELECT pg_advisory_xact_lock($1)", [SCHEMA_LOCK]);
       await client.query(SCHEMA);
+      await addMissingColumns(client);
       await client.query("COMMIT");
     } catch (error) {
       await client.query("ROLLBACK").catch(() => {});
@@ -157,6 +162,21 @@ export async function openPostgresStore(connectionString: string, options: Postg
     throw new Error(`cannot open the PostgreSQL store at ${redact(connectionString)}: ${messageOf(error)}`);
   }
   return new PostgresStore(pool);
+}
+
+/**
+ * Store schema 2 (issue 17) added the orders' client and stage timings: a database of schema 1 gets the
+ * columns (null in the orders already there). Only missing ones are added, so opening a current
+ * database takes no table lock that would stall the instances already running on it.
+ */
+async function addMissingColumns(client: pg.PoolClient): Promise<void> {
+  const r = await client.query<{ column_name: string }>(
+    "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'orders'",
+  );
+  const have = new Set(r.rows.map((row) => row.column_name));
+  for (const c of addedColumns("postgres")) {
+    if (!have.has(c.column)) await client.query(`ALTER TABLE orders ADD COLUMN ${c.column} ${c.type}`);
+  }
 }
 
 class PostgresStore implements Store {

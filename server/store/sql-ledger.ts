@@ -3,7 +3,7 @@
 import { storeErrors } from "./rules.ts";
 import type { LedgerOrder, LedgerPatch } from "./types.ts";
 
-type ColumnKind = "text" | "int" | "bool";
+type ColumnKind = "text" | "int" | "bool" | "real";
 
 /** Every LedgerOrder field, its column and how it is stored. Order matters: it is the INSERT order. */
 export const LEDGER_COLUMNS: readonly [keyof LedgerOrder, string, ColumnKind][] = [
@@ -24,9 +24,29 @@ export const LEDGER_COLUMNS: readonly [keyof LedgerOrder, string, ColumnKind][] 
   ["canary", "canary", "bool"],
   ["acceptedAt", "accepted_at", "int"],
   ["finishedAt", "finished_at", "int"],
+  // Added in store schema 2 (issue 17): the client, and the stage timings kept to the fraction of a ms.
+  ["clientId", "client_id", "text"],
+  ["acceptMs", "accept_ms", "real"],
+  ["queuedMs", "queued_ms", "real"],
+  ["allocatingMs", "allocating_ms", "real"],
+  ["issuingMs", "issuing_ms", "real"],
+  ["retryingMs", "retrying_ms", "real"],
+  ["totalMs", "total_ms", "real"],
 ];
 
-const IMMUTABLE = new Set<string>(["orderId", "idempotencyKey", "sku", "tier", "acceptedAt"]);
+/**
+ * The columns store schema 2 added to the orders table, with their SQL types per database: a store
+ * opening a file or database of schema 1 adds them (null in the orders already there).
+ */
+export function addedColumns(db: "sqlite" | "postgres"): { column: string; type: string }[] {
+  const added = LEDGER_COLUMNS.slice(LEDGER_COLUMNS.findIndex(([field]) => field === "clientId"));
+  return added.map(([, column, kind]) => ({
+    column,
+    type: kind === "text" ? "TEXT" : db === "sqlite" ? "REAL" : "double precision",
+  }));
+}
+
+const IMMUTABLE = new Set<string>(["orderId", "idempotencyKey", "sku", "tier", "acceptedAt", "clientId"]);
 const BY_FIELD = new Map(LEDGER_COLUMNS.map(([field, column, kind]) => [field as string, { column, kind }]));
 
 /** Ledger terminal states, for SQL `IN (...)` lists. */
@@ -64,7 +84,7 @@ export function patchFields(patch: LedgerPatch): PatchField[] {
   out.sort((a, b) => (a.field < b.field ? -1 : 1));
   const shape = out.map((f) => f.column).join(",");
   const fields = out.map((f) => ({ ...f, shape }));
-  // Bounded: only valid shapes get here, and there are at most 2^12 of them.
+  // Bounded: only valid shapes get here (the server sends a handful of them).
   shapes.set(key, fields);
   return fields;
 }
@@ -108,7 +128,7 @@ export function rowToOrder(row: Record<string, unknown>): LedgerOrder {
   for (const [field, column, kind] of LEDGER_COLUMNS) {
     const v = row[column];
     if (v === null || v === undefined) out[field] = kind === "bool" ? false : null;
-    else if (kind === "int") out[field] = Number(v);
+    else if (kind === "int" || kind === "real") out[field] = Number(v);
     else if (kind === "bool") out[field] = v === true || v === 1;
     else out[field] = v;
   }

@@ -5,12 +5,13 @@
 // Durability: each call commits before its promise resolves, so an order is on disk before it is
 // acknowledged. With synchronous=NORMAL (the default) a commit survives a process crash (kill -9);
 // the last commits may be lost if the machine loses power. synchronous=FULL fsyncs every commit.
-import { mkdirSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import type { ClaimResult, StoreResult } from "../core/ports.ts";
 import { storeErrors } from "./rules.ts";
 import {
+  addedColumns,
   LEDGER_COLUMNS,
   normalizeOrder,
   orderValues,
@@ -30,8 +31,11 @@ export interface SqliteOptions {
   groupCommit?: boolean;
 }
 
-/** Stored in PRAGMA user_version, so a later schema can tell what it is opening. */
-const SCHEMA_VERSION = 1;
+/**
+ * Stored in PRAGMA user_version, so a later schema can tell what it is opening. 2 added the orders'
+ * client and stage timings (sql-ledger.ts addedColumns); a file of schema 1 gets them on open.
+ */
+const SCHEMA_VERSION = 2;
 
 /** Unix milliseconds in SQL (julianday works on every SQLite version). */
 const NOW_MS = "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)";
@@ -95,7 +99,10 @@ CREATE TABLE IF NOT EXISTS orders (
   from_cache INTEGER NOT NULL,
   canary INTEGER NOT NULL,
   accepted_at INTEGER NOT NULL,
-  finished_at INTEGER
+  finished_at INTEGER,
+  ${addedColumns("sqlite")
+    .map((c) => `${c.column} ${c.type}`)
+    .join(",\n  ")}
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS orders_open ON orders (accepted_at, order_id) WHERE state NOT IN ${TERMINAL_SQL};
 `;
@@ -120,7 +127,12 @@ interface CardRow {
 }
 
 export async function openSqliteStore(path: string, options: SqliteOptions): Promise<Store> {
-  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  if (path !== ":memory:") {
+    mkdirSync(dirname(path), { recursive: true });
+    // The ledger holds card codes: a new file is its owner's alone (0600), and SQLite gives the -wal
+    // and -shm files it makes next to it the database file's permissions.
+    if (!existsSync(path)) closeSync(openSync(path, "a", 0o600));
+  }
   const db = new Database(path, { timeout: options.busyTimeoutMs ?? 10_000 });
   try {
     db.pragma("journal_mode = WAL");
@@ -133,6 +145,10 @@ export async function openSqliteStore(path: string, options: SqliteOptions): Pro
         throw new Error(`${path} has store schema ${version}; this rushhour knows up to ${SCHEMA_VERSION}`);
       }
       db.exec(SCHEMA);
+      const have = new Set((db.pragma("table_info(orders)") as { name: string }[]).map((c) => c.name));
+      for (const c of addedColumns("sqlite")) {
+        if (!have.has(c.column)) db.exec(`ALTER TABLE orders ADD COLUMN ${c.column} ${c.type}`);
+      }
       db.pragma(`user_version = ${SCHEMA_VERSION}`);
     }).immediate();
   } catch (error) {

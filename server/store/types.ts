@@ -25,10 +25,25 @@ export interface LedgerOrder {
   acceptedAt: number;
   /** Unix milliseconds; null while not terminal. */
   finishedAt: number | null;
+  /**
+   * The client that placed the order (serve --client-tokens, or a client certificate's CN); null when
+   * clients are not told apart. Set when recorded, never patched.
+   */
+  clientId: string | null;
+  /**
+   * Stage timings in ms as SubmitOrder returns them (proto StageTimings), written with the terminal
+   * state so GetOrder and WatchOrder answer the same once the order has left memory; null before.
+   */
+  acceptMs: number | null;
+  queuedMs: number | null;
+  allocatingMs: number | null;
+  issuingMs: number | null;
+  retryingMs: number | null;
+  totalMs: number | null;
 }
 
 export type LedgerPatch = Partial<
-  Omit<LedgerOrder, "orderId" | "idempotencyKey" | "sku" | "tier" | "acceptedAt">
+  Omit<LedgerOrder, "orderId" | "idempotencyKey" | "sku" | "tier" | "acceptedAt" | "clientId">
 >;
 
 /** What a store audit finds; every count must be 0 on a healthy store. */

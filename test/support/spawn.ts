@@ -94,7 +94,13 @@ export async function spawnServe(
   if (!has("--port")) withDefaults.push("--port", "0");
   if (!has("--store")) withDefaults.push("--store", "memory:");
   if (!has("--metrics-port")) withDefaults.push("--metrics-port", "off");
-  if (!has("--admin-token")) withDefaults.push("--admin-token", adminToken);
+  if (
+    !has("--admin-token") &&
+    !has("--admin-token-file") &&
+    options.env?.RUSHHOUR_ADMIN_TOKEN === undefined
+  ) {
+    withDefaults.push("--admin-token", adminToken);
+  }
   const s = await spawnRushhour(["serve", ...withDefaults], /rushhour serve listening on (\S+)/, options.env);
   const metricsLine = s.stdout
     .map((l) => /metrics on http:\/\/\S+:(\d+)\/metrics/.exec(l))

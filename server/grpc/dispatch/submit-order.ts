@@ -17,6 +17,7 @@ import {
   invalidArgument,
   msUntilDeadline,
   resourceExhausted,
+  type UnaryCallInfo,
   unavailable,
 } from "../status.ts";
 import { checkEnum, checkIdempotencyKey, checkSku } from "../validate.ts";
@@ -39,12 +40,11 @@ export function replyMarginMs(remainingMs: number): number {
 }
 
 export function submitOrder(ctx: ServerContext) {
-  return async (
-    request: SubmitOrderRequest,
-    call: { getDeadline(): Date | number },
-  ): Promise<SubmitOrderResponse> => {
+  return async (request: SubmitOrderRequest, call: UnaryCallInfo): Promise<SubmitOrderResponse> => {
     const receivedAt = Date.now();
     refuseInvalidUtf8(request);
+    // Who places the order (null when clients are not told apart); recorded with it in the ledger.
+    const clientId = ctx.clientAuth.identify(call);
     checkIdempotencyKey("idempotency_key", request.idempotencyKey);
     checkSku("sku", request.sku);
     checkEnum("tier", request.tier, TIERS);
@@ -56,7 +56,12 @@ export function submitOrder(ctx: ServerContext) {
 
     const result = await ctx.book
       .submit(
-        { idempotencyKey: request.idempotencyKey, sku: request.sku, tier: tierFromProto(request.tier) },
+        {
+          idempotencyKey: request.idempotencyKey,
+          sku: request.sku,
+          tier: tierFromProto(request.tier),
+          clientId,
+        },
         receivedAt,
       )
       .catch((err: unknown) => {

@@ -5,6 +5,7 @@ import type { WatchOrderRequest, WatchOrderResponse } from "../../../proto/gen/r
 import type { ServerContext } from "../../context.ts";
 import { TERMINAL_STATES } from "../../core/types.ts";
 import type { OrderListener } from "../../orders.ts";
+import { mayRead } from "../auth.ts";
 import { orderStateToProto, orderToProto } from "../convert.ts";
 import { fromLedger, ledgerOrderToProto, ledgerUnavailable } from "../ledger-order.ts";
 import { notFound, toServiceError } from "../status.ts";
@@ -17,9 +18,13 @@ export function watchOrder(ctx: ServerContext) {
 }
 
 async function run(ctx: ServerContext, call: ServerWritableStream<WatchOrderRequest, WatchOrderResponse>) {
+  const caller = ctx.clientAuth.identify(call);
   const orderId = call.request.orderId;
   checkOrderId("order_id", orderId);
+  // Another client's order is NOT_FOUND, exactly as an order that does not exist.
+  const missing = () => notFound(`no order ${JSON.stringify(orderId)}`);
   const live = ctx.book.getLive(orderId);
+  if (live && !mayRead(call, caller, live.envelope)) throw missing();
   if (live) {
     const toUnix = (t: number) => ctx.env.toUnixMs(t);
     const listener: OrderListener = (view, previous) => {
@@ -61,7 +66,7 @@ async function run(ctx: ServerContext, call: ServerWritableStream<WatchOrderRequ
     return;
   }
   const stored = await fromLedger(ctx.store.getOrder(orderId));
-  if (stored === undefined) throw notFound(`no order ${JSON.stringify(orderId)}`);
+  if (stored === undefined || !mayRead(call, caller, stored)) throw missing();
   call.write({ order: ledgerOrderToProto(stored), previousState: OrderState.ORDER_STATE_UNSPECIFIED });
   call.end();
 }

@@ -1,5 +1,11 @@
 // Promise-shaped gRPC clients for the tests, over real loopback connections.
-import { type Client, credentials, Metadata, type ServiceError } from "@grpc/grpc-js";
+import {
+  type ChannelCredentials,
+  type Client,
+  credentials,
+  Metadata,
+  type ServiceError,
+} from "@grpc/grpc-js";
 import { AdminServiceClient } from "../../../proto/gen/rushhour/v1/admin.ts";
 import type { FaultKind } from "../../../proto/gen/rushhour/v1/common.ts";
 import { DispatchServiceClient } from "../../../proto/gen/rushhour/v1/dispatch.ts";
@@ -28,8 +34,8 @@ export function bearer(token: string): Metadata {
   return md;
 }
 
-export function clients(address: string) {
-  const creds = credentials.createInsecure();
+/** Dispatch and Admin clients of one server; plaintext unless given credentials (TLS). */
+export function clients(address: string, creds: ChannelCredentials = credentials.createInsecure()) {
   const dispatch = new DispatchServiceClient(address, creds);
   const admin = new AdminServiceClient(address, creds);
   return {

@@ -88,6 +88,35 @@ describe("postgres store", () => {
     await b.close();
   });
 
+  it("opens a database of the first schema (no client or timings columns) and carries on with it", async () => {
+    const url = await pg.freshStoreUrl();
+    const old = new Client({ connectionString: url });
+    await old.connect();
+    try {
+      await old.query(`CREATE TABLE orders (
+        order_id text PRIMARY KEY, idempotency_key text NOT NULL UNIQUE, sku text NOT NULL, tier text NOT NULL,
+        state text NOT NULL, attempts integer NOT NULL, card_id text, card_code text, lane text, cluster text,
+        provider_id text, reject_reason text, failure_reason text, from_cache boolean NOT NULL,
+        canary boolean NOT NULL, accepted_at bigint NOT NULL, finished_at bigint)`);
+      await old.query(
+        `INSERT INTO orders VALUES ('old-1', 'key-old-1', 'sku-a', 'standard', 'DELIVERED', 1, '1', 'GC-OLD',
+         'default', 'primary', 'p1', NULL, NULL, false, false, 1700000000000, 1700000000020)`,
+      );
+    } finally {
+      await old.end();
+    }
+    const s = await openStore(url, { poolSize: 2 });
+    expect(await s.getOrder("old-1")).toMatchObject({ cardCode: "GC-OLD", clientId: null, totalMs: null });
+    await s.recordOrder(order("new-1", { clientId: "client-a" }));
+    await s.updateOrder("new-1", { state: "DELIVERED", issuingMs: 3.125, totalMs: 9.75 });
+    expect(await s.getOrder("new-1")).toMatchObject({
+      clientId: "client-a",
+      issuingMs: 3.125,
+      totalMs: 9.75,
+    });
+    await s.close();
+  });
+
   it("names the accepted forms and the server when it cannot connect", async () => {
     await expect(openStore("postgres://nobody@127.0.0.1:1/none")).rejects.toThrow(
       /cannot open the PostgreSQL store/,

@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
@@ -166,5 +166,55 @@ describe("sqlite store after kill -9", () => {
     }
     expect((await s.audit()).duplicateCards).toBe(0);
     await s.close();
+  });
+});
+
+describe("sqlite store files", () => {
+  it("creates the database and its -wal and -shm files readable by their owner only (0600)", async () => {
+    const file = nextFile();
+    const s = await openStore(`sqlite:${file}`);
+    await s.importCards("sku-a", ["SECRET-CODE-1"]);
+    await s.recordOrder(order("o1"));
+    for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+      expect({ file: f, mode: (statSync(f).mode & 0o777).toString(8) }).toEqual({ file: f, mode: "600" });
+    }
+    await s.close();
+  });
+
+  it("opens a file of the first schema (no client or timings columns) and carries on with it", async () => {
+    const file = nextFile();
+    mkdirSync(dirname(file), { recursive: true });
+    // The orders table as the first schema (user_version 1) made it, with one finished order in it.
+    const old = new Database(file);
+    old.exec(`CREATE TABLE orders (
+      order_id TEXT PRIMARY KEY, idempotency_key TEXT NOT NULL UNIQUE, sku TEXT NOT NULL, tier TEXT NOT NULL,
+      state TEXT NOT NULL, attempts INTEGER NOT NULL, card_id TEXT, card_code TEXT, lane TEXT, cluster TEXT,
+      provider_id TEXT, reject_reason TEXT, failure_reason TEXT, from_cache INTEGER NOT NULL,
+      canary INTEGER NOT NULL, accepted_at INTEGER NOT NULL, finished_at INTEGER) WITHOUT ROWID`);
+    old
+      .prepare(
+        `INSERT INTO orders VALUES ('old-1', 'key-old-1', 'sku-a', 'standard', 'DELIVERED', 1, '1', 'GC-OLD',
+         'default', 'primary', 'p1', NULL, NULL, 0, 0, 1700000000000, 1700000000020)`,
+      )
+      .run();
+    old.pragma("user_version = 1");
+    old.close();
+
+    const s = await openStore(`sqlite:${file}`);
+    expect(await s.getOrder("old-1")).toMatchObject({
+      orderId: "old-1",
+      cardCode: "GC-OLD",
+      finishedAt: 1_700_000_000_020,
+      clientId: null,
+      totalMs: null,
+    });
+    await s.recordOrder(order("new-1", { clientId: "client-a" }));
+    await s.updateOrder("new-1", { state: "DELIVERED", queuedMs: 2.5, totalMs: 9.75 });
+    expect(await s.getOrder("new-1")).toMatchObject({ clientId: "client-a", queuedMs: 2.5, totalMs: 9.75 });
+    await s.close();
+    // Opening it again (already migrated) changes nothing.
+    const again = await openStore(`sqlite:${file}`);
+    expect(await again.getOrder("new-1")).toMatchObject({ clientId: "client-a", totalMs: 9.75 });
+    await again.close();
   });
 });

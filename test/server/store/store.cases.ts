@@ -231,6 +231,38 @@ export function storeCases(name: string, factory: StoreFactory): void {
       });
     });
 
+    it("keeps the client that placed an order and its stage timings, fractions included", async () => {
+      const s = await fresh();
+      const placed = order("o1", { clientId: "client-a" });
+      expect((await s.recordOrder(placed)).order.clientId).toBe("client-a");
+      await s.recordOrder(order("o2"));
+      const timings = {
+        acceptMs: 0.8125,
+        queuedMs: 1.5,
+        allocatingMs: 0.25,
+        issuingMs: 12.375,
+        retryingMs: 0,
+        totalMs: 14.9375,
+      };
+      await s.updateOrder("o1", { state: "DELIVERED", finishedAt: 1_700_000_000_015, ...timings });
+      expect(await s.getOrder("o1")).toMatchObject({ clientId: "client-a", ...timings });
+      expect(await s.getOrderByKey("key-o1")).toMatchObject({ clientId: "client-a", ...timings });
+      // An order recorded without a client (credentials off) and not finished has neither.
+      expect(await s.getOrder("o2")).toMatchObject({
+        clientId: null,
+        acceptMs: null,
+        queuedMs: null,
+        allocatingMs: null,
+        issuingMs: null,
+        retryingMs: null,
+        totalMs: null,
+      });
+      // Who placed an order is fixed when it is recorded.
+      await expect(
+        s.updateOrder("o1", { clientId: "client-b" } as unknown as Parameters<Store["updateOrder"]>[1]),
+      ).rejects.toThrow(/clientId/);
+    });
+
     it("lists non-terminal orders oldest first", async () => {
       const s = await fresh();
       const states = [
