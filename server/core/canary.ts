@@ -17,7 +17,7 @@
 //   higher than the baseline's + errorRateMargin / 2;
 // - hold otherwise (inconclusive).
 // Latency samples are bounded per arm (reservoir sampling, stream "canary"); counts are exact.
-import type { DispatchConfig } from "./config.ts";
+import type { DispatchConfig, OrderPolicy } from "./config.ts";
 import type { RandomStream } from "./env.ts";
 import { hashString } from "./random.ts";
 import { bootstrapPercentileDiffCi } from "./stats/bootstrap.ts";
@@ -159,7 +159,8 @@ export class CanaryController {
   private id: string | null = null;
   private seq = 0;
   private share = 0;
-  candidate: DispatchConfig | null = null;
+  /** The candidate's order policy (config.ts validateCanaryCandidate refuses anything else). */
+  candidate: OrderPolicy | null = null;
   private startedAt = 0;
   private baseline = new Arm();
   private canary = new Arm();
@@ -171,12 +172,13 @@ export class CanaryController {
     return this.id !== null;
   }
 
-  start(candidate: DispatchConfig, share: number, now: number): string {
+  /** Starts a canary of `candidate` on `share` of new orders, keeping `maxSamples` latencies per arm. */
+  start(candidate: OrderPolicy, share: number, maxSamples: number, now: number): string {
     this.id = `canary-${++this.seq}`;
     this.candidate = candidate;
     this.share = share;
     this.startedAt = now;
-    this.maxSamples = candidate.canary.maxSamples;
+    this.maxSamples = maxSamples;
     this.baseline = new Arm();
     this.canary = new Arm();
     return this.id;

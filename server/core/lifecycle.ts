@@ -1,0 +1,104 @@
+// An order's lifecycle as an explicit state machine (as health.ts does for providers): the states, a
+// table of legal transitions, and ONE transition function every state change of an order goes through.
+//
+//   ACCEPTED -> QUEUED       admitted to a lane, or forwarded to the backup (lane "overflow")
+//   ACCEPTED -> RETRYING     recovered after a restart: straight into the compensation queue
+//   ACCEPTED -> REJECTED     invalid, a duplicate in-flight id, or the lane's queue is full
+//   QUEUED -> ALLOCATING     a worker slot took it (cache, stock check, claim)
+//   QUEUED -> terminal       only a forwarded order: the backup's terminal view, mirrored
+//   ALLOCATING -> ISSUING    a card is claimed; the provider call starts
+//   ALLOCATING -> DELIVERED  a cached card, or a card delivered before a crash
+//   ALLOCATING | ISSUING -> RETRYING   the attempt failed and another one is allowed
+//   ALLOCATING | ISSUING -> FAILED     out of stock, the last attempt failed, or no retry budget
+//   ISSUING -> DELIVERED     the provider issued the card and the store recorded its delivery
+//   RETRYING -> QUEUED       the backoff ran out
+//
+// DELIVERED, FAILED and REJECTED are terminal: an order in one never changes again, so nothing that
+// answers later (a store callback, a late provider answer) can move it, and trying to is a bug that
+// throws here. test/server/core/lifecycle.test.ts checks this table against every path the tests and
+// the simulated scenarios take.
+import type { OrderState, OrderView } from "./types.ts";
+
+export const ORDER_TRANSITIONS: Readonly<Record<OrderState, readonly OrderState[]>> = {
+  ACCEPTED: ["QUEUED", "RETRYING", "REJECTED"],
+  QUEUED: ["ALLOCATING", "DELIVERED", "FAILED", "REJECTED"],
+  ALLOCATING: ["ISSUING", "DELIVERED", "RETRYING", "FAILED"],
+  ISSUING: ["DELIVERED", "RETRYING", "FAILED"],
+  RETRYING: ["QUEUED"],
+  DELIVERED: [],
+  FAILED: [],
+  REJECTED: [],
+};
+
+export function isLegalOrderTransition(from: OrderState, to: OrderState): boolean {
+  return ORDER_TRANSITIONS[from].includes(to);
+}
+
+export class IllegalOrderTransitionError extends Error {
+  constructor(
+    readonly orderId: string,
+    readonly from: OrderState,
+    readonly to: OrderState,
+  ) {
+    super(`illegal order transition ${from} -> ${to} (order ${orderId})`);
+  }
+}
+
+/**
+ * The table as comparisons, for the hot path: every order makes five or six transitions, and a switch
+ * on interned strings compares pointers where a lookup keyed by state name goes through V8's
+ * (megamorphic) keyed-load cache. test/server/core/lifecycle.test.ts checks it against the table for
+ * every pair of states.
+ */
+export function allowedFast(from: OrderState, to: OrderState): boolean {
+  switch (from) {
+    case "QUEUED":
+      return to === "ALLOCATING" || to === "DELIVERED" || to === "FAILED" || to === "REJECTED";
+    case "ALLOCATING":
+      return to === "ISSUING" || to === "DELIVERED" || to === "RETRYING" || to === "FAILED";
+    case "ISSUING":
+      return to === "DELIVERED" || to === "RETRYING" || to === "FAILED";
+    case "RETRYING":
+      return to === "QUEUED";
+    case "ACCEPTED":
+      return to === "QUEUED" || to === "RETRYING" || to === "REJECTED";
+    default:
+      return false; // DELIVERED, FAILED, REJECTED: terminal
+  }
+}
+
+export function isTerminal(state: OrderState): boolean {
+  return state === "DELIVERED" || state === "FAILED" || state === "REJECTED";
+}
+
+/**
+ * The ONE transition function: checks the change against the table (throws
+ * IllegalOrderTransitionError), adds the time since `stageAt` to the stage the order leaves, sets the
+ * state, and stamps a terminal order's finishedAt and totalMs. Returns `now` (the next stage's start).
+ */
+export function transition(view: OrderView, to: OrderState, stageAt: number, now: number): number {
+  const from = view.state;
+  if (!allowedFast(from, to)) throw new IllegalOrderTransitionError(view.orderId, from, to);
+  const spent = now - stageAt;
+  // A switch, not a lookup by stage name: a keyed store into timings costs more than the rest of this.
+  switch (from) {
+    case "QUEUED":
+      view.timings.queuedMs += spent;
+      break;
+    case "ALLOCATING":
+      view.timings.allocatingMs += spent;
+      break;
+    case "ISSUING":
+      view.timings.issuingMs += spent;
+      break;
+    case "RETRYING":
+      view.timings.retryingMs += spent;
+      break;
+  }
+  view.state = to;
+  if (to === "DELIVERED" || to === "FAILED" || to === "REJECTED") {
+    view.finishedAt = now;
+    view.timings.totalMs = now - view.submittedAt;
+  }
+  return now;
+}
