@@ -140,6 +140,40 @@ describe("canary in the dispatcher", () => {
     expect(d.canaryVerdict().decision).toBe("promote");
   });
 
+  it("refuses a candidate that changes what a canary does not run, each field with its path and why", () => {
+    const env = new VirtualEnvironment(1);
+    const d = createDispatcher({
+      env,
+      config: PRESETS.adaptive,
+      store: new FakeCardStore(env),
+      providers: { ids: ["p"], port: new FakeProviders(env, ["p"]) },
+    });
+    // Lanes and health are shared by both arms: before, these passed validation and were ignored.
+    const r = d.startCanary({
+      lanes: { vip: { workers: 4 } },
+      health: { enabled: false },
+      idleStopMs: 5,
+      provider: { timeoutMs: 500 },
+    });
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.errors.map((e) => e.path).sort()).toEqual([
+        "health.enabled",
+        "idleStopMs",
+        "lanes.vip.workers",
+      ]);
+      const workers = r.errors.find((e) => e.path === "lanes.vip.workers")!;
+      expect(workers.message).toContain("a canary runs only the order policy (provider, retry, allocation)");
+      expect(workers.message).toContain("lanes and worker slots are shared by both arms");
+      expect(workers.message).toContain("in force 8, asked 4");
+    }
+    expect(d.canaryVerdict().decision).toBe("none");
+    // The order policy alone starts; so does a whole configuration that changes nothing else.
+    expect(d.startCanary({ provider: { timeoutMs: 500 }, retry: { maxAttempts: 2 } }).ok).toBe(true);
+    const whole = mergeConfig(PRESETS.adaptive, { name: "candidate", allocation: { stockCheck: false } });
+    expect(d.startCanary(whole).ok).toBe(true);
+  });
+
   it("rejects an invalid candidate or share with every error", () => {
     const env = new VirtualEnvironment(1);
     const d = createDispatcher({
