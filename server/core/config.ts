@@ -147,8 +147,11 @@ const schema = z
       share: z.number().gt(0).max(0.5),
       /** Hold below this many completed orders per arm. */
       minSamples: int(2),
-      /** Significance level of the rank test. */
-      alpha: z.number().gt(0).lt(1),
+      /**
+       * Significance level of every judgement: the rank test's, and one-sided at each bound of the P99
+       * delta's bootstrap CI (a two-sided 1 - 2 alpha interval).
+       */
+      alpha: z.number().gt(0).lt(0.5),
       bootstrapIterations: int(10),
       /** Roll back when the candidate's error rate exceeds the baseline's by more than this. */
       errorRateMargin: ratio(),
