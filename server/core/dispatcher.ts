@@ -28,7 +28,7 @@ import { type CallOutcome, HealthBoard, type HealthEvent, type ProviderHealth } 
 import { HotSkuTracker } from "./hotspot.ts";
 import { IncidentLog } from "./incidents.ts";
 import { type LaneName, Lanes } from "./lanes.ts";
-import { transition } from "./lifecycle.ts";
+import { acceptedView, transition } from "./lifecycle.ts";
 import type { Card, CardStorePort, OverflowPort, ProviderPort } from "./ports.ts";
 import { Prewarmer } from "./prewarm.ts";
 import { type CallSlot, ProviderCalls, type ProviderPolicy } from "./provider-calls.ts";
@@ -253,7 +253,7 @@ class CoreDispatcher implements Dispatcher {
 
   submit(order: OrderInput, onChange?: (view: OrderView) => void): OrderView {
     const now = this.env.now();
-    const view = this.newView(order, now);
+    const view = acceptedView(order, now);
     const invalid = this.invalidReason(order);
     if (invalid !== null) return this.reject(view, invalid, onChange);
     this.lastActivity = now;
@@ -286,7 +286,7 @@ class CoreDispatcher implements Dispatcher {
 
   recover(order: OrderInput, onChange?: (view: OrderView) => void): OrderView {
     const now = this.env.now();
-    const view = this.newView(order, now);
+    const view = acceptedView(order, now);
     const invalid = this.invalidReason(order);
     if (invalid !== null) return this.reject(view, invalid, onChange);
     this.lastActivity = now;
@@ -444,28 +444,6 @@ class CoreDispatcher implements Dispatcher {
   }
 
   // ---- admission ----
-
-  private newView(order: OrderInput, now: number): OrderView {
-    return {
-      orderId: String(order?.orderId ?? ""),
-      sku: String(order?.sku ?? ""),
-      tier: order?.tier === "vip" ? "vip" : "standard",
-      state: "ACCEPTED",
-      lane: null,
-      cluster: null,
-      providerId: null,
-      attempts: 0,
-      cardId: null,
-      cardCode: null,
-      submittedAt: now,
-      finishedAt: null,
-      timings: { queuedMs: 0, allocatingMs: 0, issuingMs: 0, retryingMs: 0, totalMs: 0 },
-      rejectReason: null,
-      failureReason: null,
-      fromCache: false,
-      canary: false,
-    };
-  }
 
   private invalidReason(order: OrderInput): string | null {
     if (this.stopped) return "dispatcher stopped";

@@ -17,7 +17,7 @@
 // answers later (a store callback, a late provider answer) can move it, and trying to is a bug that
 // throws here. test/server/core/lifecycle.test.ts checks this table against every path the tests and
 // the simulated scenarios take.
-import type { OrderState, OrderView } from "./types.ts";
+import type { OrderInput, OrderState, OrderView } from "./types.ts";
 
 export const ORDER_TRANSITIONS: Readonly<Record<OrderState, readonly OrderState[]>> = {
   ACCEPTED: ["QUEUED", "RETRYING", "REJECTED"],
@@ -101,4 +101,27 @@ export function transition(view: OrderView, to: OrderState, stageAt: number, now
     view.timings.totalMs = now - view.submittedAt;
   }
   return now;
+}
+
+/** A new order's view, ACCEPTED at `now` (the order may be malformed: it is validated after this). */
+export function acceptedView(order: OrderInput, now: number): OrderView {
+  return {
+    orderId: String(order?.orderId ?? ""),
+    sku: String(order?.sku ?? ""),
+    tier: order?.tier === "vip" ? "vip" : "standard",
+    state: "ACCEPTED",
+    lane: null,
+    cluster: null,
+    providerId: null,
+    attempts: 0,
+    cardId: null,
+    cardCode: null,
+    submittedAt: now,
+    finishedAt: null,
+    timings: { queuedMs: 0, allocatingMs: 0, issuingMs: 0, retryingMs: 0, totalMs: 0 },
+    rejectReason: null,
+    failureReason: null,
+    fromCache: false,
+    canary: false,
+  };
 }

@@ -166,6 +166,17 @@ describe("canary in the dispatcher", () => {
     return { d, started, finals };
   }
 
+  /** A dispatcher with no orders, to start canaries on. */
+  function idleDispatcher() {
+    const env = new VirtualEnvironment(1);
+    return createDispatcher({
+      env,
+      config: PRESETS.adaptive,
+      store: new FakeCardStore(env),
+      providers: { ids: ["p"], port: new FakeProviders(env, ["p"]) },
+    });
+  }
+
   it("runs the candidate's order policy on its share and rolls back a harmful timeout", () => {
     // A 100 ms timeout against 30-150 ms providers: a third of candidate calls time out and retry.
     const { d, started, finals } = run({ provider: { timeoutMs: 100 } });
@@ -188,13 +199,7 @@ describe("canary in the dispatcher", () => {
   });
 
   it("refuses a candidate that changes what a canary does not run, each field with its path and why", () => {
-    const env = new VirtualEnvironment(1);
-    const d = createDispatcher({
-      env,
-      config: PRESETS.adaptive,
-      store: new FakeCardStore(env),
-      providers: { ids: ["p"], port: new FakeProviders(env, ["p"]) },
-    });
+    const d = idleDispatcher();
     // Lanes and health are shared by both arms: before, these passed validation and were ignored.
     const r = d.startCanary({
       lanes: { vip: { workers: 4 } },
@@ -222,13 +227,7 @@ describe("canary in the dispatcher", () => {
   });
 
   it("rejects an invalid candidate or share with every error", () => {
-    const env = new VirtualEnvironment(1);
-    const d = createDispatcher({
-      env,
-      config: PRESETS.adaptive,
-      store: new FakeCardStore(env),
-      providers: { ids: ["p"], port: new FakeProviders(env, ["p"]) },
-    });
+    const d = idleDispatcher();
     const r = d.startCanary({ provider: { timeoutMs: -5 }, retry: { maxAttempts: 0 } }, 0.9);
     expect(r.ok).toBe(false);
     if (!r.ok)

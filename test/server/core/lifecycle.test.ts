@@ -7,6 +7,7 @@ import { BUILTIN_SCENARIOS, loadScenario } from "../../../scenarios/define.ts";
 import { type DispatchConfig, mergeConfig, PRESETS, presetConfig } from "../../../server/core/config.ts";
 import { createDispatcher } from "../../../server/core/dispatcher.ts";
 import {
+  acceptedView,
   allowedFast,
   IllegalOrderTransitionError,
   isLegalOrderTransition,
@@ -36,25 +37,7 @@ const STATES = Object.keys(ORDER_TRANSITIONS) as OrderState[];
 const TABLE = new Set(STATES.flatMap((from) => ORDER_TRANSITIONS[from].map((to) => `${from} -> ${to}`)));
 
 function view(state: OrderState): OrderView {
-  return {
-    orderId: "o1",
-    sku: "s",
-    tier: "standard",
-    state,
-    lane: "default",
-    cluster: "primary",
-    providerId: null,
-    attempts: 0,
-    cardId: null,
-    cardCode: null,
-    submittedAt: 0,
-    finishedAt: null,
-    timings: { queuedMs: 0, allocatingMs: 0, issuingMs: 0, retryingMs: 0, totalMs: 0 },
-    rejectReason: null,
-    failureReason: null,
-    fromCache: false,
-    canary: false,
-  };
+  return { ...acceptedView({ orderId: "o1", sku: "s", tier: "standard" }, 0), state };
 }
 
 describe("the transition function", () => {
