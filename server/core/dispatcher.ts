@@ -31,7 +31,7 @@ import { type LaneName, Lanes } from "./lanes.ts";
 import { acceptedView, transition } from "./lifecycle.ts";
 import type { Card, CardStorePort, OverflowPort, ProviderPort } from "./ports.ts";
 import { Prewarmer } from "./prewarm.ts";
-import { type CallSlot, ProviderCalls, type ProviderPolicy } from "./provider-calls.ts";
+import { type CallOwner, type CallSlot, ProviderCalls, type ProviderPolicy } from "./provider-calls.ts";
 import { OverflowRouter } from "./router.ts";
 import { ProviderSelector } from "./selector.ts";
 import type {
@@ -156,7 +156,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   return new CoreDispatcher(options);
 }
 
-class CoreDispatcher implements Dispatcher {
+class CoreDispatcher implements Dispatcher, CallOwner<Job> {
   private readonly env: Environment;
   private config: DispatchConfig;
   private readonly store: CardStorePort;
@@ -221,7 +221,7 @@ class CoreDispatcher implements Dispatcher {
       this.health,
       this.incidents,
       () => this.config.provider,
-      (job, outcome, reason) => this.callSettled(job, outcome, reason),
+      this,
     );
     this.hot = new HotSkuTracker(this.config.hotSku, (sku, share) =>
       this.emit({ kind: "hot-sku", at: this.env.now(), sku, share }),
@@ -669,7 +669,7 @@ class CoreDispatcher implements Dispatcher {
   }
 
   /** The order's provider call ended (provider-calls.ts has booked it on the health board). */
-  private callSettled(job: Job, outcome: CallOutcome, reason: string): void {
+  callSettled(job: Job, outcome: CallOutcome, reason: string): void {
     const providerId = job.provider!.id;
     if (outcome === "ok" || outcome === "slow") this.deliver(job);
     else if (outcome === "error") this.failAttempt(job, `provider ${providerId}: ${reason}`);

@@ -37,14 +37,9 @@ function setup() {
     () => {},
   );
   const incidents = new IncidentLog(() => {});
-  const calls = new ProviderCalls<Slot>(
-    env,
-    port,
-    board,
-    incidents,
-    () => policy,
-    (slot, outcome, reason) => slot.settled.push([outcome, reason]),
-  );
+  const calls = new ProviderCalls<Slot>(env, port, board, incidents, () => policy, {
+    callSettled: (slot, outcome, reason) => slot.settled.push([outcome, reason]),
+  });
   const p1 = board.get("p1") as ProviderHealth;
   const request = (orderId: string) => ({ providerId: "p1", orderId, sku: "s", cardId: "c", attempt: 1 });
   return { env, port, calls, p1, request };
