@@ -6,6 +6,7 @@ import {
   createDispatcher,
   type DispatchConfig,
   mergeConfig,
+  orderPolicyOf,
   presetConfig,
   validateConfig,
 } from "./core/index.ts";
@@ -18,6 +19,12 @@ export function newDispatcher(options: DispatcherFactoryOptions): DispatcherLike
 
 export function presetByName(name: string): unknown {
   return presetConfig(name);
+}
+
+/** A preset's order policy (provider, retry, allocation): what a canary of that preset runs. */
+export function presetOrderPolicy(name: string): unknown {
+  const config = presetConfig(name);
+  return config === undefined ? undefined : orderPolicyOf(config);
 }
 
 export function validate(

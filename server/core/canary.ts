@@ -11,13 +11,16 @@
 // - hold when either arm has fewer than minSamples completed orders;
 // - roll back when the candidate's error rate exceeds the baseline's by more than errorRateMargin,
 //   or when it is significantly slower: Mann-Whitney p < alpha, effect (P(candidate > baseline)) > 0.5
-//   and the bootstrap 95% CI of the P99 delta entirely above 0;
+//   and the bootstrap CI of the P99 delta entirely above 0;
 // - promote when it is significantly faster (p < alpha, effect < 0.5, CI entirely below 0), or
 //   when it is not worse: CI upper bound <= nonInferiority x baseline P99 and its error rate is not
 //   higher than the baseline's + errorRateMargin / 2;
 // - hold otherwise (inconclusive).
+// The CI is the two-sided 1 - 2 alpha interval, so each of its bounds is a one-sided alpha bound and
+// each decision errs at most alpha: promoting as "not worse" a candidate worse by the margin, or as
+// "faster" one that is not. (A fixed 95% CI made the non-inferiority test's error 2.5% whatever alpha.)
 // Latency samples are bounded per arm (reservoir sampling, stream "canary"); counts are exact.
-import type { DispatchConfig } from "./config.ts";
+import type { DispatchConfig, OrderPolicy } from "./config.ts";
 import type { RandomStream } from "./env.ts";
 import { hashString } from "./random.ts";
 import { bootstrapPercentileDiffCi } from "./stats/bootstrap.ts";
@@ -125,6 +128,7 @@ export function judgeCanary(
     0.99,
     config.bootstrapIterations,
     rng,
+    1 - 2 * config.alpha,
   );
   verdict.p99DeltaCi = [ci.low, ci.high];
   if (verdict.decision === "rollback") return verdict;
@@ -159,7 +163,8 @@ export class CanaryController {
   private id: string | null = null;
   private seq = 0;
   private share = 0;
-  candidate: DispatchConfig | null = null;
+  /** The candidate's order policy (config.ts validateCanaryCandidate refuses anything else). */
+  candidate: OrderPolicy | null = null;
   private startedAt = 0;
   private baseline = new Arm();
   private canary = new Arm();
@@ -171,12 +176,13 @@ export class CanaryController {
     return this.id !== null;
   }
 
-  start(candidate: DispatchConfig, share: number, now: number): string {
+  /** Starts a canary of `candidate` on `share` of new orders, keeping `maxSamples` latencies per arm. */
+  start(candidate: OrderPolicy, share: number, maxSamples: number, now: number): string {
     this.id = `canary-${++this.seq}`;
     this.candidate = candidate;
     this.share = share;
     this.startedAt = now;
-    this.maxSamples = candidate.canary.maxSamples;
+    this.maxSamples = maxSamples;
     this.baseline = new Arm();
     this.canary = new Arm();
     return this.id;

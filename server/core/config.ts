@@ -169,8 +169,11 @@ const schema = z
       share: z.number().gt(0).max(0.5),
       /** Hold below this many completed orders per arm. */
       minSamples: int(2),
-      /** Significance level of the rank test. */
-      alpha: z.number().gt(0).lt(1),
+      /**
+       * Significance level of every judgement: the rank test's, and one-sided at each bound of the P99
+       * delta's bootstrap CI (a two-sided 1 - 2 alpha interval).
+       */
+      alpha: z.number().gt(0).lt(0.5),
       bootstrapIterations: int(10),
       /** Roll back when the candidate's error rate exceeds the baseline's by more than this. */
       errorRateMargin: ratio(),
@@ -437,4 +440,75 @@ export function withWorkers(config: DispatchConfig, total: number): DispatchConf
   out.lanes.default.workers = Math.max(0, n - out.lanes.vip.workers);
   out.lanes.vip.reserve = Math.min(out.lanes.vip.reserve, out.lanes.vip.workers);
   return out;
+}
+
+// ---- the canary: what a candidate may change ----
+
+/**
+ * The per-order policy: what an order runs from its start to its end, and all a canary candidate runs
+ * (canary.ts). Everything else is cluster-wide and shared by both arms.
+ */
+export type OrderPolicy = Pick<DispatchConfig, "provider" | "retry" | "allocation">;
+
+export function orderPolicyOf(config: DispatchConfig): OrderPolicy {
+  return { provider: config.provider, retry: config.retry, allocation: config.allocation };
+}
+
+/** The sections a canary cannot change, and why (the reason goes into the error). */
+const SHARED_SECTIONS: Readonly<Record<Exclude<keyof DispatchConfig, keyof OrderPolicy | "name">, string>> = {
+  lanes: "lanes and worker slots are shared by both arms",
+  routing: "overflow routing is cluster-wide",
+  health: "the provider health board is shared by both arms",
+  prewarm: "the prewarm cache is shared by both arms",
+  hotSku: "hot-SKU preloading is shared by both arms",
+  canary: "the judge runs on the baseline's canary settings",
+  idleStopMs: "the core's timer is cluster-wide",
+};
+
+/** Paths under `path` where `asked` has a different value from `base` (keys `base` lacks: the schema's). */
+function changedPaths(base: unknown, asked: unknown, path: PropertyKey[], out: PropertyKey[][]): void {
+  if (isPlainObject(base) && isPlainObject(asked)) {
+    for (const key of Object.keys(base)) {
+      if (Object.hasOwn(asked, key)) changedPaths(base[key], asked[key], [...path, key], out);
+    }
+    return;
+  }
+  if (JSON.stringify(base) !== JSON.stringify(asked)) out.push(path);
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let v = root;
+  for (const key of path) v = isPlainObject(v) ? v[key as string] : undefined;
+  return v;
+}
+
+/**
+ * Validates a canary candidate (a partial or whole configuration) against the baseline in force:
+ * merged over the baseline it must be a valid configuration, and it may differ from the baseline only
+ * in the order policy (provider, retry, allocation; `name` is a label). Every field it would change
+ * elsewhere is an error with its path and the reason, so nothing passes validation to be ignored.
+ */
+export function validateCanaryCandidate(
+  baseline: DispatchConfig,
+  candidate: unknown,
+): { ok: true; policy: OrderPolicy } | { ok: false; errors: FieldViolation[] } {
+  const merged = mergeConfig(baseline, candidate);
+  const result = validateConfig(merged);
+  const errors: FieldViolation[] = result.ok ? [] : [...result.errors];
+  if (isPlainObject(merged)) {
+    for (const [section, why] of Object.entries(SHARED_SECTIONS)) {
+      const changed: PropertyKey[][] = [];
+      changedPaths(baseline[section as keyof DispatchConfig], merged[section], [section], changed);
+      for (const path of changed) {
+        errors.push({
+          path: formatIssuePath(path),
+          message:
+            `a canary runs only the order policy (provider, retry, allocation) and cannot change this: ${why} ` +
+            `(in force ${JSON.stringify(valueAt(baseline, path))}, asked ${JSON.stringify(valueAt(merged, path))})`,
+        });
+      }
+    }
+  }
+  if (errors.length > 0 || !result.ok) return { ok: false, errors };
+  return { ok: true, policy: orderPolicyOf(result.config) };
 }

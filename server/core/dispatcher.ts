@@ -2,21 +2,36 @@
 // compensation queue, prewarming, hot-SKU detection, the canary and incidents. Sans-I/O: time,
 // timers and randomness come from the Environment; the store and providers are callback ports.
 //
-// An order's life: QUEUED(lane) -> ALLOCATING (worker slot taken: cache, stock check, claim) ->
-// ISSUING(provider, with the core's timeout) -> DELIVERED; a failed attempt frees the slot and goes
-// to RETRYING (backoff, budget) -> QUEUED again, or FAILED (card released) after the last attempt.
-// Overflowed orders are forwarded to the backup cluster and mirror its terminal view.
+// An order's life (lifecycle.ts holds the table; every change goes through its transition()):
+// QUEUED(lane) -> ALLOCATING (worker slot taken: cache, stock check, claim) -> ISSUING(provider, with
+// the core's timeout) -> DELIVERED; a failed attempt frees the slot and goes to RETRYING (backoff,
+// budget) -> QUEUED again, or FAILED (card released) after the last attempt. Overflowed orders are
+// forwarded to the backup cluster and mirror its terminal view.
+//
+// An order has at most one port operation outstanding (a store call or a provider call), and its
+// callback finds the order in the state it left it in: a terminal order has nothing outstanding, a
+// late provider answer is dropped by its call's token (provider-calls.ts). Only stop() leaves
+// operations outstanding; a stopped dispatcher drops their answers (`this.stopped`), leaving the orders
+// as the ledger last saw them, for recover() after a restart.
 import { CanaryController, type CanaryVerdict } from "./canary.ts";
 import { backoffDelay, RetryBudget } from "./compensation.ts";
-import { type DispatchConfig, mergeConfig, validateConfig } from "./config.ts";
-import { type Deadline, DeadlineQueue } from "./deadlines.ts";
+import {
+  type DispatchConfig,
+  mergeConfig,
+  type OrderPolicy,
+  validateCanaryCandidate,
+  validateConfig,
+} from "./config.ts";
+import type { Deadline } from "./deadlines.ts";
 import type { Environment, RandomStream, TimerHandle } from "./env.ts";
 import { type CallOutcome, HealthBoard, type HealthEvent, type ProviderHealth } from "./health.ts";
 import { HotSkuTracker } from "./hotspot.ts";
 import { IncidentLog } from "./incidents.ts";
 import { type LaneName, Lanes } from "./lanes.ts";
+import { acceptedView, transition } from "./lifecycle.ts";
 import type { Card, CardStorePort, OverflowPort, ProviderPort } from "./ports.ts";
 import { Prewarmer } from "./prewarm.ts";
+import { type CallOwner, type CallSlot, ProviderCalls, type ProviderPolicy } from "./provider-calls.ts";
 import { OverflowRouter } from "./router.ts";
 import { ProviderSelector } from "./selector.ts";
 import type {
@@ -29,6 +44,7 @@ import type {
   OrderInput,
   OrderState,
   OrderView,
+  Tier,
 } from "./types.ts";
 
 export interface DispatcherOptions {
@@ -73,18 +89,18 @@ export interface Dispatcher {
   stop(): void;
 }
 
-interface Job {
+interface Job extends CallSlot<Job> {
   input: OrderInput;
   view: OrderView;
   onChange: ((view: OrderView) => void) | undefined;
-  /** The policy this order runs (baseline, or the canary candidate). */
-  cfg: DispatchConfig;
+  /** The order policy this order runs (the baseline's, or the canary candidate's). */
+  policy: OrderPolicy;
   lane: LaneName;
   slot: LaneName | null;
   stageAt: number;
   /** Backoff timer of a retry, or of a recovered order's first attempt. */
   timer: TimerHandle | null;
-  /** Timeout of the provider call in progress. */
+  /** Timeout of the provider call in progress (provider-calls.ts). */
   deadline: Deadline<Job> | null;
   card: Card | null;
   /** A card id the order held before a restart, as the ledger knew it (recover()). */
@@ -99,11 +115,11 @@ interface Job {
   call: number;
   provider: ProviderHealth | null;
   callStartedAt: number;
+  callPolicy: ProviderPolicy | null;
   holdsRetryToken: boolean;
   maxAttempts: number;
   /** The provider of the last failed attempt (incidents count retries per provider). */
   failedOn: string | null;
-  done: boolean;
 }
 
 /** A snapshot of a view for a listener (a literal with every field: cheaper than a spread on the hot path). */
@@ -140,7 +156,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   return new CoreDispatcher(options);
 }
 
-class CoreDispatcher implements Dispatcher {
+class CoreDispatcher implements Dispatcher, CallOwner<Job> {
   private readonly env: Environment;
   private config: DispatchConfig;
   private readonly store: CardStorePort;
@@ -154,9 +170,7 @@ class CoreDispatcher implements Dispatcher {
   private readonly selector: ProviderSelector;
   private readonly budget: RetryBudget;
   private readonly jitter: RandomStream;
-  /** Timeouts of orders' provider calls, and of the core's own calls (probes, cache pre-issue). */
-  private readonly deadlines: DeadlineQueue<Job>;
-  private readonly callDeadlines: DeadlineQueue<() => void>;
+  private readonly calls: ProviderCalls<Job>;
   private readonly hot: HotSkuTracker;
   private readonly prewarm: Prewarmer;
   private readonly canary: CanaryController;
@@ -195,14 +209,20 @@ class CoreDispatcher implements Dispatcher {
       options.providers.ids,
       this.config.health,
       this.env,
-      (providerId, done) => this.probe(providerId, done),
+      (providerId, done) => this.calls.probe(providerId, `probe:${providerId}:${++this.probeSeq}`, done),
       (event) => this.onHealth(event),
     );
     this.selector = new ProviderSelector(this.health, this.env.random("provider-choice"));
     this.budget = new RetryBudget(this.config.retry);
     this.jitter = this.env.random("retry-jitter");
-    this.deadlines = new DeadlineQueue<Job>(this.env, (job) => this.callTimedOut(job));
-    this.callDeadlines = new DeadlineQueue<() => void>(this.env, (onTimeout) => onTimeout());
+    this.calls = new ProviderCalls<Job>(
+      this.env,
+      this.port,
+      this.health,
+      this.incidents,
+      () => this.config.provider,
+      this,
+    );
     this.hot = new HotSkuTracker(this.config.hotSku, (sku, share) =>
       this.emit({ kind: "hot-sku", at: this.env.now(), sku, share }),
     );
@@ -233,7 +253,7 @@ class CoreDispatcher implements Dispatcher {
 
   submit(order: OrderInput, onChange?: (view: OrderView) => void): OrderView {
     const now = this.env.now();
-    const view = this.newView(order, now, "ACCEPTED");
+    const view = acceptedView(order, now);
     const invalid = this.invalidReason(order);
     if (invalid !== null) return this.reject(view, invalid, onChange);
     this.lastActivity = now;
@@ -241,15 +261,7 @@ class CoreDispatcher implements Dispatcher {
     this.hot.record(order.sku, now);
     this.prewarm.countOrder(now);
 
-    if (
-      order.tier !== "vip" &&
-      this.router.active &&
-      this.overflow !== undefined &&
-      this.cluster === "primary" &&
-      this.config.routing.overflow
-    ) {
-      return this.forward(order, view, onChange);
-    }
+    if (this.sendsToBackup(order.tier)) return this.forward(order, view, onChange);
 
     const canary = this.canary.assign(order.orderId);
     const job = this.newJob(order, view, onChange, canary ? this.canary.candidate! : this.config);
@@ -264,7 +276,7 @@ class CoreDispatcher implements Dispatcher {
     this.counters.accepted++;
     this.budget.recordAccepted(now);
     this.jobs.set(order.orderId, job);
-    view.state = "QUEUED";
+    job.stageAt = transition(view, "QUEUED", job.stageAt, now);
     const first = this.liveViews ? view : copyView(view);
     if (onChange) onChange(first);
     this.lanes.enqueue(job.lane, job);
@@ -274,25 +286,26 @@ class CoreDispatcher implements Dispatcher {
 
   recover(order: OrderInput, onChange?: (view: OrderView) => void): OrderView {
     const now = this.env.now();
-    const view = this.newView(order, now, "RETRYING");
+    const view = acceptedView(order, now);
     const invalid = this.invalidReason(order);
     if (invalid !== null) return this.reject(view, invalid, onChange);
     this.lastActivity = now;
     this.ensureTick();
     const job = this.newJob(order, view, onChange, this.config);
+    job.stageAt = transition(view, "RETRYING", job.stageAt, now);
     job.recoveredCardId = order.cardId ?? null;
     job.recovered = true;
     view.cardId = order.cardId ?? null;
     view.attempts = order.attempts ?? 0;
     // A recovered order always gets at least one more attempt: the crash, not the order, failed.
-    job.maxAttempts = Math.max(job.cfg.retry.maxAttempts, view.attempts + 1);
+    job.maxAttempts = Math.max(job.policy.retry.maxAttempts, view.attempts + 1);
     this.counters.accepted++;
     this.jobs.set(order.orderId, job);
     this.budget.forceAcquire();
     job.holdsRetryToken = true;
     const first = this.liveViews ? view : copyView(view);
     if (onChange) onChange(first);
-    const delay = view.attempts > 0 ? backoffDelay(job.cfg.retry, view.attempts, this.jitter) : 0;
+    const delay = view.attempts > 0 ? backoffDelay(job.policy.retry, view.attempts, this.jitter) : 0;
     job.timer = this.env.schedule(delay, () => {
       job.timer = null;
       this.requeue(job);
@@ -328,7 +341,7 @@ class CoreDispatcher implements Dispatcher {
       workers: this.lanes.defaultWorkers,
       queueCapacity: this.config.lanes.default.queueCapacity,
     });
-    if (this.overflow !== undefined && this.cluster === "primary") {
+    if (this.hasBackup()) {
       lanes.push({
         lane: "overflow",
         cluster: "backup",
@@ -389,10 +402,15 @@ class CoreDispatcher implements Dispatcher {
     const errors: FieldViolation[] = [];
     if (!(Number.isFinite(effectiveShare) && effectiveShare > 0 && effectiveShare <= 0.5))
       errors.push({ path: "share", message: "must be in (0, 0.5]" });
-    const result = validateConfig(mergeConfig(this.config, candidate));
+    const result = validateCanaryCandidate(this.config, candidate);
     if (!result.ok) errors.push(...result.errors);
     if (errors.length > 0 || !result.ok) return { ok: false, errors };
-    const id = this.canary.start(result.config, effectiveShare, this.env.now());
+    const id = this.canary.start(
+      result.policy,
+      effectiveShare,
+      this.config.canary.maxSamples,
+      this.env.now(),
+    );
     return { ok: true, id };
   }
 
@@ -417,39 +435,15 @@ class CoreDispatcher implements Dispatcher {
     this.tickHandle = null;
     this.health.stop();
     this.prewarm.stop();
-    this.deadlines.stop();
-    this.callDeadlines.stop();
+    this.calls.stop();
     for (const job of this.jobs.values()) {
       if (job.timer !== null) this.env.cancel(job.timer);
       job.timer = null;
-      job.done = true;
     }
     this.lanes.drain();
   }
 
   // ---- admission ----
-
-  private newView(order: OrderInput, now: number, state: OrderState): OrderView {
-    return {
-      orderId: String(order?.orderId ?? ""),
-      sku: String(order?.sku ?? ""),
-      tier: order?.tier === "vip" ? "vip" : "standard",
-      state,
-      lane: null,
-      cluster: null,
-      providerId: null,
-      attempts: 0,
-      cardId: null,
-      cardCode: null,
-      submittedAt: now,
-      finishedAt: null,
-      timings: { queuedMs: 0, allocatingMs: 0, issuingMs: 0, retryingMs: 0, totalMs: 0 },
-      rejectReason: null,
-      failureReason: null,
-      fromCache: false,
-      canary: false,
-    };
-  }
 
   private invalidReason(order: OrderInput): string | null {
     if (this.stopped) return "dispatcher stopped";
@@ -462,10 +456,10 @@ class CoreDispatcher implements Dispatcher {
     return null;
   }
 
+  /** Rejects a new order at admission (so at its submit time). */
   private reject(view: OrderView, reason: string, onChange?: (view: OrderView) => void): OrderView {
-    view.state = "REJECTED";
+    transition(view, "REJECTED", view.submittedAt, view.submittedAt);
     view.rejectReason = reason;
-    view.finishedAt = view.submittedAt;
     this.counters.rejected++;
     const out = copyView(view);
     if (onChange) onChange(copyView(view));
@@ -476,7 +470,7 @@ class CoreDispatcher implements Dispatcher {
     order: OrderInput,
     view: OrderView,
     onChange: ((view: OrderView) => void) | undefined,
-    cfg: DispatchConfig,
+    policy: OrderPolicy,
   ): Job {
     const lane = this.lanes.laneFor(view.tier);
     view.lane = lane;
@@ -485,7 +479,7 @@ class CoreDispatcher implements Dispatcher {
       input: order,
       view,
       onChange,
-      cfg,
+      policy,
       lane,
       slot: null,
       stageAt: view.submittedAt,
@@ -497,10 +491,10 @@ class CoreDispatcher implements Dispatcher {
       call: 0,
       provider: null,
       callStartedAt: 0,
+      callPolicy: null,
       holdsRetryToken: false,
-      maxAttempts: cfg.retry.maxAttempts,
+      maxAttempts: policy.retry.maxAttempts,
       failedOn: null,
-      done: false,
     };
   }
 
@@ -513,7 +507,7 @@ class CoreDispatcher implements Dispatcher {
   }
 
   private forward(order: OrderInput, view: OrderView, onChange?: (view: OrderView) => void): OrderView {
-    view.state = "QUEUED";
+    transition(view, "QUEUED", view.submittedAt, view.submittedAt);
     view.lane = "overflow";
     view.cluster = "backup";
     this.counters.accepted++;
@@ -527,7 +521,8 @@ class CoreDispatcher implements Dispatcher {
       this.forwarded.delete(order.orderId);
       if (this.stopped) return;
       const now = this.env.now();
-      view.state = remote.state;
+      // The backup's stage times replace the primary's (queued here = the whole time at the backup).
+      transition(view, remote.state, view.submittedAt, now);
       view.providerId = remote.providerId;
       view.attempts = remote.attempts;
       view.cardId = remote.cardId;
@@ -536,7 +531,6 @@ class CoreDispatcher implements Dispatcher {
       view.failureReason = remote.failureReason;
       view.fromCache = remote.fromCache;
       view.timings = { ...remote.timings, totalMs: now - view.submittedAt };
-      view.finishedAt = now;
       if (remote.state === "DELIVERED") this.counters.delivered++;
       else if (remote.state === "FAILED") this.counters.failed++;
       else this.counters.rejected++;
@@ -547,32 +541,10 @@ class CoreDispatcher implements Dispatcher {
 
   // ---- the worker pipeline ----
 
-  private setState(job: Job, state: OrderState): void {
-    const now = this.env.now();
-    const view = job.view;
-    const spent = now - job.stageAt;
-    // A switch, not a lookup by stage name: a keyed store into timings costs more than the rest of setState.
-    switch (view.state) {
-      case "QUEUED":
-        view.timings.queuedMs += spent;
-        break;
-      case "ALLOCATING":
-        view.timings.allocatingMs += spent;
-        break;
-      case "ISSUING":
-        view.timings.issuingMs += spent;
-        break;
-      case "RETRYING":
-        view.timings.retryingMs += spent;
-        break;
-    }
-    job.stageAt = now;
-    view.state = state;
-    if (state === "DELIVERED" || state === "FAILED") {
-      view.finishedAt = now;
-      view.timings.totalMs = now - view.submittedAt;
-    }
-    if (job.onChange) job.onChange(this.liveViews ? view : copyView(view));
+  /** Moves an in-flight order through the lifecycle's transition() and tells its listener. */
+  private move(job: Job, to: OrderState): void {
+    job.stageAt = transition(job.view, to, job.stageAt, this.env.now());
+    if (job.onChange) job.onChange(this.liveViews ? job.view : copyView(job.view));
   }
 
   private pump(): void {
@@ -595,19 +567,14 @@ class CoreDispatcher implements Dispatcher {
   }
 
   private requeue(job: Job): void {
-    if (job.done) return;
-    this.setState(job, "QUEUED");
+    this.move(job, "QUEUED");
     this.lanes.enqueue(job.lane, job);
     this.pump();
   }
 
   private startAttempt(job: Job): void {
-    if (job.done) {
-      this.freeSlot(job);
-      return;
-    }
     job.view.attempts++;
-    this.setState(job, "ALLOCATING");
+    this.move(job, "ALLOCATING");
     if (job.card !== null) {
       // A card from the cache was issued already: only its delivery is retried.
       if (job.view.fromCache) this.deliver(job);
@@ -617,7 +584,7 @@ class CoreDispatcher implements Dispatcher {
     const cached = job.recovered ? undefined : this.prewarm.take(job.view.sku);
     if (cached !== undefined) {
       this.store.transfer(cached.card.cardId, cached.owner, job.view.orderId, (result) => {
-        if (job.done) return;
+        if (this.stopped) return;
         if (result.kind === "ok") {
           job.view.fromCache = true;
           this.counters.cacheHits++;
@@ -632,7 +599,7 @@ class CoreDispatcher implements Dispatcher {
       return;
     }
     // An order that already holds a card (a retry, a recovered order) needs no stock: claim returns its card.
-    if (!job.cfg.allocation.stockCheck || job.recovered || job.card !== null) {
+    if (!job.policy.allocation.stockCheck || job.recovered || job.card !== null) {
       this.claim(job);
       return;
     }
@@ -644,7 +611,7 @@ class CoreDispatcher implements Dispatcher {
       return;
     }
     this.store.stock(job.view.sku, (result) => {
-      if (job.done) return;
+      if (this.stopped) return;
       if (result.kind === "ok" && result.free <= 0) this.fail(job, "out of stock", true);
       else this.claim(job);
     });
@@ -652,7 +619,7 @@ class CoreDispatcher implements Dispatcher {
 
   private claim(job: Job): void {
     this.store.claim(job.view.orderId, job.view.sku, (result) => {
-      if (job.done) return;
+      if (this.stopped) return;
       if (result.kind === "claimed") {
         if (job.recoveredCardId !== null && result.card.cardId !== job.recoveredCardId)
           this.counters.duplicateCards++;
@@ -682,70 +649,40 @@ class CoreDispatcher implements Dispatcher {
   }
 
   private issue(job: Job): void {
-    const now = this.env.now();
-    const provider = this.selector.choose(job.cfg.provider.selection, now);
+    const provider = this.selector.choose(job.policy.provider.selection, this.env.now());
     if (provider === undefined) {
       this.failAttempt(job, "no provider configured");
       return;
     }
     this.incidents.noteDispatch(provider.id, this.health.providers);
-    job.provider = provider;
     job.view.providerId = provider.id;
-    this.setState(job, "ISSUING");
-    provider.outstanding++;
+    this.move(job, "ISSUING");
     this.counters.providerCalls++;
-    const token = ++job.call;
-    job.callStartedAt = now;
-    job.deadline = this.deadlines.add(job.cfg.provider.timeoutMs, job);
-    this.port.issue(
-      {
-        providerId: provider.id,
-        orderId: job.view.orderId,
-        sku: job.view.sku,
-        cardId: job.card!.cardId,
-        attempt: job.view.attempts,
-      },
-      (outcome) => {
-        if (job.call !== token || job.done) return;
-        job.call++;
-        provider.outstanding--;
-        if (job.deadline !== null) this.deadlines.cancel(job.deadline);
-        job.deadline = null;
-        if (outcome.kind === "issued") {
-          const slow = this.env.now() - job.callStartedAt >= job.cfg.provider.slowCallMs;
-          this.recordCall(provider.id, slow ? "slow" : "ok", "");
-          this.deliver(job);
-        } else {
-          this.recordCall(provider.id, "error", outcome.reason);
-          this.failAttempt(job, `provider ${provider.id}: ${outcome.reason}`);
-        }
-      },
-    );
+    const request = {
+      providerId: provider.id,
+      orderId: job.view.orderId,
+      sku: job.view.sku,
+      cardId: job.card!.cardId,
+      attempt: job.view.attempts,
+    };
+    this.calls.forOrder(job, provider, request, job.policy.provider);
   }
 
-  /** The provider call in progress outlived its timeout (a settled call has cancelled its deadline). */
-  private callTimedOut(job: Job): void {
-    job.deadline = null;
-    const provider = job.provider;
-    if (job.done || provider === null) return;
-    job.call++; // its answer, should it still come, is ignored
-    provider.outstanding--;
-    this.counters.timeouts++;
-    const timeoutMs = job.cfg.provider.timeoutMs;
-    this.recordCall(provider.id, "timeout", `timeout after ${timeoutMs} ms`);
-    this.failAttempt(job, `provider ${provider.id} timed out after ${timeoutMs} ms`);
-  }
-
-  private recordCall(providerId: string, outcome: CallOutcome, detail: string): void {
-    if (outcome === "timeout" || outcome === "error")
-      this.incidents.noteFailure(providerId, this.env.now(), detail);
-    this.health.record(providerId, outcome);
+  /** The order's provider call ended (provider-calls.ts has booked it on the health board). */
+  callSettled(job: Job, outcome: CallOutcome, reason: string): void {
+    const providerId = job.provider!.id;
+    if (outcome === "ok" || outcome === "slow") this.deliver(job);
+    else if (outcome === "error") this.failAttempt(job, `provider ${providerId}: ${reason}`);
+    else {
+      this.counters.timeouts++;
+      this.failAttempt(job, `provider ${providerId} timed out after ${job.callPolicy!.timeoutMs} ms`);
+    }
   }
 
   private deliver(job: Job): void {
     const card = job.card!;
     this.store.deliver(job.view.orderId, card.cardId, (result) => {
-      if (job.done) return;
+      if (this.stopped) return;
       if (result.kind !== "ok") {
         this.failAttempt(job, `store: ${result.message}`);
         return;
@@ -777,8 +714,8 @@ class CoreDispatcher implements Dispatcher {
     job.holdsRetryToken = true;
     this.counters.retries++;
     if (job.failedOn !== null) this.incidents.noteRetry(job.failedOn);
-    this.setState(job, "RETRYING");
-    const delay = backoffDelay(job.cfg.retry, job.view.attempts, this.jitter);
+    this.move(job, "RETRYING");
+    const delay = backoffDelay(job.policy.retry, job.view.attempts, this.jitter);
     job.timer = this.env.schedule(delay, () => {
       job.timer = null;
       this.requeue(job);
@@ -812,14 +749,13 @@ class CoreDispatcher implements Dispatcher {
       this.budget.release();
       job.holdsRetryToken = false;
     }
-    job.done = true;
     this.jobs.delete(job.view.orderId);
     if (job.card !== null) this.cardHolders.delete(job.card.cardId);
     if (state === "DELIVERED") {
       this.counters.delivered++;
       job.view.failureReason = null;
     } else this.counters.failed++;
-    this.setState(job, state);
+    this.move(job, state);
     this.canary.record(job.view);
     this.lastActivity = this.env.now();
     this.pump();
@@ -831,12 +767,7 @@ class CoreDispatcher implements Dispatcher {
     job.slot = null;
   }
 
-  // ---- providers outside orders: probes and cache pre-issue ----
-
-  private probe(providerId: string, done: (outcome: CallOutcome) => void): void {
-    const id = `probe:${providerId}:${++this.probeSeq}`;
-    this.timedIssue(providerId, id, "", "", this.config.provider.timeoutMs, (outcome) => done(outcome));
-  }
+  // ---- providers outside orders: cache pre-issue (probes: the health board, through this.calls) ----
 
   private cacheIssue(owner: string, sku: string, cardId: string, done: (ok: boolean) => void): void {
     const provider = this.selector.choose(this.config.provider.selection, this.env.now());
@@ -844,36 +775,7 @@ class CoreDispatcher implements Dispatcher {
       done(false);
       return;
     }
-    provider.outstanding++;
-    this.timedIssue(provider.id, owner, sku, cardId, this.config.provider.timeoutMs, (outcome) => {
-      provider.outstanding--;
-      this.health.record(provider.id, outcome);
-      done(outcome === "ok" || outcome === "slow");
-    });
-  }
-
-  private timedIssue(
-    providerId: string,
-    orderId: string,
-    sku: string,
-    cardId: string,
-    timeoutMs: number,
-    done: (outcome: CallOutcome) => void,
-  ): void {
-    let settled = false;
-    const started = this.env.now();
-    const deadline = this.callDeadlines.add(timeoutMs, () => {
-      if (settled) return;
-      settled = true;
-      done("timeout");
-    });
-    this.port.issue({ providerId, orderId, sku, cardId, attempt: 1 }, (outcome) => {
-      if (settled) return;
-      settled = true;
-      this.callDeadlines.cancel(deadline);
-      if (outcome.kind === "error") done("error");
-      else done(this.env.now() - started >= this.config.provider.slowCallMs ? "slow" : "ok");
-    });
+    this.calls.forCache(provider, owner, sku, cardId, done);
   }
 
   // ---- health, incidents, events ----
@@ -885,6 +787,26 @@ class CoreDispatcher implements Dispatcher {
 
   private emit(event: CoreEvent): void {
     for (const listener of this.listeners) listener(event);
+  }
+
+  // ---- the overflow rule ----
+
+  /** A primary with a backup behind it (its snapshot shows the overflow lane). */
+  private hasBackup(): boolean {
+    return this.overflow !== undefined && this.cluster === "primary";
+  }
+
+  /** Whether overflow may be on at all: a primary with a backup, and routing.overflow in force. */
+  private overflowAllowed(): boolean {
+    return this.config.routing.overflow && this.hasBackup();
+  }
+
+  /**
+   * THE overflow rule: a new order goes to the backup cluster while overflow is on (router.ts) and
+   * allowed, unless it is a VIP (VIP orders stay on the primary's VIP lane).
+   */
+  private sendsToBackup(tier: Tier): boolean {
+    return tier !== "vip" && this.router.active && this.overflowAllowed();
   }
 
   // ---- the core's periodic timer: load sampling, overflow, prewarm, hot-SKU preload ----
@@ -900,8 +822,7 @@ class CoreDispatcher implements Dispatcher {
     const now = this.env.now();
     const total = this.lanes.totalWorkers;
     const raw = total > 0 ? Math.min(1, this.lanes.busy / total) : 1;
-    const allowed = this.config.routing.overflow && this.overflow !== undefined && this.cluster === "primary";
-    if (this.router.sample(raw, now, allowed)) {
+    if (this.router.sample(raw, now, this.overflowAllowed())) {
       this.counters.routeSwitches = this.router.switches;
       this.emit({
         kind: "route",

@@ -5,9 +5,12 @@ export {
   configInputProblems,
   type DispatchConfig,
   mergeConfig,
+  type OrderPolicy,
+  orderPolicyOf,
   PRESETS,
   presetConfig,
   totalWorkers,
+  validateCanaryCandidate,
   validateConfig,
   withWorkers,
 } from "./config.ts";
@@ -16,6 +19,12 @@ export type { Environment, RandomStream, TimerHandle } from "./env.ts";
 export { HoltWinters } from "./forecast.ts";
 export { isLegalTransition, LEGAL_TRANSITIONS } from "./health.ts";
 export { HotSkuTracker } from "./hotspot.ts";
+export {
+  IllegalOrderTransitionError,
+  isLegalOrderTransition,
+  isTerminal,
+  ORDER_TRANSITIONS,
+} from "./lifecycle.ts";
 export type {
   Card,
   CardStorePort,

@@ -1,6 +1,8 @@
 // A small, controllable DispatchService over real gRPC on 127.0.0.1 for the driver's tests and
 // benchmark: every order is delivered after `latencyMs`, and a stall holds every answer due inside
-// [from, to) until `to` (a server that freezes, e.g. for a GC pause or a lock).
+// [from, to) until `to` (a server that freezes, e.g. for a GC pause or a lock). Tests that must not
+// depend on the machine's speed hold answers on events instead: hold() keeps every answer until
+// release(), and onReceived(fn) tells the test of each request as it arrives.
 // Two transports answer the same way: grpc-js (the default: the tests check the driver against the
 // reference implementation), or `lean: true`, the gRPC wire protocol straight over node:http2, which
 // costs the server about half the CPU per call and so lets the driver's benchmark measure the driver
@@ -24,6 +26,14 @@ export interface FixtureServer {
   setLatency(ms: number): void;
   /** Holds answers between two instants on the performance.timeOrigin + performance.now() clock. */
   stall(fromEpochMs: number, toEpochMs: number): void;
+  /** Holds every answer from now on until release(). */
+  hold(): void;
+  /** Sends every held answer now (in arrival order) and stops holding. */
+  release(): void;
+  /** Answers held right now. */
+  held(): number;
+  /** Calls fn(n) as the n-th request (counted since start, from 1) arrives, before its answer is held or timed. */
+  onReceived(fn: ((n: number) => void) | null): void;
   close(): Promise<void>;
 }
 
@@ -42,6 +52,9 @@ export async function startFixtureServer(options: FixtureOptions = {}): Promise<
   let stall: [number, number] | null = null;
   let received = 0;
   let seq = 0;
+  let holding = false;
+  let heldReplies: (() => void)[] = [];
+  let listener: ((n: number) => void) | null = null;
   const orderFor = (req: SubmitOrderRequest): Order => ({
     orderId: `o-${++seq}`,
     idempotencyKey: req.idempotencyKey,
@@ -64,6 +77,11 @@ export async function startFixtureServer(options: FixtureOptions = {}): Promise<
   /** Runs `reply` after the latency, or at the end of a stall it falls into. */
   const answer = (reply: () => void) => {
     received++;
+    listener?.(received);
+    if (holding) {
+      heldReplies.push(reply);
+      return;
+    }
     const due = epochNow() + latencyMs;
     const at = stall !== null && due >= stall[0] && due < stall[1] ? stall[1] : due;
     const wait = at - epochNow();
@@ -77,6 +95,19 @@ export async function startFixtureServer(options: FixtureOptions = {}): Promise<
     },
     stall: (from: number, to: number) => {
       stall = [from, to];
+    },
+    hold: () => {
+      holding = true;
+    },
+    release: () => {
+      holding = false;
+      const replies = heldReplies;
+      heldReplies = [];
+      for (const reply of replies) reply();
+    },
+    held: () => heldReplies.length,
+    onReceived: (fn: ((n: number) => void) | null) => {
+      listener = fn;
     },
   };
   if (options.lean) return { ...(await startLean(orderFor, answer)), ...control };

@@ -82,24 +82,40 @@ describe("rushhour serve", () => {
       { metadata: bearer(s.adminToken) },
     );
     const inFlight = call(c.dispatch.submitOrder, c.dispatch, order("drain-1"));
-    // SIGTERM only once the order is recorded, so it is in flight for sure.
+    // SIGTERM once the order waits on its provider (an event, not a pause).
     for (;;) {
       const found = await call(c.dispatch.getOrder, c.dispatch, { idempotencyKey: "drain-1" }).catch(
         () => null,
       );
-      if (found !== null) break;
+      if (found?.order?.state === OrderState.ORDER_STATE_ISSUING) break;
       await new Promise((r) => setTimeout(r, 10));
     }
+    const signalledAt = Date.now();
     const exited = s.stop();
     const res = await inFlight;
     expect(res.order?.state).toBe(OrderState.ORDER_STATE_DELIVERED);
+    // It finished after the signal: the drain let it finish (the test cannot pass without one).
+    expect(Number(res.order?.finishedAtUnixMs)).toBeGreaterThanOrEqual(signalledAt);
     expect(await exited).toBe(0);
     c.close();
   });
 
   it("copies a running order's claimed card to the ledger before the order ends", async () => {
     const file = join(dir, "card.db");
-    const s = await serve(["--store", `sqlite:${file}`, "--skus", "sku-a", "--seed-stock", "20"]);
+    // Providers that never answer and a core that waits 10 minutes for them: the order stays ISSUING
+    // until the test ends, so what the ledger holds meanwhile is read without racing the order.
+    const configFile = join(dir, "long-timeout.json");
+    writeFileSync(configFile, JSON.stringify({ provider: { timeoutMs: 600_000 } }));
+    const s = await serve([
+      "--store",
+      `sqlite:${file}`,
+      "--config",
+      configFile,
+      "--skus",
+      "sku-a",
+      "--seed-stock",
+      "20",
+    ]);
     const c = clients(s.address);
     await call(
       c.admin.injectFault,
@@ -107,9 +123,9 @@ describe("rushhour serve", () => {
       {
         fault: {
           providerId: "",
-          kind: FaultKind.FAULT_KIND_LATENCY,
+          kind: FaultKind.FAULT_KIND_BLACKHOLE,
           probability: 1,
-          latencyMs: 600,
+          latencyMs: 0,
           durationMs: 0,
         },
       },
@@ -155,7 +171,8 @@ describe("rushhour serve", () => {
     ]);
     const c = clients(primary.address);
     let overflowed = null;
-    for (let i = 0; i < 50 && overflowed === null; i++) {
+    // Until the first load sample has switched overflow on (an event; the test's timeout bounds it).
+    for (let i = 0; overflowed === null; i++) {
       const res = await call(c.dispatch.submitOrder, c.dispatch, order(`ov-${i}`));
       if (res.order?.lane === Lane.LANE_OVERFLOW) overflowed = res.order;
       else await new Promise((r) => setTimeout(r, 50));

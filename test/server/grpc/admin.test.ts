@@ -1,4 +1,5 @@
 // AdminService over real loopback gRPC: bearer auth, config, faults seen in snapshots and events.
+import { availableParallelism } from "node:os";
 import { type Metadata, status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CanaryDecision, EventKind, type WatchEventsResponse } from "../../../proto/gen/rushhour/v1/admin.ts";
@@ -179,8 +180,17 @@ describe("fault injection", () => {
     expect(p1.activeFaults.map((f) => f.kind)).toEqual([FaultKind.FAULT_KIND_ERROR]);
     expect(snap.role).toBe("primary");
     expect(snap.process?.rssBytes).toBeGreaterThan(0);
-    expect(snap.process?.cpuUtilisation).toBeGreaterThanOrEqual(0);
     expect(snap.counters?.accepted).toBeGreaterThan(0);
+    // The server samples its CPU each second: the first sample after these orders covers a second in
+    // which it served them, so it shows CPU used, and no more than the machine's cores.
+    const before = snap.process!.cpuUtilisation;
+    let sampled = snap;
+    while (sampled.process!.cpuUtilisation === before) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      sampled = await call(c.admin.getSnapshot, c.admin, {}, { metadata: auth });
+    }
+    expect(sampled.process!.cpuUtilisation).toBeGreaterThan(0);
+    expect(sampled.process!.cpuUtilisation).toBeLessThanOrEqual(availableParallelism());
     const p1Event = events.find((e) => e.healthTransition?.providerId === "p1");
     expect(p1Event?.kind).toBe(EventKind.EVENT_KIND_HEALTH_TRANSITION);
     expect(p1Event?.healthTransition?.from).toBe(HealthState.HEALTH_STATE_HEALTHY);
@@ -220,6 +230,18 @@ describe("canary", () => {
     );
     expect(res.canaryId).toBe("");
     expect(res.errors.map((e) => e.path)).toContain("retry.maxAttempts");
+  });
+
+  it("refuses a candidate that changes what a canary does not run, naming the field and why", async () => {
+    const res = await call(
+      c.admin.startCanary,
+      c.admin,
+      { configJson: JSON.stringify({ lanes: { default: { workers: 3 } } }), share: 0 },
+      { metadata: auth },
+    );
+    expect(res.canaryId).toBe("");
+    expect(res.errors.map((e) => e.path)).toEqual(["lanes.default.workers"]);
+    expect(res.errors[0]?.message).toContain("lanes and worker slots are shared by both arms");
   });
 });
 
