@@ -109,6 +109,15 @@ describe("configuration bounds and reserved keys", () => {
     );
   });
 
+  it("bounds the canary judge's bootstrap resamples, naming the field", () => {
+    // Unbounded, one ApplyConfig could make every canary verdict resample a billion times.
+    const over = validateConfig(mergeConfig(PRESETS.adaptive, { canary: { bootstrapIterations: 1e9 } }));
+    expect(over.ok).toBe(false);
+    if (!over.ok) expect(over.errors.map((e) => e.path)).toContain("canary.bootstrapIterations");
+    const atMax = mergeConfig(PRESETS.adaptive, { canary: { bootstrapIterations: 100_000 } });
+    expect(validateConfig(atMax).ok).toBe(true);
+  });
+
   it("refuses __proto__, constructor and prototype keys by path, also through a merge", () => {
     const parsed = JSON.parse(
       '{"__proto__": {"name": "x"}, "lanes": {"constructor": {"vipWeight": 2}}, "retry": {"budget": {"prototype": 1}}}',
