@@ -28,6 +28,8 @@ const sizedCount = (min: number) =>
  * 2^31 ms timed out every call), so every time in ms is bounded by it (about 24.8 days).
  */
 export const MAX_TIMER_MS = 2_147_483_647;
+/** A verdict's bootstrap resamples both arms (up to maxSamples each) this many times at most. */
+export const MAX_BOOTSTRAP_ITERATIONS = 100_000;
 const ms = (min = 0) =>
   z.number().min(min).max(MAX_TIMER_MS, `at most ${MAX_TIMER_MS} ms (the longest timer delay)`);
 const ratio = () => z.number().min(0).max(1);
@@ -174,7 +176,11 @@ const schema = z
        * delta's bootstrap CI (a two-sided 1 - 2 alpha interval).
        */
       alpha: z.number().gt(0).lt(0.5),
-      bootstrapIterations: int(10),
+      /** Resamples per verdict: each costs a pass over both arms' samples, so it is bounded. */
+      bootstrapIterations: int(10).max(
+        MAX_BOOTSTRAP_ITERATIONS,
+        `at most ${MAX_BOOTSTRAP_ITERATIONS} (each verdict resamples this often)`,
+      ),
       /** Roll back when the candidate's error rate exceeds the baseline's by more than this. */
       errorRateMargin: ratio(),
       /**
