@@ -75,7 +75,7 @@ describe("rushhour load --target", () => {
     });
     const dir = join(out, "target");
     try {
-      const args = [scenario, "--target", stack.target, "--admin-token", stack.adminToken, "--out", dir];
+      const args = [scenario, "--target", stack.target, `--admin-token=${stack.adminToken}`, "--out", dir];
       await loadCommand.run([...args, "--duration-scale", "0.25"]);
     } finally {
       await stack.stop();
