@@ -21,6 +21,7 @@ import {
   type TlsMaterial,
 } from "./grpc/server.ts";
 import { ServerMetrics } from "./metrics.ts";
+import { incidentPush, Notifier, type NotifyOptions } from "./notify.ts";
 import { OrderBook } from "./orders.ts";
 import { BackupOverflow } from "./overflow.ts";
 import { ProcessStats } from "./process-stats.ts";
@@ -64,6 +65,8 @@ export interface ServeOptions {
   clientTokens?: ClientToken[];
   /** TLS on the gRPC port (Dispatch and Admin); with a client CA and no client tokens, the CN is the client. */
   tls?: TlsMaterial;
+  /** Webhooks that get each incident (serve --notify); see server/notify.ts. */
+  notify?: NotifyOptions;
   log?: (line: string) => void;
 }
 
@@ -75,6 +78,8 @@ export interface RunningServer {
   recovered: number;
   seeded: number;
   context: ServerContext;
+  /** The incident pusher when --notify is given. */
+  notifier: Notifier | null;
   /** Stops accepting, drains in-flight orders for up to `drainMs`, closes everything. */
   close(drainMs?: number): Promise<{ unfinished: number }>;
 }
@@ -107,6 +112,18 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     });
     cleanup.push(() => dispatcher.stop());
     if (options.demandHistory) dispatcher.loadDemandHistory(options.demandHistory);
+    let notifier: Notifier | null = null;
+    if (options.notify !== undefined && options.notify.urls.length > 0) {
+      const pusher = new Notifier(options.notify, log);
+      notifier = pusher;
+      const unsubscribe = dispatcher.onEvent((event) => {
+        if (event.kind === "incident") pusher.push(incidentPush(event.incident, (t) => env.toUnixMs(t)));
+      });
+      cleanup.push(() => {
+        unsubscribe();
+        return pusher.close();
+      });
+    }
     const processStats = new ProcessStats();
     cleanup.push(() => processStats.stop());
 
@@ -174,7 +191,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       return closing;
     };
     const host = options.host.includes(":") ? `[${options.host}]` : options.host;
-    return { address: `${host}:${port}`, port, metricsPort, recovered, seeded, context, close };
+    return { address: `${host}:${port}`, port, metricsPort, recovered, seeded, context, notifier, close };
   } catch (err) {
     for (const step of cleanup.reverse()) {
       try {

@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import type { ServeOptions } from "../../server/app.ts";
 import { ClientTokensError, readClientTokens } from "../../server/client-tokens.ts";
 import { presetByName } from "../../server/core-binding.ts";
+import { NOTIFY_FORMATS, type NotifyFormat, NotifyUrlError, parseNotifyUrl } from "../../server/notify.ts";
 import { defaultProviders, zeroLatencyProviders } from "../../server/providers/model.ts";
 import { ProviderSpecError, readProviderSpec } from "../../server/providers/spec-file.ts";
 import { readSecretFile, readTlsFlags, SecurityOptionError } from "../../server/security-options.ts";
@@ -154,4 +155,29 @@ export function readDemandHistory(path: string | undefined): number[] | undefine
     );
   }
   return json as number[];
+}
+
+/** --notify (repeatable, or comma-separated) and --notify-format as ServeOptions["notify"]. */
+export function notifyOptions(
+  urls: string[] | undefined,
+  format: string | undefined,
+): ServeOptions["notify"] {
+  if (format !== undefined && !(NOTIFY_FORMATS as readonly string[]).includes(format)) {
+    throw new UsageError(`--notify-format must be one of ${NOTIFY_FORMATS.join(", ")}, got "${format}"`);
+  }
+  if (urls === undefined || urls.length === 0) {
+    if (format !== undefined) throw new UsageError("--notify-format needs --notify URL");
+    return undefined;
+  }
+  const parsed = urls
+    .flatMap((u) => u.split(","))
+    .map((u) => {
+      try {
+        return parseNotifyUrl(u.trim());
+      } catch (err) {
+        if (err instanceof NotifyUrlError) throw new UsageError(`--notify: ${err.message}`);
+        throw err;
+      }
+    });
+  return { urls: parsed, format: (format ?? "json") as NotifyFormat };
 }

@@ -11,6 +11,7 @@ import {
   checkStoreUrl,
   hostPort,
   intFlag,
+  notifyOptions,
   readConfigFlag,
   readDemandHistory,
   readProvidersFlag,
@@ -55,6 +56,12 @@ Options:
   --max-message-bytes N largest request or response accepted (default 4194304)
   --instance NAME       name of this instance among several sharing one store ([a-z0-9-], 1-32): order ids
                         start with it and a restart recovers only this instance's unfinished orders
+  --notify URL          POST each incident (a provider isolated, a provider readmitted) with its timeline
+                        and likely cause to this http(s) webhook; repeatable or comma-separated. Sent in the
+                        background (bounded outbox, 5 s timeout, 4 tries with backoff): never slows dispatch,
+                        never carries the admin or client tokens
+  --notify-format F     json (the full incident, default) | slack ({"text"}) | wecom (markdown message)
+                        | feishu (text message)
   -h, --help            show this help
 
 Exit codes: 0 stopped cleanly, 1 failed at run time, 2 bad usage (a bad flag or file, a port already in use).
@@ -88,6 +95,8 @@ export const serveCommand: Command = {
       "demand-history": { type: "string" },
       "stock-cache-ms": { type: "string" },
       instance: { type: "string" },
+      notify: { type: "string", multiple: true },
+      "notify-format": { type: "string" },
     });
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
     const role = values.role ?? "primary";
@@ -131,6 +140,7 @@ export const serveCommand: Command = {
       demandHistory: readDemandHistory(values["demand-history"]),
       stockCacheMs: intFlag("stock-cache-ms", values["stock-cache-ms"], 50, 0, 60_000),
       instance: values.instance,
+      notify: notifyOptions(values.notify, values["notify-format"]),
       ...security,
       log,
     };
