@@ -11,7 +11,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { z } from "zod";
-import { inputShapeProblems } from "../server/core/input-shape.ts";
+import { inputShapeViolations } from "../server/core/input-shape.ts";
 import { formatIssuePath } from "../server/core/issue-path.ts";
 
 export const RUN_RESULT_SCHEMA_VERSION = 1;
@@ -273,9 +273,9 @@ export function parseRunResult(json: unknown, source = "RunResult"): RunResult {
     );
   }
   // Reserved keys (which the schema would drop silently), too-deep nesting, oversized lists: by path.
-  const shape = inputShapeProblems(value);
+  const shape = inputShapeViolations(value);
   if (shape.length > 0) {
-    const problems = shape.map((p) => `${formatIssuePath(p.path)}: ${p.message}`);
+    const problems = shape.map((v) => `${v.path}: ${v.message}`);
     throw new RunResultError(`${source} is not a valid RunResult:\n  ${problems.join("\n  ")}`, problems);
   }
   const parsed = RunResultSchema.safeParse(value);

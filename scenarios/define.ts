@@ -5,7 +5,7 @@ import { existsSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { z } from "zod";
-import { inputShapeProblems } from "../server/core/input-shape.ts";
+import { inputShapeViolations } from "../server/core/input-shape.ts";
 import { formatIssuePath } from "../server/core/issue-path.ts";
 import { crossCheck } from "./cross-check.ts";
 import { oneLine } from "./error-line.ts";
@@ -60,9 +60,9 @@ export function issuesToProblems(issues: readonly z.core.$ZodIssue[]): string[] 
 export function validateScenario(definition: unknown, file: string | null = null): Scenario {
   const where = file ?? "scenario";
   // Reserved keys, too-deep nesting, oversized lists: before the schema walks into them.
-  const shape = inputShapeProblems(definition);
+  const shape = inputShapeViolations(definition, "(scenario)");
   if (shape.length > 0) {
-    const problems = shape.map((p) => `${formatIssuePath(p.path, "(scenario)")}: ${p.message}`);
+    const problems = shape.map((v) => `${v.path}: ${v.message}`);
     throw new ScenarioError(`${where} is invalid:\n  ${problems.join("\n  ")}`, problems);
   }
   const parsed = ScenarioSchema.safeParse(definition);

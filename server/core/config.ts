@@ -4,7 +4,7 @@
 // total worker count, so a comparison between them is about policy, not capacity.
 import { z } from "zod";
 import { MAX_INPUT_ARRAY_LENGTH } from "./array-bounds.ts";
-import { inputShapeProblems } from "./input-shape.ts";
+import { inputShapeViolations } from "./input-shape.ts";
 import { formatIssuePath } from "./issue-path.ts";
 import type { FieldViolation } from "./types.ts";
 
@@ -253,7 +253,7 @@ export type DispatchConfig = z.infer<typeof schema>;
  * recurses, and a partial 20,000 levels deep would overflow it.
  */
 export function configInputProblems(input: unknown): FieldViolation[] {
-  return inputShapeProblems(input).map((p) => ({ path: formatIssuePath(p.path), message: p.message }));
+  return inputShapeViolations(input);
 }
 
 /** Validates a whole configuration; returns every error at once, each with its dotted path. */

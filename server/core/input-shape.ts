@@ -9,6 +9,8 @@
 // The walk is iterative (no recursion, so it cannot overflow itself), visits each object once (shared
 // or cyclic references terminate) and looks into plain objects and arrays only, as a schema would.
 import { MAX_INPUT_ARRAY_LENGTH, oversizedMessage } from "./array-bounds.ts";
+import { formatIssuePath } from "./issue-path.ts";
+import type { FieldViolation } from "./types.ts";
 
 export const RESERVED_KEYS: readonly string[] = ["__proto__", "constructor", "prototype"];
 
@@ -60,4 +62,9 @@ export function inputShapeProblems(value: unknown): InputProblem[] {
     for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
   }
   return found;
+}
+
+/** The same findings with their paths formatted ("lanes.default.workers"), as every validator reports them. */
+export function inputShapeViolations(value: unknown, root?: string): FieldViolation[] {
+  return inputShapeProblems(value).map((p) => ({ path: formatIssuePath(p.path, root), message: p.message }));
 }

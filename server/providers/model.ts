@@ -3,7 +3,7 @@
 // in-process providers of `rushhour serve` and the farm of `rushhour providers`.
 import { z } from "zod";
 import type { RandomStream } from "../core/env.ts";
-import { inputShapeProblems } from "../core/input-shape.ts";
+import { inputShapeViolations } from "../core/input-shape.ts";
 import { formatIssuePath } from "../core/issue-path.ts";
 import type { FieldViolation } from "../core/types.ts";
 
@@ -43,10 +43,8 @@ export function validateProviderSpec(
   input: unknown,
 ): { ok: true; providers: ProviderModel[] } | { ok: false; errors: FieldViolation[] } {
   const wrapped = Array.isArray(input) ? { providers: input } : input;
-  const shape = inputShapeProblems(wrapped);
-  if (shape.length > 0) {
-    return { ok: false, errors: shape.map((p) => ({ path: formatIssuePath(p.path), message: p.message })) };
-  }
+  const shape = inputShapeViolations(wrapped);
+  if (shape.length > 0) return { ok: false, errors: shape };
   const parsed = specSchema.safeParse(wrapped);
   if (parsed.success) return { ok: true, providers: parsed.data.providers };
   return {
