@@ -31,8 +31,8 @@ export function firstInvalidUtf8(bytes: Uint8Array, fields: ReadonlyMap<number, 
 }
 
 /**
- * The method with a deserializer that also checks `fields` on the wire. It decodes first, so malformed
- * bytes fail as before; a request with invalid UTF-8 is marked for `refuseInvalidUtf8`.
+ * The method with a deserializer that also checks `fields` on the wire when the decoded request holds a
+ * U+FFFD. It decodes first, so malformed bytes fail as before; a request with invalid UTF-8 is marked for `refuseInvalidUtf8`.
  */
 export function checkingUtf8<Req extends object, Res>(
   method: MethodDefinition<Req, Res>,
@@ -42,11 +42,21 @@ export function checkingUtf8<Req extends object, Res>(
     ...method,
     requestDeserialize: (bytes: Buffer): Req => {
       const request = method.requestDeserialize(bytes);
-      const bad = firstInvalidUtf8(bytes, fields);
-      if (bad !== undefined) invalid.set(request, bad);
+      // Invalid UTF-8 always decodes to U+FFFD, so only a request holding one is read a second time.
+      if (holdsReplacementChar(request)) {
+        const bad = firstInvalidUtf8(bytes, fields);
+        if (bad !== undefined) invalid.set(request, bad);
+      }
       return request;
     },
   };
+}
+
+function holdsReplacementChar(request: object): boolean {
+  for (const value of Object.values(request)) {
+    if (typeof value === "string" && value.includes("\uFFFD")) return true;
+  }
+  return false;
 }
 
 /** INVALID_ARGUMENT naming the field if the request's wire bytes held invalid UTF-8 there. */
