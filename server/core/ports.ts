@@ -75,3 +75,44 @@ export interface ProviderPort {
 export interface OverflowPort {
   forward(order: OrderInput, done: (view: OrderView) => void): void;
 }
+
+/** A risk check: after the stock check, before a card is issued (the write-up's `risk_control()`). */
+export interface RiskRequest {
+  orderId: string;
+  sku: string;
+  tier: "standard" | "vip";
+  /** The order's amount in cents (what a fail-open policy limits); 0 when the scenario sets none. */
+  amountCents: number;
+  /** 1 for the first check of the order. */
+  attempt: number;
+}
+
+export type RiskOutcome =
+  | { kind: "allow" }
+  | { kind: "deny"; reason: string }
+  | { kind: "review"; reason: string }
+  | { kind: "error"; reason: string };
+
+/**
+ * The risk service. Like ProviderPort: `done` is called at most once and may never be called (an
+ * outage that blackholes); the core arms its own timeout and ignores late answers.
+ */
+export interface RiskPort {
+  check(request: RiskRequest, done: (outcome: RiskOutcome) => void): void;
+}
+
+/** A delivery notification (the write-up's `send_email()`): tells the customer the card is theirs. */
+export interface NotifyRequest {
+  orderId: string;
+  sku: string;
+  tier: "standard" | "vip";
+  /** 1 for the first try. */
+  attempt: number;
+}
+
+export type NotifyOutcome = { kind: "sent" } | { kind: "error"; reason: string };
+
+/** The notification service: same call contract as RiskPort (at most once, maybe never). */
+export interface NotifyPort {
+  send(request: NotifyRequest, done: (outcome: NotifyOutcome) => void): void;
+}

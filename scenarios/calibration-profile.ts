@@ -1,0 +1,86 @@
+// The calibration profile: what `rushhour calibrate` measured about one deployment, in the units the
+// simulator's models take. A scenario that names a profile (`cluster: { profile: "calibration.json" }`,
+// or `rushhour sim --calibration FILE`) runs with these measured costs instead of its typed-in ones.
+// Versioned: a file of another version is refused with its version named, never half-read.
+import { z } from "zod";
+import { count } from "../traffic/schema.ts";
+
+export const CALIBRATION_PROFILE_VERSION = 1;
+
+const ms = z.number().min(0).max(3_600_000);
+const perOrderMs = z.number().min(0).max(10_000);
+
+/** One steady-rate step of the CPU fit: the rate held, what the processes spent, what completed. */
+const CpuStepSchema = z.strictObject({
+  /** Orders per second offered during the step. */
+  rate: z.number().positive(),
+  /** Orders completed (DELIVERED or FAILED) during the measured part of the step. */
+  completed: count(0),
+  /** Process CPU ms per completed order, per process role. */
+  serverMsPerOrder: perOrderMs,
+  driverMsPerOrder: perOrderMs,
+  farmMsPerOrder: perOrderMs,
+  /** Server CPU ms per completed order that the fit predicts at this rate (for the residual). */
+  fittedServerMsPerOrder: perOrderMs,
+});
+
+export const CalibrationProfileSchema = z.strictObject({
+  version: z.literal(CALIBRATION_PROFILE_VERSION, {
+    error: `version must be ${CALIBRATION_PROFILE_VERSION} (this rushhour reads calibration profiles of version ${CALIBRATION_PROFILE_VERSION} only)`,
+  }),
+  /** Where and when it was measured. */
+  measured: z.strictObject({
+    at: z.iso.datetime(),
+    host: z.string().min(1),
+    cores: count(1),
+    cpuModel: z.string(),
+    node: z.string().min(1),
+    /** The rushhour commit that measured it ("unknown" outside a git checkout). */
+    commit: z.string().min(1),
+    /** "local" (a stack calibrate started) or the target addresses. */
+    target: z.string().min(1),
+    store: z.enum(["memory", "sqlite", "postgres"]),
+    /** The scenario whose providers and cluster ran during the measurement. */
+    scenario: z.string().min(1),
+  }),
+  cpu: z.strictObject({
+    /** Server CPU ms per order in each stage (what the simulator's processors serve). */
+    stageMs: z.strictObject({
+      accept: perOrderMs,
+      allocate: perOrderMs,
+      issue: perOrderMs,
+      deliver: perOrderMs,
+      retry: perOrderMs,
+    }),
+    /** Server CPU ms per second an order spends waiting (timers, held calls). */
+    waitPerSecond: perOrderMs,
+    /** Processors one server instance can use (1 event loop, plus what the store's threads add). */
+    processorsPerInstance: z.number().positive().max(1024),
+    /**
+     * CPU the load driver and the provider farm spend per order on the server's machine; null when
+     * they ran elsewhere. The simulator charges it to the same processors (the machine's cores).
+     */
+    colocated: z
+      .strictObject({
+        machineCores: count(1),
+        driverMsPerOrder: perOrderMs,
+        farmMsPerOrder: perOrderMs,
+      })
+      .nullable(),
+    /** The steady-rate steps the fit came from, with the fit's residuals. */
+    steps: z.array(CpuStepSchema).min(1),
+    /** Root-mean-square residual of the fit, ms per order. */
+    rmsResidualMs: z.number().min(0),
+  }),
+  /** Mean store operation latencies the server measured (ms). */
+  store: z.strictObject({ claimMs: ms, stockMs: ms, deliverMs: ms, releaseMs: ms }),
+  /**
+   * Provider latency as the server saw it (call start to answer, ms), as empirical quantiles: `values`
+   * holds equally spaced quantiles (the simulator samples them as an empirical distribution).
+   */
+  providers: z.record(z.string().min(1), z.strictObject({ values: z.array(ms).min(1).max(10_000) })),
+  /** One-way primary -> backup hop (ms). */
+  hopMs: ms,
+});
+
+export type CalibrationProfile = z.output<typeof CalibrationProfileSchema>;
