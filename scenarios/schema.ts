@@ -89,6 +89,16 @@ export const ClusterSchema = z.strictObject({
     .prefault({}),
   /** One-way network hop from primary to backup. */
   hopMs: duration.default(2),
+  /**
+   * CPU ms per order that the load driver and the provider farm spend on the primary's machine (a
+   * local run: they share its cores); charged to the primary's processors. 0: they run elsewhere.
+   */
+  colocatedMsPerOrder: z.number().min(0).default(0),
+  /**
+   * A calibration profile (scenarios/calibration-profile.ts), path relative to the scenario file: its
+   * measured costs replace the typed-in ones above (`rushhour calibrate` writes it).
+   */
+  profile: z.string().min(1).optional(),
 });
 
 const thresholdList = z.array(
