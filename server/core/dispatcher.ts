@@ -29,7 +29,7 @@ import { HotSkuTracker } from "./hotspot.ts";
 import { IncidentLog } from "./incidents.ts";
 import { type LaneName, Lanes } from "./lanes.ts";
 import { acceptedView, transition } from "./lifecycle.ts";
-import type { Card, CardStorePort, OverflowPort, ProviderPort } from "./ports.ts";
+import type { Card, CardStorePort, NotifyPort, OverflowPort, ProviderPort, RiskPort } from "./ports.ts";
 import { Prewarmer } from "./prewarm.ts";
 import { type CallOwner, type CallSlot, ProviderCalls, type ProviderPolicy } from "./provider-calls.ts";
 import { OverflowRouter } from "./router.ts";
@@ -54,6 +54,10 @@ export interface DispatcherOptions {
   providers: { ids: string[]; port: ProviderPort };
   /** The backup cluster; absent => no overflow possible. */
   overflow?: OverflowPort;
+  /** The risk service (checked after the stock check); absent => no risk stage. */
+  risk?: { id: string; port: RiskPort };
+  /** The delivery-notification service; absent => no notification stage. */
+  notify?: { id: string; port: NotifyPort };
   /** "primary" (default) or "backup" (a backup never overflows further). */
   cluster?: ClusterName;
   /**
