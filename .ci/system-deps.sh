@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Debian packages the tests need: PostgreSQL (throwaway clusters for the store suite) and
-# Chromium (the report test), Prometheus with promtool (the /metrics conventions test). Installed only when missing, so it is quick where they exist.
+# Chromium (the report test), Prometheus with promtool (the /metrics conventions test).
+# Installed only when missing, so it is quick where they exist.
 set -euo pipefail
 need=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)

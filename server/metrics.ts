@@ -132,6 +132,16 @@ export class ServerMetrics {
       "Cards handed to more than one order (must stay 0)",
       (s) => s.counters.duplicateCards,
     );
+    new Counter({
+      name: "rushhour_provider_isolations_total",
+      help: "Times each provider was isolated since start",
+      labelNames: ["provider"],
+      registers: r,
+      collect() {
+        this.reset();
+        for (const p of snap().providers) this.inc({ provider: p.providerId }, p.isolations);
+      },
+    });
     const value = (name: string, help: string, pick: (s: CoreSnapshot) => number) =>
       gauge(name, help, [], (g) => g.set(pick(snap())));
     value(

@@ -2,13 +2,14 @@
 // live server's exposition, and a real Prometheus server scraping it answers a rate() query over the
 // delivered-orders counter (a gauge without `_total` would lint, and rate() would misread a restart).
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { CustomerTier } from "../../proto/gen/rushhour/v1/common.ts";
 import { WaitMode } from "../../proto/gen/rushhour/v1/dispatch.ts";
+import { DASHBOARD_FILE, dashboardText, metricNames } from "../../server/grafana-dashboard.ts";
 import { type SpawnedServer, spawnServe } from "../support/spawn.ts";
 import { call, clients } from "./grpc/clients.ts";
 
@@ -110,6 +111,40 @@ describe("Prometheus conventions", () => {
     expect(rate).toBeGreaterThan(0);
   }, 60_000);
 });
+
+describe("the Grafana dashboard (docs/grafana/rushhour.json)", () => {
+  it("is the typed builder's output (regenerate with npm run grafana)", () => {
+    expect(readFileSync(DASHBOARD_FILE, "utf8")).toBe(dashboardText());
+  });
+
+  it("queries only metrics a running server exposes", async () => {
+    const s = await startServer();
+    await submit(s.address, 3, "dash");
+    const text = await (await fetch(`http://127.0.0.1:${s.metricsPort}/metrics`)).text();
+    const exposed = new Set(
+      text
+        .split("\n")
+        .filter((line) => line !== "" && !line.startsWith("#"))
+        .map((line) => /^[a-zA-Z_:][a-zA-Z0-9_:]*/.exec(line)?.[0] ?? ""),
+    );
+    const dashboard = JSON.parse(dashboardText()) as DashboardJson;
+    const queries = [
+      ...dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr)),
+      ...dashboard.templating.list.flatMap((v) =>
+        v.type === "query" && typeof v.query === "string" ? [v.query] : [],
+      ),
+    ];
+    expect(queries.length).toBeGreaterThanOrEqual(15);
+    expect(queries.filter((q) => metricNames(q).length === 0)).toEqual([]);
+    const named = queries.flatMap(metricNames);
+    expect(named.filter((name) => !exposed.has(name))).toEqual([]);
+  });
+});
+
+interface DashboardJson {
+  panels: { targets?: { expr: string }[] }[];
+  templating: { list: { type: string; query?: unknown }[] };
+}
 
 interface PrometheusAnswer {
   status: string;
