@@ -272,7 +272,7 @@ function spawnServeFor(store: string, extra: string[] = []): Promise<Spawned> {
   );
 }
 
-interface Target {
+export interface Target {
   name: string;
   proc: Spawned;
   /** Server process CPU (user + system) spent during the closed-loop rounds. */
@@ -434,6 +434,49 @@ async function credentialCosts(dir: string, targets: Target[]): Promise<void> {
   } finally {
     pki.remove();
   }
+}
+
+/**
+ * Tracing off vs on at 1% vs on at 100% (serve --otlp to a real OTLP/gRPC receiver in this process;
+ * memory store, closed loop), alternating rounds, each arm a fresh server. Each server joins `targets`.
+ */
+export async function tracingCosts(targets: Target[], otlpUrl: string): Promise<void> {
+  const arm = async (name: string, extra: string[]) => {
+    const t = target(name, await spawnServeFor("memory:", extra));
+    targets.push(t);
+    return { t, access: PLAIN };
+  };
+  const arms = [
+    await arm("tracing off", []),
+    // Slow orders are always traced; on this loaded closed loop many orders pass the 1 s default, so the
+    // bar is raised to measure the sampling ratio alone.
+    await arm("tracing at 1%", ["--otlp", otlpUrl, "--trace-ratio", "0.01", "--trace-slow-ms", "600000"]),
+    await arm("tracing at 100%", ["--otlp", otlpUrl, "--trace-ratio", "1"]),
+    // A second server with tracing off: how far two identical arms differ here (the noise floor).
+    await arm("tracing off (A/A)", []),
+  ];
+  for (const a of arms) await throughput(a.t.proc.address, 500, a.access);
+  console.log(
+    `tracing: the same closed loop, memory store, ${CREDENTIAL_ROUNDS} alternating rounds of ${ROUND_MS / 1000} s each`,
+  );
+  await closedRounds(arms, CREDENTIAL_ROUNDS);
+  const rate = (t: Target) => (t.done / t.elapsedMs) * 1000;
+  const perOrder = (t: Target) => (t.cpuMs * 1000) / Math.max(1, t.done);
+  const base = arms[0]!.t;
+  for (const { t } of arms) {
+    console.log(
+      `  ${t.name.padEnd(22)} ${rate(t).toFixed(0).padStart(7)} orders/s  server CPU ${perOrder(t).toFixed(0).padStart(5)} µs/order` +
+        `  (errors ${t.errors})` +
+        (t === base
+          ? ""
+          : `  ratio to off: rate ${(rate(t) / rate(base)).toFixed(2)}, CPU/order ${(perOrder(t) / perOrder(base)).toFixed(2)}`),
+    );
+  }
+}
+
+/** Stops every server a bench part started. */
+export async function stopTargets(targets: Target[]): Promise<void> {
+  await Promise.all(targets.map((t) => t.proc.stop()));
 }
 
 if (process.argv.includes("--echo-server")) await runEchoServer();

@@ -1,7 +1,7 @@
 // `rushhour serve` wired: store, providers, the core on real time, the order book, gRPC services
 // (Dispatch, Admin, health, reflection), /metrics and an orderly close.
 import type { Server } from "node:http";
-import type { Server as GrpcServer } from "@grpc/grpc-js";
+import type { Server as GrpcServer, Metadata } from "@grpc/grpc-js";
 import type { HealthImplementation } from "grpc-health-check";
 import { AdminServiceService } from "../proto/gen/rushhour/v1/admin.ts";
 import type { ClientToken } from "./client-tokens.ts";
@@ -30,6 +30,7 @@ import type { ProviderModel } from "./providers/model.ts";
 import { RealtimeEnvironment } from "./realtime-env.ts";
 import { withStockCache } from "./stock-cache.ts";
 import { openStore, seedStock, toCardStorePort } from "./store/open.ts";
+import { OrderTracer, type TracingOptions } from "./tracing.ts";
 
 export interface ServeOptions {
   host: string;
@@ -67,6 +68,8 @@ export interface ServeOptions {
   tls?: TlsMaterial;
   /** Webhooks that get each incident (serve --notify); see server/notify.ts. */
   notify?: NotifyOptions;
+  /** OpenTelemetry traces of orders (serve --otlp); see server/tracing.ts. Absent: off. */
+  tracing?: TracingOptions;
   log?: (line: string) => void;
 }
 
@@ -91,14 +94,18 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const cleanup: (() => unknown)[] = [() => store.close()];
   try {
     const seeded = await seedIfEmpty(options, store);
+    const tracer = options.tracing ? new OrderTracer(options.tracing) : null;
+    // Closed last (cleanup runs in reverse): the spans of orders ended by the drain are flushed.
+    if (tracer) cleanup.push(() => tracer.shutdown());
+    const trace = tracer ? (orderId: string, md: Metadata) => tracer.inject(orderId, md) : undefined;
     const providers: ProviderBackend =
       options.providers.kind === "local"
         ? localBackend(options.providers.models, env)
-        : await remoteBackend(options.providers.addresses, env);
+        : await remoteBackend(options.providers.addresses, env, trace ? { trace } : {});
     cleanup.push(() => providers.close());
     let overflow: OverflowPort | undefined;
     if (options.backup !== undefined) {
-      const backup = new BackupOverflow(options.backup, env);
+      const backup = new BackupOverflow(options.backup, env, undefined, trace);
       cleanup.push(() => backup.close());
       overflow = backup;
     }
@@ -135,6 +142,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       onTerminal: (view) => metrics?.observe(view),
       onError: (err) => log(`ledger write failed: ${(err as Error).message}`),
       instance: options.instance,
+      ...(tracer ? { tracer } : {}),
     });
     const skus = new SkuCatalog(store);
     for (const sku of options.skus) skus.add(sku);

@@ -1,7 +1,7 @@
 // Prometheus metrics (prom-client) on an HTTP /metrics endpoint: the same figures as GetSnapshot
 // (read from the core's snapshot at scrape time) plus latency histograms fed by finished orders.
 import { createServer, type Server } from "node:http";
-import { Gauge, Histogram, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { CoreSnapshot, HealthState, OrderView } from "./core/types.ts";
 import type { ProcessStats } from "./process-stats.ts";
 
@@ -20,6 +20,16 @@ export class ServerMetrics {
     private readonly inFlightOrders: () => number,
   ) {
     const r = [this.registry];
+    // The client library's standard process_* and nodejs_* metrics (CPU, memory, event-loop lag, GC).
+    collectDefaultMetrics({ register: this.registry });
+    // Three of them are gauges named `_total`, which Prometheus's own lint (promtool check metrics)
+    // rejects; their per-type versions (nodejs_active_handles{type=...}, ...) stay.
+    for (const name of [
+      "nodejs_active_handles_total",
+      "nodejs_active_requests_total",
+      "nodejs_active_resources_total",
+    ])
+      this.registry.removeSingleMetric(name);
     const snap = () => this.snap();
     this.orderLatency = new Histogram({
       name: "rushhour_order_latency_seconds",
@@ -83,32 +93,64 @@ export class ServerMetrics {
     gauge("rushhour_overflow_active", "1 when new standard orders overflow to the backup", [], (g) => {
       g.set(snap().clusters.some((c) => c.overflowActive) ? 1 : 0);
     });
+    // Counts that only grow are Prometheus counters named `_total` (so rate() reads a restart as a
+    // reset, not as a fall). The core keeps the totals; each scrape sets the counter to the total.
     const counter = (name: string, help: string, pick: (s: CoreSnapshot) => number) =>
-      gauge(name, help, [], (g) => g.set(pick(snap())));
-    counter("rushhour_orders_accepted", "Orders accepted since start", (s) => s.counters.accepted);
-    counter("rushhour_orders_delivered", "Orders delivered since start", (s) => s.counters.delivered);
-    counter("rushhour_orders_failed", "Orders failed since start", (s) => s.counters.failed);
-    counter("rushhour_orders_rejected", "Orders rejected since start", (s) => s.counters.rejected);
+      new Counter({
+        name,
+        help,
+        registers: r,
+        collect() {
+          this.reset();
+          const total = pick(snap());
+          if (total > 0) this.inc(total);
+        },
+      });
+    counter("rushhour_orders_accepted_total", "Orders accepted since start", (s) => s.counters.accepted);
+    counter("rushhour_orders_delivered_total", "Orders delivered since start", (s) => s.counters.delivered);
+    counter("rushhour_orders_failed_total", "Orders failed since start", (s) => s.counters.failed);
+    counter("rushhour_orders_rejected_total", "Orders rejected since start", (s) => s.counters.rejected);
     counter(
-      "rushhour_route_switches",
+      "rushhour_route_switches_total",
       "Overflow switches on or off since start",
       (s) => s.counters.routeSwitches,
     );
-    counter("rushhour_retries", "Retry attempts since start", (s) => s.counters.retries);
+    counter("rushhour_retries_total", "Retry attempts since start", (s) => s.counters.retries);
     counter(
+      "rushhour_retry_budget_exhausted_total",
+      "Retries refused by the retry budget since start",
+      (s) => s.counters.budgetExhausted,
+    );
+    counter(
+      "rushhour_cache_hits_total",
+      "Orders served from the pre-issued cache",
+      (s) => s.counters.cacheHits,
+    );
+    counter("rushhour_provider_timeouts_total", "Provider calls that timed out", (s) => s.counters.timeouts);
+    counter(
+      "rushhour_duplicate_cards_total",
+      "Cards handed to more than one order (must stay 0)",
+      (s) => s.counters.duplicateCards,
+    );
+    new Counter({
+      name: "rushhour_provider_isolations_total",
+      help: "Times each provider was isolated since start",
+      labelNames: ["provider"],
+      registers: r,
+      collect() {
+        this.reset();
+        for (const p of snap().providers) this.inc({ provider: p.providerId }, p.isolations);
+      },
+    });
+    const value = (name: string, help: string, pick: (s: CoreSnapshot) => number) =>
+      gauge(name, help, [], (g) => g.set(pick(snap())));
+    value(
       "rushhour_retry_amplification",
       "Provider calls per finished order",
       (s) => s.counters.retryAmplification,
     );
-    counter("rushhour_cache_hits", "Orders served from the pre-issued cache", (s) => s.counters.cacheHits);
-    counter("rushhour_provider_timeouts", "Provider calls that timed out", (s) => s.counters.timeouts);
-    counter(
-      "rushhour_duplicate_cards",
-      "Cards handed to more than one order (must be 0)",
-      (s) => s.counters.duplicateCards,
-    );
-    counter("rushhour_prewarm_cache_size", "Pre-issued cards in the cache", (s) => s.prewarm.cacheSize);
-    counter(
+    value("rushhour_prewarm_cache_size", "Pre-issued cards in the cache", (s) => s.prewarm.cacheSize);
+    value(
       "rushhour_prewarm_cache_target",
       "Target size of the pre-issued cache",
       (s) => s.prewarm.cacheTarget,

@@ -10,6 +10,7 @@ import type { DispatcherLike } from "./dispatcher-contract.ts";
 import type { OrderEnvelope } from "./grpc/convert.ts";
 import { acceptedOrder } from "./store/ledger-order.ts";
 import type { LedgerOrder, LedgerPatch, Store } from "./store/types.ts";
+import type { OrderTracer, TraceCarrier } from "./tracing.ts";
 
 export type OrderListener = (view: OrderView, previous: OrderView | null) => void;
 
@@ -75,6 +76,8 @@ export interface OrderBookOptions {
   instance?: string;
   /** A claimed card is copied to the ledger if the order is still running this long after the claim (default 25). */
   cardWriteDelayMs?: number;
+  /** Traces each new order's stages (serve --otlp; server/tracing.ts). */
+  tracer?: OrderTracer;
 }
 
 /**
@@ -113,6 +116,8 @@ export class OrderBook {
   async submit(
     input: { idempotencyKey: string; sku: string; tier: Tier; clientId?: string | null },
     receivedAtUnixMs: number,
+    /** The client's trace context (SubmitOrder's metadata), when tracing is on. */
+    traceCarrier?: TraceCarrier,
   ): Promise<SubmitResult> {
     // 122 random bits (crypto, issue 17): an id says nothing about any other order's id. The accept
     // time in front (8 base-36 digits, in order until 2059) keeps new ids at the right edge of the
@@ -141,6 +146,7 @@ export class OrderBook {
       acceptMs: Date.now() - receivedAtUnixMs,
       clientId: input.clientId ?? null,
     });
+    this.options.tracer?.begin(orderId, receivedAtUnixMs, traceCarrier);
     const first = this.options.dispatcher.submit({ orderId, sku: input.sku, tier: input.tier }, (v) =>
       this.changed(live, v),
     );
@@ -222,6 +228,7 @@ export class OrderBook {
   private changed(live: LiveOrder, view: OrderView): void {
     const previous = live.latest;
     live.latest = view;
+    this.options.tracer?.change(view);
     const terminal = TERMINAL_STATES.has(view.state);
     // What recovery and replays need goes to the ledger: the claimed card, retries and the end. The claim
     // is already durable in the card pool (owner = order id) before a provider is called, so the card is

@@ -16,6 +16,8 @@ export class BackupOverflow implements OverflowPort {
     readonly address: string,
     private readonly env: Environment,
     private readonly timeoutMs = 30_000,
+    /** Writes the order's trace context into the call's metadata (serve --otlp; server/tracing.ts). */
+    private readonly trace?: (orderId: string, metadata: Metadata) => void,
   ) {
     this.client = new DispatchServiceClient(address, credentials.createInsecure());
   }
@@ -67,6 +69,8 @@ export class BackupOverflow implements OverflowPort {
         },
       });
     };
+    const metadata = new Metadata();
+    this.trace?.(order.orderId, metadata);
     this.client.submitOrder(
       {
         idempotencyKey: `overflow:${order.orderId}`,
@@ -74,7 +78,7 @@ export class BackupOverflow implements OverflowPort {
         tier: tierToProto(order.tier),
         waitMode: WaitMode.WAIT_MODE_DELIVERED,
       },
-      new Metadata(),
+      metadata,
       { deadline: Date.now() + this.timeoutMs },
       (err, res) => {
         if (err !== null) {

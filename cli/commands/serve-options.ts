@@ -1,4 +1,5 @@
 // Parsing of `rushhour serve` flags into ServeOptions; every bad value is a UsageError (exit 2).
+
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { ServeOptions } from "../../server/app.ts";
@@ -9,6 +10,7 @@ import { defaultProviders, zeroLatencyProviders } from "../../server/providers/m
 import { ProviderSpecError, readProviderSpec } from "../../server/providers/spec-file.ts";
 import { readSecretFile, readTlsFlags, SecurityOptionError } from "../../server/security-options.ts";
 import { parseStoreUrl, StoreUrlError } from "../../server/store/open.ts";
+import { type TracingOptions, tracingFromEnv } from "../../server/tracing.ts";
 import { ConfigError, resolveConfig } from "../../simulator/configs.ts";
 import { UsageError } from "../command.ts";
 
@@ -180,4 +182,36 @@ export function notifyOptions(
       }
     });
   return { urls: parsed, format: (format ?? "json") as NotifyFormat };
+}
+
+/** serve --otlp, --trace-ratio, --trace-slow-ms (and OpenTelemetry's endpoint variables); {} when off. */
+export function tracingOptions(
+  otlp: string | undefined,
+  ratio: string | undefined,
+  slowMs: string | undefined,
+): { tracing?: TracingOptions } {
+  if (otlp !== undefined && !/^https?:\/\/[^/\s]+/.test(otlp))
+    throw new UsageError(
+      `--otlp must be an http(s) URL of an OTLP/gRPC receiver like http://127.0.0.1:4317, got "${otlp}"`,
+    );
+  let share: number | undefined;
+  if (ratio !== undefined) {
+    share = Number(ratio);
+    if (ratio.trim() === "" || !Number.isFinite(share) || share < 0 || share > 1)
+      throw new UsageError(`--trace-ratio must be a number in [0, 1], got "${ratio}"`);
+  }
+  const slow = slowMs === undefined ? undefined : intFlag("trace-slow-ms", slowMs, 1000, 0, 3_600_000);
+  const tracing = tracingFromEnv(
+    {
+      ...(otlp ? { otlp } : {}),
+      ...(share !== undefined ? { ratio: share } : {}),
+      ...(slow !== undefined ? { slowMs: slow } : {}),
+    },
+    process.env,
+  );
+  if (tracing === null && (ratio !== undefined || slowMs !== undefined))
+    throw new UsageError(
+      "--trace-ratio and --trace-slow-ms need --otlp URL (or $OTEL_EXPORTER_OTLP_ENDPOINT)",
+    );
+  return tracing === null ? {} : { tracing };
 }

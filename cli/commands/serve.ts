@@ -17,6 +17,7 @@ import {
   readProvidersFlag,
   readSkus,
   securityOptions,
+  tracingOptions,
 } from "./serve-options.ts";
 
 const help = `Usage: rushhour serve [options]
@@ -62,6 +63,13 @@ Options:
                         never carries the admin or client tokens
   --notify-format F     json (the full incident, default) | slack ({"text"}) | wecom (markdown message)
                         | feishu (text message)
+  --otlp URL            export one OpenTelemetry trace per order over OTLP/gRPC (http://HOST:4317): SubmitOrder
+                        with child spans for queueing, allocation, each provider attempt, backoff and the hop
+                        to the backup; W3C traceparent read from clients and sent on to the backup and to
+                        provider farms. Default: $OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or
+                        $OTEL_EXPORTER_OTLP_ENDPOINT; neither set: tracing is off
+  --trace-ratio R       share of orders traced, 0..1 (default 1; a traced client's orders follow its choice)
+  --trace-slow-ms N     failed orders and orders slower than N ms are traced whatever the ratio (default 1000)
   -h, --help            show this help
 
 Exit codes: 0 stopped cleanly, 1 failed at run time, 2 bad usage (a bad flag or file, a port already in use).
@@ -97,6 +105,9 @@ export const serveCommand: Command = {
       instance: { type: "string" },
       notify: { type: "string", multiple: true },
       "notify-format": { type: "string" },
+      otlp: { type: "string" },
+      "trace-ratio": { type: "string" },
+      "trace-slow-ms": { type: "string" },
     });
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
     const role = values.role ?? "primary";
@@ -141,6 +152,7 @@ export const serveCommand: Command = {
       stockCacheMs: intFlag("stock-cache-ms", values["stock-cache-ms"], 50, 0, 60_000),
       instance: values.instance,
       notify: notifyOptions(values.notify, values["notify-format"]),
+      ...tracingOptions(values.otlp, values["trace-ratio"], values["trace-slow-ms"]),
       ...security,
       log,
     };

@@ -12,7 +12,7 @@ import { faultKindToProto } from "./fault-kind.ts";
 import { type Fault, FaultBook, type FaultInput } from "./faults.ts";
 import { LocalProviders } from "./local.ts";
 import type { ProviderModel } from "./model.ts";
-import { RemoteProviders } from "./remote.ts";
+import { RemoteProviders, type RemoteProvidersOptions } from "./remote.ts";
 
 export interface ProviderBackend {
   readonly kind: "local" | "remote";
@@ -44,8 +44,12 @@ export function localBackend(
 }
 
 /** Faults go to the farm(s); a local mirror answers activeFaults without a network call. */
-export async function remoteBackend(addresses: string[], env: Environment): Promise<ProviderBackend> {
-  const remote = await RemoteProviders.connect(addresses);
+export async function remoteBackend(
+  addresses: string[],
+  env: Environment,
+  options: RemoteProvidersOptions = {},
+): Promise<ProviderBackend> {
+  const remote = await RemoteProviders.connect(addresses, options);
   const mirror = new FaultBook(() => env.now());
   const call = <T>(fn: (cb: (err: Error | null, res: T) => void) => void): Promise<T> =>
     new Promise((resolve, reject) => fn((err, res) => (err ? reject(err) : resolve(res))));

@@ -9,17 +9,21 @@ export interface RemoteProvidersOptions {
   deadlineMs?: number;
   /** How long to wait for each farm to answer ListProviders at start. */
   connectTimeoutMs?: number;
+  /** Writes the order's trace context into a call's metadata (serve --otlp; server/tracing.ts). */
+  trace?: (orderId: string, metadata: Metadata) => void;
 }
 
 export class RemoteProviders implements ProviderPort {
   private readonly clientOf = new Map<string, ProviderServiceClient>();
   private readonly deadlineMs: number;
+  private readonly trace: ((orderId: string, metadata: Metadata) => void) | undefined;
 
   private constructor(
     readonly farms: { address: string; client: ProviderServiceClient; providers: ProviderInfo[] }[],
     options: RemoteProvidersOptions,
   ) {
     this.deadlineMs = options.deadlineMs ?? 10_000;
+    this.trace = options.trace;
     for (const farm of farms) {
       for (const p of farm.providers) {
         if (this.clientOf.has(p.providerId)) {
@@ -68,7 +72,9 @@ export class RemoteProviders implements ProviderPort {
       setImmediate(() => done({ kind: "error", reason: "unknown_provider" }));
       return;
     }
-    client.issueCard(request, new Metadata(), { deadline: Date.now() + this.deadlineMs }, (err, res) => {
+    const metadata = new Metadata();
+    this.trace?.(request.orderId, metadata);
+    client.issueCard(request, metadata, { deadline: Date.now() + this.deadlineMs }, (err, res) => {
       if (err === null) done({ kind: "issued", receipt: res.receipt });
       else done({ kind: "error", reason: reasonOf(err.code) });
     });

@@ -45,15 +45,18 @@ describe("rushhour serve", () => {
       'rushhour_provider_health_state{provider="p1"} 1',
       "rushhour_order_latency_seconds_bucket{",
       "rushhour_order_latency_by_provider_seconds_bucket{",
-      "rushhour_route_switches ",
-      "rushhour_retries ",
-      "rushhour_cache_hits ",
+      "# TYPE rushhour_orders_delivered_total counter",
+      "rushhour_route_switches_total ",
+      "rushhour_retries_total ",
+      "rushhour_cache_hits_total ",
+      "process_cpu_seconds_total ",
+      "nodejs_eventloop_lag_seconds ",
       "rushhour_process_cpu_utilisation ",
       "rushhour_event_loop_utilisation ",
     ]) {
       expect(text).toContain(name);
     }
-    expect(text).toMatch(/rushhour_orders_delivered 5/);
+    expect(text).toMatch(/^rushhour_orders_delivered_total 5$/m);
     expect((await fetch(`http://127.0.0.1:${s.metricsPort}/other`)).status).toBe(404);
   });
 

@@ -63,6 +63,7 @@ export function submitOrder(ctx: ServerContext) {
           clientId,
         },
         receivedAt,
+        call.metadata,
       )
       .catch((err: unknown) => {
         // Not recorded, so not accepted: the client may retry with the same key.
