@@ -43,6 +43,8 @@ export interface ReplicationOutput {
   summary: PointSummary;
   durationMs: number;
   eventsExecuted: number;
+  /** Cards the store still holds for an owner at the end (REVIEW orders, cache slots, unfinished orders). */
+  cardsHeld: number;
 }
 
 /** Events kept per replication at most (a flapping router must not grow memory without bound). */
@@ -356,6 +358,7 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
     summary,
     durationMs: endMs,
     eventsExecuted: env.executed,
+    cardsHeld: store.heldCount,
   };
 }
 
