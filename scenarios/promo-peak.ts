@@ -1,6 +1,7 @@
 // A promotion: traffic ramps from an ordinary evening to a short 1500 orders/s peak while one
 // provider degrades (slow, then timing out). The write-up's headline situation.
 import { defineScenario } from "./define.ts";
+import { emailService, riskService } from "./stage-models.ts";
 
 export default defineScenario({
   name: "promo-peak",
@@ -24,18 +25,10 @@ export default defineScenario({
     { id: "p2", latency: { p50: "50ms", p99: "250ms" }, capacity: 400, errorRate: 0.002 },
     { id: "p3", latency: { p50: "60ms", p99: "300ms" }, capacity: 300, errorRate: 0.002 },
   ],
-  // Risk control and the delivery email (issue 18): a risk service answering in ~15 ms (p99 120 ms)
-  // that denies a few orders in a thousand and holds fewer for review, and an email service at ~80 ms
-  // (p99 800 ms). Legacy calls both inside the worker; adaptive checks risk with its own timeout and
-  // sends the email from its outbox after delivery.
-  risk: {
-    latency: { p50: "15ms", p99: "120ms" },
-    capacity: 600,
-    errorRate: 0.001,
-    denyRate: 0.003,
-    reviewRate: 0.0005,
-  },
-  notification: { latency: { p50: "80ms", p99: "800ms" }, capacity: 2000, errorRate: 0.002 },
+  // Risk control and the delivery email (stage-models.ts). Legacy calls both inside the worker;
+  // adaptive checks risk with its own timeout and sends the email from its outbox after delivery.
+  risk: riskService(),
+  notification: emailService(),
   faults: [
     { at: "50s", provider: "p2", kind: "latency", latencyMs: "800ms", duration: "15s" },
     { at: "65s", provider: "p2", kind: "timeout", probability: 0.5, duration: "15s" },

@@ -5,6 +5,7 @@
 // orders under its fail-open limit through (every SKU here costs less) and probes the service until
 // it answers again.
 import { defineScenario } from "./define.ts";
+import { emailService, riskService } from "./stage-models.ts";
 
 export default defineScenario({
   name: "risk-outage",
@@ -26,14 +27,8 @@ export default defineScenario({
     { id: "p2", latency: { p50: "45ms", p99: "220ms" }, capacity: 400, errorRate: 0.001 },
     { id: "p3", latency: { p50: "50ms", p99: "250ms" }, capacity: 400, errorRate: 0.001 },
   ],
-  risk: {
-    latency: { p50: "15ms", p99: "120ms" },
-    capacity: 400,
-    errorRate: 0.001,
-    denyRate: 0.003,
-    reviewRate: 0.0005,
-  },
-  notification: { latency: { p50: "80ms", p99: "800ms" }, capacity: 1000, errorRate: 0.002 },
+  risk: riskService(),
+  notification: emailService(),
   faults: [{ at: "40s", provider: "risk", kind: "timeout", duration: "1m" }],
   compare: { baseline: "legacy", candidate: "adaptive" },
   cluster: {

@@ -3,6 +3,7 @@
 // (the write-up's send_email()), so each order holds a worker 2 s longer and throughput falls to what
 // 200 workers can pass; adaptive hands it to its outbox after delivery and keeps its throughput.
 import { defineScenario } from "./define.ts";
+import { riskService } from "./stage-models.ts";
 
 export default defineScenario({
   name: "slow-notify",
@@ -23,7 +24,7 @@ export default defineScenario({
     { id: "p2", latency: { p50: "45ms", p99: "220ms" }, capacity: 400, errorRate: 0.001 },
     { id: "p3", latency: { p50: "50ms", p99: "250ms" }, capacity: 400, errorRate: 0.001 },
   ],
-  risk: { latency: { p50: "15ms", p99: "120ms" }, capacity: 400, denyRate: 0.003, reviewRate: 0.0005 },
+  risk: riskService(),
   notification: { latency: { dist: "deterministic", value: "2s" }, capacity: 2000 },
   compare: { baseline: "legacy", candidate: "adaptive" },
   cluster: {
