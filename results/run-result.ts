@@ -89,6 +89,10 @@ export const CountersSchema = z.object({
   denied: nonNeg.optional(),
   /** Orders held for manual risk review (terminal REVIEW, card held); absent in runs without a risk stage. */
   review: nonNeg.optional(),
+  /** Milliseconds all finished orders spent in risk checks (StageTimings.riskMs summed); runs with a risk stage. */
+  riskMs: nonNeg.optional(),
+  /** Milliseconds all finished orders waited for their notification (legacy's inline send; 0 with the outbox). */
+  notifyMs: nonNeg.optional(),
 });
 export type RunCounters = z.infer<typeof CountersSchema>;
 

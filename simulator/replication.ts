@@ -131,6 +131,7 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
     return h;
   };
   const total = { submitted: 0, delivered: 0, failed: 0, rejected: 0, denied: 0, review: 0 };
+  const stageMs = { risk: 0, notify: 0 };
   const win = { submitted: 0, delivered: 0, failed: 0, rejected: 0 };
   const events: RunEvent[] = [];
   const detailed = input.detailed;
@@ -149,6 +150,8 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
     )
       return;
     onTerminal?.(view);
+    stageMs.risk += view.timings.riskMs ?? 0;
+    stageMs.notify += view.timings.notifyMs ?? 0;
     if (state === "DELIVERED") {
       const ms = (view.finishedAt ?? env.now()) - view.submittedAt;
       // One whole-run record per order, by (lane, tier); lanes, cohorts and the overall histogram are
@@ -334,7 +337,9 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
   if (risk !== undefined) {
     counters.denied = total.denied;
     counters.review = total.review;
+    counters.riskMs = round(stageMs.risk, 3);
   }
+  if (notify !== undefined) counters.notifyMs = round(stageMs.notify, 3);
   const summary: PointSummary = {
     throughputPeak: round(peaks.throughput),
     throughputMean: round(total.delivered / (trafficMs / 1000)),

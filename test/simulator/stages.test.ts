@@ -76,6 +76,10 @@ describe("slow-notify", () => {
       expect(adaptiveSlow!.throughput[r]!).toBeGreaterThanOrEqual(0.98 * adaptiveFast!.throughput[r]!);
     }
     expect(adaptiveSlow!.counters.unfinished).toBe(0);
+    // The stage timings say why: every legacy delivery waited its 2 s send; adaptive's never did.
+    expect(legacySlow!.counters.notifyMs).toBe(2000 * legacySlow!.counters.delivered);
+    expect(adaptiveSlow!.counters.notifyMs).toBe(0);
+    expect(adaptiveSlow!.counters.riskMs).toBeGreaterThan(0);
   }, 120_000);
 });
 
