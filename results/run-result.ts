@@ -85,6 +85,14 @@ export const CountersSchema = z.object({
   timeouts: nonNeg,
   /** Orders still in flight when the run ended (after the drain); they count as errors. */
   unfinished: nonNeg.optional(),
+  /** Orders the risk service denied (terminal DENIED, card released); absent in runs without a risk stage. */
+  denied: nonNeg.optional(),
+  /** Orders held for manual risk review (terminal REVIEW, card held); absent in runs without a risk stage. */
+  review: nonNeg.optional(),
+  /** Milliseconds all finished orders spent in risk checks (StageTimings.riskMs summed); runs with a risk stage. */
+  riskMs: nonNeg.optional(),
+  /** Milliseconds all finished orders waited for their notification (legacy's inline send; 0 with the outbox). */
+  notifyMs: nonNeg.optional(),
 });
 export type RunCounters = z.infer<typeof CountersSchema>;
 

@@ -26,6 +26,8 @@ export const BUILTIN_SCENARIOS = [
   "vip-surge",
   "hot-sku",
   "seed-replay",
+  "risk-outage",
+  "slow-notify",
 ] as const;
 
 const HERE = dirname(fileURLToPath(import.meta.url));

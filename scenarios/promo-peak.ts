@@ -1,6 +1,7 @@
 // A promotion: traffic ramps from an ordinary evening to a short 1500 orders/s peak while one
 // provider degrades (slow, then timing out). The write-up's headline situation.
 import { defineScenario } from "./define.ts";
+import { emailService, riskService } from "./stage-models.ts";
 
 export default defineScenario({
   name: "promo-peak",
@@ -24,6 +25,10 @@ export default defineScenario({
     { id: "p2", latency: { p50: "50ms", p99: "250ms" }, capacity: 400, errorRate: 0.002 },
     { id: "p3", latency: { p50: "60ms", p99: "300ms" }, capacity: 300, errorRate: 0.002 },
   ],
+  // Risk control and the delivery email (stage-models.ts). Legacy calls both inside the worker;
+  // adaptive checks risk with its own timeout and sends the email from its outbox after delivery.
+  risk: riskService(),
+  notification: emailService(),
   faults: [
     { at: "50s", provider: "p2", kind: "latency", latencyMs: "800ms", duration: "15s" },
     { at: "65s", provider: "p2", kind: "timeout", probability: 0.5, duration: "15s" },

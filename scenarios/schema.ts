@@ -31,9 +31,41 @@ export const ProviderSchema = z.strictObject({
   errorRate: share.default(0),
 });
 
+/**
+ * The risk-control service (checked after the card is claimed, before it is issued). Each answer is
+ * deny with probability denyRate, review with reviewRate, else allow (errors first, at errorRate).
+ */
+export const RiskServiceSchema = z
+  .strictObject({
+    id: z.string().min(1).default("risk"),
+    latency: LatencySchema,
+    /** Concurrent checks it serves; beyond it checks wait in its own FIFO queue. */
+    capacity: count(1),
+    errorRate: share.default(0),
+    denyRate: share.default(0),
+    reviewRate: share.default(0),
+  })
+  .refine((r) => r.denyRate + r.reviewRate <= 1, {
+    message: "denyRate + reviewRate must be at most 1",
+    path: ["reviewRate"],
+  });
+
+/** The delivery-notification service (the customer's email). */
+export const NotificationServiceSchema = z.strictObject({
+  id: z.string().min(1).default("notify"),
+  latency: LatencySchema,
+  /** Concurrent sends it serves; beyond it sends wait in its own FIFO queue. */
+  capacity: count(1),
+  errorRate: share.default(0),
+});
+
+/** A price in cents: a whole number, 0 or more. */
+const cents = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
 export const FAULT_KINDS = ["timeout", "error", "latency", "blackhole"] as const;
 export const FaultSchema = z.strictObject({
   at: duration,
+  /** A provider's id, or the risk service's or the notification service's id (faults apply to them alike). */
   provider: z.string().min(1),
   /** timeout: calls never answer so the core's timeout fires (like blackhole, but a timeout-shaped outage);
    * error: calls fail fast; latency: `latencyMs` is added; blackhole: no answer at all. */
@@ -139,12 +171,21 @@ export const ScenarioSchema = z.strictObject({
       hotspots: z
         .array(z.strictObject({ at: duration, duration: positiveDuration, sku: count(1), share }))
         .default([]),
+      /**
+       * Order amounts: one price in cents for every SKU, or a list by popularity rank (the first entry
+       * is the most popular SKU's; ranks past the end take the last entry). The risk check sees it.
+       */
+      priceCents: z.union([cents, z.array(cents).min(1)]).default(0),
     })
     .prefault({}),
   /** Windows in which the VIP share changes (a VIP surge). */
   vipSurges: z.array(z.strictObject({ at: duration, duration: positiveDuration, share })).default([]),
   demandHistory: DemandHistorySchema.optional(),
   providers: z.array(ProviderSchema).min(1, "needs at least one provider"),
+  /** The risk-control service; absent: no risk stage. */
+  risk: RiskServiceSchema.optional(),
+  /** The delivery-notification service; absent: no notification stage. */
+  notification: NotificationServiceSchema.optional(),
   faults: z.array(FaultSchema).default([]),
   compare: z
     .strictObject({
@@ -199,4 +240,6 @@ export type ProviderSpec = ScenarioSpec["providers"][number];
 export type LatencySpec = ProviderSpec["latency"];
 export type FaultSpec = ScenarioSpec["faults"][number];
 export type ClusterSpec = ScenarioSpec["cluster"];
+export type RiskServiceSpec = NonNullable<ScenarioSpec["risk"]>;
+export type NotificationServiceSpec = NonNullable<ScenarioSpec["notification"]>;
 export type DemandHistorySpec = NonNullable<ScenarioSpec["demandHistory"]>;

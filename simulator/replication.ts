@@ -17,6 +17,7 @@ import { SimCardStore } from "./models/card-store.ts";
 import { CpuModel } from "./models/cpu.ts";
 import { OrderMix } from "./models/order-mix.ts";
 import { SimProviders } from "./models/providers.ts";
+import { SimNotify, SimRisk } from "./models/stages.ts";
 
 export interface ReplicationInput {
   scenario: Scenario;
@@ -42,12 +43,14 @@ export interface ReplicationOutput {
   summary: PointSummary;
   durationMs: number;
   eventsExecuted: number;
+  /** Cards the store still holds for an owner at the end (REVIEW orders, cache slots, unfinished orders). */
+  cardsHeld: number;
 }
 
 /** Events kept per replication at most (a flapping router must not grow memory without bound). */
 const MAX_EVENTS = 5000;
 
-const TERMINAL = new Set(["DELIVERED", "FAILED", "REJECTED"]);
+const TERMINAL = new Set(["DELIVERED", "FAILED", "REJECTED", "DENIED", "REVIEW"]);
 const LANES = ["vip", "default", "overflow", "none"] as const;
 const LANE_INDEX: Record<string, number> = { vip: 0, default: 1, overflow: 2, none: 3 };
 
@@ -61,12 +64,23 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
   const providers = new SimProviders(env, scenario.providers, scenario.faults);
   const providerIds = scenario.providers.map((p) => p.id);
   const cpu = new CpuModel(cluster);
+  // The risk and notification services, shared by both clusters like the provider farm.
+  const risk =
+    scenario.risk === undefined
+      ? undefined
+      : { id: scenario.risk.id, port: new SimRisk(env, scenario.risk, scenario.faults) };
+  const notify =
+    scenario.notification === undefined
+      ? undefined
+      : { id: scenario.notification.id, port: new SimNotify(env, scenario.notification, scenario.faults) };
 
   const backup = createDispatcher({
     env,
     config: withWorkers(config, cluster.backup.workers),
     store,
     providers: { ids: providerIds, port: providers },
+    risk,
+    notify,
     cluster: "backup",
     // The listeners below read each view and keep only terminal ones, which never change again.
     liveViews: true,
@@ -87,6 +101,8 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
     store,
     providers: { ids: providerIds, port: providers },
     overflow,
+    risk,
+    notify,
     cluster: "primary",
     liveViews: true,
   });
@@ -114,7 +130,8 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
     }
     return h;
   };
-  const total = { submitted: 0, delivered: 0, failed: 0, rejected: 0 };
+  const total = { submitted: 0, delivered: 0, failed: 0, rejected: 0, denied: 0, review: 0 };
+  const stageMs = { risk: 0, notify: 0 };
   const win = { submitted: 0, delivered: 0, failed: 0, rejected: 0 };
   const events: RunEvent[] = [];
   const detailed = input.detailed;
@@ -124,8 +141,17 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
     const state = view.state;
     if (view.lane !== "overflow") cpu.onState("primary", state);
     else if (state === "QUEUED") cpu.onState("primary", state);
-    if (state !== "DELIVERED" && state !== "FAILED" && state !== "REJECTED") return;
+    if (
+      state !== "DELIVERED" &&
+      state !== "FAILED" &&
+      state !== "REJECTED" &&
+      state !== "DENIED" &&
+      state !== "REVIEW"
+    )
+      return;
     onTerminal?.(view);
+    stageMs.risk += view.timings.riskMs ?? 0;
+    stageMs.notify += view.timings.notifyMs ?? 0;
     if (state === "DELIVERED") {
       const ms = (view.finishedAt ?? env.now()) - view.submittedAt;
       // One whole-run record per order, by (lane, tier); lanes, cohorts and the overall histogram are
@@ -143,6 +169,10 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
     } else if (state === "FAILED") {
       total.failed++;
       win.failed++;
+    } else if (state === "DENIED") {
+      total.denied++;
+    } else if (state === "REVIEW") {
+      total.review++;
     } else {
       total.rejected++;
       win.rejected++;
@@ -164,6 +194,8 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
   primary.onEvent(toEvent("primary"));
   backup.onEvent(toEvent("backup"));
 
+  const finished = () => total.delivered + total.failed + total.rejected + total.denied + total.review;
+
   // ---- arrivals ----
   const arrivals = new ArrivalProcess(traffic, env.random("arrivals"));
   const mix = new OrderMix(
@@ -173,6 +205,7 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
       hotspots: scenario.skus.hotspots,
       vipShare: scenario.vipShare,
       vipSurges: scenario.vipSurges,
+      priceCents: scenario.skus.priceCents,
     },
     env.random("sku-mix"),
     env.random("vip"),
@@ -183,7 +216,8 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
     const id = `o${++orderSeq}`;
     total.submitted++;
     win.submitted++;
-    primary.submit({ orderId: id, sku: mix.sku(now), tier: mix.tier(now) }, onChange);
+    const sku = mix.sku(now);
+    primary.submit({ orderId: id, sku, tier: mix.tier(now), amountCents: mix.priceOf(sku) }, onChange);
     scheduleNext();
   };
   const scheduleNext = () => {
@@ -238,7 +272,7 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
         retries: retries - lastRetries,
         routeSwitches: switches - lastSwitches,
         queueDepth,
-        inFlight: total.submitted - total.delivered - total.failed - total.rejected,
+        inFlight: total.submitted - finished(),
         cpu: { primary: round(util.primary), backup: round(util.backup) },
         overflowActive: p.clusters.some((c) => c.overflowActive),
         providers: p.providers.map((pr) => ({
@@ -285,7 +319,7 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
   primary.stop();
   backup.stop();
 
-  const unfinished = total.submitted - total.delivered - total.failed - total.rejected;
+  const unfinished = total.submitted - finished();
   const counters: RunCounters = {
     submitted: total.submitted,
     delivered: total.delivered,
@@ -299,6 +333,13 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
     timeouts: p.counters.timeouts + b.counters.timeouts,
     unfinished,
   };
+  // Only runs with a risk stage carry its counts (runs without one stay as they were).
+  if (risk !== undefined) {
+    counters.denied = total.denied;
+    counters.review = total.review;
+    counters.riskMs = round(stageMs.risk, 3);
+  }
+  if (notify !== undefined) counters.notifyMs = round(stageMs.notify, 3);
   const summary: PointSummary = {
     throughputPeak: round(peaks.throughput),
     throughputMean: round(total.delivered / (trafficMs / 1000)),
@@ -322,6 +363,7 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
     summary,
     durationMs: endMs,
     eventsExecuted: env.executed,
+    cardsHeld: store.heldCount,
   };
 }
 

@@ -98,6 +98,10 @@ function sumCounters(list: RunCounters[]): RunCounters {
   for (const c of list) {
     for (const key of Object.keys(out) as (keyof RunCounters)[]) out[key] = (out[key] ?? 0) + (c[key] ?? 0);
   }
+  // The risk stage's counts, only in runs that have one (others stay byte-identical).
+  for (const key of ["denied", "review", "riskMs", "notifyMs"] as const) {
+    if (list.some((c) => c[key] !== undefined)) out[key] = list.reduce((n, c) => n + (c[key] ?? 0), 0);
+  }
   return out;
 }
 

@@ -46,6 +46,7 @@ parentPort!.on("message", (task: ReplicationTask) => {
       summary: out.summary,
       durationMs: out.durationMs,
       eventsExecuted: out.eventsExecuted,
+      cardsHeld: out.cardsHeld,
       overall: out.overall.encode(),
       byLane: encode(out.byLane),
       byCohort: encode(out.byCohort),

@@ -14,7 +14,11 @@ import type { RandomStream } from "./env.ts";
 export type RetryConfig = DispatchConfig["retry"];
 
 /** Delay before attempt `failedAttempts + 1`, after `failedAttempts` (>= 1) attempts failed. */
-export function backoffDelay(config: RetryConfig, failedAttempts: number, rng: RandomStream): number {
+export function backoffDelay(
+  config: Pick<RetryConfig, "backoff" | "baseDelayMs" | "maxDelayMs" | "jitter">,
+  failedAttempts: number,
+  rng: RandomStream,
+): number {
   let delay =
     config.backoff === "fixed"
       ? config.baseDelayMs

@@ -191,6 +191,47 @@ const schema = z
       /** Latency samples kept per arm (a reservoir; bounded memory). */
       maxSamples: int(10),
     }),
+    /**
+     * The risk stage (only when the dispatcher has a risk service): after the card is claimed, before it is
+     * issued. Its calls are booked on the health board like a provider's (health.enabled decides whether
+     * that isolates it), so an outage opens an incident, is probed and readmitted.
+     */
+    risk: z.strictObject({
+      /** The core gives up on a risk check after this long (legacy: the same as its provider timeout). */
+      timeoutMs: ms(1),
+      /** A check slower than this counts as slow for health. */
+      slowCallMs: ms(1),
+      /**
+       * What an order gets when the risk service cannot answer (an error, a timeout, or it is isolated):
+       * "retry": the attempt fails like a provider failure and goes to the compensation queue (legacy:
+       * the write-up's pipeline fails as a whole); "fail-closed": FAILED at once, card released;
+       * "fail-open": allowed when the order's amount is at most failOpenMaxCents, else `aboveLimit`;
+       * "review": REVIEW (held for a person, card kept).
+       */
+      unavailable: z.enum(["retry", "fail-closed", "fail-open", "review"]),
+      /** The largest order amount (cents) "fail-open" lets through unchecked. */
+      failOpenMaxCents: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+      /** "fail-open" above the limit: "fail-closed" (FAILED, card released) or "review" (REVIEW). */
+      aboveLimit: z.enum(["fail-closed", "review"]),
+    }),
+    /** The delivery-notification stage (only when the dispatcher has a notification service). */
+    notify: z.strictObject({
+      /**
+       * "inline": sent inside the worker after delivery, before the slot is freed; the order waits for
+       * it, one try, and a failure does not undo the delivery (legacy, the write-up's send_email()).
+       * "outbox": handed to an asynchronous outbox once DELIVERED, retried with backoff; never delays an order.
+       */
+      mode: z.enum(["inline", "outbox"]),
+      /** The core gives up on one send after this long. */
+      timeoutMs: ms(1),
+      /** Notifications pending in the outbox (sending or waiting to retry) at most; beyond it new ones are dropped and counted. */
+      outboxCapacity: sizedCount(1),
+      /** Tries per notification in the outbox, the first included. */
+      maxAttempts: int(1).max(100),
+      /** Outbox backoff: min(maxDelayMs, baseDelayMs x 2^(tries-1)), full jitter (stream "notify-jitter"). */
+      baseDelayMs: ms(),
+      maxDelayMs: ms(),
+    }),
     /** The core's periodic timer stops after this long with nothing in flight, so a virtual run can drain. */
     idleStopMs: ms(),
   })
@@ -218,6 +259,12 @@ const schema = z
         code: "custom",
         path: ["health", "isolateFailureRate"],
         message: "must be at least health.subHealthyFailureRate",
+      });
+    if (c.notify.maxDelayMs < c.notify.baseDelayMs)
+      ctx.addIssue({
+        code: "custom",
+        path: ["notify", "maxDelayMs"],
+        message: "must be at least notify.baseDelayMs",
       });
     if (c.retry.maxDelayMs < c.retry.baseDelayMs)
       ctx.addIssue({
@@ -390,6 +437,23 @@ const adaptive: DispatchConfig = {
     nonInferiority: 0.05,
     maxSamples: 2000,
   },
+  // The risk service answers in ~15 ms (p99 ~120 ms): 300 ms is well past its p99. Small orders go
+  // through while it is down; larger ones wait for a person rather than being refused.
+  risk: {
+    timeoutMs: 300,
+    slowCallMs: 150,
+    unavailable: "fail-open",
+    failOpenMaxCents: 10_000,
+    aboveLimit: "review",
+  },
+  notify: {
+    mode: "outbox",
+    timeoutMs: 5000,
+    outboxCapacity: 50_000,
+    maxAttempts: 5,
+    baseDelayMs: 1000,
+    maxDelayMs: 30_000,
+  },
   idleStopMs: 60000,
 };
 
@@ -414,6 +478,9 @@ const legacy: DispatchConfig = {
   },
   prewarm: { ...adaptive.prewarm, enabled: false },
   hotSku: { ...adaptive.hotSku, enabled: false },
+  // Called synchronously in the worker with the provider's timeout; unavailable = the attempt failed.
+  risk: { ...adaptive.risk, timeoutMs: 3000, slowCallMs: 1000, unavailable: "retry" },
+  notify: { ...adaptive.notify, mode: "inline", timeoutMs: 3000, maxAttempts: 1 },
 };
 
 export const PRESETS: { legacy: DispatchConfig; adaptive: DispatchConfig } = { legacy, adaptive };
@@ -469,6 +536,8 @@ const SHARED_SECTIONS: Readonly<Record<Exclude<keyof DispatchConfig, keyof Order
   hotSku: "hot-SKU preloading is shared by both arms",
   canary: "the judge runs on the baseline's canary settings",
   idleStopMs: "the core's timer is cluster-wide",
+  risk: "the risk stage and its health are shared by both arms",
+  notify: "the notification outbox is shared by both arms",
 };
 
 /** Paths under `path` where `asked` has a different value from `base` (keys `base` lacks: the schema's). */

@@ -3,10 +3,20 @@
 // timers and randomness come from the Environment; the store and providers are callback ports.
 //
 // An order's life (lifecycle.ts holds the table; every change goes through its transition()):
-// QUEUED(lane) -> ALLOCATING (worker slot taken: cache, stock check, claim) -> ISSUING(provider, with
-// the core's timeout) -> DELIVERED; a failed attempt frees the slot and goes to RETRYING (backoff,
-// budget) -> QUEUED again, or FAILED (card released) after the last attempt. Overflowed orders are
-// forwarded to the backup cluster and mirror its terminal view.
+// QUEUED(lane) -> ALLOCATING (worker slot taken: cache, stock check, claim, risk check) -> ISSUING(provider,
+// with the core's timeout) -> DELIVERED (then the delivery notification); a failed attempt frees the slot
+// and goes to RETRYING (backoff, budget) -> QUEUED again, or FAILED (card released) after the last
+// attempt. Overflowed orders are forwarded to the backup cluster and mirror its terminal view.
+//
+// The two optional stages (absent ports: skipped):
+// - risk: once per order, after the card is held and before it is issued (or a cached card delivered).
+//   Allow goes on; deny ends DENIED (card released); review ends REVIEW (card kept for a person). When
+//   the service cannot answer (error, the core's risk timeout, or isolated on the health board, where
+//   it is tracked like a provider), config.risk.unavailable decides: retry the attempt, fail closed,
+//   fail open under an amount limit, or hold for review.
+// - notification: "inline" sends it in the worker after delivery and the order waits for it (one try;
+//   a failure does not undo the delivery); "outbox" finishes the order first and hands the
+//   notification to outbox.ts.
 //
 // An order has at most one port operation outstanding (a store call or a provider call), and its
 // callback finds the order in the state it left it in: a terminal order has nothing outstanding, a
@@ -23,13 +33,23 @@ import {
   validateConfig,
 } from "./config.ts";
 import type { Deadline } from "./deadlines.ts";
+import { DeadlineQueue } from "./deadlines.ts";
 import type { Environment, RandomStream, TimerHandle } from "./env.ts";
 import { type CallOutcome, HealthBoard, type HealthEvent, type ProviderHealth } from "./health.ts";
 import { HotSkuTracker } from "./hotspot.ts";
 import { IncidentLog } from "./incidents.ts";
 import { type LaneName, Lanes } from "./lanes.ts";
 import { acceptedView, transition } from "./lifecycle.ts";
-import type { Card, CardStorePort, NotifyPort, OverflowPort, ProviderPort, RiskPort } from "./ports.ts";
+import { NotifyOutbox } from "./outbox.ts";
+import type {
+  Card,
+  CardStorePort,
+  NotifyPort,
+  OverflowPort,
+  ProviderPort,
+  RiskOutcome,
+  RiskPort,
+} from "./ports.ts";
 import { Prewarmer } from "./prewarm.ts";
 import { type CallOwner, type CallSlot, ProviderCalls, type ProviderPolicy } from "./provider-calls.ts";
 import { OverflowRouter } from "./router.ts";
@@ -122,8 +142,14 @@ interface Job extends CallSlot<Job> {
   callPolicy: ProviderPolicy | null;
   holdsRetryToken: boolean;
   maxAttempts: number;
-  /** The provider of the last failed attempt (incidents count retries per provider). */
+  /** The provider (or the risk service) of the last failed attempt (incidents count retries per provider). */
   failedOn: string | null;
+  /** The risk service allowed the order (or its fail-open policy did): a retry does not ask again. */
+  riskCleared: boolean;
+  /** A risk check or an inline notification in progress (its deadline is stageDeadline). */
+  stage: "risk" | "notify" | null;
+  stageStartedAt: number;
+  stageDeadline: Deadline<Job> | null;
 }
 
 /** A snapshot of a view for a listener (a literal with every field: cheaper than a spread on the hot path). */
@@ -148,6 +174,8 @@ function copyView(v: OrderView): OrderView {
       issuingMs: t.issuingMs,
       retryingMs: t.retryingMs,
       totalMs: t.totalMs,
+      riskMs: t.riskMs ?? 0,
+      notifyMs: t.notifyMs ?? 0,
     },
     rejectReason: v.rejectReason,
     failureReason: v.failureReason,
@@ -166,6 +194,11 @@ class CoreDispatcher implements Dispatcher, CallOwner<Job> {
   private readonly store: CardStorePort;
   private readonly port: ProviderPort;
   private readonly overflow: OverflowPort | undefined;
+  private readonly risk: { id: string; port: RiskPort } | undefined;
+  private readonly notifier: NotifyPort | undefined;
+  private readonly outbox: NotifyOutbox | undefined;
+  /** Timeouts of risk checks and inline notifications (target: the order; job.stage says which). */
+  private readonly stageDeadlines: DeadlineQueue<Job>;
   private readonly liveViews: boolean;
   private readonly cluster: ClusterName;
   private readonly lanes: Lanes<Job>;
@@ -202,19 +235,40 @@ class CoreDispatcher implements Dispatcher, CallOwner<Job> {
     this.store = options.store;
     this.port = options.providers.port;
     this.overflow = options.overflow;
+    this.risk = options.risk;
+    if (this.risk !== undefined && options.providers.ids.includes(this.risk.id))
+      throw new Error(`risk service id "${this.risk.id}" is also a provider id`);
+    this.notifier = options.notify?.port;
+    this.stageDeadlines = new DeadlineQueue<Job>(this.env, (job) => this.stageTimedOut(job));
+    this.outbox =
+      this.notifier === undefined
+        ? undefined
+        : new NotifyOutbox(
+            this.env,
+            this.notifier,
+            () => this.config.notify,
+            this.env.random("notify-jitter"),
+          );
     this.liveViews = options.liveViews ?? false;
     this.cluster = options.cluster ?? "primary";
     this.lanes = new Lanes<Job>(this.config.lanes);
     this.router = new OverflowRouter(this.config.routing);
-    this.incidents = new IncidentLog((incident) =>
-      this.emit({ kind: "incident", at: this.env.now(), incident }),
+    const services = this.risk === undefined ? [] : [this.risk.id];
+    this.incidents = new IncidentLog(
+      (incident) => this.emit({ kind: "incident", at: this.env.now(), incident }),
+      100,
+      new Set(services),
     );
     this.health = new HealthBoard(
       options.providers.ids,
       this.config.health,
       this.env,
-      (providerId, done) => this.calls.probe(providerId, `probe:${providerId}:${++this.probeSeq}`, done),
+      (id, done) =>
+        id === this.risk?.id
+          ? this.riskProbe(done)
+          : this.calls.probe(id, `probe:${id}:${++this.probeSeq}`, done),
       (event) => this.onHealth(event),
+      services,
     );
     this.selector = new ProviderSelector(this.health, this.env.random("provider-choice"));
     this.budget = new RetryBudget(this.config.retry);
@@ -250,6 +304,14 @@ class CoreDispatcher implements Dispatcher, CallOwner<Job> {
       timeouts: 0,
       budgetExhausted: 0,
       overflowed: 0,
+      riskChecks: 0,
+      denied: 0,
+      review: 0,
+      riskUnavailable: 0,
+      riskFailOpen: 0,
+      notifySent: 0,
+      notifyFailed: 0,
+      notifyDropped: 0,
     };
   }
 
@@ -365,6 +427,9 @@ class CoreDispatcher implements Dispatcher, CallOwner<Job> {
       counters: {
         ...this.counters,
         retryAmplification: firsts > 0 ? attempts / firsts : 0,
+        notifySent: this.counters.notifySent + (this.outbox?.counters.sent ?? 0),
+        notifyFailed: this.counters.notifyFailed + (this.outbox?.counters.failed ?? 0),
+        notifyDropped: this.outbox?.counters.dropped ?? 0,
       },
       hotSkus: this.hot.hotList(now).map((h) => ({ ...h, preloaded: this.prewarm.isPreloaded(h.sku) })),
       prewarm: this.prewarm.snapshot(),
@@ -440,6 +505,8 @@ class CoreDispatcher implements Dispatcher, CallOwner<Job> {
     this.health.stop();
     this.prewarm.stop();
     this.calls.stop();
+    this.stageDeadlines.stop();
+    this.outbox?.stop();
     for (const job of this.jobs.values()) {
       if (job.timer !== null) this.env.cancel(job.timer);
       job.timer = null;
@@ -455,6 +522,11 @@ class CoreDispatcher implements Dispatcher, CallOwner<Job> {
     if (typeof order.orderId !== "string" || order.orderId === "") return "invalid orderId: empty";
     if (typeof order.sku !== "string" || order.sku === "") return "invalid sku: empty";
     if (order.tier !== "vip" && order.tier !== "standard") return `invalid tier: ${String(order.tier)}`;
+    if (
+      order.amountCents !== undefined &&
+      !(Number.isSafeInteger(order.amountCents) && order.amountCents >= 0)
+    )
+      return `invalid amountCents: ${String(order.amountCents)} (a whole number of cents, 0 or more)`;
     if (this.jobs.has(order.orderId) || this.forwarded.has(order.orderId))
       return `duplicate orderId: ${order.orderId} is in flight`;
     return null;
@@ -499,6 +571,10 @@ class CoreDispatcher implements Dispatcher, CallOwner<Job> {
       holdsRetryToken: false,
       maxAttempts: policy.retry.maxAttempts,
       failedOn: null,
+      riskCleared: false,
+      stage: null,
+      stageStartedAt: 0,
+      stageDeadline: null,
     };
   }
 
@@ -521,7 +597,9 @@ class CoreDispatcher implements Dispatcher, CallOwner<Job> {
     const first = this.liveViews ? view : copyView(view);
     if (onChange) onChange(first);
     const overflow = this.overflow!;
-    overflow.forward({ orderId: order.orderId, sku: order.sku, tier: order.tier }, (remote) => {
+    const forwarded: OrderInput = { orderId: order.orderId, sku: order.sku, tier: order.tier };
+    if (order.amountCents !== undefined) forwarded.amountCents = order.amountCents;
+    overflow.forward(forwarded, (remote) => {
       this.forwarded.delete(order.orderId);
       if (this.stopped) return;
       const now = this.env.now();
@@ -537,6 +615,8 @@ class CoreDispatcher implements Dispatcher, CallOwner<Job> {
       view.timings = { ...remote.timings, totalMs: now - view.submittedAt };
       if (remote.state === "DELIVERED") this.counters.delivered++;
       else if (remote.state === "FAILED") this.counters.failed++;
+      else if (remote.state === "DENIED") this.counters.denied++;
+      else if (remote.state === "REVIEW") this.counters.review++;
       else this.counters.rejected++;
       if (onChange) onChange(copyView(view));
     });
@@ -580,9 +660,8 @@ class CoreDispatcher implements Dispatcher, CallOwner<Job> {
     job.view.attempts++;
     this.move(job, "ALLOCATING");
     if (job.card !== null) {
-      // A card from the cache was issued already: only its delivery is retried.
-      if (job.view.fromCache) this.deliver(job);
-      else this.issue(job);
+      // The order holds its card: on to the risk check (if not passed yet), then issue or deliver.
+      this.proceed(job);
       return;
     }
     const cached = job.recovered ? undefined : this.prewarm.take(job.view.sku);
@@ -593,7 +672,7 @@ class CoreDispatcher implements Dispatcher, CallOwner<Job> {
           job.view.fromCache = true;
           this.counters.cacheHits++;
           this.takeCard(job, cached.card);
-          this.deliver(job);
+          this.proceed(job);
         } else {
           // The slot lost its card somehow: give it back to the pool and claim normally.
           this.store.release(cached.owner, cached.card.cardId, () => {});
@@ -631,11 +710,11 @@ class CoreDispatcher implements Dispatcher, CallOwner<Job> {
         if (result.delivered) {
           // Delivered before a crash the ledger did not see: finish it, never issue the card twice.
           job.view.cardCode = result.card.code;
-          this.finish(job, "DELIVERED");
+          this.delivered(job);
           return;
         }
         this.prewarm.noteClaimed(job.view.sku);
-        this.issue(job);
+        this.proceed(job);
       } else if (result.kind === "out_of_stock") {
         this.fail(job, "out of stock", true);
       } else {
@@ -651,6 +730,154 @@ class CoreDispatcher implements Dispatcher, CallOwner<Job> {
     job.card = card;
     job.view.cardId = card.cardId;
   }
+
+  /**
+   * The order holds its card: the risk check (once per order, when there is a risk service), then the
+   * provider call, or the delivery of a card from the cache (issued already; only its delivery is retried).
+   */
+  private proceed(job: Job): void {
+    if (this.risk !== undefined && !job.riskCleared) this.checkRisk(job, this.risk);
+    else if (job.view.fromCache) this.deliver(job);
+    else this.issue(job);
+  }
+
+  // ---- the risk stage ----
+
+  private checkRisk(job: Job, risk: { id: string; port: RiskPort }): void {
+    const service = this.health.get(risk.id)!;
+    if (service.state === "ISOLATED" || service.state === "PROBING") {
+      this.incidents.noteDiverted(risk.id);
+      this.riskUnavailable(job, `risk service ${risk.id} is ${service.state.toLowerCase()}`);
+      return;
+    }
+    service.outstanding++;
+    this.counters.riskChecks++;
+    const token = ++job.call;
+    job.stage = "risk";
+    job.stageStartedAt = this.env.now();
+    job.stageDeadline = this.stageDeadlines.add(this.config.risk.timeoutMs, job);
+    const request = {
+      orderId: job.view.orderId,
+      sku: job.view.sku,
+      tier: job.view.tier,
+      amountCents: job.input.amountCents ?? 0,
+      attempt: job.view.attempts,
+    };
+    risk.port.check(request, (outcome) => {
+      if (job.call !== token || this.stopped) return;
+      this.riskSettled(job, outcome);
+    });
+  }
+
+  /** A risk check or an inline notification outlived its timeout (a settled one cancelled its deadline). */
+  private stageTimedOut(job: Job): void {
+    job.stageDeadline = null;
+    if (job.stage === "risk") this.riskSettled(job, null);
+    else if (job.stage === "notify") this.notifySettled(job, false);
+  }
+
+  /** Ends the order's risk check or inline notification: later answers are ignored; returns its length. */
+  private endStage(job: Job): number {
+    job.call++;
+    job.stage = null;
+    if (job.stageDeadline !== null) this.stageDeadlines.cancel(job.stageDeadline);
+    job.stageDeadline = null;
+    return this.env.now() - job.stageStartedAt;
+  }
+
+  /** The risk service answered (`null`: the core's risk timeout fired first). */
+  private riskSettled(job: Job, outcome: RiskOutcome | null): void {
+    const id = this.risk!.id;
+    const took = this.endStage(job);
+    job.view.timings.riskMs = (job.view.timings.riskMs ?? 0) + took;
+    const service = this.health.get(id)!;
+    service.outstanding = Math.max(0, service.outstanding - 1);
+    if (outcome === null || outcome.kind === "error") {
+      const detail =
+        outcome === null ? `timeout after ${this.config.risk.timeoutMs} ms` : `error: ${outcome.reason}`;
+      this.incidents.noteFailure(id, this.env.now(), detail);
+      this.health.record(id, outcome === null ? "timeout" : "error");
+      this.riskUnavailable(job, `risk service ${id}: ${detail}`);
+      return;
+    }
+    this.health.record(id, took >= this.config.risk.slowCallMs ? "slow" : "ok");
+    if (outcome.kind === "allow") {
+      job.riskCleared = true;
+      this.proceed(job);
+    } else if (outcome.kind === "deny") {
+      this.deny(job, `denied by risk service ${id}: ${outcome.reason}`);
+    } else {
+      this.hold(job, `held for review by risk service ${id}: ${outcome.reason}`);
+    }
+  }
+
+  /** The risk check could not be made: config.risk.unavailable decides (config.ts). */
+  private riskUnavailable(job: Job, detail: string): void {
+    this.counters.riskUnavailable++;
+    const policy = this.config.risk;
+    let action: "retry" | "fail-closed" | "review" | "fail-open" = policy.unavailable;
+    if (action === "fail-open") {
+      const amount = job.input.amountCents ?? 0;
+      if (amount <= policy.failOpenMaxCents) {
+        this.counters.riskFailOpen++;
+        job.riskCleared = true;
+        this.proceed(job);
+        return;
+      }
+      action = policy.aboveLimit;
+      detail = `${detail}; amount ${amount} cents is over the fail-open limit of ${policy.failOpenMaxCents}`;
+    }
+    if (action === "retry") this.failAttempt(job, detail, this.risk!.id);
+    else if (action === "fail-closed") this.fail(job, `${detail} (fail-closed)`, true);
+    else this.hold(job, `${detail} (held for review)`);
+  }
+
+  /** A probe of the risk service for the health board: an answer of any verdict is a success. */
+  private riskProbe(done: (outcome: CallOutcome) => void): void {
+    const risk = this.risk!;
+    let settled = false;
+    const started = this.env.now();
+    const timer = this.env.schedule(this.config.risk.timeoutMs, () => {
+      if (settled) return;
+      settled = true;
+      done("timeout");
+    });
+    const request = {
+      orderId: `probe:${risk.id}:${++this.probeSeq}`,
+      sku: "",
+      tier: "standard" as const,
+      amountCents: 0,
+      attempt: 1,
+    };
+    risk.port.check(request, (outcome) => {
+      if (settled) return;
+      settled = true;
+      this.env.cancel(timer);
+      if (outcome.kind === "error") done("error");
+      else done(this.env.now() - started >= this.config.risk.slowCallMs ? "slow" : "ok");
+    });
+  }
+
+  /** DENIED: the card goes back to the pool (an order the risk service refused never gets one). */
+  private deny(job: Job, reason: string): void {
+    this.counters.denied++;
+    this.freeSlot(job);
+    if (job.card !== null) {
+      this.releaseCard(job.view.orderId, job.card.cardId, 1);
+      job.view.cardId = null;
+    }
+    job.view.failureReason = reason;
+    this.finish(job, "DENIED");
+  }
+
+  /** REVIEW: the order ends held; its card stays with it until a person decides (the store keeps the hold). */
+  private hold(job: Job, reason: string): void {
+    this.counters.review++;
+    job.view.failureReason = reason;
+    this.finish(job, "REVIEW");
+  }
+
+  // ---- the provider call ----
 
   private issue(job: Job): void {
     const provider = this.selector.choose(job.policy.provider.selection, this.env.now());
@@ -692,14 +919,47 @@ class CoreDispatcher implements Dispatcher, CallOwner<Job> {
         return;
       }
       job.view.cardCode = card.code;
-      this.finish(job, "DELIVERED");
+      this.delivered(job);
     });
   }
 
+  // ---- the notification stage ----
+
+  /** The card is the customer's: notify (inline: the order waits in its worker; outbox: after) and finish. */
+  private delivered(job: Job): void {
+    const notifier = this.notifier;
+    if (notifier === undefined) {
+      this.finish(job, "DELIVERED");
+      return;
+    }
+    if (this.config.notify.mode === "outbox") {
+      this.finish(job, "DELIVERED");
+      this.outbox!.enqueue(job.view.orderId, job.view.sku, job.view.tier);
+      return;
+    }
+    const token = ++job.call;
+    job.stage = "notify";
+    job.stageStartedAt = this.env.now();
+    job.stageDeadline = this.stageDeadlines.add(this.config.notify.timeoutMs, job);
+    const request = { orderId: job.view.orderId, sku: job.view.sku, tier: job.view.tier, attempt: 1 };
+    notifier.send(request, (outcome) => {
+      if (job.call !== token || this.stopped) return;
+      this.notifySettled(job, outcome.kind === "sent");
+    });
+  }
+
+  /** The inline notification ended (sent, failed or timed out): the order is DELIVERED either way. */
+  private notifySettled(job: Job, sent: boolean): void {
+    job.view.timings.notifyMs = (job.view.timings.notifyMs ?? 0) + this.endStage(job);
+    if (sent) this.counters.notifySent++;
+    else this.counters.notifyFailed++;
+    this.finish(job, "DELIVERED");
+  }
+
   /** An attempt failed: retry within the budget and the attempt limit, else FAILED. */
-  private failAttempt(job: Job, reason: string): void {
+  private failAttempt(job: Job, reason: string, failedOn?: string): void {
     job.view.failureReason = reason;
-    job.failedOn = job.provider?.id ?? null;
+    job.failedOn = failedOn ?? job.provider?.id ?? null;
     this.freeSlot(job);
     if (job.holdsRetryToken) {
       this.budget.release();
@@ -747,7 +1007,7 @@ class CoreDispatcher implements Dispatcher, CallOwner<Job> {
     });
   }
 
-  private finish(job: Job, state: "DELIVERED" | "FAILED"): void {
+  private finish(job: Job, state: "DELIVERED" | "FAILED" | "DENIED" | "REVIEW"): void {
     this.freeSlot(job);
     if (job.holdsRetryToken) {
       this.budget.release();
@@ -758,9 +1018,10 @@ class CoreDispatcher implements Dispatcher, CallOwner<Job> {
     if (state === "DELIVERED") {
       this.counters.delivered++;
       job.view.failureReason = null;
-    } else this.counters.failed++;
+    } else if (state === "FAILED") this.counters.failed++;
     this.move(job, state);
-    this.canary.record(job.view);
+    // The canary judges what its order policy decides; a risk verdict is the same for both arms.
+    if (state === "DELIVERED" || state === "FAILED") this.canary.record(job.view);
     this.lastActivity = this.env.now();
     this.pump();
   }

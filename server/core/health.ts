@@ -10,6 +10,10 @@
 //
 // The window is the last `windowSize` calls (count based) with a minimum of `minCalls` before any
 // judgement. Never more than maxIsolatedShare of providers are ISOLATED or PROBING, and never all.
+//
+// Services (the risk service) sit on the same board with the same states, thresholds, isolation,
+// probes and events, but are not providers: the selector never sees them, and they do not count in
+// the isolated share. A lone service may be isolated: its stage has a policy for "unavailable".
 import type { DispatchConfig } from "./config.ts";
 import type { Environment, TimerHandle } from "./env.ts";
 import type { HealthState, ProviderSnapshot } from "./types.ts";
@@ -126,6 +130,9 @@ export type ProbeFn = (providerId: string, done: (outcome: CallOutcome) => void)
 /** The health of every provider of one dispatcher, with its isolation and probe timers. */
 export class HealthBoard {
   readonly providers: ProviderHealth[];
+  /** Services tracked besides providers (see the top of this file). */
+  readonly services: ProviderHealth[];
+  private readonly serviceIds: ReadonlySet<string>;
   private readonly byId = new Map<string, ProviderHealth>();
   private stopped = false;
   /** Counts changes that can change a weight (transitions, configuration), so weights can be cached. */
@@ -137,9 +144,13 @@ export class HealthBoard {
     private readonly env: Environment,
     private readonly probe: ProbeFn,
     private readonly emit: (event: HealthEvent) => void,
+    services: readonly string[] = [],
   ) {
     this.providers = ids.map((id) => new ProviderHealth(id, config.windowSize));
+    this.services = services.map((id) => new ProviderHealth(id, config.windowSize));
+    this.serviceIds = new Set(services);
     for (const p of this.providers) this.byId.set(p.id, p);
+    for (const p of this.services) this.byId.set(p.id, p);
   }
 
   get(id: string): ProviderHealth | undefined {
@@ -151,21 +162,26 @@ export class HealthBoard {
     this.config = config;
     this.version++;
     if (resized) {
-      for (let i = 0; i < this.providers.length; i++) {
-        const old = this.providers[i]!;
-        const p = new ProviderHealth(old.id, config.windowSize);
-        Object.assign(p, {
-          state: old.state,
-          outstanding: old.outstanding,
-          isolations: old.isolations,
-          healthySince: old.healthySince,
-          readmittedAt: old.readmittedAt,
-          probesLeft: old.probesLeft,
-          timer: old.timer,
-        });
-        this.providers[i] = p;
-        this.byId.set(p.id, p);
-      }
+      for (const list of [this.providers, this.services]) this.resize(list, config.windowSize);
+    }
+  }
+
+  /** Replaces each record of `list` by one with a window of `windowSize` (the window restarts empty). */
+  private resize(list: ProviderHealth[], windowSize: number): void {
+    for (let i = 0; i < list.length; i++) {
+      const old = list[i]!;
+      const p = new ProviderHealth(old.id, windowSize);
+      Object.assign(p, {
+        state: old.state,
+        outstanding: old.outstanding,
+        isolations: old.isolations,
+        healthySince: old.healthySince,
+        readmittedAt: old.readmittedAt,
+        probesLeft: old.probesLeft,
+        timer: old.timer,
+      });
+      list[i] = p;
+      this.byId.set(p.id, p);
     }
   }
 
@@ -215,7 +231,7 @@ export class HealthBoard {
     const c = this.config;
     const failure = p.failureRate;
     const slow = p.slowRate;
-    if (failure >= c.isolateFailureRate && this.canIsolateAnother()) {
+    if (failure >= c.isolateFailureRate && (this.serviceIds.has(p.id) || this.canIsolateAnother())) {
       this.isolate(p, `failure rate ${pct(failure)} >= ${pct(c.isolateFailureRate)} over ${p.calls} calls`);
       return;
     }
@@ -284,8 +300,9 @@ export class HealthBoard {
     });
   }
 
+  /** Providers, then services. */
   snapshot(now: number): ProviderSnapshot[] {
-    return this.providers.map((p) => ({
+    return [...this.providers, ...this.services].map((p) => ({
       providerId: p.id,
       state: p.state,
       weight: this.weight(p, now),
@@ -300,7 +317,7 @@ export class HealthBoard {
 
   stop(): void {
     this.stopped = true;
-    for (const p of this.providers) {
+    for (const p of [...this.providers, ...this.services]) {
       if (p.timer !== null) this.env.cancel(p.timer);
       p.timer = null;
     }

@@ -3,6 +3,9 @@
 // diverted (dispatched to other providers while it was out) and orders retried after failing on
 // it, and closes with an outcome when the provider is HEALTHY again. "incident" events go out on
 // open and on close. Only the last `keep` closed incidents are remembered.
+//
+// An incident of a service (the risk service) counts as "diverted" the orders its stage's
+// unavailable-policy decided while it was out, not the orders that went to providers.
 import type { HealthEvent, ProviderHealth } from "./health.ts";
 import type { IncidentRecord } from "./types.ts";
 
@@ -16,6 +19,8 @@ export class IncidentLog {
   constructor(
     private readonly emit: (incident: IncidentRecord) => void,
     private readonly keep = 100,
+    /** Ids of services (not providers) on the health board. */
+    private readonly services: ReadonlySet<string> = new Set(),
   ) {}
 
   get openCount(): number {
@@ -73,7 +78,14 @@ export class IncidentLog {
   /** An order went to `chosen` while other providers were out: each open incident counts it as diverted. */
   noteDispatch(chosen: string, _providers: readonly ProviderHealth[]): void {
     if (this.open.size === 0) return;
-    for (const [providerId, incident] of this.open) if (providerId !== chosen) incident.ordersDiverted++;
+    for (const [providerId, incident] of this.open)
+      if (providerId !== chosen && !this.services.has(providerId)) incident.ordersDiverted++;
+  }
+
+  /** An order went around `id` (a service's fallback policy decided it): its open incident counts it. */
+  noteDiverted(id: string): void {
+    const incident = this.open.get(id);
+    if (incident !== undefined) incident.ordersDiverted++;
   }
 
   noteRetry(providerId: string): void {

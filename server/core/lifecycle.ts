@@ -6,14 +6,16 @@
 //   ACCEPTED -> REJECTED     invalid, a duplicate in-flight id, or the lane's queue is full
 //   QUEUED -> ALLOCATING     a worker slot took it (cache, stock check, claim)
 //   QUEUED -> terminal       only a forwarded order: the backup's terminal view, mirrored
-//   ALLOCATING -> ISSUING    a card is claimed; the provider call starts
+//   ALLOCATING -> ISSUING    a card is claimed (and the risk service allowed it); the provider call starts
+//   ALLOCATING -> DENIED     the risk service denied the order; its card is released
+//   ALLOCATING -> REVIEW     the risk service (or its unavailable-policy) held the order for a person
 //   ALLOCATING -> DELIVERED  a cached card, or a card delivered before a crash
 //   ALLOCATING | ISSUING -> RETRYING   the attempt failed and another one is allowed
 //   ALLOCATING | ISSUING -> FAILED     out of stock, the last attempt failed, or no retry budget
 //   ISSUING -> DELIVERED     the provider issued the card and the store recorded its delivery
 //   RETRYING -> QUEUED       the backoff ran out
 //
-// DELIVERED, FAILED and REJECTED are terminal: an order in one never changes again, so nothing that
+// DELIVERED, FAILED, REJECTED, DENIED and REVIEW are terminal: an order in one never changes again, so nothing that
 // answers later (a store callback, a late provider answer) can move it, and trying to is a bug that
 // throws here. test/server/core/lifecycle.test.ts checks this table against every path the tests and
 // the simulated scenarios take.
@@ -21,13 +23,15 @@ import type { OrderInput, OrderState, OrderView } from "./types.ts";
 
 export const ORDER_TRANSITIONS: Readonly<Record<OrderState, readonly OrderState[]>> = {
   ACCEPTED: ["QUEUED", "RETRYING", "REJECTED"],
-  QUEUED: ["ALLOCATING", "DELIVERED", "FAILED", "REJECTED"],
-  ALLOCATING: ["ISSUING", "DELIVERED", "RETRYING", "FAILED"],
+  QUEUED: ["ALLOCATING", "DELIVERED", "FAILED", "REJECTED", "DENIED", "REVIEW"],
+  ALLOCATING: ["ISSUING", "DELIVERED", "RETRYING", "FAILED", "DENIED", "REVIEW"],
   ISSUING: ["DELIVERED", "RETRYING", "FAILED"],
   RETRYING: ["QUEUED"],
   DELIVERED: [],
   FAILED: [],
   REJECTED: [],
+  DENIED: [],
+  REVIEW: [],
 };
 
 export function isLegalOrderTransition(from: OrderState, to: OrderState): boolean {
@@ -45,7 +49,13 @@ export class IllegalOrderTransitionError extends Error {
 }
 
 export function isTerminal(state: OrderState): boolean {
-  return state === "DELIVERED" || state === "FAILED" || state === "REJECTED";
+  return (
+    state === "DELIVERED" ||
+    state === "FAILED" ||
+    state === "REJECTED" ||
+    state === "DENIED" ||
+    state === "REVIEW"
+  );
 }
 
 /**
@@ -63,11 +73,27 @@ export function transition(view: OrderView, to: OrderState, stageAt: number, now
   const t = view.timings;
   switch (from) {
     case "QUEUED":
-      if (to !== "ALLOCATING" && to !== "DELIVERED" && to !== "FAILED" && to !== "REJECTED") break;
+      if (
+        to !== "ALLOCATING" &&
+        to !== "DELIVERED" &&
+        to !== "FAILED" &&
+        to !== "REJECTED" &&
+        to !== "DENIED" &&
+        to !== "REVIEW"
+      )
+        break;
       t.queuedMs += now - stageAt;
       return enter(view, to, now);
     case "ALLOCATING":
-      if (to !== "ISSUING" && to !== "DELIVERED" && to !== "RETRYING" && to !== "FAILED") break;
+      if (
+        to !== "ISSUING" &&
+        to !== "DELIVERED" &&
+        to !== "RETRYING" &&
+        to !== "FAILED" &&
+        to !== "DENIED" &&
+        to !== "REVIEW"
+      )
+        break;
       t.allocatingMs += now - stageAt;
       return enter(view, to, now);
     case "ISSUING":
@@ -82,13 +108,13 @@ export function transition(view: OrderView, to: OrderState, stageAt: number, now
       if (to !== "QUEUED" && to !== "RETRYING" && to !== "REJECTED") break;
       return enter(view, to, now);
   }
-  // DELIVERED, FAILED, REJECTED are terminal: nothing leaves them.
+  // DELIVERED, FAILED, REJECTED, DENIED, REVIEW are terminal: nothing leaves them.
   throw new IllegalOrderTransitionError(view.orderId, from, to);
 }
 
 function enter(view: OrderView, to: OrderState, now: number): number {
   view.state = to;
-  if (to === "DELIVERED" || to === "FAILED" || to === "REJECTED") {
+  if (isTerminal(to)) {
     view.finishedAt = now;
     view.timings.totalMs = now - view.submittedAt;
   }
@@ -110,7 +136,15 @@ export function acceptedView(order: OrderInput, now: number): OrderView {
     cardCode: null,
     submittedAt: now,
     finishedAt: null,
-    timings: { queuedMs: 0, allocatingMs: 0, issuingMs: 0, retryingMs: 0, totalMs: 0 },
+    timings: {
+      queuedMs: 0,
+      allocatingMs: 0,
+      issuingMs: 0,
+      retryingMs: 0,
+      totalMs: 0,
+      riskMs: 0,
+      notifyMs: 0,
+    },
     rejectReason: null,
     failureReason: null,
     fromCache: false,

@@ -10,12 +10,22 @@ export type OrderState =
   | "DELIVERED"
   | "RETRYING"
   | "FAILED"
-  | "REJECTED";
+  | "REJECTED"
+  /** Terminal: the risk service denied the order; its card was released (failureReason says why). */
+  | "DENIED"
+  /** Terminal: held for manual risk review; its card stays held by the order (a person decides). */
+  | "REVIEW";
 export type Lane = "vip" | "default" | "overflow";
 export type ClusterName = "primary" | "backup";
 export type HealthState = "HEALTHY" | "SUB_HEALTHY" | "ISOLATED" | "PROBING";
 
-export const TERMINAL_STATES: ReadonlySet<OrderState> = new Set(["DELIVERED", "FAILED", "REJECTED"]);
+export const TERMINAL_STATES: ReadonlySet<OrderState> = new Set([
+  "DELIVERED",
+  "FAILED",
+  "REJECTED",
+  "DENIED",
+  "REVIEW",
+]);
 
 export interface OrderInput {
   orderId: string;
@@ -25,6 +35,8 @@ export interface OrderInput {
   attempts?: number;
   /** Card already claimed by this order before a restart, if any. */
   cardId?: string;
+  /** The order's amount in cents (the risk check sees it; a fail-open policy limits it); absent = 0. */
+  amountCents?: number;
 }
 
 /** Milliseconds spent per stage, summed over attempts. */
@@ -34,6 +46,16 @@ export interface StageTimings {
   issuingMs: number;
   retryingMs: number;
   totalMs: number;
+  /**
+   * Of the above, time spent waiting for the risk service (part of allocatingMs). Optional only because
+   * views made outside the core (the server's overflow mirror) do not know it; the core always sets it.
+   */
+  riskMs?: number;
+  /**
+   * Of the above, time the order waited for its delivery notification (legacy sends it inside the
+   * worker, so it is part of the stage the order was in; adaptive's outbox never delays the order: 0).
+   */
+  notifyMs?: number;
 }
 
 export interface OrderView {
@@ -110,6 +132,22 @@ export interface CoreCounters {
   budgetExhausted: number;
   /** Orders this (primary) cluster forwarded to the backup cluster; also counted in accepted and their outcome. */
   overflowed: number;
+  /** Risk checks sent to the risk service. */
+  riskChecks: number;
+  /** Orders that ended DENIED (the risk service said no). */
+  denied: number;
+  /** Orders that ended REVIEW (held for a person). */
+  review: number;
+  /** Orders whose risk check could not be made (error, timeout, service isolated): the unavailable-policy decided. */
+  riskUnavailable: number;
+  /** Of those, orders let through by "fail-open" under its amount limit. */
+  riskFailOpen: number;
+  /** Delivery notifications the notification service confirmed (inline and outbox). */
+  notifySent: number;
+  /** Delivery notifications that failed for good (inline: the one try; outbox: after the last try). */
+  notifyFailed: number;
+  /** Notifications refused by a full outbox. */
+  notifyDropped: number;
 }
 
 export interface CoreSnapshot {

@@ -37,6 +37,8 @@ const ORDER_STATES: Record<CoreState, OrderState> = {
   RETRYING: OrderState.ORDER_STATE_RETRYING,
   FAILED: OrderState.ORDER_STATE_FAILED,
   REJECTED: OrderState.ORDER_STATE_REJECTED,
+  DENIED: OrderState.ORDER_STATE_DENIED,
+  REVIEW: OrderState.ORDER_STATE_REVIEW,
 };
 const LANES: Record<CoreLane, Lane> = {
   vip: Lane.LANE_VIP,

@@ -46,6 +46,8 @@ export interface TimeWindow {
 
 export interface OrderMixOptions {
   skuCount: number;
+  /** Price in cents of every SKU, or by popularity rank (ranks past the end take the last); default 0. */
+  priceCents?: number | readonly number[];
   zipfExponent: number;
   hotspots: (TimeWindow & { sku: number; share: number })[];
   vipShare: number;
@@ -59,6 +61,7 @@ export function skuName(rank: number): string {
 export class OrderMix {
   private readonly zipf: ZipfSampler;
   private readonly names: string[];
+  private readonly prices = new Map<string, number>();
 
   constructor(
     private readonly options: OrderMixOptions,
@@ -67,6 +70,16 @@ export class OrderMix {
   ) {
     this.zipf = new ZipfSampler(options.skuCount, options.zipfExponent);
     this.names = Array.from({ length: options.skuCount }, (_, i) => skuName(i));
+    const price = options.priceCents ?? 0;
+    for (let i = 0; i < this.names.length; i++) {
+      const cents = typeof price === "number" ? price : price[Math.min(i, price.length - 1)]!;
+      this.prices.set(this.names[i]!, cents);
+    }
+  }
+
+  /** The order amount of a SKU of this mix, in cents. */
+  priceOf(sku: string): number {
+    return this.prices.get(sku) ?? 0;
   }
 
   get skus(): readonly string[] {

@@ -137,3 +137,61 @@ export default defineScenario(${JSON.stringify({ ...minimal, name: "mine", compa
     expect(existsSync(join(out, "mine.adaptive.json"))).toBe(true);
   });
 });
+
+describe("risk and notification services", () => {
+  const lat = { p50: "15ms", p99: "120ms" };
+
+  it("default their ids, rates and SKU prices, and let faults name them", () => {
+    const s = validateScenario({
+      ...minimal,
+      skus: { priceCents: [500, 2000] },
+      risk: { latency: lat, capacity: 10, denyRate: 0.01 },
+      notification: { latency: lat, capacity: 10 },
+      faults: [
+        { at: "1s", provider: "risk", kind: "timeout", duration: "5s" },
+        { at: "1s", provider: "notify", kind: "latency", latencyMs: "2s", duration: "5s" },
+      ],
+    });
+    expect(s.risk).toMatchObject({ id: "risk", capacity: 10, errorRate: 0, denyRate: 0.01, reviewRate: 0 });
+    expect(s.notification).toMatchObject({ id: "notify", errorRate: 0 });
+    expect(s.skus.priceCents).toEqual([500, 2000]);
+    expect(validateScenario(minimal).skus.priceCents).toBe(0);
+    expect(validateScenario(minimal).risk).toBeUndefined();
+  });
+
+  it("refuses clashing ids, impossible rates and bad prices, each by path", () => {
+    let error: ScenarioError | undefined;
+    try {
+      validateScenario({
+        ...minimal,
+        skus: { priceCents: [100, -1] },
+        risk: {
+          id: "p1",
+          latency: { p50: "50ms", p99: "10ms" },
+          capacity: 10,
+          denyRate: 0.7,
+          reviewRate: 0.5,
+        },
+        notification: { id: "p1", latency: lat, capacity: 10 },
+        faults: [{ at: "1s", provider: "risk", kind: "timeout", duration: "5s" }],
+      });
+    } catch (err) {
+      error = err as ScenarioError;
+    }
+    expect(error).toBeInstanceOf(ScenarioError);
+    const problems = error!.problems;
+    for (const re of [
+      /^skus\.priceCents/,
+      /^risk\.reviewRate: denyRate \+ reviewRate must be at most 1/,
+      /^risk\.latency\.p99: p99 must be >= p50/,
+      /^risk\.id: id "p1" is already taken/,
+      /^notification\.id: id "p1" is already taken/,
+      /^faults\[0\]\.provider: unknown provider "risk"/,
+    ]) {
+      expect(
+        problems.some((p) => re.test(p)),
+        `${re} in ${problems.join(" | ")}`,
+      ).toBe(true);
+    }
+  });
+});

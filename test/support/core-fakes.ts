@@ -8,7 +8,13 @@ import type {
   ClaimResult,
   IssueOutcome,
   IssueRequest,
+  NotifyOutcome,
+  NotifyPort,
+  NotifyRequest,
   ProviderPort,
+  RiskOutcome,
+  RiskPort,
+  RiskRequest,
   StoreResult,
 } from "../../server/core/ports.ts";
 
@@ -249,5 +255,49 @@ export class FakeProviders implements ProviderPort {
 
   callsTo(id: string): number {
     return this.callCount.get(id) ?? 0;
+  }
+}
+
+/** What the fake risk service answers (blackhole: never), after latencyMs. */
+export type RiskBehaviour = { kind: "allow" | "deny" | "review" | "error" | "blackhole"; latencyMs: number };
+
+/** A risk service whose verdict can be changed while a test runs; it logs every request. */
+export class FakeRisk implements RiskPort {
+  readonly calls: RiskRequest[] = [];
+
+  constructor(
+    private readonly env: Environment,
+    public behaviour: RiskBehaviour = { kind: "allow", latencyMs: 5 },
+  ) {}
+
+  check(request: RiskRequest, done: (outcome: RiskOutcome) => void): void {
+    this.calls.push(request);
+    const b = this.behaviour;
+    if (b.kind === "blackhole") return;
+    const outcome: RiskOutcome =
+      b.kind === "allow" ? { kind: "allow" } : { kind: b.kind, reason: `fake ${b.kind}` };
+    this.env.schedule(b.latencyMs, () => done(outcome));
+  }
+}
+
+/** A notification service: sends after latencyMs, or fails, or never answers; logs every request. */
+export class FakeNotify implements NotifyPort {
+  readonly calls: NotifyRequest[] = [];
+
+  constructor(
+    private readonly env: Environment,
+    public behaviour: { kind: "sent" | "error" | "blackhole"; latencyMs: number } = {
+      kind: "sent",
+      latencyMs: 5,
+    },
+  ) {}
+
+  send(request: NotifyRequest, done: (outcome: NotifyOutcome) => void): void {
+    this.calls.push(request);
+    const b = this.behaviour;
+    if (b.kind === "blackhole") return;
+    const outcome: NotifyOutcome =
+      b.kind === "sent" ? { kind: "sent" } : { kind: "error", reason: "fake error" };
+    this.env.schedule(b.latencyMs, () => done(outcome));
   }
 }

@@ -13,7 +13,7 @@ import {
   ORDER_TRANSITIONS,
   transition,
 } from "../../../server/core/lifecycle.ts";
-import type { OverflowPort } from "../../../server/core/ports.ts";
+import type { OverflowPort, RiskPort } from "../../../server/core/ports.ts";
 import type { OrderState, OrderView } from "../../../server/core/types.ts";
 import { VirtualEnvironment } from "../../../simulator/kernel/virtual-env.ts";
 import { simulate } from "../../../simulator/runner.ts";
@@ -82,13 +82,16 @@ describe("the transition function", () => {
       issuingMs: 100,
       retryingMs: 200,
       totalMs: 342,
+      riskMs: 0,
+      notifyMs: 0,
     });
     expect(v.finishedAt).toBe(342);
   });
 });
 
 /** A primary of 2 worker slots and, optionally, a backup dispatcher behind an OverflowPort (as the simulator wires them). */
-function cluster(options: { backup?: object; backupProviders?: "ok" | "mixed" } = {}) {
+function cluster(options: { backup?: object; backupProviders?: "ok" | "mixed"; risk?: RiskPort } = {}) {
+  const risk = options.risk === undefined ? undefined : { id: "risk", port: options.risk };
   const env = new VirtualEnvironment(7);
   const store = new FakeCardStore(env, { latencyMs: 1 });
   const ids = ["p1", "p2"];
@@ -103,6 +106,7 @@ function cluster(options: { backup?: object; backupProviders?: "ok" | "mixed" } 
       store,
       providers: { ids, port: backupProviders },
       cluster: "backup",
+      risk,
     });
     overflow = {
       forward: (order, done) =>
@@ -115,7 +119,7 @@ function cluster(options: { backup?: object; backupProviders?: "ok" | "mixed" } 
     lanes: { vip: { workers: 1, reserve: 0 }, default: { workers: 1 } },
     routing: { minDwellMs: 0 },
   }) as DispatchConfig;
-  const d = createDispatcher({ env, config, store, providers: { ids, port: providers }, overflow });
+  const d = createDispatcher({ env, config, store, providers: { ids, port: providers }, overflow, risk });
   return { env, store, providers, d };
 }
 
@@ -182,6 +186,35 @@ describe("the table covers every path orders take", () => {
       }
       env.runFor(60_000);
       expect(new Set(finals.values())).toEqual(new Set(["DELIVERED", "FAILED", "REJECTED"]));
+    }
+
+    // Risk verdicts: deny and review end orders in ALLOCATING on the primary, and forwarded orders take
+    // the backup's DENIED and REVIEW from QUEUED.
+    {
+      let clock: VirtualEnvironment | null = null;
+      const risk: RiskPort = {
+        check: (request, done) =>
+          clock!.schedule(50, () =>
+            done(
+              Number(request.orderId.slice(1)) % 2 === 0
+                ? { kind: "deny", reason: "test" }
+                : { kind: "review", reason: "test" },
+            ),
+          ),
+      };
+      const { env, d } = cluster({ backup: {}, risk });
+      clock = env;
+      const finals = new Map<string, string>();
+      for (let i = 0; i < 400; i++) {
+        env.runUntil(i * 5);
+        d.submit({ orderId: `r${i}`, sku: "s", tier: "standard" }, (v) => {
+          if (v.finishedAt !== null) finals.set(v.orderId, `${v.lane} ${v.state}`);
+        });
+      }
+      env.runFor(60_000);
+      expect(new Set(finals.values())).toEqual(
+        new Set(["default DENIED", "default REVIEW", "overflow DENIED", "overflow REVIEW"]),
+      );
     }
 
     expect([...watch.seen].filter((t) => !TABLE.has(t))).toEqual([]);
