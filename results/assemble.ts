@@ -111,5 +111,6 @@ export function runResult(f: RunResultFields): RunResult {
     ...(f.chaos !== undefined ? { chaos: f.chaos } : {}),
     ...(f.audit !== undefined ? { audit: f.audit } : {}),
     ...(f.artifacts !== undefined ? { artifacts: f.artifacts } : {}),
+    ...(f.calibration !== undefined ? { calibration: f.calibration } : {}),
   };
 }

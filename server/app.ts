@@ -108,10 +108,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const dispatcher = newDispatcher({
       env,
       config: options.config,
-      store: withStockCache(
-        timedStore(toCardStorePort(store), operations),
-        options.stockCacheMs ?? 50,
-        () => env.now(),
+      store: withStockCache(timedStore(toCardStorePort(store), operations), options.stockCacheMs ?? 50, () =>
+        env.now(),
       ),
       providers: { ids: providers.ids, port: timedProviders(providers.port, operations) },
       overflow,

@@ -2,8 +2,9 @@
 // operation and each provider call, from the call to its answer as this process saw it (queueing in the
 // store's pool, the network hop to the farm and the farm's latency included). GetSnapshot returns them
 // (OperationTiming in proto/rushhour/v1/admin.proto); `rushhour calibrate` turns them into a profile.
-import type { CardStorePort, ProviderPort } from "./core/ports.ts";
+
 import { LatencyHistogram } from "../results/histogram.ts";
+import type { CardStorePort, ProviderPort } from "./core/ports.ts";
 
 export interface OperationTimingView {
   name: string;

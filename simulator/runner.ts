@@ -170,5 +170,6 @@ export function assemble(
     })),
     events,
     thresholds,
+    ...(scenario.calibration !== undefined ? { calibration: scenario.calibration } : {}),
   });
 }
