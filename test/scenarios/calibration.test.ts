@@ -9,47 +9,10 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { main } from "../../cli/main.ts";
 import { readRunResult } from "../../results/run-result.ts";
 import { applyCalibration, loadCalibrationProfile } from "../../scenarios/calibration-apply.ts";
-import type { CalibrationProfile } from "../../scenarios/calibration-profile.ts";
 import { loadScenario, validateScenario } from "../../scenarios/define.ts";
+import { sampleProfile } from "./calibration-fixture.ts";
 
 const TINY = fileURLToPath(new URL("../workflows/fixtures/twin-tiny.ts", import.meta.url));
-
-export function sampleProfile(): CalibrationProfile {
-  return {
-    version: 1,
-    measured: {
-      at: "2026-12-01T00:00:00.000Z",
-      host: "test",
-      cores: 2,
-      cpuModel: "test cpu",
-      node: "v20.0.0",
-      commit: "abc",
-      target: "local",
-      store: "memory",
-      scenario: "twin-tiny",
-    },
-    cpu: {
-      stageMs: { accept: 0.1, allocate: 0.2, issue: 0.3, deliver: 0.4, retry: 0.5 },
-      waitPerSecond: 0,
-      processorsPerInstance: 1,
-      colocated: { machineCores: 2, driverMsPerOrder: 0.25, farmMsPerOrder: 0.5 },
-      steps: [
-        {
-          rate: 20,
-          completed: 40,
-          serverMsPerOrder: 1,
-          driverMsPerOrder: 0.3,
-          farmMsPerOrder: 0.5,
-          fittedServerMsPerOrder: 1,
-        },
-      ],
-      rmsResidualMs: 0,
-    },
-    store: { claimMs: 1.5, stockMs: 0.5, deliverMs: 2, releaseMs: 1 },
-    providers: { p1: { values: [3, 4, 5, 6, 40] } },
-    hopMs: 0.7,
-  };
-}
 
 function writeProfile(dir: string, content: unknown, name = "cal.json"): string {
   const file = join(dir, name);
