@@ -33,12 +33,18 @@ export interface TwinOptions {
   command: string[];
   /** How to run the scenario live (default: the live workflow on a local stack, or `targets`). */
   live?: LiveRunner;
+  /** A live RunResult of this scenario recorded before (twin --against): compared instead of a new live run. */
+  liveResult?: RunResult;
   targets?: string[];
   adminToken?: string | null;
   /** Also find the knee against this objective (simulated search, then live steps of `kneeStepS`). */
   knee?: { objective: Objective; stepS: number; maxProbes?: number };
   onProgress?: (label: string) => void;
   log?: (line: string) => void;
+}
+
+export class TwinInputError extends Error {
+  override name = "TwinInputError";
 }
 
 export interface TwinOutcome {
@@ -79,8 +85,15 @@ export async function runTwin(scenario: Scenario, o: TwinOptions): Promise<TwinO
     jobs: o.jobs ?? 1,
     command: o.command,
   });
-  o.onProgress?.("running live");
-  const [liveResult] = await live(scenario);
+  let liveResult = o.liveResult;
+  if (liveResult === undefined) {
+    o.onProgress?.("running live");
+    [liveResult] = await live(scenario);
+  } else if (liveResult.kind !== "load" || liveResult.scenario.name !== scenario.name) {
+    throw new TwinInputError(
+      `--against: expected a live RunResult (kind "load") of ${scenario.name}, got a ${liveResult.kind} run of ${liveResult.scenario.name}`,
+    );
+  }
   const trafficSeconds = totalDuration(armInputs(scenario, arm.role).traffic) / 1000;
   const rows = compareTwin(simulated!, liveResult!, o.tolerances, trafficSeconds);
   const report: TwinReport = {

@@ -2,6 +2,7 @@
 // Parses the command line, calls workflows/twin.ts, prints the table and what failed.
 import { resolve } from "node:path";
 import cliProgress from "cli-progress";
+import { loadCredentials } from "../../load/credentials.ts";
 import {
   DEFAULT_TOLERANCES,
   parseTolerances,
@@ -9,13 +10,15 @@ import {
   twinFailures,
   twinMarkdown,
 } from "../../reports/twin.ts";
+import { type RunResult, readRunResult } from "../../results/run-result.ts";
 import { BUILTIN_SCENARIOS } from "../../scenarios/define.ts";
+import { oneLine } from "../../scenarios/error-line.ts";
 import { ConfigError } from "../../simulator/configs.ts";
 import { tryParseDuration } from "../../traffic/duration.ts";
 import { objectiveOf } from "../../workflows/capacity.ts";
 import { LiveScenarioError } from "../../workflows/live.ts";
 import { SimScenarioError } from "../../workflows/simulate.ts";
-import { runTwin, writeTwinReport } from "../../workflows/twin.ts";
+import { runTwin, TwinInputError, writeTwinReport } from "../../workflows/twin.ts";
 import { parseCommandArgs } from "../args.ts";
 import { type Command, EXIT, UsageError } from "../command.ts";
 import { checkOutFlag } from "../errors.ts";
@@ -23,7 +26,8 @@ import { scenarioArgument } from "../scenario-argument.ts";
 
 const d = DEFAULT_TOLERANCES;
 const help = `Usage: rushhour twin <scenario> [--calibration FILE] [--replications N] [--tolerance LIST] [--config NAME|FILE]
-                     [--out DIR] [--knee [--objective MS] [--knee-step 10s]]
+                     [--out DIR] [--knee [--objective MS] [--knee-step 10s]] [--against FILE]
+                     [--target HOST:PORT[,HOST:PORT...] --admin-token T]
 
 Runs the scenario simulated (N replications, with the calibration profile: --calibration, else the
 scenario's cluster.profile, else its typed-in costs) and live (one run on a local stack: a provider farm
@@ -43,6 +47,10 @@ Options:
   --config NAME|FILE   run this configuration on both sides (default: the scenario's candidate)
   --out DIR            output folder (default out/twin/<scenario>): twin.md, twin.html, twin.json,
                        charts/*.svg, simulated.json and live.json (the two RunResults)
+  --against FILE       compare with this live RunResult of the scenario (rushhour load, or a twin's
+                       live.json) instead of a new live run: judge another profile against one live run
+  --target LIST        run the live side against these running servers (default: a local stack)
+  --admin-token T      their AdminService token (default $RUSHHOUR_ADMIN_TOKEN); --admin-token-file F
   --knee               also find the saturation knee: the highest steady rate whose P99 meets the
                        objective, by bisection in simulation, then checked live at the simulated knee
                        and 15% either side
@@ -68,6 +76,10 @@ export const twinCommand: Command = {
       knee: { type: "boolean" },
       objective: { type: "string" },
       "knee-step": { type: "string" },
+      against: { type: "string" },
+      target: { type: "string" },
+      "admin-token": { type: "string" },
+      "admin-token-file": { type: "string" },
     });
     checkOutFlag(values.out);
     const problems: string[] = [];
@@ -97,6 +109,25 @@ export const twinCommand: Command = {
     if (!values.knee && (values.objective ?? values["knee-step"]) !== undefined) {
       problems.push("--objective and --knee-step are for --knee");
     }
+    const targets = values.target?.split(",").map((t) => t.trim());
+    const { credentials, problems: credentialProblems } = loadCredentials(values);
+    problems.push(...credentialProblems);
+    if (targets !== undefined && credentials.adminToken === null) {
+      problems.push(
+        "--target needs --admin-token or --admin-token-file (the live run configures the servers)",
+      );
+    }
+    if (values.against !== undefined && (values.knee || targets !== undefined)) {
+      problems.push("--against replaces the live run: it cannot go with --knee or --target");
+    }
+    let against: RunResult | undefined;
+    if (values.against !== undefined && problems.length === 0) {
+      try {
+        against = readRunResult(values.against);
+      } catch (err) {
+        problems.push(`--against ${oneLine(err)}`);
+      }
+    }
     if (problems.length > 0) throw new UsageError(problems.join("\n  "));
 
     const scenario = await scenarioArgument(positionals[0] as string, values.calibration);
@@ -125,13 +156,20 @@ export const twinCommand: Command = {
         tolerances,
         command: ["rushhour", "twin", ...argv],
         ...(knee !== undefined ? { knee } : {}),
+        ...(against !== undefined ? { liveResult: against } : {}),
+        ...(targets !== undefined ? { targets, adminToken: credentials.adminToken } : {}),
         onProgress: (label) => bar?.update(Math.min(phases, phase++), { label }),
         log: (line) => {
           if (!tty && process.stderr.isTTY) process.stderr.write(`rushhour twin: ${line}\n`);
         },
       });
     } catch (err) {
-      if (err instanceof ConfigError || err instanceof SimScenarioError || err instanceof LiveScenarioError)
+      if (
+        err instanceof ConfigError ||
+        err instanceof SimScenarioError ||
+        err instanceof LiveScenarioError ||
+        err instanceof TwinInputError
+      )
         throw new UsageError(err.message, { cause: err });
       throw err;
     } finally {
