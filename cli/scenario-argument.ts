@@ -16,11 +16,14 @@ export async function scenarioArgument(pathOrName: string, calibration?: string)
     if (err instanceof ScenarioError) throw new UsageError(err.message, { cause: err });
     throw err;
   }
-  if (calibration === undefined) return scenario;
+  return calibration === undefined ? scenario : calibratedScenario(scenario, calibration);
+}
+
+/** The scenario with `--calibration FILE` applied; a bad profile is a usage error on one line (flag, file, field). */
+export function calibratedScenario(scenario: Scenario, calibration: string): Scenario {
   try {
     return withCalibrationFile(scenario, calibration);
   } catch (err) {
-    // The profile's own problem, on one line: the flag, the file and the field.
     if (err instanceof ScenarioError && err.cause instanceof CalibrationProfileError)
       throw new UsageError(`--calibration ${err.cause.message}`, { cause: err });
     if (err instanceof ScenarioError) throw new UsageError(err.message, { cause: err });
