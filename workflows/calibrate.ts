@@ -228,7 +228,7 @@ export function buildProfile(
   }
   // CPU ms per second against completed orders per second: the slope is the CPU cost of one order, the
   // intercept what the process spends with no orders (timers, snapshots); each step's residual is kept.
-  const fit = (pick: (s: StepMeasure) => number) => {
+  const fitPerOrder = (pick: (s: StepMeasure) => number) => {
     const points = usable.map((s) => [s.completed / s.seconds, pick(s) / s.seconds]);
     const line = linearRegression(points);
     // A slope of 0 or less says the steps did not separate per-order from idle CPU (too few orders, a
@@ -239,9 +239,9 @@ export function buildProfile(
     }
     return { slope: line.m, predict: linearRegressionLine(line) };
   };
-  const server = fit((s) => s.serverMs);
-  const driver = fit((s) => s.driverMs);
-  const farm = fit((s) => s.farmMs);
+  const server = fitPerOrder((s) => s.serverMs);
+  const driver = fitPerOrder((s) => s.driverMs);
+  const farm = fitPerOrder((s) => s.farmMs);
   const cpuSteps = usable.map((s) => {
     const throughput = s.completed / s.seconds;
     return {

@@ -66,7 +66,7 @@ describe("rushhour calibrate + twin on a local stack", () => {
       "--rates",
       "20,60",
       "--step",
-      "2s",
+      "1s",
       ...target,
     ]);
     expect(cal.err).toBe("");
