@@ -10,6 +10,7 @@ import { CalibrateError, type CalibrateStore, calibrate } from "../../workflows/
 import { parseCommandArgs } from "../args.ts";
 import { type Command, EXIT, UsageError } from "../command.ts";
 import { scenarioArgument } from "../scenario-argument.ts";
+import { targetsFlag } from "../target-flag.ts";
 
 const help = `Usage: rushhour calibrate [scenario] --out FILE [--store memory|sqlite] [--rates 200,600,1000] [--step 10s]
                           [--target HOST:PORT[,HOST:PORT...] --admin-token T]
@@ -44,8 +45,6 @@ Options:
 
 Exit codes: 0 profile written, 2 bad usage or a measurement that could not be fitted.
 `;
-
-const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
 
 /** "--rates 200,600,1000" as numbers; problems name the flag and the bad item. */
 export function parseRates(raw: string, problems: string[]): number[] {
@@ -88,12 +87,7 @@ export const calibrateCommand: Command = {
     if (stepMs === undefined || stepMs < 1000 || stepMs > 3_600_000) {
       problems.push(`--step must be a duration from 1s to 1h (e.g. 10s), got "${values.step}"`);
     }
-    const targets = values.target?.split(",").map((t) => t.trim());
-    for (const t of targets ?? []) {
-      const m = HOST_PORT.exec(t);
-      if (m === null || Number(m[2]) < 1 || Number(m[2]) > 65535)
-        problems.push(`--target: "${t}" is not HOST:PORT`);
-    }
+    const targets = targetsFlag(values.target, problems);
     const { credentials, problems: credentialProblems } = loadCredentials(values);
     problems.push(...credentialProblems);
     if (targets === undefined && (values["admin-token"] ?? values["admin-token-file"]) !== undefined) {

@@ -23,6 +23,7 @@ import { parseCommandArgs } from "../args.ts";
 import { type Command, EXIT, UsageError } from "../command.ts";
 import { checkOutFlag } from "../errors.ts";
 import { scenarioArgument } from "../scenario-argument.ts";
+import { targetsFlag } from "../target-flag.ts";
 
 const d = DEFAULT_TOLERANCES;
 const help = `Usage: rushhour twin <scenario> [--calibration FILE] [--replications N] [--tolerance LIST] [--config NAME|FILE]
@@ -109,7 +110,7 @@ export const twinCommand: Command = {
     if (!values.knee && (values.objective ?? values["knee-step"]) !== undefined) {
       problems.push("--objective and --knee-step are for --knee");
     }
-    const targets = values.target?.split(",").map((t) => t.trim());
+    const targets = targetsFlag(values.target, problems);
     const { credentials, problems: credentialProblems } = loadCredentials(values);
     problems.push(...credentialProblems);
     if (targets !== undefined && credentials.adminToken === null) {

@@ -29,6 +29,11 @@ async function run(argv: string[]): Promise<{ code: number; out: string; err: st
   }
 }
 
+/** `rushhour twin` on the tiny scenario with a profile, 2 simulated replications, into `out`. */
+function runTwin(profile: string, out: string, more: string[]) {
+  return run(["twin", TINY, "--calibration", profile, "--replications", "2", "--out", out, ...more]);
+}
+
 function rowsOf(dir: string): TwinRow[] {
   return (JSON.parse(readFileSync(join(dir, "twin.json"), "utf8")) as { rows: TwinRow[] }).rows;
 }
@@ -87,19 +92,7 @@ describe("rushhour calibrate + twin on a local stack", () => {
     expect(profile.providers.p1!.values).toHaveLength(101);
     expect(profile.store.claimMs).toBeGreaterThan(0);
 
-    const twin = await run([
-      "twin",
-      TINY,
-      "--calibration",
-      profileFile,
-      "--replications",
-      "2",
-      "--out",
-      firstOut,
-      "--tolerance",
-      WIDE,
-      ...target,
-    ]);
+    const twin = await runTwin(profileFile, firstOut, ["--tolerance", WIDE, ...target]);
     expect(twin.code).toBe(0);
     const rows = rowsOf(firstOut);
     expect(rows.map((r) => r.metric)).toEqual(["p50", "p95", "p99", "throughput", "cpu", "errors"]);
@@ -119,15 +112,7 @@ describe("rushhour calibrate + twin on a local stack", () => {
     ])
       expect(existsSync(join(firstOut, f)), f).toBe(true);
     // The same comparison with no room for error fails and names the metric with its error.
-    const strict = await run([
-      "twin",
-      TINY,
-      "--calibration",
-      profileFile,
-      "--replications",
-      "2",
-      "--out",
-      join(dir, "strict"),
+    const strict = await runTwin(profileFile, join(dir, "strict"), [
       "--against",
       join(firstOut, "live.json"),
       "--tolerance",
@@ -146,19 +131,7 @@ describe("rushhour calibrate + twin on a local stack", () => {
     const tripledFile = join(dir, "calibration-x3.json");
     writeFileSync(tripledFile, JSON.stringify(tripled));
     const twin = (profile: string, out: string, tolerance?: string) =>
-      run([
-        "twin",
-        TINY,
-        "--calibration",
-        profile,
-        "--replications",
-        "2",
-        "--out",
-        join(dir, out),
-        "--against",
-        live,
-        ...(tolerance ? ["--tolerance", tolerance] : []),
-      ]);
+      runTwin(profile, join(dir, out), ["--against", live, ...(tolerance ? ["--tolerance", tolerance] : [])]);
     await twin(profileFile, "x1");
     await twin(tripledFile, "x3");
     const cpu = (out: string) => rowsOf(join(dir, out)).find((r) => r.metric === "cpu")!;
