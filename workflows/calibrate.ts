@@ -46,6 +46,8 @@ export interface CalibrateOptions {
 interface StepMeasure {
   rate: number;
   completed: number;
+  /** Orders the driver sent during the step. */
+  submitted: number;
   seconds: number;
   serverMs: number;
   driverMs: number;
@@ -55,6 +57,9 @@ interface StepMeasure {
 export class CalibrateError extends Error {
   override name = "CalibrateError";
 }
+
+/** A step that completed less than this share of the orders it sent was saturated (left out of the fit). */
+const SATURATED = 0.9;
 
 /** Milliseconds of a `--step`-sized step the drain may add (orders in flight when the traffic ends). */
 const STEP_DRAIN_MS = 5000;
@@ -101,7 +106,8 @@ export async function calibrate(o: CalibrateOptions): Promise<CalibrationProfile
           o.onProgress?.(i + p, o.rates.length, `${rate}/s`),
         ),
       );
-      log(`step ${rate}/s: ${steps.at(-1)?.completed} orders completed`);
+      const s = steps.at(-1) as StepMeasure;
+      log(`step ${rate}/s: ${s.completed} of ${s.submitted} orders completed`);
     }
     o.onProgress?.(o.rates.length, o.rates.length, "timings");
     const admin = new Admin(addresses[0] as string, adminToken);
@@ -161,6 +167,7 @@ async function measureStep(
   return {
     rate,
     completed,
+    submitted: result.counters.submitted,
     seconds,
     // Running servers: their own CPU figures, window by window (GetSnapshot's process CPU).
     serverMs: diff(b.server, a.server) ?? serverCpuFromSeries(result),
@@ -220,10 +227,15 @@ export function buildProfile(
   hopMs: number,
   local: boolean,
 ): CalibrationProfile {
-  const usable = steps.filter((s) => s.completed > 0 && s.seconds > 0);
+  // A step that left orders unfinished was past saturation: its CPU went to orders that never completed,
+  // so CPU per completed order there is not the cost of an order. Only steps that completed what they sent fit.
+  const usable = steps.filter(
+    (s) => s.seconds > 0 && s.completed > 0 && s.completed >= SATURATED * s.submitted,
+  );
   if (usable.length < 2) {
+    const seen = steps.map((s) => `${s.rate}/s: ${s.completed} of ${s.submitted}`).join(", ");
     throw new CalibrateError(
-      `only ${usable.length} step${usable.length === 1 ? "" : "s"} completed orders; a CPU fit needs 2 (is the server reachable and stocked?)`,
+      `--rates: a CPU fit needs 2 steps that completed at least ${SATURATED * 100}% of their orders, got ${usable.length} (${seen}); give lower rates`,
     );
   }
   // CPU ms per second against completed orders per second: the slope is the CPU cost of one order, the

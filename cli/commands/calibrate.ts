@@ -22,9 +22,10 @@ Holds each rate steady for --step (the scenario's providers, SKUs, cluster size 
 configuration; no faults) and measures, per completed order, the CPU time of the server, of the load
 driver (this process) and of the provider farm (/proc, Linux). The server's CPU per order is the slope of a
 linear regression of CPU ms per second over completed orders per second across the steps; each step's
-residual is kept. The server's own timings (GetSnapshot) give the mean store operation times and the
-provider latencies as it saw them (101 quantiles each, an empirical distribution); half the median
-admin round trip gives the hop. The profile says where and when it was measured (host, cores, CPU model,
+residual is kept. A step that completed less than 90% of the orders it sent was past saturation and is
+left out of the fit (at least 2 steps must remain: give lower --rates otherwise). The server's own timings
+(GetSnapshot) give the mean store operation times and the provider latencies as it saw them (101 quantiles
+each, an empirical distribution); half the median admin round trip gives the hop. The profile says where and when it was measured (host, cores, CPU model,
 node version, commit).
 
 Without --target it starts a provider farm and rushhour serve on 127.0.0.1 (the driver and the farm share
