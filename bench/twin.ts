@@ -3,7 +3,8 @@
 // (bisection of short live steps), then run `twin` at steady rates of 30, 60 and 85% of the live knee and
 // print P50, P99, throughput and CPU peak, simulated against live, with their errors.
 // Run: npm run bench -- twin. Env: BENCH_TWIN_STEP (seconds per step, default 10), BENCH_TWIN_REPS
-// (simulated replications, default 3), BENCH_TWIN_STORES (default memory,sqlite), BENCH_TWIN_OUT
+// (simulated replications, default 3), BENCH_TWIN_STORES (default memory,sqlite), BENCH_TWIN_RATES
+// (calibration rates, default 200,600,1000), BENCH_TWIN_OUT
 // (profiles and twin reports, default out/bench/twin). Takes about 15 minutes at the defaults.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
@@ -23,6 +24,7 @@ const STEP_S = Number(process.env.BENCH_TWIN_STEP ?? 10);
 const REPS = Number(process.env.BENCH_TWIN_REPS ?? 3);
 const STORES = (process.env.BENCH_TWIN_STORES ?? "memory,sqlite").split(",") as CalibrateStore[];
 const OUT = resolve(process.env.BENCH_TWIN_OUT ?? "out/bench/twin");
+const RATES = (process.env.BENCH_TWIN_RATES ?? "200,600,1000").split(",").map(Number);
 const SHARES = [0.3, 0.6, 0.85];
 
 function cell(rows: TwinRow[], metric: TwinRow["metric"]): string[] {
@@ -45,7 +47,7 @@ export async function run(): Promise<void> {
     const profileFile = join(OUT, `calibration-${store}.json`);
     const profile = await calibrate({
       scenario: base,
-      rates: [200, 600, 1000],
+      rates: RATES,
       stepMs: STEP_S * 1000,
       store,
       command: ["npm", "run", "bench", "--", "twin"],
