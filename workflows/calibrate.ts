@@ -52,6 +52,8 @@ interface StepMeasure {
   serverMs: number;
   driverMs: number;
   farmMs: number;
+  /** The server's operation timings (cumulative since it started) at the end of the step. */
+  operations: OperationTimingLike[];
 }
 
 export class CalibrateError extends Error {
@@ -98,27 +100,22 @@ export async function calibrate(o: CalibrateOptions): Promise<CalibrationProfile
     );
   }
   const steps: StepMeasure[] = [];
+  const admin = new Admin(addresses[0] as string, adminToken);
   try {
     for (const [i, rate] of o.rates.entries()) {
       o.onProgress?.(i, o.rates.length, `${rate}/s`);
-      steps.push(
-        await measureStep(o, rate, addresses, adminToken, stack?.pids ?? null, (p) =>
-          o.onProgress?.(i + p, o.rates.length, `${rate}/s`),
-        ),
+      const measured = await measureStep(o, rate, addresses, adminToken, stack?.pids ?? null, (p) =>
+        o.onProgress?.(i + p, o.rates.length, `${rate}/s`),
       );
-      const s = steps.at(-1) as StepMeasure;
-      log(`step ${rate}/s: ${s.completed} of ${s.submitted} orders completed`);
+      // The server's timings so far: the profile takes them as of its last unsaturated step.
+      const { operations } = await admin.getSnapshot();
+      steps.push({ ...measured, operations });
+      log(`step ${rate}/s: ${measured.completed} of ${measured.submitted} orders completed`);
     }
     o.onProgress?.(o.rates.length, o.rates.length, "timings");
-    const admin = new Admin(addresses[0] as string, adminToken);
-    try {
-      const snapshot = await admin.getSnapshot();
-      const hopMs = await halfRoundTrip(admin);
-      return buildProfile(o, steps, snapshot.operations, hopMs, local);
-    } finally {
-      admin.close();
-    }
+    return buildProfile(o, steps, await halfRoundTrip(admin), local);
   } finally {
+    admin.close();
     await stack?.stop();
   }
 }
@@ -130,7 +127,7 @@ async function measureStep(
   adminToken: string,
   pids: { server: number; farm: number } | null,
   progress: (share: number) => void,
-): Promise<StepMeasure> {
+): Promise<Omit<StepMeasure, "operations">> {
   const scenario = steadyScenario(o.scenario, rate, o.stepMs);
   const arm = resolveArm(o.scenario);
   type Reading = { server: number | null; farm: number | null; driver: number; at: number };
@@ -223,7 +220,6 @@ interface OperationTimingLike {
 export function buildProfile(
   o: Pick<CalibrateOptions, "scenario" | "store" | "targets">,
   steps: StepMeasure[],
-  operations: OperationTimingLike[],
   hopMs: number,
   local: boolean,
 ): CalibrationProfile {
@@ -270,6 +266,9 @@ export function buildProfile(
       cpuSteps.length,
   );
   const shares = stageShares(o.scenario);
+  // Timings are cumulative: those taken after the last usable step leave out the saturated steps after it
+  // (rates ascend), whose queueing is not the service time of an operation.
+  const operations = (usable.at(-1) as StepMeasure).operations;
   const op = (name: string) => operations.find((t) => t.name === name);
   const providers: CalibrationProfile["providers"] = {};
   for (const t of operations) {

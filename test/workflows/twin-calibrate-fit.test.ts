@@ -8,6 +8,11 @@ import { buildProfile, CalibrateError } from "../../workflows/calibrate.ts";
 
 const TINY = fileURLToPath(new URL("./fixtures/twin-tiny.ts", import.meta.url));
 
+const timings = [
+  { name: "provider.p1", count: 10, meanMs: 6, quantilesMs: Array.from({ length: 101 }, (_, i) => i) },
+  { name: "store.claim", count: 10, meanMs: 1.25, quantilesMs: [] },
+];
+
 /** A step of `seconds` at `perSecond` completed orders: 20 ms/s idle plus `msPerOrder` per order. */
 function step(rate: number, perSecond: number, msPerOrder: number, submitted = perSecond * 10) {
   const seconds = 10;
@@ -20,13 +25,9 @@ function step(rate: number, perSecond: number, msPerOrder: number, submitted = p
     serverMs: (20 + msPerOrder * perSecond) * seconds,
     driverMs: 0.1 * completed,
     farmMs: 0.3 * completed,
+    operations: timings,
   };
 }
-
-const timings = [
-  { name: "provider.p1", count: 10, meanMs: 6, quantilesMs: Array.from({ length: 101 }, (_, i) => i) },
-  { name: "store.claim", count: 10, meanMs: 1.25, quantilesMs: [] },
-];
 
 describe("calibrate's CPU fit", () => {
   it("takes the slope as the cost per order and splits it in the scenario's stage proportions", async () => {
@@ -34,7 +35,6 @@ describe("calibrate's CPU fit", () => {
     const p = buildProfile(
       { scenario, store: "memory" },
       [step(100, 100, 0.5), step(300, 300, 0.5), step(500, 500, 0.5)],
-      timings,
       0.4,
       true,
     );
@@ -56,22 +56,25 @@ describe("calibrate's CPU fit", () => {
   it("leaves a saturated step out of the fit, and refuses when fewer than two steps remain", async () => {
     const scenario = await loadScenario(TINY);
     // 1000/s offered, 200/s completed at 5 ms each: the CPU of orders that never finished.
-    const saturated = step(1000, 200, 5, 10_000);
+    // Its timings (cumulative, taken after it) hold its queueing: the profile must not take them.
+    const saturated = {
+      ...step(1000, 200, 5, 10_000),
+      operations: [{ name: "store.claim", count: 20, meanMs: 99, quantilesMs: [] }],
+    };
     const p = buildProfile(
       { scenario, store: "sqlite", targets: ["10.0.0.5:50051"] },
       [step(100, 100, 0.5), step(300, 300, 0.5), saturated],
-      timings,
       0.4,
       false,
     );
     expect(p.cpu.steps.map((s) => s.rate)).toEqual([100, 300]);
     expect(p.cpu.stageMs.issue).toBe(0.15);
     expect(p.cpu.colocated).toBeNull();
+    expect(p.store.claimMs).toBe(1.25);
     expect(() =>
       buildProfile(
         { scenario, store: "sqlite", targets: ["10.0.0.5:50051"] },
         [step(100, 100, 0.5), saturated],
-        timings,
         0.4,
         true,
       ),
