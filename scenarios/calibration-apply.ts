@@ -56,13 +56,18 @@ export function loadCalibrationProfile(file: string): { profile: CalibrationProf
   return { profile, ref: { path: file, sha256, measured: profile.measured } };
 }
 
-/** The cluster with the profile's CPU costs, processors, co-located CPU and hop. */
+/**
+ * The cluster with the profile's CPU costs, processors, co-located CPU and hop. Processors: the instance's own
+ * (processorsPerInstance) when it had its machine to itself; the machine's cores when the driver and the farm
+ * shared them (their CPU per order is charged to those cores, and live CPU is a share of them: load/series.ts).
+ */
 export function calibratedCluster(cluster: ClusterSpec, p: CalibrationProfile): ClusterSpec {
   const colocated = p.cpu.colocated;
+  const cores = colocated === null ? p.cpu.processorsPerInstance : colocated.machineCores;
   return {
     ...cluster,
-    primary: { ...cluster.primary, cores: p.cpu.processorsPerInstance },
-    backup: { ...cluster.backup, cores: p.cpu.processorsPerInstance },
+    primary: { ...cluster.primary, cores },
+    backup: { ...cluster.backup, cores },
     cpuCostMs: { ...p.cpu.stageMs, waitPerSecond: p.cpu.waitPerSecond },
     colocatedMsPerOrder: colocated === null ? 0 : colocated.driverMsPerOrder + colocated.farmMsPerOrder,
     hopMs: p.hopMs,

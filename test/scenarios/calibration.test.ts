@@ -74,7 +74,12 @@ describe("applying a profile", () => {
       retry: 0.5,
       waitPerSecond: 0,
     });
-    expect(s.cluster.primary.cores).toBe(1);
+    // Driver and farm on the server's machine: its 2 cores serve all three.
+    expect(s.cluster.primary.cores).toBe(2);
+    expect(
+      applyCalibration(scenario, { ...sampleProfile(), cpu: { ...sampleProfile().cpu, colocated: null } })
+        .cluster.primary.cores,
+    ).toBe(1);
     expect(s.cluster.colocatedMsPerOrder).toBe(0.75);
     expect(s.cluster.hopMs).toBe(0.7);
     expect(s.store).toEqual({ claimMs: 1.5, stockMs: 0.5, deliverMs: 2, releaseMs: 1 });
