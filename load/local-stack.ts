@@ -21,6 +21,8 @@ export interface LocalStackOptions {
   config: string | object;
   skuCount: number;
   seed: number;
+  /** The server's store URL (default: a fresh SQLite file in the stack's temp folder). */
+  store?: string;
   log?: (line: string) => void;
 }
 
@@ -29,6 +31,8 @@ export interface LocalStack {
   farm: string;
   adminToken: string;
   dir: string;
+  /** Process ids of the server and the farm (rushhour calibrate reads their CPU time). */
+  pids: { server: number; farm: number };
   stop(): Promise<void>;
 }
 
@@ -166,7 +170,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         "serve",
         ...serveFlags({
           port: 0,
-          store: `sqlite:${join(dir, "store.db")}`,
+          store: options.store ?? `sqlite:${join(dir, "store.db")}`,
           providers: farm.address,
           config,
           adminTokenFile,
@@ -177,7 +181,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       log,
     );
     children.push(server);
-    return { target: server.address, farm: farm.address, adminToken, dir, stop };
+    const pids = { server: server.proc.pid ?? 0, farm: farm.proc.pid ?? 0 };
+    return { target: server.address, farm: farm.address, adminToken, dir, pids, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -48,7 +48,7 @@ export function faultEvent(f: FaultNote, scale = 1): RunEvent {
 }
 
 /** Mean and 95% CI, clipped to the metric's range (every summary metric is >= 0; shares are <= 1). */
-function ci(values: number[], max = Number.POSITIVE_INFINITY): Ci {
+export function ci(values: number[], max = Number.POSITIVE_INFINITY): Ci {
   const c = meanCi(values);
   const r = (x: number) => Math.round(Math.min(max, Math.max(0, x)) * 1e4) / 1e4;
   return { mean: r(c.mean), lo: r(c.lo), hi: r(c.hi), n: c.n };
@@ -111,5 +111,6 @@ export function runResult(f: RunResultFields): RunResult {
     ...(f.chaos !== undefined ? { chaos: f.chaos } : {}),
     ...(f.audit !== undefined ? { audit: f.audit } : {}),
     ...(f.artifacts !== undefined ? { artifacts: f.artifacts } : {}),
+    ...(f.calibration !== undefined ? { calibration: f.calibration } : {}),
   };
 }

@@ -243,6 +243,10 @@ export const RunResultSchema = z.object({
   chaos: z.array(ChaosActionSchema).optional(),
   /** Live runs with a topology: the store audit after recovery (a failing audit fails the run). */
   audit: StoreAuditSchema.optional(),
+  /** Simulated runs with a calibration profile (scenarios/calibration-profile.ts): which file, its hash, where it was measured. */
+  calibration: z
+    .object({ path: z.string(), sha256: z.string(), measured: z.record(z.string(), z.unknown()) })
+    .optional(),
   /** Files written beside the run (e.g. a clinic profile), relative to the RunResult's folder. */
   artifacts: z.array(z.object({ label: z.string(), path: z.string() })).optional(),
 });

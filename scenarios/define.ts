@@ -7,6 +7,12 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import type { z } from "zod";
 import { inputShapeViolations } from "../server/core/input-shape.ts";
 import { formatIssuePath } from "../server/core/issue-path.ts";
+import {
+  applyCalibration,
+  CalibrationProfileError,
+  type CalibrationRef,
+  loadCalibrationProfile,
+} from "./calibration-apply.ts";
 import { crossCheck } from "./cross-check.ts";
 import { oneLine } from "./error-line.ts";
 import { type ScenarioDefinition, ScenarioSchema, type ScenarioSpec } from "./schema.ts";
@@ -17,6 +23,8 @@ export type Scenario = ScenarioSpec & {
   definition: ScenarioDefinition;
   /** The module it was loaded from, or null when validated from an object. */
   file: string | null;
+  /** The calibration profile applied (cluster.profile), absent when the costs are the typed-in ones. */
+  calibration?: CalibrationRef;
 };
 
 /** Scenario files shipped with rushhour, by name. */
@@ -77,7 +85,30 @@ export function validateScenario(definition: unknown, file: string | null = null
       problems,
     );
   }
-  return { ...parsed.data!, definition: definition as ScenarioDefinition, file };
+  const spec = parsed.data!;
+  const scenario: Scenario = { ...spec, definition: definition as ScenarioDefinition, file };
+  if (spec.cluster.profile === undefined) return scenario;
+  // A profile path is relative to the scenario file (the working folder for a scenario given as an object).
+  const profileFile = resolve(file === null ? process.cwd() : dirname(file), spec.cluster.profile);
+  try {
+    const { profile, ref } = loadCalibrationProfile(profileFile);
+    return { ...applyCalibration(scenario, profile), calibration: ref };
+  } catch (err) {
+    if (!(err instanceof CalibrationProfileError)) throw err;
+    const problem = `cluster.profile: ${err.message}`;
+    throw new ScenarioError(`${where} is invalid (1 problem):\n  ${problem}`, [problem], { cause: err });
+  }
+}
+
+/**
+ * The scenario run with another calibration profile (`--calibration FILE`): its definition names the
+ * profile's absolute path as cluster.profile, so a worker thread that validates the definition again
+ * applies the same profile, and the RunResult's definition says which one ran.
+ */
+export function withCalibrationFile(scenario: Scenario, profileFile: string, cwd = process.cwd()): Scenario {
+  const def = scenario.definition;
+  const definition = { ...def, cluster: { ...def.cluster, profile: resolve(cwd, profileFile) } };
+  return validateScenario(definition, scenario.file);
 }
 
 /** Resolves a built-in name ("promo-peak") or a path to a scenario module file. */

@@ -12,6 +12,18 @@ export {
 export { DURATION_HINT, formatDuration, parseDuration, tryParseDuration } from "../traffic/duration.ts";
 export { expectedArrivals, peakRate, rateAt, totalDuration } from "../traffic/profile.ts";
 export {
+  applyCalibration,
+  CalibrationProfileError,
+  type CalibrationRef,
+  loadCalibrationProfile,
+  parseCalibrationProfile,
+} from "./calibration-apply.ts";
+export {
+  CALIBRATION_PROFILE_VERSION,
+  type CalibrationProfile,
+  CalibrationProfileSchema,
+} from "./calibration-profile.ts";
+export {
   BUILTIN_SCENARIOS,
   defineScenario,
   loadScenario,
@@ -19,6 +31,7 @@ export {
   type Scenario,
   ScenarioError,
   validateScenario,
+  withCalibrationFile,
 } from "./define.ts";
 export { generateDemandHistory, loadDemandHistory } from "./demand.ts";
 export type {

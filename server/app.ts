@@ -22,6 +22,7 @@ import {
 } from "./grpc/server.ts";
 import { ServerMetrics } from "./metrics.ts";
 import { incidentPush, Notifier, type NotifyOptions } from "./notify.ts";
+import { OperationTimings, timedProviders, timedStore } from "./op-timings.ts";
 import { OrderBook } from "./orders.ts";
 import { BackupOverflow } from "./overflow.ts";
 import { ProcessStats } from "./process-stats.ts";
@@ -109,11 +110,15 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       cleanup.push(() => backup.close());
       overflow = backup;
     }
+    // The store and provider calls timed as this process sees them (GetSnapshot's operations).
+    const operations = new OperationTimings();
     const dispatcher = newDispatcher({
       env,
       config: options.config,
-      store: withStockCache(toCardStorePort(store), options.stockCacheMs ?? 50, () => env.now()),
-      providers: { ids: providers.ids, port: providers.port },
+      store: withStockCache(timedStore(toCardStorePort(store), operations), options.stockCacheMs ?? 50, () =>
+        env.now(),
+      ),
+      providers: { ids: providers.ids, port: timedProviders(providers.port, operations) },
       overflow,
       cluster: options.role === "backup" ? "backup" : "primary",
     });
@@ -156,6 +161,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       providers,
       config,
       processStats,
+      operations,
       role: options.role,
       clientAuth: clientAuthOf(options),
       shuttingDown: false,

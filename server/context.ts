@@ -1,6 +1,7 @@
 // Everything an RPC handler may reach, built once by server/app.ts.
 import type { DispatcherLike } from "./dispatcher-contract.ts";
 import type { ClientAuth } from "./grpc/auth.ts";
+import type { OperationTimings } from "./op-timings.ts";
 import type { OrderBook } from "./orders.ts";
 import type { ProcessStats } from "./process-stats.ts";
 import type { ProviderBackend } from "./providers/backend.ts";
@@ -23,6 +24,8 @@ export interface ServerContext {
   providers: ProviderBackend;
   config: ConfigState;
   processStats: ProcessStats;
+  /** Store operations and provider calls as this server timed them (server/op-timings.ts). */
+  operations: OperationTimings;
   role: "primary" | "backup";
   /** Who calls the Dispatch service (serve --client-tokens / --tls-client-ca); off by default. */
   clientAuth: ClientAuth;

@@ -174,5 +174,6 @@ export function assemble(
     })),
     events,
     thresholds,
+    ...(scenario.calibration !== undefined ? { calibration: scenario.calibration } : {}),
   });
 }

@@ -20,7 +20,7 @@ export const capacity: Command = {
   summary: "highest arrival rate meeting the P99 objective (simulated search, live check) and a USL fit",
   help: `Usage: rushhour capacity <scenario> [--config NAME|FILE] [--objective-ms N] [--duration D] [--replications N]
                          [--tolerance PCT] [--max-probes N] [--no-live] [--live-duration D]
-                         [--usl-levels LIST] [--usl-duration D] [--out DIR]
+                         [--usl-levels LIST] [--usl-duration D] [--out DIR] [--calibration FILE]
 
 1. Simulated search: runs the scenario's candidate configuration (or --config) at constant arrival rates
    (the scenario's providers, SKUs and cluster; its faults left out) and finds the highest rate whose P99
@@ -47,6 +47,7 @@ Options:
   --usl-levels LIST      concurrency levels for the USL, must include 1      default 1,2,4,8,16,32
   --usl-duration D       length of each live constant-vus run                 default 6s
   --out DIR              output folder                                        default out/capacity
+  --calibration FILE     simulate with this calibration profile (rushhour calibrate)
 
 Exit codes: 0 done, 2 bad usage or scenario (or no P99 objective to size against).
 `,
@@ -63,6 +64,7 @@ Exit codes: 0 done, 2 bad usage or scenario (or no P99 objective to size against
       "usl-levels": { type: "string" },
       "usl-duration": { type: "string" },
       out: { type: "string" },
+      calibration: { type: "string" },
     });
     checkOutFlag(values.out);
     const problems: string[] = [];
@@ -99,7 +101,7 @@ Exit codes: 0 done, 2 bad usage or scenario (or no P99 objective to size against
     }
     if (problems.length > 0) throw new UsageError(problems.join("\n  "));
 
-    const scenario = await scenarioArgument(positionals[0]!);
+    const scenario = await scenarioArgument(positionals[0]!, values.calibration);
     const objective = objectiveOf(scenario, objectiveMs);
     if (!objective) {
       throw new UsageError(

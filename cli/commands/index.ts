@@ -60,6 +60,17 @@ export const commands: CommandEntry[] = [
     load: async () => (await import("./capacity.ts")).capacity,
   },
   {
+    name: "calibrate",
+    summary:
+      "measure a deployment (CPU per order, store and provider timings) and write a calibration profile",
+    load: async () => (await import("./calibrate.ts")).calibrateCommand,
+  },
+  {
+    name: "twin",
+    summary: "run a scenario simulated (calibrated) and live and compare them against tolerances",
+    load: async () => (await import("./twin.ts")).twinCommand,
+  },
+  {
     name: "profile",
     summary: "profile rushhour serve under clinic (doctor|flame) while a scenario's load runs",
     load: async () => (await import("./profile.ts")).profileCommand,

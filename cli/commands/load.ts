@@ -12,6 +12,7 @@ import { parseCommandArgs } from "../args.ts";
 import { type Command, EXIT, UsageError } from "../command.ts";
 import { checkOutFlag } from "../errors.ts";
 import { scenarioArgument } from "../scenario-argument.ts";
+import { targetsFlag } from "../target-flag.ts";
 
 const help = `Usage: rushhour load <scenario> [--target HOST:PORT[,HOST:PORT...]] [--config NAME|FILE] [--out DIR]
                      [--duration-scale F] [--admin-token T] [--workers N] [--tls-ca FILE] [--token T]
@@ -64,8 +65,6 @@ A progress line (rate achieved, P99 so far, errors, dropped) is shown when stdou
 Exit codes: 0 every threshold passed, 1 a threshold failed or abortOnFail stopped the run,
 2 bad usage, scenario or configuration.
 `;
-
-const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
 
 function fmt(x: number): string {
   if (Math.abs(x) >= 100) return x.toFixed(0);
@@ -125,13 +124,7 @@ export const loadCommand: Command = {
     checkOutFlag(values.out);
     const problems: string[] = [];
     if (positionals.length !== 1) problems.push("give exactly one scenario (a built-in name or a .ts file)");
-    const targets = values.target?.split(",").map((t) => t.trim());
-    for (const t of targets ?? []) {
-      const m = HOST_PORT.exec(t);
-      if (m === null || Number(m[2]) < 1 || Number(m[2]) > 65535) {
-        problems.push(`--target: "${t}" is not HOST:PORT`);
-      }
-    }
+    const targets = targetsFlag(values.target, problems);
     let scale: number | undefined;
     if (values["duration-scale"] !== undefined) {
       const raw = values["duration-scale"];

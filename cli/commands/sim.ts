@@ -16,7 +16,7 @@ export const simCommand: Command = {
   name: "sim",
   summary: "simulate a scenario in virtual time (baseline vs candidate, with confidence intervals)",
   help: `Usage: rushhour sim <scenario> [--config NAME|FILE] [--replications N] [--seed S] [--out DIR] [--jobs J] [--json]
-                     [--max-orders N] [--max-memory MB]
+                     [--max-orders N] [--max-memory MB] [--calibration FILE]
 
 Runs the scenario through the real dispatch core on a virtual clock: the scenario's baseline and
 candidate configurations (compare.baseline / compare.candidate), N replications each. Replication r
@@ -33,6 +33,9 @@ Options:
   --out DIR            output folder (default out/sim)
   --jobs J             run replications on J worker threads (default 1); results are identical
   --json               print the written RunResults' summaries as JSON instead of a table
+  --calibration FILE   a calibration profile (rushhour calibrate --out): its measured CPU costs, store
+                       times and provider latencies replace the scenario's typed-in ones (as
+                       cluster.profile does); the RunResults record which profile ran
   --max-orders N       refuse a run expected to create more than N orders in all (the integral of the
                        arrival rate x configurations x replications) (default ${DEFAULT_MAX_ORDERS})
   --max-memory MB      refuse a run expected to need more memory than this (default ${DEFAULT_MAX_MEMORY_MB})
@@ -49,6 +52,7 @@ Exit codes: 0 every threshold passed, 1 a threshold failed, 2 bad usage, scenari
       json: { type: "boolean" },
       "max-orders": { type: "string" },
       "max-memory": { type: "string" },
+      calibration: { type: "string" },
     });
     const problems: string[] = [];
     if (positionals.length !== 1) problems.push("give exactly one scenario (a built-in name or a .ts file)");
@@ -76,7 +80,7 @@ Exit codes: 0 every threshold passed, 1 a threshold failed, 2 bad usage, scenari
     if (problems.length > 0) throw new UsageError(problems.join("\n  "));
     checkOutFlag(values.out);
 
-    const scenario = await scenarioArgument(positionals[0]!);
+    const scenario = await scenarioArgument(positionals[0]!, values.calibration);
     const tty = process.stdout.isTTY === true;
     const bar = tty
       ? new cliProgress.SingleBar(

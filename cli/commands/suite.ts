@@ -14,12 +14,13 @@ import {
 import { numberFlag, parseCommandArgs } from "../args.ts";
 import { type Command, EXIT, UsageError } from "../command.ts";
 import { checkOutFlag } from "../errors.ts";
+import { calibratedScenario } from "../scenario-argument.ts";
 
 export const suite: Command = {
   name: "suite",
   summary: "run every scenario in a folder (simulated and/or live) and write one report with an index",
   help: `Usage: rushhour suite <folder|scenario...> [--mode sim|load|both] [--out DIR] [--replications N]
-                      [--seed S] [--configs baseline,candidate] [--no-report] [--no-png]
+                      [--seed S] [--configs baseline,candidate] [--no-report] [--no-png] [--calibration FILE]
 
 Finds every scenario module in the folder (a .ts file whose default export is a scenario; helper modules are
 skipped; built-in names and single files work too), runs each one and writes:
@@ -35,6 +36,7 @@ Options:
   --configs LIST          which configurations to simulate: baseline, candidate or both default both
   --no-report             write only the RunResults
   --no-png                no PNG copies of the charts
+  --calibration FILE      simulate every scenario with this calibration profile (rushhour calibrate)
 
 Live runs do what \`rushhour load <scenario>\` does (in this process), on a local stack (provider farm and server on 127.0.0.1), baseline then
 candidate, with each scenario's live.durationScale.
@@ -51,6 +53,7 @@ system being replaced: its failures are reported, not fatal), 2 bad usage, scena
       configs: { type: "string" },
       "no-report": { type: "boolean" },
       "no-png": { type: "boolean" },
+      calibration: { type: "string" },
     });
     checkOutFlag(values.out);
     const problems: string[] = [];
@@ -84,6 +87,8 @@ system being replaced: its failures are reported, not fatal), 2 bad usage, scena
     }
     if (scenarios.length === 0)
       throw new UsageError(`no scenario modules found in ${positionals.join(", ")}`);
+    const calibration = values.calibration;
+    if (calibration !== undefined) scenarios = scenarios.map((s) => calibratedScenario(s, calibration));
 
     const out = values.out ?? "out/suite";
     const bar = progressBar("suite");

@@ -139,7 +139,7 @@ export function snapshotToProto(
     configVersion: number;
     role: string;
   },
-): GetSnapshotResponse {
+): Omit<GetSnapshotResponse, "operations"> {
   const c = snap.counters;
   return {
     timeUnixMs: extra.toUnix(snap.at),

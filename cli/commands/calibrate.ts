@@ -1,0 +1,155 @@
+// `rushhour calibrate`: measures a deployment and writes a calibration profile. Parses the command line,
+// calls workflows/calibrate.ts and writes what it returns.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import cliProgress from "cli-progress";
+import { loadCredentials } from "../../load/credentials.ts";
+import { BUILTIN_SCENARIOS } from "../../scenarios/define.ts";
+import { tryParseDuration } from "../../traffic/duration.ts";
+import { CalibrateError, type CalibrateStore, calibrate } from "../../workflows/calibrate.ts";
+import { parseCommandArgs } from "../args.ts";
+import { type Command, EXIT, UsageError } from "../command.ts";
+import { scenarioArgument } from "../scenario-argument.ts";
+import { targetsFlag } from "../target-flag.ts";
+
+const help = `Usage: rushhour calibrate [scenario] --out FILE [--store memory|sqlite] [--rates 200,600,1000] [--step 10s]
+                          [--target HOST:PORT[,HOST:PORT...] --admin-token T]
+
+Measures a deployment and writes a calibration profile (JSON, versioned) that \`rushhour sim --calibration
+FILE\`, \`rushhour twin\` and a scenario's cluster.profile read in place of typed-in costs.
+
+Holds each rate steady for --step (the scenario's providers, SKUs, cluster size and candidate
+configuration; no faults) and measures, per completed order, the CPU time of the server, of the load
+driver (this process) and of the provider farm (/proc, Linux). The server's CPU per order is the slope of a
+linear regression of CPU ms per second over completed orders per second across the steps; each step's
+residual is kept. A step that completed less than 90% of the orders it sent was past saturation and is
+left out of the fit (at least 2 steps must remain: give lower --rates otherwise). The server's own timings
+(GetSnapshot) give the mean store operation times and the provider latencies as it saw them (101 quantiles
+each, an empirical distribution); half the median admin round trip gives the hop. The profile says where and when it was measured (host, cores, CPU model,
+node version, commit).
+
+Without --target it starts a provider farm and rushhour serve on 127.0.0.1 (the driver and the farm share
+the server's machine, and the profile says so: their CPU per order is charged to the same cores). With
+--target it measures running servers (their CPU from GetSnapshot; driver and farm are not co-located).
+
+<scenario>   a built-in name (${BUILTIN_SCENARIOS.join(", ")}) or a scenario .ts file (default promo-peak)
+
+Options:
+  --out FILE           where to write the profile (required)
+  --store KIND         the local stack's store: memory or sqlite (default sqlite)
+  --rates LIST         steady rates, orders per second, comma-separated, at least 2 (default 200,600,1000)
+  --step DURATION      how long each rate is held (default 10s)
+  --target LIST        HOST:PORT of running servers, comma-separated (default: start a local stack)
+  --admin-token T      their AdminService token (default $RUSHHOUR_ADMIN_TOKEN)
+  --admin-token-file F the admin token from file F
+  -h, --help           show this help
+
+Exit codes: 0 profile written, 2 bad usage or a measurement that could not be fitted.
+`;
+
+/** "--rates 200,600,1000" as numbers; problems name the flag and the bad item. */
+export function parseRates(raw: string, problems: string[]): number[] {
+  const rates = raw.split(",").map((s) => s.trim());
+  const out: number[] = [];
+  for (const r of rates) {
+    const n = Number(r);
+    if (r === "" || !Number.isFinite(n) || n <= 0 || n > 100_000) {
+      problems.push(`--rates: "${r}" is not a rate in (0, 100000] orders per second`);
+    } else out.push(n);
+  }
+  if (problems.length === 0 && out.length < 2)
+    problems.push("--rates: give at least 2 rates to fit the CPU cost");
+  return out;
+}
+
+export const calibrateCommand: Command = {
+  name: "calibrate",
+  summary: "measure a deployment (CPU per order, store and provider timings) and write a calibration profile",
+  help,
+  async run(argv) {
+    const { values, positionals } = parseCommandArgs(argv, {
+      out: { type: "string" },
+      store: { type: "string" },
+      rates: { type: "string" },
+      step: { type: "string" },
+      target: { type: "string" },
+      "admin-token": { type: "string" },
+      "admin-token-file": { type: "string" },
+    });
+    const problems: string[] = [];
+    if (positionals.length > 1) problems.push("give at most one scenario (a built-in name or a .ts file)");
+    if (values.out === undefined || values.out.trim() === "") problems.push("--out FILE is required");
+    const store = (values.store ?? "sqlite") as CalibrateStore;
+    if (store !== "memory" && store !== "sqlite") {
+      problems.push(`--store must be memory or sqlite, got "${values.store}"`);
+    }
+    const rates = parseRates(values.rates ?? "200,600,1000", problems);
+    const stepMs = tryParseDuration(values.step ?? "10s");
+    if (stepMs === undefined || stepMs < 1000 || stepMs > 3_600_000) {
+      problems.push(`--step must be a duration from 1s to 1h (e.g. 10s), got "${values.step}"`);
+    }
+    const targets = targetsFlag(values.target, problems);
+    const { credentials, problems: credentialProblems } = loadCredentials(values);
+    problems.push(...credentialProblems);
+    if (targets === undefined && (values["admin-token"] ?? values["admin-token-file"]) !== undefined) {
+      problems.push("--admin-token is for --target (a local stack makes its own)");
+    }
+    if (targets !== undefined && credentials.adminToken === null) {
+      problems.push(
+        "--target needs --admin-token or --admin-token-file (calibrate reads the servers' own timings)",
+      );
+    }
+    if (problems.length > 0) throw new UsageError(problems.join("\n  "));
+
+    const scenario = await scenarioArgument(positionals[0] ?? "promo-peak");
+    const tty = process.stdout.isTTY === true;
+    const bar = tty
+      ? new cliProgress.SingleBar(
+          {
+            format: "calibrate {bar} {percentage}% | {label} | ETA {eta_formatted}",
+            hideCursor: true,
+            fps: 5,
+          },
+          cliProgress.Presets.shades_classic,
+        )
+      : null;
+    bar?.start(1, 0, { label: "starting" });
+    let profile: Awaited<ReturnType<typeof calibrate>>;
+    try {
+      profile = await calibrate({
+        scenario,
+        rates,
+        stepMs: stepMs as number,
+        store,
+        ...(targets !== undefined ? { targets, adminToken: credentials.adminToken } : {}),
+        command: ["rushhour", "calibrate", ...argv],
+        onProgress: bar ? (done, total, label) => bar.update(done / total, { label }) : undefined,
+        log: (line) => {
+          if (!tty && process.stderr.isTTY) process.stderr.write(`rushhour calibrate: ${line}\n`);
+        },
+      });
+    } catch (err) {
+      if (err instanceof CalibrateError) throw new UsageError(err.message, { cause: err });
+      throw err;
+    } finally {
+      bar?.stop();
+    }
+    const out = resolve(values.out as string);
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(out, `${JSON.stringify(profile, null, 2)}\n`);
+    const c = profile.cpu;
+    const perOrder = Object.values(c.stageMs)
+      .slice(0, 4)
+      .reduce((a, b) => a + b, 0);
+    process.stdout.write(
+      `server CPU ${perOrder.toFixed(3)} ms/order (fit RMS residual ${c.rmsResidualMs.toFixed(3)} ms)` +
+        (c.colocated
+          ? `, driver ${c.colocated.driverMsPerOrder.toFixed(3)} ms/order, farm ${c.colocated.farmMsPerOrder.toFixed(3)} ms/order`
+          : "") +
+        `\nstore claim ${profile.store.claimMs.toFixed(2)} ms, deliver ${profile.store.deliverMs.toFixed(2)} ms; ` +
+        `providers ${Object.keys(profile.providers).join(", ") || "none seen"}; hop ${profile.hopMs.toFixed(2)} ms\n` +
+        `wrote ${out}\n`,
+    );
+    return EXIT.ok;
+  },
+};

@@ -1,0 +1,293 @@
+// The "simulated vs live" section of `rushhour twin`: per metric, the simulated value with its 95%
+// interval over replications, the live value, the error, the tolerance and a verdict; and the overlay
+// charts (the report's own latency, throughput and CPU charts, drawn with the simulated and the live run
+// side by side). Pure: the workflow (workflows/twin.ts) runs the two sides and writes the files.
+import { ci } from "../results/assemble.ts";
+import type { Ci, RunResult } from "../results/run-result.ts";
+import { cpuChart } from "./charts/cpu.ts";
+import { latencyOverTimeChart } from "./charts/latency-over-time.ts";
+import { throughputChart } from "./charts/throughput.ts";
+import { toRunView } from "./from-run-result.ts";
+import { escapeHtml } from "./html.ts";
+
+export const TWIN_METRICS = ["p50", "p95", "p99", "throughput", "cpu", "errors"] as const;
+export type TwinMetric = (typeof TWIN_METRICS)[number];
+
+/** How far simulated may be from live: a relative share (latency, throughput) or percentage points (CPU, errors). */
+export interface Tolerance {
+  kind: "relative" | "points";
+  /** 0.15 for 15%; 10 for 10 points. */
+  value: number;
+}
+export type Tolerances = Record<TwinMetric, Tolerance>;
+
+/** The issue's acceptance figures (docs: README "How far to trust the simulator"); P95 between P50 and P99. */
+export const DEFAULT_TOLERANCES: Tolerances = {
+  p50: { kind: "relative", value: 0.1 },
+  p95: { kind: "relative", value: 0.15 },
+  p99: { kind: "relative", value: 0.15 },
+  throughput: { kind: "relative", value: 0.03 },
+  cpu: { kind: "points", value: 10 },
+  errors: { kind: "points", value: 1 },
+};
+
+const LABELS: Record<TwinMetric, string> = {
+  p50: "P50",
+  p95: "P95",
+  p99: "P99",
+  throughput: "throughput",
+  cpu: "CPU peak",
+  errors: "error rate",
+};
+
+const UNITS: Record<TwinMetric, string> = {
+  p50: "ms",
+  p95: "ms",
+  p99: "ms",
+  throughput: "/s",
+  cpu: "%",
+  errors: "%",
+};
+
+export class ToleranceError extends Error {
+  override name = "ToleranceError";
+}
+
+/**
+ * "p99=15%,cpu=10pt" over the defaults. Latency and throughput take a percentage ("15%"); CPU and error
+ * rate take percentage points ("10pt" or "10"). The error names the item.
+ */
+export function parseTolerances(text: string, base: Tolerances = DEFAULT_TOLERANCES): Tolerances {
+  const out: Tolerances = { ...base };
+  for (const item of text.split(",").map((s) => s.trim())) {
+    const m = /^([a-z0-9]+)=(\d+(?:\.\d+)?)(%|pt)?$/.exec(item);
+    if (m === null) {
+      throw new ToleranceError(`--tolerance: "${item}" is not METRIC=VALUE (e.g. p99=15% or cpu=10pt)`);
+    }
+    const metric = m[1] as TwinMetric;
+    if (!(TWIN_METRICS as readonly string[]).includes(metric)) {
+      throw new ToleranceError(`--tolerance: unknown metric "${m[1]}"; known: ${TWIN_METRICS.join(", ")}`);
+    }
+    const kind = base[metric].kind;
+    const unit = m[3];
+    if (kind === "relative" && unit !== "%") {
+      throw new ToleranceError(
+        `--tolerance: ${metric} takes a percentage (e.g. ${metric}=15%), got "${item}"`,
+      );
+    }
+    if (kind === "points" && unit === "%") {
+      throw new ToleranceError(
+        `--tolerance: ${metric} takes percentage points (e.g. ${metric}=10pt), got "${item}"`,
+      );
+    }
+    const n = Number(m[2]);
+    out[metric] = { kind, value: kind === "relative" ? n / 100 : n };
+  }
+  return out;
+}
+
+export interface TwinRow {
+  metric: TwinMetric;
+  label: string;
+  unit: string;
+  /** Mean over replications and its 95% interval, in the row's unit. */
+  simulated: { mean: number; lo: number; hi: number };
+  live: number;
+  /** (simulated - live) / live for relative metrics (null when live is 0), simulated - live for points. */
+  error: number | null;
+  tolerance: Tolerance;
+  pass: boolean;
+}
+
+/** The highest CPU peak of any cluster/process, as a share (0..1), with its interval for a simulated run. */
+function cpuPeak(r: RunResult): Ci {
+  const all = Object.values(r.summary.cpuPeak);
+  if (all.length === 0) return { mean: 0, lo: 0, hi: 0, n: 1 };
+  return all.reduce((a, b) => (b.mean > a.mean ? b : a));
+}
+
+/**
+ * Delivered orders per second of traffic, per replication: the two sides' series may differ in length (a
+ * live drain waits for stragglers), so both are divided by the scenario's traffic duration.
+ */
+function throughput(r: RunResult, trafficSeconds: number): Ci {
+  return ci(r.perReplication.map((p) => p.counters.delivered / trafficSeconds));
+}
+
+function pick(r: RunResult, metric: TwinMetric, trafficSeconds: number): Ci {
+  const s = r.summary;
+  const scale = (c: Ci, k: number): Ci => ({ ...c, mean: c.mean * k, lo: c.lo * k, hi: c.hi * k });
+  switch (metric) {
+    case "p50":
+      return s.p50;
+    case "p95":
+      return s.p95;
+    case "p99":
+      return s.p99;
+    case "throughput":
+      return throughput(r, trafficSeconds);
+    case "cpu":
+      return scale(cpuPeak(r), 100);
+    case "errors":
+      return scale(s.errorRate, 100);
+  }
+}
+
+/** One row per metric: simulated (the calibrated run's replications) against live, judged by its tolerance. */
+export function compareTwin(
+  sim: RunResult,
+  live: RunResult,
+  tolerances: Tolerances,
+  trafficSeconds: number,
+): TwinRow[] {
+  return TWIN_METRICS.map((metric) => {
+    const s = pick(sim, metric, trafficSeconds);
+    const l = pick(live, metric, trafficSeconds).mean;
+    const tolerance = tolerances[metric];
+    let error: number | null;
+    let pass: boolean;
+    if (tolerance.kind === "points") {
+      error = s.mean - l;
+      pass = Math.abs(error) <= tolerance.value;
+    } else if (l === 0) {
+      // Nothing live to be relative to: equal only if the simulation saw nothing either.
+      error = s.mean === 0 ? 0 : null;
+      pass = s.mean === 0;
+    } else {
+      error = (s.mean - l) / l;
+      pass = Math.abs(error) <= tolerance.value;
+    }
+    return {
+      metric,
+      label: LABELS[metric],
+      unit: UNITS[metric],
+      simulated: { mean: s.mean, lo: s.lo, hi: s.hi },
+      live: l,
+      error,
+      tolerance,
+      pass,
+    };
+  });
+}
+
+function num(v: number): string {
+  if (Math.abs(v) >= 100) return v.toFixed(0);
+  if (Math.abs(v) >= 10) return v.toFixed(1);
+  return v.toFixed(2);
+}
+
+export function formatError(row: TwinRow): string {
+  if (row.error === null) return "n/a (live 0)";
+  if (row.tolerance.kind === "points") return `${row.error >= 0 ? "+" : ""}${num(row.error)} pt`;
+  return `${row.error >= 0 ? "+" : ""}${(row.error * 100).toFixed(1)}%`;
+}
+
+export function formatTolerance(t: Tolerance): string {
+  return t.kind === "points" ? `±${num(t.value)} pt` : `±${num(t.value * 100)}%`;
+}
+
+/** One line per metric outside its tolerance: "P99: simulated 250 ms vs live 453 ms, error -44.8% (tolerance ±15%)". */
+export function twinFailures(rows: readonly TwinRow[]): string[] {
+  return rows
+    .filter((r) => !r.pass)
+    .map(
+      (r) =>
+        `${r.label}: simulated ${num(r.simulated.mean)} ${r.unit} vs live ${num(r.live)} ${r.unit}, ` +
+        `error ${formatError(r)} (tolerance ${formatTolerance(r.tolerance)})`,
+    );
+}
+
+/** The knee: the highest steady rate whose P99 met the objective, simulated and checked live. */
+export interface TwinKnee {
+  objectiveP99Ms: number;
+  simulatedRate: number;
+  /** The live steps at and around the simulated knee. */
+  live: { rate: number; p99Ms: number; errorRate: number; ok: boolean }[];
+  /** The highest live step that met the objective (0: none). */
+  liveRate: number;
+  /** (simulated - live) / live, null when no live step met it. */
+  error: number | null;
+}
+
+export interface TwinReport {
+  scenario: string;
+  config: string;
+  replications: number;
+  /** The profile the simulated side ran with (path), or null for the typed-in costs. */
+  calibration: string | null;
+  rows: TwinRow[];
+  knee?: TwinKnee;
+}
+
+export function twinMarkdown(rep: TwinReport): string {
+  const lines = [
+    `## simulated vs live: ${rep.scenario} (${rep.config})`,
+    "",
+    `Simulated: ${rep.replications} replication${rep.replications === 1 ? "" : "s"}, ` +
+      `${rep.calibration === null ? "typed-in costs (no calibration profile)" : `calibration ${rep.calibration}`}. Live: one run.`,
+    "",
+    "| metric | simulated [95% CI] | live | error | tolerance | verdict |",
+    "| --- | ---: | ---: | ---: | ---: | --- |",
+    ...rep.rows.map(
+      (r) =>
+        `| ${r.label} | ${num(r.simulated.mean)} ${r.unit} [${num(r.simulated.lo)}, ${num(r.simulated.hi)}] | ` +
+        `${num(r.live)} ${r.unit} | ${formatError(r)} | ${formatTolerance(r.tolerance)} | ${r.pass ? "ok" : "**outside**"} |`,
+    ),
+  ];
+  if (rep.knee !== undefined) {
+    const k = rep.knee;
+    lines.push(
+      "",
+      `Saturation knee (P99 < ${num(k.objectiveP99Ms)} ms): simulated ${num(k.simulatedRate)}/s, ` +
+        `live ${k.liveRate > 0 ? `${num(k.liveRate)}/s` : "no step met it"}` +
+        `${k.error === null ? "" : `, error ${(k.error * 100).toFixed(1)}%`}.`,
+      "",
+      "| live step | P99 | error rate | meets objective |",
+      "| ---: | ---: | ---: | --- |",
+      ...k.live.map(
+        (s) =>
+          `| ${num(s.rate)}/s | ${num(s.p99Ms)} ms | ${(s.errorRate * 100).toFixed(2)}% | ${s.ok ? "yes" : "no"} |`,
+      ),
+    );
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+/** The overlay charts (SVG): simulated and live on the report's own latency, throughput and CPU charts. */
+export function twinCharts(sim: RunResult, live: RunResult): { id: string; svg: string }[] {
+  const views = [
+    { ...toRunView(sim), config: "simulated" },
+    { ...toRunView(live), config: "live" },
+  ];
+  return [
+    { id: "twin-latency", svg: latencyOverTimeChart(views) },
+    { id: "twin-throughput", svg: throughputChart(views) },
+    { id: "twin-cpu", svg: cpuChart(views) },
+  ];
+}
+
+/** A standalone page: the table and the charts inline. */
+export function twinHtml(rep: TwinReport, charts: readonly { id: string; svg: string }[]): string {
+  const rows = rep.rows
+    .map(
+      (r) =>
+        `<tr class="${r.pass ? "ok" : "bad"}"><td>${escapeHtml(r.label)}</td>` +
+        `<td>${num(r.simulated.mean)} ${r.unit} [${num(r.simulated.lo)}, ${num(r.simulated.hi)}]</td>` +
+        `<td>${num(r.live)} ${r.unit}</td><td>${escapeHtml(formatError(r))}</td>` +
+        `<td>${escapeHtml(formatTolerance(r.tolerance))}</td><td>${r.pass ? "ok" : "outside"}</td></tr>`,
+    )
+    .join("\n");
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>simulated vs live: ${escapeHtml(rep.scenario)}</title>
+<style>body{font-family:DejaVu Sans,Verdana,sans-serif;margin:2em}table{border-collapse:collapse}
+td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}td:first-child{text-align:left}
+tr.bad td{background:#fde2e2}</style></head><body>
+<h2>simulated vs live: ${escapeHtml(rep.scenario)} (${escapeHtml(rep.config)})</h2>
+<p>${rep.replications} simulated replication(s), ${rep.calibration === null ? "typed-in costs" : `calibration ${escapeHtml(rep.calibration)}`}; one live run.</p>
+<table><tr><th>metric</th><th>simulated [95% CI]</th><th>live</th><th>error</th><th>tolerance</th><th>verdict</th></tr>
+${rows}
+</table>
+${charts.map((c) => `<figure id="${c.id}">${c.svg}</figure>`).join("\n")}
+</body></html>
+`;
+}

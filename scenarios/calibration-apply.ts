@@ -1,0 +1,103 @@
+// A calibration profile (calibration-profile.ts) read from its file and applied to a validated scenario:
+// the measured costs replace the typed-in ones in the fields the simulator's models read (cluster.cpuCostMs,
+// cores, colocatedMsPerOrder, hopMs, store times, provider latencies as empirical distributions).
+// `cluster.profile` in a scenario and `rushhour sim --calibration FILE` both end here.
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { formatIssuePath } from "../server/core/issue-path.ts";
+import { type CalibrationProfile, CalibrationProfileSchema } from "./calibration-profile.ts";
+import type { ClusterSpec, ScenarioSpec } from "./schema.ts";
+
+/** Which profile a run used (RunResult.calibration): its file, content hash and where it was measured. */
+export interface CalibrationRef {
+  path: string;
+  sha256: string;
+  measured: CalibrationProfile["measured"];
+}
+
+export class CalibrationProfileError extends Error {
+  override name = "CalibrationProfileError";
+}
+
+/** Parses a profile's text; throws one line naming the file and the first bad field (and how many more). */
+export function parseCalibrationProfile(text: string, file: string): CalibrationProfile {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new CalibrationProfileError(`${file}: not valid JSON (${(err as Error).message})`);
+  }
+  const parsed = CalibrationProfileSchema.safeParse(value);
+  if (!parsed.success) {
+    const issues = parsed.error.issues;
+    const first = issues[0]!;
+    const more =
+      issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? "s" : ""})` : "";
+    throw new CalibrationProfileError(
+      `${file}: ${formatIssuePath(first.path, "(profile)")}: ${first.message}${more}`,
+    );
+  }
+  return parsed.data;
+}
+
+/** Reads and validates a profile file; the error names the file (missing, unreadable, invalid). */
+export function loadCalibrationProfile(file: string): { profile: CalibrationProfile; ref: CalibrationRef } {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new CalibrationProfileError(
+      code === "ENOENT" ? `${file}: no such calibration profile` : `${file}: ${(err as Error).message}`,
+    );
+  }
+  const profile = parseCalibrationProfile(text, file);
+  const sha256 = createHash("sha256").update(text).digest("hex");
+  return { profile, ref: { path: file, sha256, measured: profile.measured } };
+}
+
+/**
+ * The cluster with the profile's CPU costs, processors, co-located CPU and hop. Processors: the instance's own
+ * (processorsPerInstance) when it had its machine to itself; the machine's cores when the driver and the farm
+ * shared them (their CPU per order is charged to those cores, and live CPU is a share of them: load/series.ts).
+ */
+export function calibratedCluster(cluster: ClusterSpec, p: CalibrationProfile): ClusterSpec {
+  const colocated = p.cpu.colocated;
+  const cores = colocated === null ? p.cpu.processorsPerInstance : colocated.machineCores;
+  return {
+    ...cluster,
+    primary: { ...cluster.primary, cores },
+    backup: { ...cluster.backup, cores },
+    cpuCostMs: { ...p.cpu.stageMs, waitPerSecond: p.cpu.waitPerSecond },
+    colocatedMsPerOrder: colocated === null ? 0 : colocated.driverMsPerOrder + colocated.farmMsPerOrder,
+    hopMs: p.hopMs,
+  };
+}
+
+/**
+ * The scenario with the profile applied (pure: the input is not changed). Providers the profile did not
+ * measure keep their typed-in latency; the overrides' clusters (compare.overrides) are calibrated too.
+ */
+export function applyCalibration<S extends ScenarioSpec>(scenario: S, p: CalibrationProfile): S {
+  const overrides = scenario.compare.overrides;
+  const side = (o: (typeof overrides)["baseline"]) =>
+    o?.cluster === undefined ? o : { ...o, cluster: calibratedCluster(o.cluster, p) };
+  return {
+    ...scenario,
+    cluster: calibratedCluster(scenario.cluster, p),
+    store: { ...p.store },
+    providers: scenario.providers.map((provider) => {
+      const measured = p.providers[provider.id];
+      return measured === undefined
+        ? provider
+        : { ...provider, latency: { dist: "empirical" as const, values: [...measured.values] } };
+    }),
+    compare: {
+      ...scenario.compare,
+      overrides: {
+        ...(overrides.baseline !== undefined ? { baseline: side(overrides.baseline) } : {}),
+        ...(overrides.candidate !== undefined ? { candidate: side(overrides.candidate) } : {}),
+      },
+    },
+  };
+}

@@ -1,0 +1,69 @@
+// The server's own timings of the operations the simulator models as service times: each card-store
+// operation and each provider call, from the call to its answer as this process saw it (queueing in the
+// store's pool, the network hop to the farm and the farm's latency included). GetSnapshot returns them
+// (OperationTiming in proto/rushhour/v1/admin.proto); `rushhour calibrate` turns them into a profile.
+
+import { LatencyHistogram } from "../results/histogram.ts";
+import type { CardStorePort, ProviderPort } from "./core/ports.ts";
+
+export interface OperationTimingView {
+  name: string;
+  count: number;
+  meanMs: number;
+  /** The 0th..100th percentiles, ms (101 values). */
+  quantilesMs: number[];
+}
+
+export class OperationTimings {
+  private readonly byName = new Map<string, LatencyHistogram>();
+
+  constructor(private readonly now: () => number = () => performance.now()) {}
+
+  /** A callback wrapper: records the time from now to the callback under `name`. */
+  time<A extends unknown[]>(name: string, done: (...args: A) => void): (...args: A) => void {
+    const start = this.now();
+    return (...args: A) => {
+      this.record(name, this.now() - start);
+      done(...args);
+    };
+  }
+
+  record(name: string, ms: number): void {
+    let h = this.byName.get(name);
+    if (h === undefined) {
+      h = LatencyHistogram.create();
+      this.byName.set(name, h);
+    }
+    h.record(ms);
+  }
+
+  views(): OperationTimingView[] {
+    return [...this.byName.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([name, h]) => ({
+        name,
+        count: h.count,
+        meanMs: h.mean,
+        quantilesMs: Array.from({ length: 101 }, (_, p) => h.percentile(p)),
+      }));
+  }
+}
+
+/** The card store with every operation timed ("store.claim", ...). */
+export function timedStore(port: CardStorePort, t: OperationTimings): CardStorePort {
+  return {
+    claim: (ownerId, sku, done) => port.claim(ownerId, sku, t.time("store.claim", done)),
+    transfer: (cardId, from, to, done) => port.transfer(cardId, from, to, t.time("store.transfer", done)),
+    release: (ownerId, cardId, done) => port.release(ownerId, cardId, t.time("store.release", done)),
+    deliver: (ownerId, cardId, done) => port.deliver(ownerId, cardId, t.time("store.deliver", done)),
+    stock: (sku, done) => port.stock(sku, t.time("store.stock", done)),
+  };
+}
+
+/**
+ * The providers with every answered call timed ("provider.<id>"). A call never answered (a blackhole)
+ * records nothing: the core's timeout, not the provider, ends it.
+ */
+export function timedProviders(port: ProviderPort, t: OperationTimings): ProviderPort {
+  return { issue: (request, done) => port.issue(request, t.time(`provider.${request.providerId}`, done)) };
+}

@@ -1,0 +1,343 @@
+// `rushhour calibrate` as a function: hold a few steady rates against a local stack (or running servers),
+// measure what each process spent per completed order, fit the server's CPU per order over the steps
+// (linear regression, residuals kept), read the store and provider timings the server took itself
+// (GetSnapshot's operations, server/op-timings.ts), and return a calibration profile
+// (scenarios/calibration-profile.ts) saying where and when it was measured.
+import { execFileSync } from "node:child_process";
+import { availableParallelism, cpus, hostname } from "node:os";
+import { performance } from "node:perf_hooks";
+import { linearRegression, linearRegressionLine } from "simple-statistics";
+import { Admin } from "../load/admin.ts";
+import { startLocalStack } from "../load/local-stack.ts";
+import { farmProviders } from "../load/provider-models.ts";
+import { runLoad } from "../load/run-load.ts";
+import type { RunResult } from "../results/run-result.ts";
+import {
+  CALIBRATION_PROFILE_VERSION,
+  type CalibrationProfile,
+  CalibrationProfileSchema,
+} from "../scenarios/calibration-profile.ts";
+import type { Scenario } from "../scenarios/define.ts";
+import { withWorkers } from "../server/core/config.ts";
+import { resolveArm } from "./arms.ts";
+import { constantRateScenario } from "./capacity.ts";
+import { ownCpuMs, processCpuMs } from "./process-cpu.ts";
+
+export type CalibrateStore = "memory" | "sqlite";
+
+export interface CalibrateOptions {
+  /** Whose providers, cluster size, SKUs and candidate configuration run during the measurement. */
+  scenario: Scenario;
+  /** Steady rates to hold, orders per second (at least 2 for a fit). */
+  rates: number[];
+  /** How long each rate is held, ms. */
+  stepMs: number;
+  /** The local stack's store (ignored with targets). */
+  store: CalibrateStore;
+  /** HOST:PORT of running servers; absent: start a local stack. */
+  targets?: string[];
+  adminToken?: string | null;
+  command: string[];
+  onProgress?: (done: number, total: number, label: string) => void;
+  log?: (line: string) => void;
+}
+
+/** What one step measured: CPU ms per process over the step, and what completed. */
+interface StepMeasure {
+  rate: number;
+  completed: number;
+  /** Orders the driver sent during the step. */
+  submitted: number;
+  seconds: number;
+  serverMs: number;
+  driverMs: number;
+  farmMs: number;
+  /** The server's operation timings (cumulative since it started) at the end of the step. */
+  operations: OperationTimingLike[];
+}
+
+export class CalibrateError extends Error {
+  override name = "CalibrateError";
+}
+
+/** A step that completed less than this share of the orders it sent was saturated (left out of the fit). */
+const SATURATED = 0.9;
+
+/** Milliseconds of a `--step`-sized step the drain may add (orders in flight when the traffic ends). */
+const STEP_DRAIN_MS = 5000;
+
+/** The scenario reduced to one steady rate: no faults, no thresholds, no per-side overrides. */
+export function steadyScenario(scenario: Scenario, rate: number, durationMs: number): Scenario {
+  return {
+    ...constantRateScenario(scenario, rate, durationMs),
+    thresholds: {},
+    drain: Math.min(scenario.drain, STEP_DRAIN_MS),
+    compare: { ...scenario.compare, overrides: {} },
+  };
+}
+
+export async function calibrate(o: CalibrateOptions): Promise<CalibrationProfile> {
+  if (o.rates.length < 2) throw new CalibrateError("--rates: give at least 2 rates to fit the CPU cost");
+  const log = o.log ?? (() => {});
+  const arm = resolveArm(o.scenario);
+  const sized = withWorkers(arm.config, o.scenario.cluster.primary.workers);
+  const local = o.targets === undefined;
+  const stack = local
+    ? await startLocalStack({
+        providers: farmProviders(o.scenario.providers),
+        config: sized,
+        skuCount: o.scenario.skus.count,
+        seed: o.scenario.seed,
+        ...(o.store === "memory" ? { store: "memory:" } : {}),
+        log,
+      })
+    : null;
+  const addresses = stack ? [stack.target] : (o.targets as string[]);
+  const adminToken = stack ? stack.adminToken : (o.adminToken ?? null);
+  if (adminToken === null) {
+    throw new CalibrateError(
+      "--admin-token: calibrate reads the servers' own timings, which needs their admin token",
+    );
+  }
+  const steps: StepMeasure[] = [];
+  const admin = new Admin(addresses[0] as string, adminToken);
+  try {
+    for (const [i, rate] of o.rates.entries()) {
+      o.onProgress?.(i, o.rates.length, `${rate}/s`);
+      const measured = await measureStep(o, rate, addresses, adminToken, stack?.pids ?? null, (p) =>
+        o.onProgress?.(i + p, o.rates.length, `${rate}/s`),
+      );
+      // The server's timings so far: the profile takes them as of its last unsaturated step.
+      const { operations } = await admin.getSnapshot();
+      steps.push({ ...measured, operations });
+      log(`step ${rate}/s: ${measured.completed} of ${measured.submitted} orders completed`);
+    }
+    o.onProgress?.(o.rates.length, o.rates.length, "timings");
+    return buildProfile(o, steps, await halfRoundTrip(admin), local);
+  } finally {
+    admin.close();
+    await stack?.stop();
+  }
+}
+
+async function measureStep(
+  o: CalibrateOptions,
+  rate: number,
+  addresses: string[],
+  adminToken: string,
+  pids: { server: number; farm: number } | null,
+  progress: (share: number) => void,
+): Promise<Omit<StepMeasure, "operations">> {
+  const scenario = steadyScenario(o.scenario, rate, o.stepMs);
+  const arm = resolveArm(o.scenario);
+  type Reading = { server: number | null; farm: number | null; driver: number; at: number };
+  let before: Reading | null = null;
+  let after: Reading | null = null;
+  const read = (): Reading => ({
+    server: pids ? processCpuMs(pids.server) : null,
+    farm: pids ? processCpuMs(pids.farm) : null,
+    driver: ownCpuMs(),
+    at: performance.now(),
+  });
+  const { result } = await runLoad({
+    scenario,
+    arm: { name: arm.name, role: "single", definition: arm.config },
+    target: { addresses, adminToken },
+    durationScale: 1,
+    command: o.command,
+    onProgress: (p) => progress(Math.min(1, p.elapsedS / Math.max(1, p.totalS))),
+    onStart: () => {
+      before = read();
+    },
+    afterTraffic: async () => {
+      after = read();
+      return {};
+    },
+  });
+  // Assigned in the callbacks above (TypeScript's flow analysis does not see into them).
+  const b = before as Reading | null;
+  const a = after as Reading | null;
+  if (b === null || a === null) throw new CalibrateError(`the ${rate}/s step did not start`);
+  const completed = result.counters.delivered + result.counters.failed;
+  const seconds = (a.at - b.at) / 1000;
+  const diff = (x: number | null, y: number | null) => (x === null || y === null ? null : Math.max(0, y - x));
+  return {
+    rate,
+    completed,
+    submitted: result.counters.submitted,
+    seconds,
+    // Running servers: their own CPU figures, window by window (GetSnapshot's process CPU).
+    serverMs: diff(b.server, a.server) ?? serverCpuFromSeries(result),
+    driverMs: a.driver - b.driver,
+    farmMs: diff(b.farm, a.farm) ?? 0,
+  };
+}
+
+/** CPU ms the servers spent over a run, from the series (CPU share of the machine's cores per window). */
+function serverCpuFromSeries(r: RunResult): number {
+  const cores = availableParallelism();
+  let ms = 0;
+  for (const w of r.series) for (const v of Object.values(w.cpu)) ms += v * cores * r.windowSeconds * 1000;
+  return ms;
+}
+
+/** Half the median round trip of a small admin call: the one-way hop to a server on this network. */
+async function halfRoundTrip(admin: Admin): Promise<number> {
+  const rtts: number[] = [];
+  for (let i = 0; i < 15; i++) {
+    const t = performance.now();
+    await admin.getSnapshot();
+    rtts.push(performance.now() - t);
+  }
+  rtts.sort((x, y) => x - y);
+  return (rtts[Math.floor(rtts.length / 2)] as number) / 2;
+}
+
+/** The share of the scenario's typed-in per-order stage costs each stage takes (how the fitted total is split). */
+function stageShares(
+  scenario: Scenario,
+): Record<"accept" | "allocate" | "issue" | "deliver" | "retry", number> {
+  const c = scenario.cluster.cpuCostMs;
+  const once = c.accept + c.allocate + c.issue + c.deliver;
+  const even = once === 0;
+  const share = (v: number) => (even ? 0.25 : v / once);
+  return {
+    accept: share(c.accept),
+    allocate: share(c.allocate),
+    issue: share(c.issue),
+    deliver: share(c.deliver),
+    retry: even ? 0.25 : c.retry / once,
+  };
+}
+
+interface OperationTimingLike {
+  name: string;
+  count: number;
+  meanMs: number;
+  quantilesMs: number[];
+}
+
+export function buildProfile(
+  o: Pick<CalibrateOptions, "scenario" | "store" | "targets">,
+  steps: StepMeasure[],
+  hopMs: number,
+  local: boolean,
+): CalibrationProfile {
+  // A step that left orders unfinished was past saturation: its CPU went to orders that never completed,
+  // so CPU per completed order there is not the cost of an order. Only steps that completed what they sent fit.
+  const usable = steps.filter(
+    (s) => s.seconds > 0 && s.completed > 0 && s.completed >= SATURATED * s.submitted,
+  );
+  if (usable.length < 2) {
+    const seen = steps.map((s) => `${s.rate}/s: ${s.completed} of ${s.submitted}`).join(", ");
+    throw new CalibrateError(
+      `--rates: a CPU fit needs 2 steps that completed at least ${SATURATED * 100}% of their orders, got ${usable.length} (${seen}); give lower rates`,
+    );
+  }
+  // CPU ms per second against completed orders per second: the slope is the CPU cost of one order, the
+  // intercept what the process spends with no orders (timers, snapshots); each step's residual is kept.
+  const fitPerOrder = (pick: (s: StepMeasure) => number) => {
+    const points = usable.map((s) => [s.completed / s.seconds, pick(s) / s.seconds]);
+    const line = linearRegression(points);
+    // A slope of 0 or less says the steps did not separate per-order from idle CPU (too few orders, a
+    // machine busy with other work): the cost is then the steps' CPU over their orders, through the origin.
+    if (!(line.m > 0)) {
+      const m = usable.reduce((a, s) => a + pick(s), 0) / usable.reduce((a, s) => a + s.completed, 0);
+      return { slope: m, predict: (x: number) => m * x };
+    }
+    return { slope: line.m, predict: linearRegressionLine(line) };
+  };
+  const server = fitPerOrder((s) => s.serverMs);
+  const driver = fitPerOrder((s) => s.driverMs);
+  const farm = fitPerOrder((s) => s.farmMs);
+  const cpuSteps = usable.map((s) => {
+    const throughput = s.completed / s.seconds;
+    return {
+      rate: s.rate,
+      completed: s.completed,
+      serverMsPerOrder: s.serverMs / s.completed,
+      driverMsPerOrder: s.driverMs / s.completed,
+      farmMsPerOrder: s.farmMs / s.completed,
+      fittedServerMsPerOrder: Math.max(0, server.predict(throughput) / throughput),
+    };
+  });
+  const rms = Math.sqrt(
+    cpuSteps.reduce((sum, s) => sum + (s.serverMsPerOrder - s.fittedServerMsPerOrder) ** 2, 0) /
+      cpuSteps.length,
+  );
+  const shares = stageShares(o.scenario);
+  // Timings are cumulative: those taken after the last usable step leave out the saturated steps after it
+  // (rates ascend), whose queueing is not the service time of an operation.
+  const operations = (usable.at(-1) as StepMeasure).operations;
+  const op = (name: string) => operations.find((t) => t.name === name);
+  const providers: CalibrationProfile["providers"] = {};
+  for (const t of operations) {
+    if (t.name.startsWith("provider.") && t.count > 0) {
+      providers[t.name.slice("provider.".length)] = { values: t.quantilesMs };
+    }
+  }
+  const round = (v: number) => Math.round(v * 10_000) / 10_000;
+  const profile: CalibrationProfile = {
+    version: CALIBRATION_PROFILE_VERSION,
+    measured: {
+      at: new Date().toISOString(),
+      host: hostname(),
+      cores: availableParallelism(),
+      cpuModel: cpus()[0]?.model ?? "unknown",
+      node: process.version,
+      commit: gitCommit(),
+      target: local ? "local" : (o.targets ?? []).join(","),
+      store: o.store,
+      scenario: o.scenario.name,
+    },
+    cpu: {
+      stageMs: {
+        accept: round(server.slope * shares.accept),
+        allocate: round(server.slope * shares.allocate),
+        issue: round(server.slope * shares.issue),
+        deliver: round(server.slope * shares.deliver),
+        retry: round(server.slope * shares.retry),
+      },
+      waitPerSecond: o.scenario.cluster.cpuCostMs.waitPerSecond,
+      // A Node server is one event loop; the stores calibrate runs (memory, better-sqlite3) work on it.
+      processorsPerInstance: 1,
+      colocated: local
+        ? {
+            machineCores: availableParallelism(),
+            driverMsPerOrder: round(driver.slope),
+            farmMsPerOrder: round(farm.slope),
+          }
+        : null,
+      steps: cpuSteps.map((s) => ({
+        ...s,
+        serverMsPerOrder: round(s.serverMsPerOrder),
+        driverMsPerOrder: round(s.driverMsPerOrder),
+        farmMsPerOrder: round(s.farmMsPerOrder),
+        fittedServerMsPerOrder: round(s.fittedServerMsPerOrder),
+      })),
+      rmsResidualMs: round(rms),
+    },
+    store: {
+      claimMs: round(op("store.claim")?.meanMs ?? 0),
+      stockMs: round(op("store.stock")?.meanMs ?? 0),
+      deliverMs: round(op("store.deliver")?.meanMs ?? 0),
+      releaseMs: round(op("store.release")?.meanMs ?? 0),
+    },
+    providers,
+    hopMs: round(hopMs),
+  };
+  // What we write is what `--calibration` reads: validate before anyone else does.
+  return CalibrationProfileSchema.parse(profile);
+}
+
+function gitCommit(): string {
+  try {
+    return execFileSync("git", ["rev-parse", "--short=12", "HEAD"], {
+      cwd: new URL(".", import.meta.url),
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    }).trim();
+  } catch {
+    return "unknown";
+  }
+}

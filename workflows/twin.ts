@@ -1,0 +1,172 @@
+// `rushhour twin` as a function: the same scenario simulated (N replications, with the scenario's
+// calibration profile) and live (one run, a local stack or targets), compared metric by metric against
+// tolerances (reports/twin.ts); optionally the saturation knee, found by the simulated capacity search
+// (workflows/capacity.ts) and checked live with a few short steps around it.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import {
+  compareTwin,
+  type Tolerances,
+  type TwinKnee,
+  type TwinReport,
+  twinCharts,
+  twinHtml,
+  twinMarkdown,
+} from "../reports/twin.ts";
+import { type RunResult, writeRunResult } from "../results/run-result.ts";
+import { armInputs } from "../scenarios/arms.ts";
+import type { Scenario } from "../scenarios/define.ts";
+import { totalDuration } from "../traffic/profile.ts";
+import { type Arm, resolveArm } from "./arms.ts";
+import { confirmLive, type Objective, simulatedCapacity } from "./capacity.ts";
+import { runLive } from "./live.ts";
+import { runSimulated } from "./simulate.ts";
+import type { LiveRunner } from "./suite.ts";
+
+export interface TwinOptions {
+  /** Run only this configuration (role "single"); default the scenario's candidate. */
+  config?: string;
+  replications: number;
+  tolerances: Tolerances;
+  seed?: number;
+  jobs?: number;
+  command: string[];
+  /** How to run the scenario live (default: the live workflow on a local stack, or `targets`). */
+  live?: LiveRunner;
+  /** A live RunResult of this scenario recorded before (twin --against): compared instead of a new live run. */
+  liveResult?: RunResult;
+  targets?: string[];
+  adminToken?: string | null;
+  /** Also find the knee against this objective (simulated search, then live steps of `kneeStepS`). */
+  knee?: { objective: Objective; stepS: number; maxProbes?: number };
+  onProgress?: (label: string) => void;
+  log?: (line: string) => void;
+}
+
+export class TwinInputError extends Error {
+  override name = "TwinInputError";
+}
+
+export interface TwinOutcome {
+  report: TwinReport;
+  simulated: RunResult;
+  live: RunResult;
+  pass: boolean;
+}
+
+/** The one arm both sides run: --config as "single", else the scenario's candidate. */
+function twinArm(scenario: Scenario, config?: string): Arm {
+  return resolveArm(scenario, config);
+}
+
+/** Live runs at duration scale 1: the simulated side runs the scenario as written, so the live one must too. */
+function defaultLive(scenario: Scenario, arm: Arm, o: TwinOptions): LiveRunner {
+  return async (s) => {
+    const { results } = await runLive(s, {
+      arm,
+      durationScale: 1,
+      ...(o.targets !== undefined ? { targets: o.targets, adminToken: o.adminToken ?? null } : {}),
+      command: o.command,
+      ...(o.log ? { log: o.log } : {}),
+    });
+    if (results.length === 0) throw new Error(`the live run of ${scenario.name} produced no result`);
+    return results;
+  };
+}
+
+export async function runTwin(scenario: Scenario, o: TwinOptions): Promise<TwinOutcome> {
+  const arm = twinArm(scenario, o.config);
+  const live = o.live ?? defaultLive(scenario, arm, o);
+  o.onProgress?.(`simulating ${o.replications} replication${o.replications === 1 ? "" : "s"}`);
+  const [simulated] = await runSimulated(scenario, {
+    ...(o.config !== undefined ? { config: o.config } : { roles: ["candidate"] }),
+    replications: o.replications,
+    ...(o.seed !== undefined ? { seed: o.seed } : {}),
+    jobs: o.jobs ?? 1,
+    command: o.command,
+  });
+  let liveResult = o.liveResult;
+  if (liveResult === undefined) {
+    o.onProgress?.("running live");
+    [liveResult] = await live(scenario);
+  } else if (liveResult.kind !== "load" || liveResult.scenario.name !== scenario.name) {
+    throw new TwinInputError(
+      `--against: expected a live RunResult (kind "load") of ${scenario.name}, got a ${liveResult.kind} run of ${liveResult.scenario.name}`,
+    );
+  }
+  const trafficSeconds = totalDuration(armInputs(scenario, arm.role).traffic) / 1000;
+  const rows = compareTwin(simulated!, liveResult!, o.tolerances, trafficSeconds);
+  const report: TwinReport = {
+    scenario: scenario.name,
+    config: arm.name,
+    replications: o.replications,
+    calibration: scenario.calibration?.path ?? null,
+    rows,
+  };
+  if (o.knee !== undefined) report.knee = await findKnee(scenario, arm, o, live);
+  return {
+    report,
+    simulated: simulated!,
+    live: liveResult!,
+    pass: rows.every((r) => r.pass),
+  };
+}
+
+/**
+ * The highest steady rate whose P99 meets the objective: bisection in simulation, then live steps at the
+ * simulated knee and 15% either side (the acceptance's bound), each `stepS` long.
+ */
+async function findKnee(scenario: Scenario, arm: Arm, o: TwinOptions, live: LiveRunner): Promise<TwinKnee> {
+  const k = o.knee!;
+  o.onProgress?.("simulated knee search");
+  const search = await simulatedCapacity(scenario, {
+    configName: arm.name,
+    config: arm.config,
+    objective: k.objective,
+    durationMs: k.stepS * 1000,
+    replications: Math.min(o.replications, 3),
+    tolerance: 0.02,
+    maxProbes: k.maxProbes ?? 14,
+  });
+  const simulatedRate = search.best;
+  const steps: TwinKnee["live"] = [];
+  if (simulatedRate > 0) {
+    for (const rate of [simulatedRate * 0.85, simulatedRate, simulatedRate * 1.15]) {
+      o.onProgress?.(`live step ${Math.round(rate)}/s`);
+      const c = await confirmLive(scenario, rate, k.stepS, k.objective, live);
+      steps.push({ rate: c.rate, p99Ms: c.p99Ms, errorRate: c.errorRate, ok: c.ok });
+    }
+  }
+  const liveRate = Math.max(0, ...steps.filter((s) => s.ok).map((s) => s.rate));
+  return {
+    objectiveP99Ms: k.objective.p99Ms,
+    simulatedRate,
+    live: steps,
+    liveRate,
+    error: liveRate > 0 ? (simulatedRate - liveRate) / liveRate : null,
+  };
+}
+
+/** Writes twin.md, twin.html, twin.json and the chart SVGs into `outDir`; returns the written files. */
+export function writeTwinReport(t: TwinOutcome, outDir: string): string[] {
+  mkdirSync(join(outDir, "charts"), { recursive: true });
+  const charts = twinCharts(t.simulated, t.live);
+  const files: string[] = [];
+  const write = (name: string, text: string) => {
+    const f = join(outDir, name);
+    writeFileSync(f, text);
+    files.push(f);
+  };
+  for (const c of charts) write(join("charts", `${c.id}.svg`), c.svg);
+  write("twin.md", twinMarkdown(t.report));
+  write("twin.html", twinHtml(t.report, charts));
+  write("twin.json", `${JSON.stringify({ ...t.report, pass: t.pass }, null, 2)}\n`);
+  for (const [name, r] of [
+    ["simulated.json", t.simulated],
+    ["live.json", t.live],
+  ] as const) {
+    writeRunResult(join(outDir, name), r);
+    files.push(join(outDir, name));
+  }
+  return files;
+}
