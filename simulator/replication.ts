@@ -47,7 +47,6 @@ export interface ReplicationOutput {
 /** Events kept per replication at most (a flapping router must not grow memory without bound). */
 const MAX_EVENTS = 5000;
 
-const TERMINAL = new Set(["DELIVERED", "FAILED", "REJECTED"]);
 const LANES = ["vip", "default", "overflow", "none"] as const;
 const LANE_INDEX: Record<string, number> = { vip: 0, default: 1, overflow: 2, none: 3 };
 
@@ -60,13 +59,18 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
   );
   const providers = new SimProviders(env, scenario.providers, scenario.faults);
   const providerIds = scenario.providers.map((p) => p.id);
-  const cpu = new CpuModel(cluster);
+  const windowMs = scenario.window;
+  const trafficMs = totalDuration(traffic);
+  const endMs = trafficMs + scenario.drain;
+  // Each cluster's cores serve its orders' CPU: the wrapped ports and listeners below make an order
+  // wait for it (models/cpu.ts).
+  const cpu = new CpuModel(env, cluster, windowMs, endMs);
 
   const backup = createDispatcher({
     env,
     config: withWorkers(config, cluster.backup.workers),
-    store,
-    providers: { ids: providerIds, port: providers },
+    store: cpu.store("backup", store),
+    providers: { ids: providerIds, port: cpu.providers("backup", providers) },
     cluster: "backup",
     // The listeners below read each view and keep only terminal ones, which never change again.
     liveViews: true,
@@ -74,18 +78,16 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
   const overflow: OverflowPort = {
     forward(order, done) {
       env.schedule(cluster.hopMs, () => {
-        backup.submit(order, (view) => {
-          cpu.onState("backup", view.state);
-          if (TERMINAL.has(view.state)) env.schedule(cluster.hopMs, () => done(view));
-        });
+        const listener = cpu.listener("backup", (view) => env.schedule(cluster.hopMs, () => done(view)));
+        cpu.acceptAt("backup", () => backup.submit(order, listener));
       });
     },
   };
   const primary = createDispatcher({
     env,
     config: withWorkers(config, cluster.primary.workers),
-    store,
-    providers: { ids: providerIds, port: providers },
+    store: cpu.store("primary", store),
+    providers: { ids: providerIds, port: cpu.providers("primary", providers) },
     overflow,
     cluster: "primary",
     liveViews: true,
@@ -95,10 +97,6 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
     primary.loadDemandHistory(history);
     backup.loadDemandHistory(history);
   }
-
-  const windowMs = scenario.window;
-  const trafficMs = totalDuration(traffic);
-  const endMs = trafficMs + scenario.drain;
 
   // ---- collection ----
   const overall = LatencyHistogram.create();
@@ -120,14 +118,12 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
   const detailed = input.detailed;
   const onTerminal = input.onTerminal;
 
-  const onChange = (view: OrderView) => {
+  /** An order's terminal view as its client sees it (after the reply's CPU), `arrivedAt` its arrival. */
+  const onDone = (view: OrderView, arrivedAt: number) => {
     const state = view.state;
-    if (view.lane !== "overflow") cpu.onState("primary", state);
-    else if (state === "QUEUED") cpu.onState("primary", state);
-    if (state !== "DELIVERED" && state !== "FAILED" && state !== "REJECTED") return;
     onTerminal?.(view);
     if (state === "DELIVERED") {
-      const ms = (view.finishedAt ?? env.now()) - view.submittedAt;
+      const ms = env.now() - arrivedAt;
       // One whole-run record per order, by (lane, tier); lanes, cohorts and the overall histogram are
       // merged from these at the end (recording is most of the collection cost).
       windowHist.record(ms);
@@ -183,7 +179,9 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
     const id = `o${++orderSeq}`;
     total.submitted++;
     win.submitted++;
-    primary.submit({ orderId: id, sku: mix.sku(now), tier: mix.tier(now) }, onChange);
+    const order = { orderId: id, sku: mix.sku(now), tier: mix.tier(now) };
+    const listener = cpu.listener("primary", (view) => onDone(view, now));
+    cpu.arrive(() => primary.submit(order, listener));
     scheduleNext();
   };
   const scheduleNext = () => {
@@ -200,20 +198,14 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
   const closeWindow = (t0: number, lengthMs: number) => {
     const p = primary.snapshot();
     const b = backup.snapshot();
-    let waitingPrimary = 0;
-    let waitingBackup = 0;
     const queueDepth: Record<string, number> = { vip: 0, default: 0, overflow: 0 };
     for (const lane of p.lanes) {
       queueDepth[lane.lane] = (queueDepth[lane.lane] ?? 0) + lane.queueDepth;
-      waitingPrimary += lane.queueDepth;
     }
     for (const lane of b.lanes) {
       queueDepth.overflow = (queueDepth.overflow ?? 0) + lane.queueDepth;
-      waitingBackup += lane.queueDepth;
     }
-    cpu.chargeWaiting("primary", waitingPrimary, lengthMs);
-    cpu.chargeWaiting("backup", waitingBackup, lengthMs);
-    const util = cpu.takeWindow(lengthMs);
+    const util = cpu.utilisation(t0, lengthMs);
     const retries = p.counters.retries + b.counters.retries;
     const switches = p.counters.routeSwitches;
     const seconds = lengthMs / 1000;

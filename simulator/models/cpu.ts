@@ -1,46 +1,201 @@
-// The cluster CPU model: each stage an order passes through costs CPU milliseconds on the cluster that
-// runs it; utilisation over a window = CPU ms spent / (window ms x cores), capped at 1. Orders waiting
-// (queued or in retry backoff) cost `waitPerSecond` ms per second, charged from the in-flight count.
+// The cluster CPU model: each cluster's `cores` are processors that serve CPU demand, and an order
+// does not take its next step until its stage's CPU has been served, so a saturated CPU slows
+// orders down (issue 13). Utilisation is busy processor time over capacity, from the same model.
+//
+// Discipline: one FIFO queue in front of the processors, each job run to completion on the first
+// processor free (M/G/c first-come first-served), not processor sharing. A Node server is an event
+// loop: a callback runs to completion and ready callbacks run in the order they became ready, which
+// is FIFO and non-preemptive; a job's finish time is known when it arrives, so a job costs one
+// scheduled event. `cores` may be fractional (a CPU quota): ceil(cores) processors, each at speed
+// cores / ceil(cores), so capacity is `cores` processor-seconds per second.
+//
+// What each stage costs, and where the order waits for it (scenarios/README.md, "CPU"):
+// - accept: before the core sees the order (on the backup: after the hop, before its submit);
+// - allocate: before each card-store claim or cache transfer (prewarm's claims pay it too);
+// - issue: before each provider call (probes and cache pre-issue too); a retry's call adds `retry`;
+// - deliver: after a DELIVERED or FAILED order leaves the core, before its client sees the reply;
+// - waitPerSecond: background demand from orders queued or in retry backoff, in 10 ms slices;
+// - colocatedMsPerOrder: background demand on the primary at every arrival (driver and provider farm).
+// A zero cost is no job at all: the order goes on in the same instant, exactly as without the model.
 
 import type { ClusterSpec } from "../../scenarios/schema.ts";
-import type { ClusterName, OrderState } from "../../server/core/types.ts";
+import type { Environment } from "../../server/core/env.ts";
+import type { CardStorePort, ProviderPort } from "../../server/core/ports.ts";
+import type { ClusterName, OrderView } from "../../server/core/types.ts";
+
+/** Waiting orders' CPU is charged in slices of this length (short against a window, long against a job). */
+const WAIT_SLICE_MS = 10;
+
+/** One cluster's processors: FIFO jobs, busy time booked per window. */
+export class Processors {
+  /** When each processor finishes the work it has been given. */
+  private readonly freeAt: Float64Array;
+  private readonly speed: number;
+  /** Busy processor-ms per window index (a job is split at window edges). */
+  private readonly busy: number[] = [];
+
+  constructor(
+    private readonly env: Environment,
+    cores: number,
+    private readonly windowMs: number,
+  ) {
+    const n = Math.max(1, Math.ceil(cores));
+    this.freeAt = new Float64Array(n);
+    this.speed = cores / n;
+  }
+
+  get count(): number {
+    return this.freeAt.length;
+  }
+
+  /**
+   * Queues `costMs` of CPU work; `then` runs when it has been served. Zero work runs `then` now.
+   * Without `then` the work is background demand: it only keeps a processor busy.
+   */
+  run(costMs: number, then?: () => void): void {
+    if (costMs <= 0) {
+      then?.();
+      return;
+    }
+    const now = this.env.now();
+    const freeAt = this.freeAt;
+    let k = 0;
+    for (let i = 1; i < freeAt.length; i++) if (freeAt[i]! < freeAt[k]!) k = i;
+    const start = Math.max(freeAt[k]!, now);
+    const finish = start + costMs / this.speed;
+    freeAt[k] = finish;
+    this.book(start, finish);
+    if (then !== undefined) this.env.schedule(finish - now, then);
+  }
+
+  private book(start: number, finish: number): void {
+    const w = this.windowMs;
+    let t = start;
+    let i = Math.floor(t / w);
+    while (t < finish) {
+      const edge = Math.min(finish, (i + 1) * w);
+      for (let j = this.busy.length; j <= i; j++) this.busy.push(0);
+      this.busy[i]! += edge - t;
+      t = edge;
+      i++;
+    }
+  }
+
+  /** Busy processor time / capacity in the window [t0, t0 + lengthMs). */
+  utilisation(t0: number, lengthMs: number): number {
+    const busy = this.busy[Math.round(t0 / this.windowMs)] ?? 0;
+    return busy / (lengthMs * this.freeAt.length);
+  }
+}
 
 export class CpuModel {
-  private readonly spent: Record<ClusterName, number> = { primary: 0, backup: 0 };
-  private readonly costOf: Partial<Record<OrderState, number>>;
+  private readonly processors: Record<ClusterName, Processors>;
+  private readonly costs: ClusterSpec["cpuCostMs"];
+  private readonly colocatedMs: number;
+  /** Orders QUEUED or RETRYING per cluster (only counted when waiting costs CPU). */
+  private readonly waiting: Record<ClusterName, number> = { primary: 0, backup: 0 };
 
-  constructor(private readonly cluster: ClusterSpec) {
-    const c = cluster.cpuCostMs;
-    this.costOf = {
-      QUEUED: c.accept,
-      ALLOCATING: c.allocate,
-      ISSUING: c.issue,
-      DELIVERED: c.deliver,
-      RETRYING: c.retry,
-      FAILED: c.deliver,
-      REJECTED: c.accept,
+  constructor(
+    private readonly env: Environment,
+    cluster: ClusterSpec,
+    windowMs: number,
+    endMs: number,
+  ) {
+    this.processors = {
+      primary: new Processors(env, cluster.primary.cores, windowMs),
+      backup: new Processors(env, cluster.backup.cores, windowMs),
+    };
+    this.costs = cluster.cpuCostMs;
+    this.colocatedMs = cluster.colocatedMsPerOrder;
+    if (this.costs.waitPerSecond > 0) this.chargeWaitingUntil(endMs);
+  }
+
+  /** A new order reaches the primary: the colocated driver and farm's share, then `submit` after accept. */
+  arrive(submit: () => void): void {
+    const p = this.processors.primary;
+    p.run(this.costs.accept, submit);
+    // After the accept: the order does not wait behind its own driver's work, later orders do.
+    p.run(this.colocatedMs);
+  }
+
+  /** A forwarded order reaches the backup: `submit` after accept. */
+  acceptAt(cluster: ClusterName, submit: () => void): void {
+    this.processors[cluster].run(this.costs.accept, submit);
+  }
+
+  /** The card store as `cluster`'s core sees it: allocate CPU before every claim and transfer. */
+  store(cluster: ClusterName, store: CardStorePort): CardStorePort {
+    const cost = this.costs.allocate;
+    if (cost <= 0) return store;
+    const p = this.processors[cluster];
+    return {
+      claim: (ownerId, sku, done) => p.run(cost, () => store.claim(ownerId, sku, done)),
+      transfer: (cardId, from, to, done) => p.run(cost, () => store.transfer(cardId, from, to, done)),
+      release: (ownerId, cardId, done) => store.release(ownerId, cardId, done),
+      deliver: (ownerId, cardId, done) => store.deliver(ownerId, cardId, done),
+      stock: (sku, done) => store.stock(sku, done),
     };
   }
 
-  /** Charges the cost of entering `state` on `cluster`. */
-  onState(cluster: ClusterName, state: OrderState): void {
-    const cost = this.costOf[state];
-    if (cost !== undefined) this.spent[cluster] += cost;
-  }
-
-  /** Charges waiting orders over `ms`. */
-  chargeWaiting(cluster: ClusterName, waiting: number, ms: number): void {
-    this.spent[cluster] += (waiting * ms * this.cluster.cpuCostMs.waitPerSecond) / 1000;
-  }
-
-  /** Utilisation of each cluster since the last call, and resets. */
-  takeWindow(windowMs: number): Record<ClusterName, number> {
-    const out = {
-      primary: Math.min(1, this.spent.primary / (windowMs * this.cluster.primary.cores)),
-      backup: Math.min(1, this.spent.backup / (windowMs * this.cluster.backup.cores)),
+  /** The providers as `cluster`'s core sees them: issue CPU (plus retry CPU on a retry) before every call. */
+  providers(cluster: ClusterName, port: ProviderPort): ProviderPort {
+    const { issue, retry } = this.costs;
+    if (issue <= 0 && retry <= 0) return port;
+    const p = this.processors[cluster];
+    return {
+      issue: (request, done) =>
+        p.run(request.attempt > 1 ? issue + retry : issue, () => port.issue(request, done)),
     };
-    this.spent.primary = 0;
-    this.spent.backup = 0;
-    return out;
+  }
+
+  /**
+   * The listener for one order submitted to `cluster`: it counts the order's waiting and hands the
+   * terminal view to `onTerminal` once the reply's CPU (deliver) has been served. An order the
+   * primary forwarded was answered by the backup, which paid for the reply.
+   */
+  listener(cluster: ClusterName, onTerminal: (view: OrderView) => void): (view: OrderView) => void {
+    const p = this.processors[cluster];
+    const reply = this.costs.deliver;
+    const count = this.costs.waitPerSecond > 0;
+    const waiting = this.waiting;
+    let isWaiting = false;
+    return (view) => {
+      const state = view.state;
+      const forwarded = cluster === "primary" && view.lane === "overflow";
+      if (count) {
+        const w = (state === "QUEUED" || state === "RETRYING") && !forwarded;
+        if (w !== isWaiting) {
+          waiting[cluster] += w ? 1 : -1;
+          isWaiting = w;
+        }
+      }
+      if (state !== "DELIVERED" && state !== "FAILED" && state !== "REJECTED") return;
+      if (state === "REJECTED" || forwarded) onTerminal(view);
+      else p.run(reply, () => onTerminal(view));
+    };
+  }
+
+  /** Busy processor time / capacity of each cluster in the window [t0, t0 + lengthMs). */
+  utilisation(t0: number, lengthMs: number): Record<ClusterName, number> {
+    return {
+      primary: this.processors.primary.utilisation(t0, lengthMs),
+      backup: this.processors.backup.utilisation(t0, lengthMs),
+    };
+  }
+
+  /** Every slice, the slice's waiting CPU, spread over the cluster's processors like many small timers. */
+  private chargeWaitingUntil(endMs: number): void {
+    const perOrder = (this.costs.waitPerSecond * WAIT_SLICE_MS) / 1000;
+    const tick = () => {
+      for (const cluster of ["primary", "backup"] as const) {
+        const n = this.waiting[cluster];
+        if (n === 0) continue;
+        const p = this.processors[cluster];
+        const share = (n * perOrder) / p.count;
+        for (let i = 0; i < p.count; i++) p.run(share);
+      }
+      if (this.env.now() + WAIT_SLICE_MS < endMs) this.env.schedule(WAIT_SLICE_MS, tick);
+    };
+    this.env.schedule(WAIT_SLICE_MS, tick);
   }
 }
