@@ -69,7 +69,7 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
   const backup = createDispatcher({
     env,
     config: withWorkers(config, cluster.backup.workers),
-    store: cpu.store("backup", store),
+    store,
     providers: { ids: providerIds, port: cpu.providers("backup", providers) },
     cluster: "backup",
     // The listeners below read each view and keep only terminal ones, which never change again.
@@ -78,7 +78,9 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
   const overflow: OverflowPort = {
     forward(order, done) {
       env.schedule(cluster.hopMs, () => {
-        const listener = cpu.listener("backup", (view) => env.schedule(cluster.hopMs, () => done(view)));
+        const listener = cpu.listener("backup", env.now(), (view, _arrivedAt, doneAt) =>
+          env.schedule(doneAt - env.now() + cluster.hopMs, () => done(view)),
+        );
         cpu.acceptAt("backup", () => backup.submit(order, listener));
       });
     },
@@ -86,7 +88,7 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
   const primary = createDispatcher({
     env,
     config: withWorkers(config, cluster.primary.workers),
-    store: cpu.store("primary", store),
+    store,
     providers: { ids: providerIds, port: cpu.providers("primary", providers) },
     overflow,
     cluster: "primary",
@@ -118,12 +120,26 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
   const detailed = input.detailed;
   const onTerminal = input.onTerminal;
 
-  /** An order's terminal view as its client sees it (after the reply's CPU), `arrivedAt` its arrival. */
-  const onDone = (view: OrderView, arrivedAt: number) => {
+  // Replies the CPU serves after the current window ends, booked in the window they reach the client.
+  let windowEnd = 0;
+  const later: { view: OrderView; arrivedAt: number; doneAt: number }[] = [];
+  /** An order's terminal view: its client has it at `doneAt` (after the reply's CPU). */
+  const onDone = (view: OrderView, arrivedAt: number, doneAt: number) => {
+    if (doneAt > windowEnd) later.push({ view, arrivedAt, doneAt });
+    else book(view, doneAt - arrivedAt);
+  };
+  const bookLater = () => {
+    let kept = 0;
+    for (const r of later) {
+      if (r.doneAt > windowEnd) later[kept++] = r;
+      else book(r.view, r.doneAt - r.arrivedAt);
+    }
+    later.length = kept;
+  };
+  const book = (view: OrderView, ms: number) => {
     const state = view.state;
     onTerminal?.(view);
     if (state === "DELIVERED") {
-      const ms = env.now() - arrivedAt;
       // One whole-run record per order, by (lane, tier); lanes, cohorts and the overall histogram are
       // merged from these at the end (recording is most of the collection cost).
       windowHist.record(ms);
@@ -180,7 +196,7 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
     total.submitted++;
     win.submitted++;
     const order = { orderId: id, sku: mix.sku(now), tier: mix.tier(now) };
-    const listener = cpu.listener("primary", (view) => onDone(view, now));
+    const listener = cpu.listener("primary", now, onDone);
     cpu.arrive(() => primary.submit(order, listener));
     scheduleNext();
   };
@@ -252,7 +268,9 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
 
   for (let t0 = 0; t0 < endMs; t0 += windowMs) {
     const t1 = Math.min(endMs, t0 + windowMs);
+    windowEnd = t1;
     env.runUntil(t1);
+    if (later.length > 0) bookLater();
     closeWindow(t0, t1 - t0);
     input.onProgress?.(t1, endMs);
   }

@@ -11,16 +11,19 @@
 //
 // What each stage costs, and where the order waits for it (scenarios/README.md, "CPU"):
 // - accept: before the core sees the order (on the backup: after the hop, before its submit);
-// - allocate: before each card-store claim or cache transfer (prewarm's claims pay it too);
-// - issue: before each provider call (probes and cache pre-issue too); a retry's call adds `retry`;
-// - deliver: after a DELIVERED or FAILED order leaves the core, before its client sees the reply;
+// - allocate + issue: before each provider call, as one job (with a synchronous store the claim and
+//   the call are one run of the event loop); a retry's call adds `retry`, a probe pays issue only,
+//   cache pre-issue pays both; an order that never calls a provider (a cache hit, out of stock) pays
+//   allocate with its reply;
+// - deliver: after a DELIVERED or FAILED order leaves the core, before its client sees the reply
+//   (booked at once: nothing in the core waits for it, so it costs no event);
 // - waitPerSecond: background demand from orders queued or in retry backoff, in 10 ms slices;
 // - colocatedMsPerOrder: background demand on the primary at every arrival (driver and provider farm).
 // A zero cost is no job at all: the order goes on in the same instant, exactly as without the model.
 
 import type { ClusterSpec } from "../../scenarios/schema.ts";
 import type { Environment } from "../../server/core/env.ts";
-import type { CardStorePort, ProviderPort } from "../../server/core/ports.ts";
+import type { ProviderPort } from "../../server/core/ports.ts";
 import type { ClusterName, OrderView } from "../../server/core/types.ts";
 
 /** Waiting orders' CPU is charged in slices of this length (short against a window, long against a job). */
@@ -57,7 +60,14 @@ export class Processors {
       then?.();
       return;
     }
+    const finish = this.enqueue(costMs);
+    if (then !== undefined) this.env.schedule(finish - this.env.now(), then);
+  }
+
+  /** Queues `costMs` of CPU work now and returns when it will have been served (no event). */
+  enqueue(costMs: number): number {
     const now = this.env.now();
+    if (costMs <= 0) return now;
     const freeAt = this.freeAt;
     let k = 0;
     for (let i = 1; i < freeAt.length; i++) if (freeAt[i]! < freeAt[k]!) k = i;
@@ -65,7 +75,7 @@ export class Processors {
     const finish = start + costMs / this.speed;
     freeAt[k] = finish;
     this.book(start, finish);
-    if (then !== undefined) this.env.schedule(finish - now, then);
+    return finish;
   }
 
   private book(start: number, finish: number): void {
@@ -123,39 +133,40 @@ export class CpuModel {
     this.processors[cluster].run(this.costs.accept, submit);
   }
 
-  /** The card store as `cluster`'s core sees it: allocate CPU before every claim and transfer. */
-  store(cluster: ClusterName, store: CardStorePort): CardStorePort {
-    const cost = this.costs.allocate;
-    if (cost <= 0) return store;
-    const p = this.processors[cluster];
-    return {
-      claim: (ownerId, sku, done) => p.run(cost, () => store.claim(ownerId, sku, done)),
-      transfer: (cardId, from, to, done) => p.run(cost, () => store.transfer(cardId, from, to, done)),
-      release: (ownerId, cardId, done) => store.release(ownerId, cardId, done),
-      deliver: (ownerId, cardId, done) => store.deliver(ownerId, cardId, done),
-      stock: (sku, done) => store.stock(sku, done),
-    };
-  }
-
-  /** The providers as `cluster`'s core sees them: issue CPU (plus retry CPU on a retry) before every call. */
+  /**
+   * The providers as `cluster`'s core sees them: CPU before every call. An order's call pays
+   * allocate + issue (the claim and the call are one run of the event loop with a synchronous store,
+   * and one job is one event), a retry's call adds retry; a probe (no card) pays issue only.
+   */
   providers(cluster: ClusterName, port: ProviderPort): ProviderPort {
-    const { issue, retry } = this.costs;
-    if (issue <= 0 && retry <= 0) return port;
+    const { issue, retry, allocate } = this.costs;
+    const first = allocate + issue;
+    if (first <= 0 && retry <= 0) return port;
     const p = this.processors[cluster];
     return {
-      issue: (request, done) =>
-        p.run(request.attempt > 1 ? issue + retry : issue, () => port.issue(request, done)),
+      issue: (request, done) => {
+        const cost = request.cardId === "" ? issue : request.attempt > 1 ? first + retry : first;
+        p.run(cost, () => port.issue(request, done));
+      },
     };
   }
 
   /**
-   * The listener for one order submitted to `cluster`: it counts the order's waiting and hands the
-   * terminal view to `onTerminal` once the reply's CPU (deliver) has been served. An order the
+   * The listener for one order that reached `cluster` at `arrivedAt`: it counts the order's waiting,
+   * queues the reply's CPU when the order ends (deliver; plus allocate for an order that never called
+   * a provider: a cache hit, out of stock) and hands `onTerminal` the terminal view with the time
+   * its reply has been served. That time is known at once (FIFO) and nothing in the core waits for
+   * it, so it costs no event: the caller books the order in the window of `doneAt`. An order the
    * primary forwarded was answered by the backup, which paid for the reply.
    */
-  listener(cluster: ClusterName, onTerminal: (view: OrderView) => void): (view: OrderView) => void {
+  listener(
+    cluster: ClusterName,
+    arrivedAt: number,
+    onTerminal: (view: OrderView, arrivedAt: number, doneAt: number) => void,
+  ): (view: OrderView) => void {
     const p = this.processors[cluster];
     const reply = this.costs.deliver;
+    const unallocated = reply + this.costs.allocate;
     const count = this.costs.waitPerSecond > 0;
     const waiting = this.waiting;
     let isWaiting = false;
@@ -170,8 +181,8 @@ export class CpuModel {
         }
       }
       if (state !== "DELIVERED" && state !== "FAILED" && state !== "REJECTED") return;
-      if (state === "REJECTED" || forwarded) onTerminal(view);
-      else p.run(reply, () => onTerminal(view));
+      if (state === "REJECTED" || forwarded) onTerminal(view, arrivedAt, this.env.now());
+      else onTerminal(view, arrivedAt, p.enqueue(view.providerId === null ? unallocated : reply));
     };
   }
 

@@ -55,6 +55,9 @@ interface Run {
   cores?: number;
   colocatedMsPerOrder?: number;
   zeroCost?: boolean;
+  /** Workers (default: far beyond the load) and CPU per second of waiting. */
+  workers?: number;
+  waitPerSecond?: number;
 }
 
 /**
@@ -71,9 +74,16 @@ function simulate(r: Run) {
     vipShare: 0,
     providers: [{ id: "p", latency: { dist: "deterministic", value: 10 }, capacity: 10_000, errorRate: 0 }],
     cluster: {
-      primary: { workers: 5000, cores: r.cores ?? 1 },
+      primary: { workers: r.workers ?? 5000, cores: r.cores ?? 1 },
       backup: { workers: 1, cores: 1 },
-      cpuCostMs: { accept: cost, allocate: cost, issue: cost, deliver: cost, retry: 0 },
+      cpuCostMs: {
+        accept: cost,
+        allocate: cost,
+        issue: cost,
+        deliver: cost,
+        retry: 0,
+        waitPerSecond: r.waitPerSecond ?? 0,
+      },
       colocatedMsPerOrder: r.colocatedMsPerOrder ?? 0,
     },
     drain: "10s",
@@ -99,7 +109,7 @@ function simulate(r: Run) {
     },
   });
   // Windows while traffic runs, past the first (the backlog starts empty).
-  const loaded = out.windows.filter((w) => w.t >= 0.5 && w.t < 4).map((w) => w.cpu.primary);
+  const loaded = out.windows.filter((w) => w.t >= 0.5 && w.t < 4).map((w) => w.cpu.primary ?? 0);
   return { out, coreLatency, cpu: loaded.reduce((a, b) => a + b, 0) / loaded.length };
 }
 
@@ -144,6 +154,18 @@ describe("a saturated CPU slows orders down", () => {
     expect(alone.out.summary.p99).toBeLessThan(40);
     expect(shared.cpu).toBeGreaterThan(0.99);
     expect(shared.out.summary.p99).toBeGreaterThan(200);
+  });
+
+  it("orders waiting for a worker cost CPU on the same processors (waitPerSecond)", () => {
+    // 5 workers x 10 ms = 500 orders/s against 600 arriving: the queue grows by ~100 a second.
+    const quiet = simulate({ rate: 600, workers: 5 });
+    const busy = simulate({ rate: 600, workers: 5, waitPerSecond: 5 });
+    const last = (r: ReturnType<typeof simulate>) => r.out.windows.find((w) => w.t === 3.5)!.cpu.primary ?? 0;
+    // Without waiting CPU the core's 600 orders/s x 1 ms keep it ~60% busy whatever the queue.
+    expect(last(quiet)).toBeLessThan(0.65);
+    // ~350 waiting x 5 ms/s = 1.75 more processor-seconds per second than the one core has.
+    expect(last(busy)).toBeGreaterThan(0.99);
+    expect(busy.out.summary.p99).toBeGreaterThan(quiet.out.summary.p99);
   });
 
   it("with every CPU cost at zero, latency is the core's own (M/M/c stays exact)", () => {
