@@ -31,7 +31,10 @@ const WAIT_SLICE_MS = 10;
 
 /** One cluster's processors: FIFO jobs, busy time booked per window. */
 export class Processors {
-  /** When each processor finishes the work it has been given. */
+  /**
+   * When each processor finishes the work it has been given, as a binary min-heap: which processor
+   * runs a job changes no time, so only the earliest free one (the root) matters.
+   */
   private readonly freeAt: Float64Array;
   private readonly speed: number;
   /** Busy processor-ms per window index (a job is split at window edges). */
@@ -68,24 +71,35 @@ export class Processors {
   enqueue(costMs: number): number {
     const now = this.env.now();
     if (costMs <= 0) return now;
-    const freeAt = this.freeAt;
-    let k = 0;
-    for (let i = 1; i < freeAt.length; i++) if (freeAt[i]! < freeAt[k]!) k = i;
-    const start = Math.max(freeAt[k]!, now);
+    const heap = this.freeAt;
+    const start = Math.max(heap[0]!, now);
     const finish = start + costMs / this.speed;
-    freeAt[k] = finish;
+    // Replace the root and sift it down.
+    const n = heap.length;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const c = r < n && heap[r]! < heap[l]! ? r : l;
+      if (heap[c]! >= finish) break;
+      heap[i] = heap[c]!;
+      i = c;
+    }
+    heap[i] = finish;
     this.book(start, finish);
     return finish;
   }
 
   private book(start: number, finish: number): void {
     const w = this.windowMs;
+    const busy = this.busy;
     let t = start;
     let i = Math.floor(t / w);
     while (t < finish) {
       const edge = Math.min(finish, (i + 1) * w);
-      for (let j = this.busy.length; j <= i; j++) this.busy.push(0);
-      this.busy[i]! += edge - t;
+      while (busy.length <= i) busy.push(0);
+      busy[i]! += edge - t;
       t = edge;
       i++;
     }
