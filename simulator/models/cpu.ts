@@ -44,6 +44,8 @@ export class Processors {
     private readonly env: Environment,
     cores: number,
     private readonly windowMs: number,
+    /** The run's end: work after it is in no window (the last window may be short). */
+    private readonly endMs = Number.POSITIVE_INFINITY,
   ) {
     const n = Math.max(1, Math.ceil(cores));
     this.freeAt = new Float64Array(n);
@@ -94,10 +96,11 @@ export class Processors {
   private book(start: number, finish: number): void {
     const w = this.windowMs;
     const busy = this.busy;
+    const end = Math.min(finish, this.endMs);
     let t = start;
     let i = Math.floor(t / w);
-    while (t < finish) {
-      const edge = Math.min(finish, (i + 1) * w);
+    while (t < end) {
+      const edge = Math.min(end, (i + 1) * w);
       while (busy.length <= i) busy.push(0);
       busy[i]! += edge - t;
       t = edge;
@@ -126,8 +129,8 @@ export class CpuModel {
     endMs: number,
   ) {
     this.processors = {
-      primary: new Processors(env, cluster.primary.cores, windowMs),
-      backup: new Processors(env, cluster.backup.cores, windowMs),
+      primary: new Processors(env, cluster.primary.cores, windowMs, endMs),
+      backup: new Processors(env, cluster.backup.cores, windowMs, endMs),
     };
     this.costs = cluster.cpuCostMs;
     this.colocatedMs = cluster.colocatedMsPerOrder;

@@ -38,6 +38,15 @@ describe("Processors", () => {
     expect(cpu.utilisation(10, 10)).toBeCloseTo(6 / 20, 12);
   });
 
+  it("books no work after the run's end (a short last window stays within its capacity)", () => {
+    const env = new VirtualEnvironment(1);
+    const cpu = new Processors(env, 1, 10, 15);
+    cpu.run(12);
+    cpu.run(12);
+    expect(cpu.utilisation(0, 10)).toBe(1);
+    expect(cpu.utilisation(10, 5)).toBe(1);
+  });
+
   it("runs zero work at once, without an event", () => {
     const env = new VirtualEnvironment(1);
     const cpu = new Processors(env, 1, 10);
