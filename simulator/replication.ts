@@ -50,7 +50,6 @@ export interface ReplicationOutput {
 /** Events kept per replication at most (a flapping router must not grow memory without bound). */
 const MAX_EVENTS = 5000;
 
-const TERMINAL = new Set(["DELIVERED", "FAILED", "REJECTED", "DENIED", "REVIEW"]);
 const LANES = ["vip", "default", "overflow", "none"] as const;
 const LANE_INDEX: Record<string, number> = { vip: 0, default: 1, overflow: 2, none: 3 };
 
@@ -63,7 +62,12 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
   );
   const providers = new SimProviders(env, scenario.providers, scenario.faults);
   const providerIds = scenario.providers.map((p) => p.id);
-  const cpu = new CpuModel(cluster);
+  const windowMs = scenario.window;
+  const trafficMs = totalDuration(traffic);
+  const endMs = trafficMs + scenario.drain;
+  // Each cluster's cores serve its orders' CPU: the wrapped ports and listeners below make an order
+  // wait for it (models/cpu.ts).
+  const cpu = new CpuModel(env, cluster, windowMs, endMs);
   // The risk and notification services, shared by both clusters like the provider farm.
   const risk =
     scenario.risk === undefined
@@ -78,7 +82,7 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
     env,
     config: withWorkers(config, cluster.backup.workers),
     store,
-    providers: { ids: providerIds, port: providers },
+    providers: { ids: providerIds, port: cpu.providers("backup", providers) },
     risk,
     notify,
     cluster: "backup",
@@ -88,10 +92,10 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
   const overflow: OverflowPort = {
     forward(order, done) {
       env.schedule(cluster.hopMs, () => {
-        backup.submit(order, (view) => {
-          cpu.onState("backup", view.state);
-          if (TERMINAL.has(view.state)) env.schedule(cluster.hopMs, () => done(view));
-        });
+        const listener = cpu.listener("backup", env.now(), (view, _arrivedAt, doneAt) =>
+          env.schedule(doneAt - env.now() + cluster.hopMs, () => done(view)),
+        );
+        cpu.acceptAt("backup", () => backup.submit(order, listener));
       });
     },
   };
@@ -99,7 +103,7 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
     env,
     config: withWorkers(config, cluster.primary.workers),
     store,
-    providers: { ids: providerIds, port: providers },
+    providers: { ids: providerIds, port: cpu.providers("primary", providers) },
     overflow,
     risk,
     notify,
@@ -111,10 +115,6 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
     primary.loadDemandHistory(history);
     backup.loadDemandHistory(history);
   }
-
-  const windowMs = scenario.window;
-  const trafficMs = totalDuration(traffic);
-  const endMs = trafficMs + scenario.drain;
 
   // ---- collection ----
   const overall = LatencyHistogram.create();
@@ -137,23 +137,28 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
   const detailed = input.detailed;
   const onTerminal = input.onTerminal;
 
-  const onChange = (view: OrderView) => {
+  // Replies the CPU serves after the current window ends, booked in the window they reach the client.
+  let windowEnd = 0;
+  const later: { view: OrderView; arrivedAt: number; doneAt: number }[] = [];
+  /** An order's terminal view: its client has it at `doneAt` (after the reply's CPU). */
+  const onDone = (view: OrderView, arrivedAt: number, doneAt: number) => {
+    if (doneAt > windowEnd) later.push({ view, arrivedAt, doneAt });
+    else book(view, doneAt - arrivedAt);
+  };
+  const bookLater = () => {
+    let kept = 0;
+    for (const r of later) {
+      if (r.doneAt > windowEnd) later[kept++] = r;
+      else book(r.view, r.doneAt - r.arrivedAt);
+    }
+    later.length = kept;
+  };
+  const book = (view: OrderView, ms: number) => {
     const state = view.state;
-    if (view.lane !== "overflow") cpu.onState("primary", state);
-    else if (state === "QUEUED") cpu.onState("primary", state);
-    if (
-      state !== "DELIVERED" &&
-      state !== "FAILED" &&
-      state !== "REJECTED" &&
-      state !== "DENIED" &&
-      state !== "REVIEW"
-    )
-      return;
     onTerminal?.(view);
     stageMs.risk += view.timings.riskMs ?? 0;
     stageMs.notify += view.timings.notifyMs ?? 0;
     if (state === "DELIVERED") {
-      const ms = (view.finishedAt ?? env.now()) - view.submittedAt;
       // One whole-run record per order, by (lane, tier); lanes, cohorts and the overall histogram are
       // merged from these at the end (recording is most of the collection cost).
       windowHist.record(ms);
@@ -217,7 +222,9 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
     total.submitted++;
     win.submitted++;
     const sku = mix.sku(now);
-    primary.submit({ orderId: id, sku, tier: mix.tier(now), amountCents: mix.priceOf(sku) }, onChange);
+    const order = { orderId: id, sku, tier: mix.tier(now), amountCents: mix.priceOf(sku) };
+    const listener = cpu.listener("primary", now, onDone);
+    cpu.arrive(() => primary.submit(order, listener));
     scheduleNext();
   };
   const scheduleNext = () => {
@@ -234,20 +241,14 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
   const closeWindow = (t0: number, lengthMs: number) => {
     const p = primary.snapshot();
     const b = backup.snapshot();
-    let waitingPrimary = 0;
-    let waitingBackup = 0;
     const queueDepth: Record<string, number> = { vip: 0, default: 0, overflow: 0 };
     for (const lane of p.lanes) {
       queueDepth[lane.lane] = (queueDepth[lane.lane] ?? 0) + lane.queueDepth;
-      waitingPrimary += lane.queueDepth;
     }
     for (const lane of b.lanes) {
       queueDepth.overflow = (queueDepth.overflow ?? 0) + lane.queueDepth;
-      waitingBackup += lane.queueDepth;
     }
-    cpu.chargeWaiting("primary", waitingPrimary, lengthMs);
-    cpu.chargeWaiting("backup", waitingBackup, lengthMs);
-    const util = cpu.takeWindow(lengthMs);
+    const util = cpu.utilisation(t0, lengthMs);
     const retries = p.counters.retries + b.counters.retries;
     const switches = p.counters.routeSwitches;
     const seconds = lengthMs / 1000;
@@ -294,7 +295,9 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
 
   for (let t0 = 0; t0 < endMs; t0 += windowMs) {
     const t1 = Math.min(endMs, t0 + windowMs);
+    windowEnd = t1;
     env.runUntil(t1);
+    if (later.length > 0) bookLater();
     closeWindow(t0, t1 - t0);
     input.onProgress?.(t1, endMs);
   }

@@ -1,0 +1,189 @@
+// The CPU model (simulator/models/cpu.ts): processors serve CPU demand FIFO, an order waits for its
+// stages' CPU, so a saturated cluster slows orders down; more cores or less colocated demand do not.
+import { describe, expect, it } from "vitest";
+import { LatencyHistogram } from "../../../results/histogram.ts";
+import { validateScenario } from "../../../scenarios/define.ts";
+import { presetConfig } from "../../../server/core/config.ts";
+import { VirtualEnvironment } from "../../../simulator/kernel/virtual-env.ts";
+import { Processors } from "../../../simulator/models/cpu.ts";
+import { runReplication } from "../../../simulator/replication.ts";
+
+describe("Processors", () => {
+  it("serves jobs first come first served on the first free processor and books busy time per window", () => {
+    const env = new VirtualEnvironment(1);
+    const cpu = new Processors(env, 2, 10);
+    const done: string[] = [];
+    for (const name of ["a", "b", "c"]) cpu.run(4, () => done.push(`${name}@${env.now()}`));
+    cpu.run(3); // background: occupies a processor, nobody waits for it
+    cpu.run(1, () => done.push(`d@${env.now()}`));
+    env.runAll();
+    // a, b start at once; c takes the first processor free (4); the background job the next (4);
+    // d waits behind them both and starts at 7.
+    expect(done).toEqual(["a@4", "b@4", "c@8", "d@8"]);
+    // 4 + 4 + 4 + 3 + 1 = 16 ms busy in [0, 10) of 2 x 10 ms.
+    expect(cpu.utilisation(0, 10)).toBeCloseTo(0.8, 12);
+    expect(cpu.utilisation(10, 10)).toBe(0);
+  });
+
+  it("splits a job across windows, and fractional cores are slower processors", () => {
+    const env = new VirtualEnvironment(1);
+    const cpu = new Processors(env, 1.5, 10); // 2 processors at 0.75 of a core each
+    let finished = -1;
+    cpu.run(12, () => {
+      finished = env.now();
+    });
+    env.runAll();
+    expect(finished).toBe(16);
+    expect(cpu.utilisation(0, 10)).toBeCloseTo(10 / 20, 12);
+    expect(cpu.utilisation(10, 10)).toBeCloseTo(6 / 20, 12);
+  });
+
+  it("books no work after the run's end (a short last window stays within its capacity)", () => {
+    const env = new VirtualEnvironment(1);
+    const cpu = new Processors(env, 1, 10, 15);
+    cpu.run(12);
+    cpu.run(12);
+    expect(cpu.utilisation(0, 10)).toBe(1);
+    expect(cpu.utilisation(10, 5)).toBe(1);
+  });
+
+  it("runs zero work at once, without an event", () => {
+    const env = new VirtualEnvironment(1);
+    const cpu = new Processors(env, 1, 10);
+    let ran = false;
+    cpu.run(0, () => {
+      ran = true;
+    });
+    expect(ran).toBe(true);
+    expect(env.pending).toBe(0);
+  });
+});
+
+interface Run {
+  rate: number;
+  cores?: number;
+  colocatedMsPerOrder?: number;
+  zeroCost?: boolean;
+  /** Workers (default: far beyond the load) and CPU per second of waiting. */
+  workers?: number;
+  waitPerSecond?: number;
+}
+
+/**
+ * One replication of a plain queue: one provider answering in 10 ms with ample capacity, workers and
+ * queue far beyond the load, so the only resource that can run out is the CPU: 1 ms per order
+ * (accept + allocate + issue + deliver), i.e. 1,000 orders/s per core.
+ */
+function simulate(r: Run) {
+  const cost = r.zeroCost ? 0 : 0.25;
+  const scenario = validateScenario({
+    name: "cpu",
+    seed: 7,
+    traffic: { executor: "constant-arrival-rate", rate: r.rate, duration: "4s" },
+    vipShare: 0,
+    providers: [{ id: "p", latency: { dist: "deterministic", value: 10 }, capacity: 10_000, errorRate: 0 }],
+    cluster: {
+      primary: { workers: r.workers ?? 5000, cores: r.cores ?? 1 },
+      backup: { workers: 1, cores: 1 },
+      cpuCostMs: {
+        accept: cost,
+        allocate: cost,
+        issue: cost,
+        deliver: cost,
+        retry: 0,
+        waitPerSecond: r.waitPerSecond ?? 0,
+      },
+      colocatedMsPerOrder: r.colocatedMsPerOrder ?? 0,
+    },
+    drain: "10s",
+    window: "500ms",
+  });
+  const legacy = presetConfig("legacy")!;
+  const config = {
+    ...legacy,
+    provider: { ...legacy.provider, timeoutMs: 1e9, slowCallMs: 1e9 },
+    lanes: { ...legacy.lanes, default: { workers: 5000, queueCapacity: 1e9 } },
+    prewarm: { ...legacy.prewarm, enabled: false },
+  };
+  const coreLatency = LatencyHistogram.create();
+  const out = runReplication({
+    scenario,
+    traffic: scenario.traffic,
+    cluster: scenario.cluster,
+    config,
+    seed: 1,
+    detailed: true,
+    onTerminal: (view) => {
+      if (view.state === "DELIVERED") coreLatency.record(view.finishedAt! - view.submittedAt);
+    },
+  });
+  // Windows while traffic runs, past the first (the backlog starts empty).
+  const loaded = out.windows.filter((w) => w.t >= 0.5 && w.t < 4).map((w) => w.cpu.primary ?? 0);
+  return { out, coreLatency, cpu: loaded.reduce((a, b) => a + b, 0) / loaded.length };
+}
+
+/** What a histogram says (encodings differ with internal array sizes, so they are not compared). */
+function shape(h: LatencyHistogram) {
+  return { count: h.count, mean: h.mean, max: h.max, p: [50, 90, 99, 99.9].map((p) => h.percentile(p)) };
+}
+
+describe("a saturated CPU slows orders down", () => {
+  it("below its cores, orders pay their CPU and little queueing; past them, P99 grows with the rate", () => {
+    const light = simulate({ rate: 500 });
+    const over = simulate({ rate: 1100 });
+    const further = simulate({ rate: 1300 });
+    expect(light.out.counters.delivered).toBe(light.out.counters.submitted);
+    // 10 ms at the provider + 1 ms of CPU, some CPU queueing at 50% utilisation.
+    expect(light.out.summary.p99).toBeLessThan(20);
+    expect(light.cpu).toBeGreaterThan(0.45);
+    expect(light.cpu).toBeLessThan(0.55);
+    // Past the core's 1,000 orders/s the backlog grows for as long as the traffic lasts.
+    expect(over.cpu).toBeGreaterThan(0.99);
+    expect(further.cpu).toBeGreaterThan(0.99);
+    expect(over.out.summary.p99).toBeGreaterThan(200);
+    expect(further.out.summary.p99).toBeGreaterThan(2 * over.out.summary.p99);
+    // Every order is still served: the drain empties the backlog.
+    expect(further.out.counters.delivered).toBe(further.out.counters.submitted);
+  });
+
+  it("the same load on twice the cores stays fast", () => {
+    const one = simulate({ rate: 1300 });
+    const two = simulate({ rate: 1300, cores: 2 });
+    expect(two.cpu).toBeGreaterThan(0.6);
+    expect(two.cpu).toBeLessThan(0.7);
+    expect(two.out.summary.p99).toBeLessThan(25);
+    expect(one.out.summary.p99).toBeGreaterThan(20 * two.out.summary.p99);
+  });
+
+  it("colocated driver and farm demand on the primary moves the knee down", () => {
+    // 0.5 ms more per order on the same core: saturation at ~667 orders/s instead of 1,000.
+    const alone = simulate({ rate: 800 });
+    const shared = simulate({ rate: 800, colocatedMsPerOrder: 0.5 });
+    expect(alone.cpu).toBeLessThan(0.85);
+    expect(alone.out.summary.p99).toBeLessThan(40);
+    expect(shared.cpu).toBeGreaterThan(0.99);
+    expect(shared.out.summary.p99).toBeGreaterThan(200);
+  });
+
+  it("orders waiting for a worker cost CPU on the same processors (waitPerSecond)", () => {
+    // 5 workers x 10 ms = 500 orders/s against 600 arriving: the queue grows by ~100 a second.
+    const quiet = simulate({ rate: 600, workers: 5 });
+    const busy = simulate({ rate: 600, workers: 5, waitPerSecond: 5 });
+    const last = (r: ReturnType<typeof simulate>) => r.out.windows.find((w) => w.t === 3.5)!.cpu.primary ?? 0;
+    // Without waiting CPU the core's 600 orders/s x 1 ms keep it ~60% busy whatever the queue.
+    expect(last(quiet)).toBeLessThan(0.65);
+    // ~350 waiting x 5 ms/s = 1.75 more processor-seconds per second than the one core has.
+    expect(last(busy)).toBeGreaterThan(0.99);
+    expect(busy.out.summary.p99).toBeGreaterThan(quiet.out.summary.p99);
+  });
+
+  it("with every CPU cost at zero, latency is the core's own (M/M/c stays exact)", () => {
+    const zero = simulate({ rate: 1300, zeroCost: true });
+    // The replication's histograms leave it decoded (its canonical form): compare like with like.
+    expect(shape(zero.out.overall)).toEqual(shape(LatencyHistogram.decode(zero.coreLatency.encode())));
+    expect(zero.out.windows.every((w) => w.cpu.primary === 0 && w.cpu.backup === 0)).toBe(true);
+    // With costs, clients wait longer than the core's own time: at least accept + deliver (0.5 ms).
+    const costly = simulate({ rate: 500 });
+    expect(costly.out.overall.mean).toBeGreaterThan(costly.coreLatency.mean + 0.5);
+  });
+});
