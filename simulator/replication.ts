@@ -1,16 +1,19 @@
 // One replication: a scenario's traffic through the real dispatch core (a primary and a backup
 // cluster sharing one card store and one provider farm) in virtual time, collected per window.
 
+import { businessCounters, businessWindow } from "../results/business.ts";
 import { LatencyHistogram } from "../results/histogram.ts";
 import type { PointSummary, RunCounters, RunEvent, RunWindow } from "../results/run-result.ts";
 import type { Scenario } from "../scenarios/define.ts";
 import { loadDemandHistory } from "../scenarios/demand.ts";
+import { objectiveOf, perDayBasis } from "../scenarios/objective.ts";
 import type { ClusterSpec, Traffic } from "../scenarios/schema.ts";
 import { type DispatchConfig, withWorkers } from "../server/core/config.ts";
 import { createDispatcher } from "../server/core/dispatcher.ts";
 import type { OverflowPort } from "../server/core/ports.ts";
 import type { ClusterName, CoreEvent, OrderView } from "../server/core/types.ts";
 import { totalDuration } from "../traffic/profile.ts";
+import { SimBusiness } from "./business-rows.ts";
 import { VirtualEnvironment } from "./kernel/virtual-env.ts";
 import { ArrivalProcess } from "./models/arrivals.ts";
 import { SimCardStore } from "./models/card-store.ts";
@@ -119,9 +122,11 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
   const events: RunEvent[] = [];
   const detailed = input.detailed;
   const onTerminal = input.onTerminal;
+  const business = new SimBusiness(objectiveOf(scenario), windowMs);
 
   const onChange = (view: OrderView) => {
     const state = view.state;
+    business.observe(view, env.now());
     if (view.lane !== "overflow") cpu.onState("primary", state);
     else if (state === "QUEUED") cpu.onState("primary", state);
     if (state !== "DELIVERED" && state !== "FAILED" && state !== "REJECTED") return;
@@ -163,6 +168,8 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
   };
   primary.onEvent(toEvent("primary"));
   backup.onEvent(toEvent("backup"));
+  primary.onEvent(business.listener("primary"));
+  backup.onEvent(business.listener("backup"));
 
   // ---- arrivals ----
   const arrivals = new ArrivalProcess(traffic, env.random("arrivals"));
@@ -249,6 +256,7 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
         })),
       });
     }
+    business.closeWindow();
     lastRetries = retries;
     lastSwitches = switches;
     windowHist.reset();
@@ -286,6 +294,11 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
   backup.stop();
 
   const unfinished = total.submitted - total.delivered - total.failed - total.rejected;
+  const rows = business.finish(
+    { endMs, trafficMs, submitted: total.submitted, unfinished },
+    perDayBasis(scenario, traffic),
+  );
+  if (detailed) for (const [i, w] of windows.entries()) Object.assign(w, businessWindow(rows.windows[i]!));
   const counters: RunCounters = {
     submitted: total.submitted,
     delivered: total.delivered,
@@ -298,6 +311,7 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
     routeSwitches: p.counters.routeSwitches,
     timeouts: p.counters.timeouts + b.counters.timeouts,
     unfinished,
+    ...businessCounters(rows.total),
   };
   const summary: PointSummary = {
     throughputPeak: round(peaks.throughput),
@@ -311,6 +325,7 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
     errorRate:
       total.submitted === 0 ? 0 : round((total.failed + total.rejected + unfinished) / total.submitted, 6),
     retries: counters.retried,
+    ...rows.point,
   };
   return {
     windows,
