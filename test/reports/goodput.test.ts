@@ -1,0 +1,45 @@
+// promo-peak as issue 13 tells it: legacy drains a backlog at 3,000+ orders/s after the fault while keeping
+// orders waiting 20 s and more, so raw peak delivered/s reads adaptive as a -50% regression. With goodput as the
+// headline, the table, the verdict line and the gate read it the right way round.
+import { describe, expect, it } from "vitest";
+import { compareRuns } from "../../reports/compare.ts";
+import { toRunView } from "../../reports/from-run-result.ts";
+import { gate } from "../../reports/gate.ts";
+import { verdictLine } from "../../reports/markdown.ts";
+import { loadScenario } from "../../scenarios/define.ts";
+import { presetConfig } from "../../server/core/config.ts";
+import { simulate } from "../../simulator/runner.ts";
+
+describe("goodput in promo-peak's before/after", async () => {
+  const scenario = await loadScenario("promo-peak");
+  const [legacy, adaptive] = simulate(scenario, {
+    arms: [
+      { name: "legacy", role: "baseline", config: presetConfig("legacy")! },
+      { name: "adaptive", role: "candidate", config: presetConfig("adaptive")! },
+    ],
+    replications: 2,
+  }).map(toRunView);
+  const c = compareRuns(legacy!, adaptive!);
+  const row = (key: string) => c.rows.find((r) => r.key === key)!;
+
+  it("legacy's backlog drain wins raw peak delivered/s but not peak goodput, the headline", () => {
+    expect(row("peakThroughput").verdict).toBe("worse");
+    expect(row("peakThroughput").before).toBeGreaterThan(2 * row("peakThroughput").after);
+    expect(c.headline.key).toBe("goodputPeak");
+    expect(c.headline.verdict).toBe("better");
+    expect(c.rows[0]!.key).toBe("goodputPeak");
+    expect(c.verdict).toBe("better");
+    expect(verdictLine(c)).toMatch(/^promo-peak: better — goodput [\d,]+\/s → [\d,]+\/s \(\+\d+(\.\d)?% \[/);
+    // Legacy's waits of 20 s and more put orders past VIP patience and shed others: complaint risk falls.
+    expect(row("complaintRiskPerDay").verdict).toBe("better");
+  });
+
+  it("the gate fails a candidate whose goodput fell, naming goodput, and passes the improvement", () => {
+    const back = gate([adaptive!], [legacy!], { maxP99Regression: 0.05, maxGoodputRegression: 0.05 });
+    const goodput = back.checks.find((k) => k.name.startsWith("goodput regression"))!;
+    expect(goodput.ok).toBe(false);
+    expect(goodput.message).toMatch(/^promo-peak: peak goodput regressed -\d+(\.\d)?% \[95% CI /);
+    const forward = gate([legacy!], [adaptive!], { maxP99Regression: 0.05 });
+    expect(forward.checks.find((k) => k.name.startsWith("goodput regression"))!.ok).toBe(true);
+  });
+});
