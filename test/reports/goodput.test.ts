@@ -6,6 +6,7 @@ import { compareRuns } from "../../reports/compare.ts";
 import { toRunView } from "../../reports/from-run-result.ts";
 import { gate } from "../../reports/gate.ts";
 import { verdictLine } from "../../reports/markdown.ts";
+import { writeupTable } from "../../reports/writeup.ts";
 import { loadScenario } from "../../scenarios/define.ts";
 import { presetConfig } from "../../server/core/config.ts";
 import { simulate } from "../../simulator/runner.ts";
@@ -32,6 +33,20 @@ describe("goodput in promo-peak's before/after", async () => {
     expect(verdictLine(c)).toMatch(/^promo-peak: better — goodput [\d,]+\/s → [\d,]+\/s \(\+\d+(\.\d)?% \[/);
     // Legacy's waits of 20 s and more put orders past VIP patience and shed others: complaint risk falls.
     expect(row("complaintRiskPerDay").verdict).toBe("better");
+  });
+
+  it("sets the write-up's four rows beside rushhour's, from the runs (seed-replay's README table)", () => {
+    const lines = writeupTable(c).split("\n");
+    expect(lines).toHaveLength(6);
+    const cells = (i: number) => lines[i]!.split(" | ").map((x) => x.replace(/^\| |\s\|$/g, ""));
+    expect(cells(2).slice(0, 2)).toEqual(["Peak throughput (rushhour: peak goodput)", "200/s → 1,500/s"]);
+    expect(cells(2)[2]).toBe(
+      `${Math.round(row("goodputPeak").before).toLocaleString("en-US")}/s → ${Math.round(row("goodputPeak").after).toLocaleString("en-US")}/s`,
+    );
+    expect(cells(3).slice(0, 2)).toEqual(["P99 latency", "7 s → 2 s"]);
+    expect(cells(4).slice(0, 2)).toEqual(["Manual interventions", "15/day → 1/week"]);
+    expect(cells(5)[1]).toBe("43/day → 6/day");
+    expect(cells(5)[4]).toBe("lower is better");
   });
 
   it("the gate fails a candidate whose goodput fell, naming goodput, and passes the improvement", () => {
