@@ -46,22 +46,24 @@ export interface BusinessTally {
   strandedCards: number;
 }
 
+const TALLY_KEYS: readonly (keyof BusinessTally)[] = [
+  "onTime",
+  "late",
+  "failed",
+  "rejected",
+  "review",
+  "deniedByError",
+  "unfinished",
+  "unrecoveredIncidents",
+  "strandedCards",
+];
+
 export function zeroTally(): BusinessTally {
-  return {
-    onTime: 0,
-    late: 0,
-    failed: 0,
-    rejected: 0,
-    review: 0,
-    deniedByError: 0,
-    unfinished: 0,
-    unrecoveredIncidents: 0,
-    strandedCards: 0,
-  };
+  return Object.fromEntries(TALLY_KEYS.map((k) => [k, 0])) as unknown as BusinessTally;
 }
 
 export function addTally(into: BusinessTally, from: BusinessTally): BusinessTally {
-  for (const k of Object.keys(into) as (keyof BusinessTally)[]) into[k] += from[k];
+  for (const k of TALLY_KEYS) into[k] += from[k];
   return into;
 }
 
