@@ -1,7 +1,14 @@
 // The one self-contained HTML page of a report: inline CSS, inline SVG charts, no script and no network.
 import { isAbsolute, relative } from "node:path";
 import { CHARTS } from "./charts/index.ts";
-import { directionText, formatChange, formatValue, methodNote, RANK_BASIS } from "./compare.ts";
+import {
+  directionText,
+  formatChange,
+  formatValue,
+  type MetricRow,
+  methodNote,
+  RANK_BASIS,
+} from "./compare.ts";
 import type { ScenarioGroup } from "./load-runs.ts";
 import { formatP, verdictLine } from "./markdown.ts";
 import type { RunView } from "./model.ts";
@@ -76,8 +83,8 @@ function indexTable(groups: readonly HtmlGroup[]): string {
     }
     return (
       `<tr><td>${link}</td><td>${g.kind}</td><td>${escapeHtml(c.baseline)} → ${escapeHtml(c.candidate)}</td>` +
-      `<td class="num">${formatValue(c.headline.before, c.headline.unit)}</td>` +
-      `<td class="num">${formatValue(c.headline.after, c.headline.unit)}</td>` +
+      `<td class="num">${headlineValue(c.headline, c.headline.before)}</td>` +
+      `<td class="num">${headlineValue(c.headline, c.headline.after)}</td>` +
       `<td class="num">${formatValue(c.p99.before, "ms")}</td><td class="num">${formatValue(c.p99.after, "ms")}</td>` +
       `<td class="num">${escapeHtml(formatChange(c.p99))}</td>` +
       `<td class="${verdictClass(c.verdict)}">${escapeHtml(c.verdict)}</td></tr>`
@@ -89,6 +96,11 @@ function indexTable(groups: readonly HtmlGroup[]): string {
     `<th>P99 change [95% CI]</th><th>verdict</th>` +
     `</tr></thead><tbody>${rows.join("")}</tbody></table>`
   );
+}
+
+/** A goodput value, or a raw delivered/s one marked "(raw)" for runs written before goodput. */
+function headlineValue(row: MetricRow, v: number): string {
+  return `${formatValue(v, row.unit)}${row.key === "goodputPeak" ? "" : " (raw)"}`;
 }
 
 function howToRead(): string {

@@ -7,9 +7,11 @@ import { toRunView } from "../../reports/from-run-result.ts";
 import { gate } from "../../reports/gate.ts";
 import { verdictLine } from "../../reports/markdown.ts";
 import { writeupTable } from "../../reports/writeup.ts";
+import { parseRunResult } from "../../results/run-result.ts";
 import { loadScenario } from "../../scenarios/define.ts";
 import { presetConfig } from "../../server/core/config.ts";
 import { simulate } from "../../simulator/runner.ts";
+import { syntheticRunResult } from "./run-result-fixture.ts";
 
 describe("goodput in promo-peak's before/after", async () => {
   const scenario = await loadScenario("promo-peak");
@@ -56,5 +58,37 @@ describe("goodput in promo-peak's before/after", async () => {
     expect(goodput.message).toMatch(/^promo-peak: peak goodput regressed -\d+(\.\d)?% \[95% CI /);
     const forward = gate([legacy!], [adaptive!], { maxP99Regression: 0.05 });
     expect(forward.checks.find((k) => k.name.startsWith("goodput regression"))!.ok).toBe(true);
+  });
+});
+
+describe("RunResults written before the business rows", () => {
+  /** A synthetic run as an older rushhour wrote it: no goodput, no business counts, no business block. */
+  const old = (config: string, medianMs: number) => {
+    const { business: _dropped, ...r } = syntheticRunResult({ config, seed: 1, medianMs });
+    const strip = (o: object) =>
+      Object.fromEntries(
+        Object.entries(o).filter(([k]) => !/goodput|interventions|complaint|onTime/i.test(k)),
+      );
+    return toRunView(
+      parseRunResult({
+        ...r,
+        summary: strip(r.summary),
+        perReplication: r.perReplication.map((p) => ({ ...p, summary: strip(p.summary) })),
+        series: r.series.map(strip),
+      }),
+    );
+  };
+
+  it("still parse and compare; the table leaves the missing rows out and the gate says it did not judge goodput", () => {
+    const base = old("legacy", 600);
+    const cand = toRunView(syntheticRunResult({ config: "adaptive", seed: 1, medianMs: 200 }));
+    const c = compareRuns(base, cand);
+    expect(c.rows.map((r) => r.key)).not.toContain("goodputPeak");
+    expect(c.headline.key).toBe("peakThroughput");
+    const check = gate([base], [cand], { maxP99Regression: 0.05 }).checks.find((k) =>
+      k.name.startsWith("goodput regression"),
+    )!;
+    expect(check).toMatchObject({ ok: true });
+    expect(check.message).toMatch(/goodput not judged/);
   });
 });
