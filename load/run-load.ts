@@ -7,6 +7,7 @@ import { hostname } from "node:os";
 import { performance } from "node:perf_hooks";
 import type { GetSnapshotResponse } from "../proto/gen/rushhour/v1/admin.ts";
 import { faultEvent, runResult, summarize } from "../results/assemble.ts";
+import { businessCounters, businessWindow } from "../results/business.ts";
 import { LatencyHistogram } from "../results/histogram.ts";
 import { judgeObserved } from "../results/judge.ts";
 import type {
@@ -21,9 +22,11 @@ import type {
 import { armInputs } from "../scenarios/arms.ts";
 import type { Scenario } from "../scenarios/define.ts";
 import { abortsOn, type LiveOptions, liveOptions, requestTimeoutMs } from "../scenarios/live.ts";
+import { businessBlock, objectiveOf, perDayBasis } from "../scenarios/objective.ts";
 import { parseDuration } from "../traffic/duration.ts";
 import { type ExecutorConfig, planFor, scaleExecutor } from "../traffic/executors/index.ts";
 import { Admin } from "./admin.ts";
+import { liveBusiness } from "./business-rows.ts";
 import { eventFromServer } from "./events.ts";
 import { enginesFor, type MergedWindow, runPool } from "./pool.ts";
 import { RequestMix } from "./request-mix.ts";
@@ -380,6 +383,27 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadOutcome> {
       });
     }
     events.push(...(extras.events ?? []));
+    // The business rows (load/business-rows.ts): into the windows, the counters and the point summary.
+    const trafficSeconds = plan.durationMs / 1000;
+    const day = perDayBasis(
+      scenario,
+      armInputs(scenario, arm.role).traffic,
+      plan.durationMs > 0 ? done.counts.started / plan.durationMs : 0,
+    );
+    const rows = liveBusiness({
+      objective: objectiveOf(scenario),
+      windowMs,
+      windows: done.windows,
+      cohorts: observed.cohorts,
+      counts: done.counts,
+      events,
+      audit: extras.audit,
+      trafficSeconds,
+      day,
+    });
+    for (const [i, w] of series.entries()) Object.assign(w, businessWindow(rows.windows[i]!));
+    Object.assign(runCounters, businessCounters(rows.total));
+    Object.assign(point, rows.point);
     if (done.counts.interrupted > 0) {
       warn(
         `${done.counts.interrupted} orders still running when the drain ended were cancelled (counted as unfinished)`,
@@ -447,6 +471,7 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadOutcome> {
       ...(extras.topology !== undefined ? { topology: extras.topology } : {}),
       ...(extras.chaos !== undefined ? { chaos: extras.chaos } : {}),
       ...(extras.audit !== undefined ? { audit: extras.audit } : {}),
+      business: businessBlock(scenario, day),
     });
     return { result, aborted };
   } finally {

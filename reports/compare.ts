@@ -1,5 +1,7 @@
 // Baseline against candidate: the before/after table (with an interval and a verdict per metric), the rank
-// test on the whole latency distribution, and the one-line verdict on P99.
+// test on the whole latency distribution, and the one-line verdict on goodput and P99. Goodput (orders
+// delivered within the scenario's latency objective, results/business.ts) is the headline throughput: raw
+// delivered/s counts a backlog drained late after a fault as if it were capacity.
 
 import {
   bootstrapDelta,
@@ -14,24 +16,55 @@ import {
 } from "../results/stats.ts";
 import type { QuantileKey, ReplicationSummary, RunView } from "./model.ts";
 
-export type MetricKey = "peakThroughput" | "p50Ms" | "p95Ms" | "p99Ms" | "cpuPeak" | "errorRate" | "retries";
+export type MetricKey =
+  | "goodputPeak"
+  | "goodputMean"
+  | "peakThroughput"
+  | "p50Ms"
+  | "p95Ms"
+  | "p99Ms"
+  | "interventionsPerDay"
+  | "complaintRiskPerDay"
+  | "cpuPeak"
+  | "errorRate"
+  | "retries";
 
 interface MetricDef {
   key: MetricKey;
   label: string;
-  unit: "orders/s" | "ms" | "%" | "count";
+  unit: "orders/s" | "ms" | "%" | "count" | "per day";
   direction: Direction;
 }
 
+/** The table's rows in order; a row whose values a run lacks (a RunResult older than the metric) is left out. */
 export const METRICS: MetricDef[] = [
-  { key: "peakThroughput", label: "Peak throughput", unit: "orders/s", direction: "higher-is-better" },
+  { key: "goodputPeak", label: "Peak goodput", unit: "orders/s", direction: "higher-is-better" },
+  { key: "goodputMean", label: "Mean goodput", unit: "orders/s", direction: "higher-is-better" },
+  { key: "peakThroughput", label: "Peak delivered (raw)", unit: "orders/s", direction: "higher-is-better" },
   { key: "p50Ms", label: "P50 latency", unit: "ms", direction: "lower-is-better" },
   { key: "p95Ms", label: "P95 latency", unit: "ms", direction: "lower-is-better" },
   { key: "p99Ms", label: "P99 latency", unit: "ms", direction: "lower-is-better" },
+  {
+    key: "interventionsPerDay",
+    label: "Manual interventions",
+    unit: "per day",
+    direction: "lower-is-better",
+  },
+  {
+    key: "complaintRiskPerDay",
+    label: "Complaint-risk orders",
+    unit: "per day",
+    direction: "lower-is-better",
+  },
   { key: "cpuPeak", label: "CPU peak", unit: "%", direction: "lower-is-better" },
   { key: "errorRate", label: "Error rate", unit: "%", direction: "lower-is-better" },
   { key: "retries", label: "Retries", unit: "count", direction: "lower-is-better" },
 ];
+
+/** "higher is better" / "lower is better", as the tables print a row's direction. */
+export function directionText(d: Direction): string {
+  return d === "higher-is-better" ? "higher is better" : "lower is better";
+}
 
 export interface MetricRow extends MetricDef {
   before: number;
@@ -52,9 +85,14 @@ export interface Comparison {
   candidate: string;
   rows: MetricRow[];
   p99: MetricRow;
+  /** The headline throughput: peak goodput, or raw peak delivered/s when a run lacks goodput (older files). */
+  headline: MetricRow;
   /** Mann-Whitney of candidate against baseline latencies (probabilityOfSuperiority > 0.5: candidate slower). */
   rank?: RankTest;
-  /** The one-line verdict, on P99. */
+  /**
+   * The one-line verdict, on the headline throughput and P99 together: worse when either is worse, better
+   * when at least one is better and neither worse, else no significant change (not tested when neither is).
+   */
   verdict: ChangeVerdict;
 }
 
@@ -64,8 +102,11 @@ export const RANK_BASIS =
   "so p is indicative, not exact";
 
 export function compareRuns(base: RunView, cand: RunView): Comparison {
-  const rows = METRICS.map((m) => metricRow(m, base, cand));
+  const rows = METRICS.filter((m) => hasMetric(base, m.key) && hasMetric(cand, m.key)).map((m) =>
+    metricRow(m, base, cand),
+  );
   const p99 = rows.find((r) => r.key === "p99Ms")!;
+  const headline = rows.find((r) => r.key === "goodputPeak") ?? rows.find((r) => r.key === "peakThroughput")!;
   let rank: RankTest | undefined;
   if (base.latencySample.length > 0 && cand.latencySample.length > 0) {
     rank = {
@@ -80,9 +121,21 @@ export function compareRuns(base: RunView, cand: RunView): Comparison {
     candidate: cand.config,
     rows,
     p99,
+    headline,
     ...(rank ? { rank } : {}),
-    verdict: p99.verdict,
+    verdict: combinedVerdict([headline.verdict, p99.verdict]),
   };
+}
+
+function combinedVerdict(verdicts: readonly ChangeVerdict[]): ChangeVerdict {
+  if (verdicts.includes("worse")) return "worse";
+  if (verdicts.includes("better")) return "better";
+  if (verdicts.every((v) => v === "not tested")) return "not tested";
+  return "no significant change";
+}
+
+function hasMetric(r: RunView, key: MetricKey): boolean {
+  return r.replications.length > 0 && r.replications.every((x) => x[key] !== undefined);
 }
 
 function metricRow(m: MetricDef, base: RunView, cand: RunView): MetricRow {
@@ -112,7 +165,7 @@ function isQuantile(key: MetricKey): key is QuantileKey {
 }
 
 function pick(r: ReplicationSummary, key: MetricKey): number {
-  return r[key];
+  return r[key] ?? Number.NaN;
 }
 
 /** "1,234", "12.3", "0.0123" : enough digits to compare, no more. */
@@ -121,6 +174,7 @@ export function formatValue(v: number, unit: MetricRow["unit"]): string {
   if (unit === "%") return `${round(v * 100)}%`;
   if (unit === "ms") return `${round(v)} ms`;
   if (unit === "orders/s") return `${round(v)}/s`;
+  if (unit === "per day") return `${round(v)}/day`;
   return round(v);
 }
 

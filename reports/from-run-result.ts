@@ -45,6 +45,9 @@ export function toRunView(r: RunResult): RunView {
     windowSeconds: w,
     time: series.map((s) => s.t),
     throughput: series.map((s) => s.throughput),
+    ...(series.length > 0 && series.every((s) => s.onTime !== undefined)
+      ? { goodput: series.map((s) => (s.onTime ?? 0) / w) }
+      : {}),
     p50Ms: series.map((s) => s.p50),
     p95Ms: series.map((s) => s.p95),
     p99Ms: series.map((s) => s.p99),
@@ -77,6 +80,10 @@ export function toRunView(r: RunResult): RunView {
       cpuPeak: Math.max(0, ...Object.values(p.summary.cpuPeak)),
       errorRate: p.summary.errorRate,
       retries: p.summary.retries,
+      ...optional("goodputPeak", p.summary.goodputPeak),
+      ...optional("goodputMean", p.summary.goodputMean),
+      ...optional("interventionsPerDay", p.summary.interventionsPerDay),
+      ...optional("complaintRiskPerDay", p.summary.complaintRiskPerDay),
     })),
     thresholds: r.thresholds.map((t) => ({
       metric: t.metric,
@@ -110,6 +117,10 @@ export function toRunView(r: RunResult): RunView {
       : {}),
     ...(r.artifacts ? { artifacts: r.artifacts } : {}),
   };
+}
+
+function optional<K extends string>(key: K, value: number | undefined): Partial<Record<K, number>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, number>);
 }
 
 /**

@@ -1,12 +1,18 @@
-// The CI gate: candidate runs against baseline runs, one check per scenario for P99 regression, one per
-// absolute threshold, one for duplicate cards. A check fails with one line saying why.
-import { compareRuns, formatPercent, formatValue } from "./compare.ts";
+// The CI gate: candidate runs against baseline runs, one check per scenario for P99 regression and one for
+// goodput regression (the headline throughput, reports/compare.ts), one per absolute threshold, one for
+// duplicate cards. A check fails with one line saying why.
+import { compareRuns, formatPercent, formatValue, type MetricRow } from "./compare.ts";
 import type { RunView } from "./model.ts";
 
 export interface GateOptions {
   /** Allowed P99 regression as a fraction (0.05 = 5%). */
   maxP99Regression: number;
+  /** Allowed fall of peak goodput as a fraction (0.05 = 5%); default 5%. */
+  maxGoodputRegression?: number;
 }
+
+/** The default allowance of both regression checks. */
+export const DEFAULT_REGRESSION_ALLOWANCE = 0.05;
 
 export interface GateCheck {
   /** Groups checks in JUnit: the scenario. */
@@ -89,25 +95,51 @@ export function gate(
   return { ok: failures.length === 0, checks, failures };
 }
 
+/**
+ * A regression check of one row: regressed only when the change is significant AND the whole interval is
+ * beyond the allowance in the row's bad direction (criterion's rule), so run-to-run noise inside the allowance
+ * never fails a build; with no interval, the point decides.
+ */
+function regression(
+  scenario: string,
+  what: string,
+  row: MetricRow,
+  allowance: number,
+): { ok: boolean; message: string } {
+  const rel = row.estimate.relative;
+  const ci = row.estimate.relativeCi;
+  const higherBetter = row.direction === "higher-is-better";
+  const regressed = higherBetter ? (ci ? ci.hi : rel) < -allowance : (ci ? ci.lo : rel) > allowance;
+  const span = ci ? ` [95% CI ${formatPercent(ci.lo)}, ${formatPercent(ci.hi)}]` : " (no interval)";
+  const values = `${formatValue(row.before, row.unit)} -> ${formatValue(row.after, row.unit)}`;
+  const allowed = formatPercent(higherBetter ? -allowance : allowance);
+  return {
+    ok: !regressed,
+    message: regressed
+      ? `${scenario}: ${what} regressed ${formatPercent(rel)}${span} (${values}), beyond the allowed ${allowed}`
+      : `${scenario}: ${what} ${formatPercent(rel)}${span} (${values}) within the allowed ${allowed}`,
+  };
+}
+
 export function checkPair(baseline: RunView, candidate: RunView, opts: GateOptions): GateCheck[] {
   const checks: GateCheck[] = [];
   const cmp = compareRuns(baseline, candidate);
-  const p = cmp.p99;
-  const rel = p.estimate.relative;
-  const ci = p.estimate.relativeCi;
-  // Regressed only when the change is significant AND the whole interval is beyond the allowance (criterion's
-  // rule), so run-to-run noise inside the allowance never fails a build; with no interval, the point decides.
-  const regressed = ci ? ci.lo > opts.maxP99Regression : rel > opts.maxP99Regression;
-  const span = ci ? ` [95% CI ${formatPercent(ci.lo)}, ${formatPercent(ci.hi)}]` : " (no interval)";
-  const values = `${formatValue(p.before, "ms")} -> ${formatValue(p.after, "ms")}`;
-  const allowance = formatPercent(opts.maxP99Regression);
+  const pair = `${baseline.config} -> ${candidate.config}`;
   checks.push({
     suite: candidate.scenario,
-    name: `p99 regression (${baseline.config} -> ${candidate.config})`,
-    ok: !regressed,
-    message: regressed
-      ? `${candidate.scenario}: P99 regressed ${formatPercent(rel)}${span} (${values}), beyond the allowed ${allowance}`
-      : `${candidate.scenario}: P99 ${formatPercent(rel)}${span} (${values}) within the allowed ${allowance}`,
+    name: `p99 regression (${pair})`,
+    ...regression(candidate.scenario, "P99", cmp.p99, opts.maxP99Regression),
+  });
+  const goodputAllowance = opts.maxGoodputRegression ?? DEFAULT_REGRESSION_ALLOWANCE;
+  checks.push({
+    suite: candidate.scenario,
+    name: `goodput regression (${pair})`,
+    ...(cmp.headline.key === "goodputPeak"
+      ? regression(candidate.scenario, "peak goodput", cmp.headline, goodputAllowance)
+      : {
+          ok: true,
+          message: `${candidate.scenario}: goodput not judged: a run predates goodput (re-run or re-accept it)`,
+        }),
   });
   for (const t of candidate.thresholds) {
     checks.push({

@@ -1,7 +1,14 @@
 // The one self-contained HTML page of a report: inline CSS, inline SVG charts, no script and no network.
 import { isAbsolute, relative } from "node:path";
 import { CHARTS } from "./charts/index.ts";
-import { formatChange, formatValue, methodNote, RANK_BASIS } from "./compare.ts";
+import {
+  directionText,
+  formatChange,
+  formatValue,
+  type MetricRow,
+  methodNote,
+  RANK_BASIS,
+} from "./compare.ts";
 import type { ScenarioGroup } from "./load-runs.ts";
 import { formatP, verdictLine } from "./markdown.ts";
 import type { RunView } from "./model.ts";
@@ -72,10 +79,12 @@ function indexTable(groups: readonly HtmlGroup[]): string {
     const c = g.comparison;
     const link = `<a href="#${anchorOf(g)}">${escapeHtml(g.scenario)}</a>`;
     if (!c) {
-      return `<tr><td>${link}</td><td>${g.kind}</td><td colspan="5">${escapeHtml(g.runs.map((r) => r.config).join(", "))} (no comparison)</td></tr>`;
+      return `<tr><td>${link}</td><td>${g.kind}</td><td colspan="7">${escapeHtml(g.runs.map((r) => r.config).join(", "))} (no comparison)</td></tr>`;
     }
     return (
       `<tr><td>${link}</td><td>${g.kind}</td><td>${escapeHtml(c.baseline)} → ${escapeHtml(c.candidate)}</td>` +
+      `<td class="num">${headlineValue(c.headline, c.headline.before)}</td>` +
+      `<td class="num">${headlineValue(c.headline, c.headline.after)}</td>` +
       `<td class="num">${formatValue(c.p99.before, "ms")}</td><td class="num">${formatValue(c.p99.after, "ms")}</td>` +
       `<td class="num">${escapeHtml(formatChange(c.p99))}</td>` +
       `<td class="${verdictClass(c.verdict)}">${escapeHtml(c.verdict)}</td></tr>`
@@ -83,9 +92,15 @@ function indexTable(groups: readonly HtmlGroup[]): string {
   });
   return (
     `<h2 id="index">Scenarios</h2><table class="index"><thead><tr><th>scenario</th><th>kind</th>` +
-    `<th>before → after</th><th>P99 before</th><th>P99 after</th><th>change [95% CI]</th><th>verdict</th>` +
+    `<th>before → after</th><th>goodput before</th><th>goodput after</th><th>P99 before</th><th>P99 after</th>` +
+    `<th>P99 change [95% CI]</th><th>verdict</th>` +
     `</tr></thead><tbody>${rows.join("")}</tbody></table>`
   );
+}
+
+/** A goodput value, or a raw delivered/s one marked "(raw)" for runs written before goodput. */
+function headlineValue(row: MetricRow, v: number): string {
+  return `${formatValue(v, row.unit)}${row.key === "goodputPeak" ? "" : " (raw)"}`;
 }
 
 function howToRead(): string {
@@ -95,7 +110,11 @@ function howToRead(): string {
 relative change and its 95% confidence interval. With several replications the interval is a bootstrap over
 replications (paired when both sides used the same seeds); with one run per side it comes from the order
 statistics of the latency histograms. <b>better</b> or <b>worse</b> means the whole interval lies on one side of
-zero; otherwise the change is not significant. The verdict line is about P99 latency (submit to card delivered).</p>
+zero; otherwise the change is not significant. The verdict line is about goodput (orders delivered within the
+scenario's latency objective per second, counted in the window they were submitted in, so a backlog drained late
+is not capacity) and P99 latency (submit to card delivered): worse when either is worse. Raw delivered/s stays in
+the table as a second row. Manual interventions and complaint-risk orders are scaled to a day at the scenario's
+traffic (scenarios/README.md, "Objectives").</p>
 <p>The rank test compares the whole latency distributions: P(candidate slower) of 0.5 means no shift, lower means
 the candidate is usually faster. ${escapeHtml(RANK_BASIS)}.</p>
 <p>Under each chart a short note says what to look for. PNG copies of every chart sit beside this page.</p>
@@ -110,7 +129,7 @@ function section({ group: g, charts }: HtmlGroup, linkBase?: string): string {
     parts.push(`<p class="verdict ${verdictClass(c.verdict)}">${escapeHtml(verdictLine(c))}</p>`);
     parts.push(
       `<table class="before-after"><thead><tr><th>metric</th><th>before (${escapeHtml(c.baseline)})</th>` +
-        `<th>after (${escapeHtml(c.candidate)})</th><th>change [95% CI]</th><th>verdict</th></tr></thead><tbody>`,
+        `<th>after (${escapeHtml(c.candidate)})</th><th>change [95% CI]</th><th>direction</th><th>verdict</th></tr></thead><tbody>`,
     );
     for (const row of c.rows) {
       parts.push(
@@ -118,6 +137,7 @@ function section({ group: g, charts }: HtmlGroup, linkBase?: string): string {
           `<td class="num">${escapeHtml(formatValue(row.before, row.unit))}</td>` +
           `<td class="num">${escapeHtml(formatValue(row.after, row.unit))}</td>` +
           `<td class="num">${escapeHtml(formatChange(row))}</td>` +
+          `<td>${directionText(row.direction)}</td>` +
           `<td class="${verdictClass(row.verdict)}">${escapeHtml(row.verdict)}</td></tr>`,
       );
     }

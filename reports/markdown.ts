@@ -1,5 +1,12 @@
 // The Markdown summary a pull request shows: one verdict line and one before/after table per scenario.
-import { type Comparison, formatChange, formatValue, type MetricRow, methodNote } from "./compare.ts";
+import {
+  type Comparison,
+  directionText,
+  formatChange,
+  formatValue,
+  type MetricRow,
+  methodNote,
+} from "./compare.ts";
 import type { ScenarioGroup } from "./load-runs.ts";
 
 const MARK: Record<MetricRow["verdict"], string> = {
@@ -9,23 +16,27 @@ const MARK: Record<MetricRow["verdict"], string> = {
   "not tested": "not tested",
 };
 
+/** "promo-peak: better — goodput 1,398/s → 1,557/s (+11% [..]), P99 27,028 ms → 260 ms (-99% [..]), legacy → adaptive". */
 export function verdictLine(c: Comparison): string {
+  const h = c.headline;
   const p = c.p99;
+  const name = h.key === "goodputPeak" ? "goodput" : "peak throughput";
   return (
-    `${c.scenario}: ${c.verdict} — P99 ${formatValue(p.before, "ms")} → ${formatValue(p.after, "ms")} ` +
+    `${c.scenario}: ${c.verdict} — ${name} ${formatValue(h.before, h.unit)} → ${formatValue(h.after, h.unit)} ` +
+    `(${formatChange(h)}), P99 ${formatValue(p.before, "ms")} → ${formatValue(p.after, "ms")} ` +
     `(${formatChange(p)}), ${c.baseline} → ${c.candidate}`
   );
 }
 
 export function comparisonTable(c: Comparison): string {
   const lines = [
-    `| metric | before (${c.baseline}) | after (${c.candidate}) | change [95% CI] | verdict |`,
-    "| --- | ---: | ---: | ---: | --- |",
+    `| metric | before (${c.baseline}) | after (${c.candidate}) | change [95% CI] | direction | verdict |`,
+    "| --- | ---: | ---: | ---: | --- | --- |",
   ];
   for (const row of c.rows) {
     lines.push(
       `| ${row.label} | ${formatValue(row.before, row.unit)} | ${formatValue(row.after, row.unit)} | ` +
-        `${formatChange(row)} | ${MARK[row.verdict]} |`,
+        `${formatChange(row)} | ${directionText(row.direction)} | ${MARK[row.verdict]} |`,
     );
   }
   return lines.join("\n");
@@ -35,7 +46,7 @@ export function markdownSummary(groups: readonly ScenarioGroup[], htmlName = "in
   const out: string[] = ["# rushhour report", ""];
   const compared = groups.filter((g) => g.comparison);
   if (compared.length > 0) {
-    out.push("## Verdicts (P99)", "");
+    out.push("## Verdicts (goodput and P99)", "");
     for (const g of compared) out.push(`- ${verdictLine(g.comparison!)}`);
     out.push("");
   }

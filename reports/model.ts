@@ -27,6 +27,11 @@ export interface ReplicationSummary {
   cpuPeak: number;
   errorRate: number;
   retries: number;
+  /** The business rows (absent in RunResults written before them): goodput orders/s, per-day counts. */
+  goodputPeak?: number;
+  goodputMean?: number;
+  interventionsPerDay?: number;
+  complaintRiskPerDay?: number;
 }
 
 export interface ThresholdOutcome {
@@ -51,6 +56,11 @@ export interface RunView {
   time: Seconds[];
   /** Delivered orders per second. */
   throughput: number[];
+  /**
+   * Orders submitted in each window and delivered within the latency objective, per second (goodput); absent
+   * in RunResults written before it.
+   */
+  goodput?: number[];
   p50Ms: number[];
   p95Ms: number[];
   p99Ms: number[];

@@ -22,10 +22,12 @@ export function summaryJson(groups: readonly ScenarioGroup[]): unknown {
               baseline: g.comparison.baseline,
               candidate: g.comparison.candidate,
               verdict: g.comparison.verdict,
+              headline: g.comparison.headline.key,
               rows: g.comparison.rows.map((row) => ({
                 metric: row.key,
                 label: row.label,
                 unit: row.unit,
+                direction: row.direction,
                 before: row.before,
                 after: row.after,
                 change: row.estimate.relative,

@@ -79,7 +79,20 @@ export function summarize(s: readonly PointSummary[]): RunSummary {
       1,
     ),
     retries: ci(s.map((x) => x.retries)),
+    ...optionalCi(s, "goodputPeak"),
+    ...optionalCi(s, "goodputMean"),
+    ...optionalCi(s, "interventionsPerDay"),
+    ...optionalCi(s, "complaintRiskPerDay"),
   };
+}
+
+type OptionalPoint = "goodputPeak" | "goodputMean" | "interventionsPerDay" | "complaintRiskPerDay";
+
+/** The CI of a business-row point value, when every replication has it (older files have none). */
+function optionalCi(s: readonly PointSummary[], key: OptionalPoint): Partial<Record<OptionalPoint, Ci>> {
+  const values = s.map((x) => x[key]);
+  if (values.length === 0 || values.some((v) => v === undefined)) return {};
+  return { [key]: ci(values as number[]) };
 }
 
 /** Everything of a RunResult but the two fields this module fills (schema version, versions). */
@@ -110,6 +123,7 @@ export function runResult(f: RunResultFields): RunResult {
     ...(f.topology !== undefined ? { topology: f.topology } : {}),
     ...(f.chaos !== undefined ? { chaos: f.chaos } : {}),
     ...(f.audit !== undefined ? { audit: f.audit } : {}),
+    ...(f.business !== undefined ? { business: f.business } : {}),
     ...(f.artifacts !== undefined ? { artifacts: f.artifacts } : {}),
     ...(f.calibration !== undefined ? { calibration: f.calibration } : {}),
   };

@@ -67,18 +67,29 @@ export class LatencyHistogram {
   /** Fraction of recorded values strictly greater than `ms` (to histogram precision). */
   fractionAbove(ms: number): number {
     const total = this.h.totalCount;
-    if (total === 0) return 0;
+    return total === 0 ? 0 : this.countAbove(ms) / total;
+  }
+
+  /** Number of recorded values strictly greater than `ms` (to histogram precision). */
+  countAbove(ms: number): number {
     const us = Math.round(ms * US_PER_MS);
+    let atOrBelow = 0;
+    this.forEachValue((valueMs, count) => {
+      if (Math.round(valueMs * US_PER_MS) <= us) atOrBelow += count;
+    });
+    return this.h.totalCount - atOrBelow;
+  }
+
+  /** Every recorded value (ms, the top of its bucket) with its count, ascending. */
+  forEachValue(fn: (ms: number, count: number) => void): void {
+    if (this.h.totalCount === 0) return;
     // The pure-JS build is a JsHistogram, whose recorded-values iterator gives exact bucket counts.
     const it = (this.h as unknown as hdr.JsHistogram).recordedValuesIterator;
     it.reset();
-    let atOrBelow = 0;
     while (it.hasNext()) {
       const v = it.next();
-      if (v.valueIteratedTo > us) break;
-      atOrBelow += v.countAtValueIteratedTo;
+      fn(v.valueIteratedTo / US_PER_MS, v.countAtValueIteratedTo);
     }
-    return (total - atOrBelow) / total;
   }
 }
 

@@ -86,6 +86,17 @@ export function judgeObserved(
           peaks((x) => (a.kind === "avg" ? x.throughputMean : x.throughputPeak)),
           a,
         );
+      case "goodput":
+        // Runs written before goodput have no value: null fails the threshold, as for a missing metric.
+        if (o.points.some((x) => x.goodputPeak === undefined || x.goodputMean === undefined)) return null;
+        return seriesValue(
+          peaks((x) => (a.kind === "avg" ? x.goodputMean! : x.goodputPeak!)),
+          a,
+        );
+      case "interventions":
+        return c.interventions === undefined ? null : countValue(c.interventions, submitted, a);
+      case "complaint_risk":
+        return c.complaintRisk === undefined ? null : countValue(c.complaintRisk, submitted, a);
       case "cpu_primary":
         return seriesValue(
           peaks((x) => x.cpuPeak.primary ?? 0),

@@ -68,6 +68,18 @@ export const WindowSchema = z.object({
   providers: z.array(ProviderWindowSchema),
   /** Live only: event-loop utilisation of the server, 0..1. */
   eventLoop: nonNeg.optional(),
+  // The business rows (results/business.ts), absent in files written before them. Counts in this window;
+  // goodput is onTime / windowSeconds. Live windows judge lateness by the standard tier's patience (the
+  // driver's window histograms do not split by tier; the whole-run counters do).
+  /**
+   * Orders SUBMITTED in this window and delivered within the scenario's latency objective (live: placed in
+   * their submission window from their latency, to within a window).
+   */
+  onTime: nonNeg.optional(),
+  /** Manual interventions (FAILED, REVIEW, incidents past their recovery allowance). */
+  interventions: nonNeg.optional(),
+  /** Complaint-risk orders (failed, rejected, denied by error, unfinished, delivered beyond patience). */
+  complaintRisk: nonNeg.optional(),
 });
 export type RunWindow = z.infer<typeof WindowSchema>;
 
@@ -93,6 +105,21 @@ export const CountersSchema = z.object({
   riskMs: nonNeg.optional(),
   /** Milliseconds all finished orders waited for their notification (legacy's inline send; 0 with the outbox). */
   notifyMs: nonNeg.optional(),
+  // The business rows (results/business.ts); absent in files written before them.
+  /** Delivered within the latency objective. */
+  onTime: nonNeg.optional(),
+  /** Delivered slower than the tier's patience. */
+  late: nonNeg.optional(),
+  /** Denied because the risk service erred (not by its verdict). */
+  deniedByError: nonNeg.optional(),
+  /** Provider incidents still open after the objective's incidentRecovery. */
+  unrecoveredIncidents: nonNeg.optional(),
+  /** Live topology runs: cards stranded per the store audit (failed orders holding a card, orders never finished). */
+  strandedCards: nonNeg.optional(),
+  /** failed + review + strandedCards + unrecoveredIncidents. */
+  interventions: nonNeg.optional(),
+  /** failed + rejected + deniedByError + unfinished + late. */
+  complaintRisk: nonNeg.optional(),
 });
 export type RunCounters = z.infer<typeof CountersSchema>;
 
@@ -110,6 +137,15 @@ export const PointSummarySchema = z.object({
   /** (failed + rejected) / submitted. */
   errorRate: nonNeg,
   retries: nonNeg,
+  // The business rows; absent in files written before them.
+  /** Orders delivered within the latency objective per second: busiest window, and over the traffic. */
+  goodputPeak: nonNeg.optional(),
+  goodputMean: nonNeg.optional(),
+  /** Counts in this run, and scaled to a day (RunResult.business says how). */
+  interventions: nonNeg.optional(),
+  complaintRisk: nonNeg.optional(),
+  interventionsPerDay: nonNeg.optional(),
+  complaintRiskPerDay: nonNeg.optional(),
 });
 export type PointSummary = z.infer<typeof PointSummarySchema>;
 
@@ -124,6 +160,10 @@ export const SummarySchema = z.object({
   cpuPeak: z.record(z.string(), CiSchema),
   errorRate: CiSchema,
   retries: CiSchema,
+  goodputPeak: CiSchema.optional(),
+  goodputMean: CiSchema.optional(),
+  interventionsPerDay: CiSchema.optional(),
+  complaintRiskPerDay: CiSchema.optional(),
 });
 export type RunSummary = z.infer<typeof SummarySchema>;
 
@@ -246,6 +286,18 @@ export const RunResultSchema = z.object({
   /** Simulated runs with a calibration profile (scenarios/calibration-profile.ts): which file, its hash, where it was measured. */
   calibration: z
     .object({ path: z.string(), sha256: z.string(), measured: z.record(z.string(), z.unknown()) })
+    .optional(),
+  /** The objective the business rows were counted against, and how counts became per-day figures. */
+  business: z
+    .object({
+      objective: z.object({
+        latencyMs: nonNeg,
+        patienceMs: z.object({ standard: nonNeg, vip: nonNeg }),
+        incidentRecoveryMs: nonNeg,
+      }),
+      ordersPerDay: nonNeg,
+      perDayBasis: z.string(),
+    })
     .optional(),
   /** Files written beside the run (e.g. a clinic profile), relative to the RunResult's folder. */
   artifacts: z.array(z.object({ label: z.string(), path: z.string() })).optional(),

@@ -31,6 +31,10 @@ export const THRESHOLD_METRICS = {
   dropped: "live only, requests not started: rate, count",
   duplicate_cards: "cards handed to two orders: count",
   throughput: "delivered orders/s per window: max, avg",
+  goodput:
+    "orders/s delivered within the scenario's latency objective: max (busiest window), avg (over the traffic)",
+  interventions: "manual interventions (FAILED, REVIEW, stranded cards, unrecovered incidents): count, rate",
+  complaint_risk: "complaint-risk orders (failed, rejected, denied by error, unfinished, late): count, rate",
   cpu_primary: "primary cluster utilisation 0..1 per window: max, avg",
   cpu_backup: "backup cluster utilisation 0..1 per window: max, avg",
 } as const;

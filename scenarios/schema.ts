@@ -220,6 +220,20 @@ export const ScenarioSchema = z.strictObject({
       releaseMs: duration.default(0),
     })
     .optional(),
+  /**
+   * What counts as good service (scenarios/README.md, "Objectives"): a delivery within `latency` is goodput;
+   * one slower than its tier's `patience`, or a failed order, risks a complaint; a provider incident still
+   * open after `incidentRecovery` needs a person (a manual intervention).
+   */
+  objective: z
+    .strictObject({
+      latency: positiveDuration.default(2000),
+      patience: z
+        .strictObject({ standard: positiveDuration.default(30_000), vip: positiveDuration.default(10_000) })
+        .prefault({}),
+      incidentRecovery: positiveDuration.default(300_000),
+    })
+    .prefault({}),
   /** Time allowed after the traffic ends for in-flight orders to finish. */
   drain: duration.default(30_000),
   /** Time-series window. */

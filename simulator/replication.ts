@@ -1,16 +1,19 @@
 // One replication: a scenario's traffic through the real dispatch core (a primary and a backup
 // cluster sharing one card store and one provider farm) in virtual time, collected per window.
 
+import { businessCounters, businessWindow } from "../results/business.ts";
 import { LatencyHistogram } from "../results/histogram.ts";
 import type { PointSummary, RunCounters, RunEvent, RunWindow } from "../results/run-result.ts";
 import type { Scenario } from "../scenarios/define.ts";
 import { loadDemandHistory } from "../scenarios/demand.ts";
+import { objectiveOf, perDayBasis } from "../scenarios/objective.ts";
 import type { ClusterSpec, Traffic } from "../scenarios/schema.ts";
 import { type DispatchConfig, withWorkers } from "../server/core/config.ts";
 import { createDispatcher } from "../server/core/dispatcher.ts";
 import type { OverflowPort } from "../server/core/ports.ts";
 import type { ClusterName, CoreEvent, OrderView } from "../server/core/types.ts";
 import { totalDuration } from "../traffic/profile.ts";
+import { SimBusiness } from "./business-rows.ts";
 import { VirtualEnvironment } from "./kernel/virtual-env.ts";
 import { ArrivalProcess } from "./models/arrivals.ts";
 import { SimCardStore } from "./models/card-store.ts";
@@ -136,6 +139,7 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
   const events: RunEvent[] = [];
   const detailed = input.detailed;
   const onTerminal = input.onTerminal;
+  const business = new SimBusiness(objectiveOf(scenario), windowMs);
 
   // Replies the CPU serves after the current window ends, booked in the window they reach the client.
   let windowEnd = 0;
@@ -155,6 +159,7 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
   };
   const book = (view: OrderView, ms: number) => {
     const state = view.state;
+    business.observe(view, ms);
     onTerminal?.(view);
     stageMs.risk += view.timings.riskMs ?? 0;
     stageMs.notify += view.timings.notifyMs ?? 0;
@@ -198,6 +203,8 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
   };
   primary.onEvent(toEvent("primary"));
   backup.onEvent(toEvent("backup"));
+  primary.onEvent(business.listener("primary"));
+  backup.onEvent(business.listener("backup"));
 
   const finished = () => total.delivered + total.failed + total.rejected + total.denied + total.review;
 
@@ -284,6 +291,7 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
         })),
       });
     }
+    business.closeWindow();
     lastRetries = retries;
     lastSwitches = switches;
     windowHist.reset();
@@ -323,6 +331,11 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
   backup.stop();
 
   const unfinished = total.submitted - finished();
+  const rows = business.finish(
+    { endMs, trafficMs, submitted: total.submitted, unfinished },
+    perDayBasis(scenario, traffic),
+  );
+  if (detailed) for (const [i, w] of windows.entries()) Object.assign(w, businessWindow(rows.windows[i]!));
   const counters: RunCounters = {
     submitted: total.submitted,
     delivered: total.delivered,
@@ -335,6 +348,7 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
     routeSwitches: p.counters.routeSwitches,
     timeouts: p.counters.timeouts + b.counters.timeouts,
     unfinished,
+    ...businessCounters(rows.total),
   };
   // Only runs with a risk stage carry its counts (runs without one stay as they were).
   if (risk !== undefined) {
@@ -355,6 +369,7 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
     errorRate:
       total.submitted === 0 ? 0 : round((total.failed + total.rejected + unfinished) / total.submitted, 6),
     retries: counters.retried,
+    ...rows.point,
   };
   return {
     windows,

@@ -8,6 +8,7 @@ import { judgeObserved } from "../results/judge.ts";
 import type { RunCounters, RunEvent, RunResult } from "../results/run-result.ts";
 import { armInputs } from "../scenarios/arms.ts";
 import type { Scenario } from "../scenarios/define.ts";
+import { businessBlock, perDayBasis } from "../scenarios/objective.ts";
 import type { DispatchConfig } from "../server/core/config.ts";
 import { hashString } from "../server/core/random.ts";
 import { totalDuration } from "../traffic/profile.ts";
@@ -95,8 +96,9 @@ function sumCounters(list: RunCounters[]): RunCounters {
     timeouts: 0,
     unfinished: 0,
   };
+  // Every key any replication has: the business-row counters (results/business.ts) are optional.
   for (const c of list) {
-    for (const key of Object.keys(out) as (keyof RunCounters)[]) out[key] = (out[key] ?? 0) + (c[key] ?? 0);
+    for (const key of Object.keys(c) as (keyof RunCounters)[]) out[key] = (out[key] ?? 0) + (c[key] ?? 0);
   }
   // The risk stage's counts, only in runs that have one (others stay byte-identical).
   for (const key of ["denied", "review", "riskMs", "notifyMs"] as const) {
@@ -175,5 +177,6 @@ export function assemble(
     events,
     thresholds,
     ...(scenario.calibration !== undefined ? { calibration: scenario.calibration } : {}),
+    business: businessBlock(scenario, perDayBasis(scenario, armInputs(scenario, arm.role).traffic)),
   });
 }

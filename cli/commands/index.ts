@@ -51,7 +51,8 @@ export const commands: CommandEntry[] = [
   },
   {
     name: "gate",
-    summary: "fail (exit 1) on a significant P99 regression or a failed threshold; JUnit XML for CI",
+    summary:
+      "fail (exit 1) on a significant P99 or goodput regression or a failed threshold; JUnit XML for CI",
     load: async () => (await import("./gate.ts")).gate,
   },
   {

@@ -81,18 +81,33 @@ function progressLine(label: string, p: LoadProgress): string {
 
 function summaryTable(results: RunResult[]): string {
   const rows = [
-    ["config", "delivered", "throughput peak/s", "P50 ms", "P99 ms", "errors", "dropped", "thresholds"],
+    [
+      "config",
+      "delivered",
+      "goodput peak/s",
+      "raw peak/s",
+      "P50 ms",
+      "P99 ms",
+      "errors",
+      "dropped",
+      "interventions/day",
+      "complaint-risk/day",
+      "thresholds",
+    ],
   ];
   for (const r of results) {
     const failed = r.thresholds.filter((t) => !t.pass).length;
     rows.push([
       `${r.config.name} (${r.config.role})`,
       String(r.counters.delivered),
+      r.summary.goodputPeak ? fmt(r.summary.goodputPeak.mean) : "-",
       fmt(r.summary.throughputPeak.mean),
       fmt(r.summary.p50.mean),
       fmt(r.summary.p99.mean),
       `${fmt(r.summary.errorRate.mean * 100)}%`,
       String(r.counters.dropped),
+      r.summary.interventionsPerDay ? fmt(r.summary.interventionsPerDay.mean) : "-",
+      r.summary.complaintRiskPerDay ? fmt(r.summary.complaintRiskPerDay.mean) : "-",
       r.thresholds.length === 0 ? "-" : failed === 0 ? "pass" : `${failed} FAILED`,
     ]);
   }

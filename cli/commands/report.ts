@@ -15,8 +15,9 @@ export const report: Command = {
 Reads RunResult JSON files (written by \`rushhour sim\` and \`rushhour load\`; a folder means every RunResult
 under it) and writes into DIR:
   index.html    one self-contained page (inline SVG charts and CSS, no network, no script): per scenario a
-                verdict on P99, a before/after table (metric | before | after | change [95% CI] | verdict)
-                and the charts, each with a note on how to read it
+                verdict on goodput and P99, a before/after table (metric | before | after | change [95% CI] |
+                direction | verdict: goodput first, raw delivered/s, latencies, manual interventions and
+                complaint-risk orders per day, CPU...) and the charts, each with a note on how to read it
   charts/*.png  a PNG copy of every chart (drawn with DejaVu Sans; set RUSHHOUR_FONT to use another .ttf)
   summary.md    the verdicts and tables in Markdown, for a pull request
   summary.json  the same numbers for machines

@@ -158,12 +158,15 @@ function summaryTable(scenario: Scenario, results: RunResult[], replications: nu
   const rows: string[][] = [
     [
       "config",
-      "throughput peak/s",
+      "goodput peak/s",
+      "raw peak/s",
       "P50 ms",
       "P99 ms",
       "CPU peak primary",
       "errors",
       "retries",
+      "interventions/day",
+      "complaint-risk/day",
       "thresholds",
     ],
   ];
@@ -172,12 +175,15 @@ function summaryTable(scenario: Scenario, results: RunResult[], replications: nu
     const failed = r.thresholds.filter((t) => !t.pass).length;
     rows.push([
       `${r.config.name} (${r.config.role})`,
+      s.goodputPeak ? ci(s.goodputPeak) : "-",
       ci(s.throughputPeak),
       ci(s.p50),
       ci(s.p99),
       s.cpuPeak.primary ? pct(s.cpuPeak.primary) : "-",
       pct(s.errorRate),
       String(r.counters.retried),
+      s.interventionsPerDay ? ci(s.interventionsPerDay) : "-",
+      s.complaintRiskPerDay ? ci(s.complaintRiskPerDay) : "-",
       r.thresholds.length === 0 ? "-" : failed === 0 ? "pass" : `${failed} FAILED`,
     ]);
   }

@@ -20,8 +20,10 @@ export const CHARTS: ChartDef[] = [
     id: "throughput",
     title: "Throughput over time",
     howToRead:
-      "Delivered orders per second in each window. Where the lines follow the offered load the system keeps up; " +
-      "a plateau below the offered rate is saturation. Shaded areas are injected faults.",
+      "Delivered orders per second in each window (solid) and goodput (dashed): orders submitted in the window " +
+      "and delivered within the scenario's latency objective. Where the lines follow the offered load the system " +
+      "keeps up; a plateau below the offered rate is saturation. A solid spike with no dashed one is a backlog " +
+      "drained late, not capacity. Shaded areas are injected faults.",
     render: throughputChart,
   },
   {

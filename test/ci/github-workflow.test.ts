@@ -75,7 +75,7 @@ describe("the GitHub Actions workflow (docs/ci/github-actions.yml)", () => {
     );
     expect(run.summary).toContain("## rushhour gate: **failed**");
     expect(run.summary).toContain(
-      "| metric | before (adaptive) | after (adaptive) | change [95% CI] | verdict |",
+      "| metric | before (adaptive) | after (adaptive) | change [95% CI] | direction | verdict |",
     );
     expect(run.summary).toContain("https://github.com/shop/dispatch/actions/runs/42");
     expect(existsSync(join(dir, "worse/report/index.html"))).toBe(true);

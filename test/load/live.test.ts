@@ -43,6 +43,10 @@ describe("rushhour load against a local stack", () => {
       expect(Object.keys(w.queueDepth).length).toBeGreaterThan(0);
     }
     expect(r.series.reduce((s, w) => s + w.submitted, 0)).toBe(r.counters.submitted);
+    // The business rows are filled live too: on-time orders per window add up to the run's.
+    expect(r.series.reduce((s, w) => s + (w.onTime ?? Number.NaN), 0)).toBe(r.counters.onTime);
+    expect(r.summary.goodputPeak?.mean).toBeGreaterThan(0);
+    expect(r.business?.ordersPerDay).toBeGreaterThan(0);
     // p1 fails every call from 2 s: the adaptive configuration takes it out of service.
     const p1 = r.series.map((w) => ({ t: w.t, state: w.providers.find((p) => p.id === "p1")?.state }));
     expect(p1[0]?.state).toBe("HEALTHY");

@@ -52,6 +52,38 @@ describe("runLoad", () => {
     expect(result.summary.p50.mean).toBeGreaterThanOrEqual(5);
   });
 
+  it("counts goodput against the scenario's latency objective, by submission window, and the business rows", async () => {
+    const run = async (latency: string) =>
+      (
+        await runLoad({
+          scenario: scenario({ objective: { latency } }),
+          arm,
+          target: target(),
+          durationScale: 1,
+          command: ["x"],
+        })
+      ).result;
+    const generous = await run("5s");
+    const sum = (r: typeof generous, f: (w: (typeof r.series)[number]) => number | undefined) =>
+      r.series.reduce((n, w) => n + (f(w) ?? Number.NaN), 0);
+    expect(generous.counters).toMatchObject({
+      delivered: 100,
+      onTime: 100,
+      interventions: 0,
+      complaintRisk: 0,
+    });
+    expect(sum(generous, (w) => w.onTime)).toBe(100);
+    // 50 orders/s offered for 2 s: the mean over the traffic is 50/s, and no window's goodput is far above it.
+    expect(generous.summary.goodputMean!.mean).toBe(50);
+    expect(generous.summary.goodputPeak!.mean).toBeLessThanOrEqual(100);
+    expect(generous.business).toMatchObject({ ordersPerDay: 50 * 86_400, objective: { latencyMs: 5000 } });
+    // The fixture answers in 5 ms: with a 1 ms objective nothing is goodput, though everything was delivered.
+    const strict = await run("1ms");
+    expect(strict.counters).toMatchObject({ delivered: 100, onTime: 0 });
+    expect(strict.summary.goodputPeak!.mean).toBe(0);
+    expect(strict.summary.throughputPeak.mean).toBeGreaterThan(0);
+  });
+
   it("scales every duration with durationScale", async () => {
     const s = scenario({});
     const { result } = await runLoad({

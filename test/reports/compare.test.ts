@@ -36,13 +36,19 @@ describe("compareRuns (the before/after table)", () => {
   it("renders the write-up's table form", () => {
     const table = comparisonTable(c);
     expect(table.split("\n")[0]).toBe(
-      "| metric | before (legacy) | after (adaptive) | change [95% CI] | verdict |",
+      "| metric | before (legacy) | after (adaptive) | change [95% CI] | direction | verdict |",
     );
-    expect(table).toContain("| P99 latency | 7,070 ms | 2,020 ms | -71% [-71%, -71%] | better |");
-    expect(table).toContain("| CPU peak | 90% | 65% | -28% [-28%, -28%] | better |");
-    expect(table).toContain("| Peak throughput | 198/s | 1,485/s | +650% [+650%, +650%] | better |");
+    expect(table).toContain(
+      "| P99 latency | 7,070 ms | 2,020 ms | -71% [-71%, -71%] | lower is better | better |",
+    );
+    expect(table).toContain("| CPU peak | 90% | 65% | -28% [-28%, -28%] | lower is better | better |");
+    expect(table).toContain(
+      "| Peak delivered (raw) | 198/s | 1,485/s | +650% [+650%, +650%] | higher is better | better |",
+    );
+    // These fixtures predate goodput: the raw peak stands in as the headline.
     expect(verdictLine(c)).toBe(
-      "fixture: better — P99 7,070 ms → 2,020 ms (-71% [-71%, -71%]), legacy → adaptive",
+      "fixture: better — peak throughput 198/s → 1,485/s (+650% [+650%, +650%]), " +
+        "P99 7,070 ms → 2,020 ms (-71% [-71%, -71%]), legacy → adaptive",
     );
   });
 

@@ -106,10 +106,14 @@ describe.skipIf(!existsSync(CHROMIUM))("the HTML report in headless chromium", (
       }
       const rows = await section.locator("table.before-after tbody tr td:first-child").allTextContents();
       expect(rows).toEqual([
-        "Peak throughput",
+        "Peak goodput",
+        "Mean goodput",
+        "Peak delivered (raw)",
         "P50 latency",
         "P95 latency",
         "P99 latency",
+        "Manual interventions",
+        "Complaint-risk orders",
         "CPU peak",
         "Error rate",
         "Retries",
@@ -134,7 +138,7 @@ describe.skipIf(!existsSync(CHROMIUM))("the HTML report in headless chromium", (
     const pngs = readdirSync(join(dir, "report", "charts")).filter((f) => f.endsWith(".png"));
     expect(pngs.length).toBe(2 * CHARTS.length);
     const md = readFileSync(join(dir, "report", "summary.md"), "utf8");
-    expect(md).toMatch(/^- promo-peak: better — P99/m);
+    expect(md).toMatch(/^- promo-peak: better — goodput [\d,.]+\/s → [\d,.]+\/s \(\+\d+% \[.*\]\), P99 /m);
     const json = JSON.parse(readFileSync(join(dir, "report", "summary.json"), "utf8"));
     expect(json.scenarios[0].comparison.verdict).toBe("better");
   });

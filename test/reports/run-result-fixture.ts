@@ -19,7 +19,13 @@ export interface SyntheticOptions {
   cpuPeak?: number;
   thresholdP99?: number;
   duplicateCards?: number;
+  /** Manual interventions a day (the business rows); default 5. */
+  interventionsPerDay?: number;
 }
+
+/** The fixture's latency objective and the orders a day its per-day figures assume. */
+const OBJECTIVE_MS = 2000;
+const ORDERS_PER_DAY = 1_000_000;
 
 function normal(rng: Xoshiro128): number {
   const u = Math.max(rng.next(), 1e-12);
@@ -54,6 +60,13 @@ export function syntheticRunResult(o: SyntheticOptions): RunResult {
         cpuPeak: { primary: o.cpuPeak ?? 0.7, backup: (o.cpuPeak ?? 0.7) / 2 },
         errorRate: 0.001,
         retries: 20 + replication,
+        // Goodput: the share of latencies within the objective, of the peak and of the mean.
+        goodputPeak: peak * (1 - h.fractionAbove(OBJECTIVE_MS)),
+        goodputMean: peak * 0.6 * (1 - h.fractionAbove(OBJECTIVE_MS)),
+        interventions: 1,
+        complaintRisk: Math.round(orders * h.fractionAbove(OBJECTIVE_MS)),
+        interventionsPerDay: o.interventionsPerDay ?? 5,
+        complaintRiskPerDay: ORDERS_PER_DAY * h.fractionAbove(OBJECTIVE_MS),
       },
       counters: counters(orders, o.duplicateCards ?? 0),
       histogram: h.encode(),
@@ -89,6 +102,9 @@ export function syntheticRunResult(o: SyntheticOptions): RunResult {
       inFlight: 10,
       cpu: { primary: (o.cpuPeak ?? 0.7) * load, backup: ((o.cpuPeak ?? 0.7) / 2) * load },
       overflowActive: load > 0.8,
+      onTime: Math.round(99 * (1 - overall.fractionAbove(OBJECTIVE_MS))),
+      interventions: i === 10 ? 1 : 0,
+      complaintRisk: inFault ? 3 : 0,
       providers: [
         { id: "prov-a", state: inFault ? "ISOLATED" : "HEALTHY", weight: inFault ? 0 : 0.5, outstanding: 1 },
         { id: "prov-b", state: "HEALTHY", weight: 0.5, outstanding: 1 },
@@ -124,6 +140,10 @@ export function syntheticRunResult(o: SyntheticOptions): RunResult {
       cpuPeak: { primary: pick((s) => s.cpuPeak.primary ?? 0) },
       errorRate: pick((s) => s.errorRate),
       retries: pick((s) => s.retries),
+      goodputPeak: pick((s) => s.goodputPeak),
+      goodputMean: pick((s) => s.goodputMean),
+      interventionsPerDay: pick((s) => s.interventionsPerDay),
+      complaintRiskPerDay: pick((s) => s.complaintRiskPerDay),
     },
     perReplication,
     events: [
@@ -140,6 +160,15 @@ export function syntheticRunResult(o: SyntheticOptions): RunResult {
     thresholds: [
       { metric: "latency", expression: `p(99)<${p99Threshold}`, observed, pass: observed < p99Threshold },
     ],
+    business: {
+      objective: {
+        latencyMs: OBJECTIVE_MS,
+        patienceMs: { standard: 30_000, vip: 10_000 },
+        incidentRecoveryMs: 300_000,
+      },
+      ordersPerDay: ORDERS_PER_DAY,
+      perDayBasis: "fixture",
+    },
   };
 }
 

@@ -1,5 +1,6 @@
 // The write-up's before/after, re-enacted by the seed-replay scenario in simulation and rendered as a report:
-// the table must carry peak throughput, P99, CPU peak and retries with an interval and a verdict each.
+// the table must carry goodput, raw throughput, P99, the business rows, CPU peak and retries with an interval,
+// a direction and a verdict each.
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,21 +20,25 @@ describe("the seed-replay report", () => {
     });
   });
 
-  it("shows the before/after table with peak throughput, P99, CPU peak and retries", () => {
+  it("shows the before/after table with goodput, raw throughput, P99, the business rows, CPU peak and retries", () => {
     const html = readFileSync(files.html, "utf8");
     const row = (metric: string) => {
       const m = new RegExp(`<tr data-metric="${metric}">(.*?)</tr>`).exec(html);
       expect(m, metric).not.toBeNull();
       return [...m![1]!.matchAll(/<td[^>]*>(.*?)<\/td>/g)].map((c) => c[1]!);
     };
-    const [label, before, after, change, verdict] = row("p99Ms");
+    const [label, before, after, change, direction, verdict] = row("p99Ms");
     expect(label).toBe("P99 latency");
     expect(before).toMatch(/^[\d,.]+ ms$/);
     expect(after).toMatch(/^[\d,.]+ ms$/);
     expect(change).toMatch(/^-\d+% \[-\d+%, -\d+%\]$/);
+    expect(direction).toBe("lower is better");
     expect(verdict).toBe("better");
-    expect(row("peakThroughput")[4]).toBe("better");
-    expect(row("cpuPeak")[4]).toBe("better");
+    expect(row("goodputPeak").slice(4)).toEqual(["higher is better", "better"]);
+    expect(row("peakThroughput")[5]).toBe("better");
+    expect(row("cpuPeak")[5]).toBe("better");
+    expect(row("interventionsPerDay")[1]).toMatch(/^[\d,.]+\/day$/);
+    expect(row("complaintRiskPerDay")[4]).toBe("lower is better");
     expect(row("retries")[0]).toBe("Retries");
     expect(row("retries")[3]).toMatch(/\[.*\]/);
   });

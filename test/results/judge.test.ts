@@ -58,6 +58,28 @@ describe("judgeObserved", () => {
     ]);
   });
 
+  it("judges goodput on the points and the business counts on the counters; absent in old runs, they fail", () => {
+    const o = observed();
+    const withRows: Observed = {
+      ...o,
+      counters: { ...counters, interventions: 5, complaintRisk: 20 },
+      points: o.points.map((p, k) => ({ ...p, goodputPeak: 100 + 10 * k, goodputMean: 60 + 10 * k })),
+    };
+    const thresholds = {
+      goodput: ["max>=110", "avg>70"],
+      interventions: ["count<=5", "rate<0.005"],
+      complaint_risk: ["rate<0.01"],
+    };
+    expect(judgeObserved(thresholds, withRows).map((x) => [x.observed, x.pass])).toEqual([
+      [110, true],
+      [65, false],
+      [5, true],
+      [0.005, false],
+      [0.02, false],
+    ]);
+    expect(judgeObserved(thresholds, o).map((x) => x.observed)).toEqual([null, null, null, null, null]);
+  });
+
   it("fails a threshold whose metric was not observed, with observed null", () => {
     const r = judgeObserved({ latency_vip: ["p(99)<1000"], nonsense: ["count==0"] }, observed());
     expect(r).toEqual([
