@@ -1,6 +1,8 @@
-// promo-peak as issue 13 tells it: legacy drains a backlog at 3,000+ orders/s after the fault while keeping
-// orders waiting 20 s and more, so raw peak delivered/s reads adaptive as a -50% regression. With goodput as the
-// headline, the table, the verdict line and the gate read it the right way round.
+// promo-peak as issue 13 tells it: legacy keeps orders waiting 20 s and more after the fault, and before the
+// simulator's CPU was a resource it drained that backlog at 3,000+ orders/s, so raw peak delivered/s read
+// adaptive as a -50% regression. With goodput as the headline, the table, the verdict line and the gate read
+// runs by orders delivered within the objective; a drain can no longer win them (test/results/business.test.ts
+// holds the drained-backlog case itself).
 import { describe, expect, it } from "vitest";
 import { compareRuns } from "../../reports/compare.ts";
 import { toRunView } from "../../reports/from-run-result.ts";
@@ -25,9 +27,9 @@ describe("goodput in promo-peak's before/after", async () => {
   const c = compareRuns(legacy!, adaptive!);
   const row = (key: string) => c.rows.find((r) => r.key === key)!;
 
-  it("legacy's backlog drain wins raw peak delivered/s but not peak goodput, the headline", () => {
-    expect(row("peakThroughput").verdict).toBe("worse");
-    expect(row("peakThroughput").before).toBeGreaterThan(2 * row("peakThroughput").after);
+  it("peak goodput is the headline, and legacy's late deliveries do not count in it", () => {
+    // Over the run, legacy delivers few of its orders within the objective (its backlog is late).
+    expect(row("goodputMean").before).toBeLessThan(row("goodputMean").after / 2);
     expect(c.headline.key).toBe("goodputPeak");
     expect(c.headline.verdict).toBe("better");
     expect(c.rows[0]!.key).toBe("goodputPeak");

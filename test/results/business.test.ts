@@ -50,12 +50,12 @@ describe("goodput", () => {
   it("counts only deliveries within the latency objective, in the window the order was submitted in", () => {
     const b = new SimBusiness(objective, 1000);
     // Window 0: one on time (1.5 s), one late (2.5 s), both delivered in window 2.
-    b.observe(order("DELIVERED", 100, 1600), 1600);
+    b.observe(order("DELIVERED", 100, 1600), 1600 - 100);
     b.closeWindow();
-    b.observe(order("DELIVERED", 200, 2700), 2700);
+    b.observe(order("DELIVERED", 200, 2700), 2700 - 200);
     b.closeWindow();
     // Window 2: one delivered at once, exactly at the objective.
-    b.observe(order("DELIVERED", 2100, 4100), 4100);
+    b.observe(order("DELIVERED", 2100, 4100), 4100 - 2100);
     b.closeWindow();
     const rows = b.finish({ endMs: 3000, trafficMs: 3000, submitted: 3, unfinished: 0 }, day);
     expect(rows.windows.map((w) => w.onTime)).toEqual([1, 0, 1]);
@@ -73,7 +73,7 @@ describe("goodput", () => {
     for (let i = 0; i < 300; i++) {
       const at = 7500 + Math.floor(i * (2000 / 300));
       offered[Math.floor(at / 1000)]! += 1;
-      b.observe(order("DELIVERED", at, 9500), 9500);
+      b.observe(order("DELIVERED", at, 9500), 9500 - at);
     }
     const rows = b.finish({ endMs: 10_000, trafficMs: 10_000, submitted: 300, unfinished: 0 }, day);
     expect(rows.total.onTime).toBe(300);
@@ -101,11 +101,11 @@ describe("manual interventions and complaint risk", () => {
           outcome: null,
         },
       });
-    b.observe(order("FAILED", 0, 300, { failureReason: "retries exhausted" }), 300);
-    b.observe(order("REVIEW", 0, 400), 400);
-    b.observe(order("DENIED", 0, 500, { failureReason: "risk: denied (score 0.97)" }), 500);
-    b.observe(order("DENIED", 0, 600, { failureReason: "risk service timed out (fail-closed)" }), 600);
-    b.observe(order("REJECTED", 0, 1, { rejectReason: "queue full" }), 1);
+    b.observe(order("FAILED", 0, 300, { failureReason: "retries exhausted" }), 300 - 0);
+    b.observe(order("REVIEW", 0, 400), 400 - 0);
+    b.observe(order("DENIED", 0, 500, { failureReason: "risk: denied (score 0.97)" }), 500 - 0);
+    b.observe(order("DENIED", 0, 600, { failureReason: "risk service timed out (fail-closed)" }), 600 - 0);
+    b.observe(order("REJECTED", 0, 1, { rejectReason: "queue full" }), 1 - 0);
     incident("i1", 100, null); // opened at 0.1 s and never closed: past 5 s at 5.1 s
     incident("i2", 200, null);
     incident("i2", 3000, 3000); // recovered after 2.8 s: on its own
@@ -123,9 +123,9 @@ describe("manual interventions and complaint risk", () => {
 
   it("counts deliveries slower than the tier's patience as complaint risk (VIPs are less patient)", () => {
     const b = new SimBusiness(objective, 1000);
-    b.observe(order("DELIVERED", 0, 12_000), 12_000); // standard, 12 s: within 30 s
-    b.observe(order("DELIVERED", 0, 12_000, { tier: "vip" }), 12_000); // VIP, 12 s: beyond 10 s
-    b.observe(order("DELIVERED", 0, 31_000), 31_000); // standard, 31 s: beyond 30 s
+    b.observe(order("DELIVERED", 0, 12_000), 12_000 - 0); // standard, 12 s: within 30 s
+    b.observe(order("DELIVERED", 0, 12_000, { tier: "vip" }), 12_000 - 0); // VIP, 12 s: beyond 10 s
+    b.observe(order("DELIVERED", 0, 31_000), 31_000 - 0); // standard, 31 s: beyond 30 s
     b.closeWindow();
     const rows = b.finish({ endMs: 1000, trafficMs: 1000, submitted: 3, unfinished: 0 }, day);
     expect(rows.total.late).toBe(2);
