@@ -95,6 +95,11 @@ export async function runLive(input: Scenario, o: LiveRunOptions): Promise<LiveR
   if (o.segment !== undefined && o.targets === undefined) {
     problems.push("a segment (sharded load) drives running servers: give their addresses (--target)");
   }
+  if (o.segment !== undefined && arms.length > 1) {
+    problems.push(
+      "a segment (sharded load) runs one configuration, the same in every shard: name it (--config)",
+    );
+  }
   if (problems.length > 0) {
     throw new LiveScenarioError(
       `${scenario.file ?? scenario.name} cannot be run live:\n  ${problems.join("\n  ")}`,
