@@ -213,7 +213,9 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadOutcome> {
     };
     const initial = await snapshotAll();
 
-    const workers = live.workers ?? enginesFor(plan.model === "open" ? plan.peakRatePerSec : 0);
+    // A shard sends 1/n of the schedule, and sizes its threads for that share.
+    const shareOfPeak = (plan.model === "open" ? plan.peakRatePerSec : 0) / (o.segment?.count ?? 1);
+    const workers = live.workers ?? enginesFor(shareOfPeak);
     const merged: MergedWindow[] = [];
     const snapshots: (WindowSnapshots | undefined)[] = [];
     const running = { overall: LatencyHistogram.create(), counts: zeroCounts() };
