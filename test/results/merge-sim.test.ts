@@ -4,9 +4,10 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
+import { main } from "../../cli/main.ts";
 import { MergeError, mergeShards, type ShardInput } from "../../results/merge.ts";
-import { type RunResult, writeRunResult } from "../../results/run-result.ts";
+import { type RunResult, readRunResult, writeRunResult } from "../../results/run-result.ts";
 import { validateScenario } from "../../scenarios/define.ts";
 import { presetConfig } from "../../server/core/config.ts";
 import { simulate } from "../../simulator/runner.ts";
@@ -127,5 +128,41 @@ describe("merging simulation shards", () => {
     expect(() => mergeShards([{ source: "whole.json", result: whole[0]! }])).toThrow(
       /whole.json: not a shard \(no "shard" block\)/,
     );
+  });
+
+  describe("rushhour merge", () => {
+    afterEach(() => vi.restoreAllMocks());
+
+    it("merges shard files from a folder into one RunResult per configuration", async () => {
+      const shardDir = join(dir, "shards");
+      for (const i of inputs) writeRunResult(join(shardDir, i.source), i.result);
+      const out = join(dir, "merged-cli");
+      const stdout = vi.spyOn(process.stdout, "write").mockImplementation(() => true);
+      expect(await main(["merge", shardDir, "--out", out])).toBe(1); // p(50)<1 fails, as unsharded
+      expect(stdout.mock.calls.join("")).toMatch(/tiny legacy \(baseline\): 4 shards, \d+ submitted/);
+      expect(bytes(readRunResult(join(out, "tiny.legacy.json")), "cli.json")).toBe(
+        bytes(whole[0]!, "w.json"),
+      );
+    });
+
+    it("leaves report, compare and gate to merged results: a lone shard is refused", async () => {
+      const lone = join(dir, "lone.json");
+      writeRunResult(lone, inputs[0]!.result);
+      const stderr = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+      expect(await main(["gate", "--baseline", lone, "--candidate", lone])).toBe(2);
+      expect(stderr.mock.calls.join("")).toMatch(
+        /lone.json: shard 0\/4 of a sharded run: join the shards first \(rushhour merge\)/,
+      );
+    });
+
+    it("exits 2 naming the missing shard", async () => {
+      const partial = join(dir, "partial");
+      for (const i of inputs.filter((x) => !x.source.startsWith("shard-1."))) {
+        writeRunResult(join(partial, i.source), i.result);
+      }
+      const stderr = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+      expect(await main(["merge", partial, "--out", join(dir, "never")])).toBe(2);
+      expect(stderr.mock.calls.join("")).toMatch(/rushhour merge: missing shard 1\/4 of tiny/);
+    });
   });
 });
