@@ -24,7 +24,15 @@ export interface ShardInput {
 type Shard = ShardInput & { shard: ShardInfo };
 
 /** Flags that pick a shard; the merged result's command is the shards' without them. */
-const SHARD_FLAGS = ["--segment", "--segment-index", "--segment-count", "--start-at", "--shard"];
+const SHARD_FLAGS = [
+  "--segment",
+  "--segment-index",
+  "--segment-count",
+  "--start-at",
+  "--shard",
+  "--shard-index",
+  "--shard-count",
+];
 
 /** The shards' command line without the flags that chose the shard (the command of the unsharded run). */
 export function unshardedCommand(command: readonly string[]): string[] {

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { livePoint, runResult, summarize } from "../../results/assemble.ts";
 import { LatencyHistogram } from "../../results/histogram.ts";
-import { mergeShards, type ShardInput } from "../../results/merge.ts";
+import { mergeShards, type ShardInput, unshardedCommand } from "../../results/merge.ts";
 import { parseRunResult, type RunResult, type RunWindow } from "../../results/run-result.ts";
 import { Xoshiro128 } from "../../server/core/random.ts";
 
@@ -173,6 +173,9 @@ describe("merging load shards", () => {
       "shard 2/3: hello from 2",
     ]);
     expect(merged!.command).toEqual(["rushhour", "load", "known", "--config", "adaptive"]);
+    expect(
+      unshardedCommand(["rushhour", "sim", "x", "--shard-count", "4", "--out", "o", "--shard-index=1"]),
+    ).toEqual(["rushhour", "sim", "x", "--out", "o"]);
     expect(merged!.provenance).toMatchObject({
       startedAt: "2026-12-01T04:00:00.000Z",
       finishedAt: "2026-12-01T04:00:12.000Z",
