@@ -15,6 +15,7 @@ import {
 import { LatencyHistogram } from "../results/histogram.ts";
 import { type ExecutorInput, planFor, vusAt } from "../traffic/executors/index.ts";
 import type { ClosedPlan, OpenPlan } from "../traffic/executors/types.ts";
+import { splitCount } from "../traffic/segment.ts";
 import { type MixSpec, RequestMix } from "./request-mix.ts";
 import { type ClientTls, type UnaryCall, UnaryChannel } from "./unary-channel.ts";
 import { type Counts, type FinalReport, type WindowReport, zeroCounts } from "./window-stats.ts";
@@ -95,10 +96,9 @@ export class LoadEngine {
     this.plan = planFor(spec.executor);
     this.mix = new RequestMix(spec.mix);
     this.next = spec.share.index;
-    const of = spec.share.of;
     this.maxInFlight =
       this.plan.model === "open"
-        ? Math.max(1, Math.floor(this.plan.maxVUs / of) + (spec.share.index < this.plan.maxVUs % of ? 1 : 0))
+        ? Math.max(1, splitCount(this.plan.maxVUs, spec.share))
         : Number.POSITIVE_INFINITY;
   }
 

@@ -4,6 +4,7 @@
 import { availableParallelism } from "node:os";
 import { performance } from "node:perf_hooks";
 import { Worker } from "node:worker_threads";
+import { type ExecutionSegment, engineShare, WHOLE } from "../traffic/segment.ts";
 import { type EngineSpec, LoadEngine } from "./engine.ts";
 import {
   type FinalReport,
@@ -41,6 +42,13 @@ export interface PoolOptions {
   workers: number;
   /** Time between "every engine is connected" and the first iteration. Default 100 ms. */
   leadMs?: number;
+  /**
+   * Start at this instant (epoch ms) instead of `leadMs` after connecting: shards of one run (load --start-at)
+   * share it. An engine connected after it starts at once and sends what is overdue, timed from its intended start.
+   */
+  startAtEpochMs?: number;
+  /** This process's execution segment of the run (traffic/segment.ts); default the whole run. */
+  segment?: ExecutionSegment;
   onWindow?: (window: MergedWindow) => void;
 }
 
@@ -110,12 +118,14 @@ export function runPool(options: PoolOptions): PoolRun {
   const n = Math.max(1, options.workers);
   const lead = options.leadMs ?? 100;
   const merger = new WindowMerger(n, options.onWindow ?? (() => {}));
-  const specFor = (index: number): EngineSpec => ({ ...options.spec, share: { index, of: n } });
+  const segment = options.segment ?? WHOLE;
+  const specFor = (k: number): EngineSpec => ({ ...options.spec, share: engineShare(segment, k, n) });
+  const startAt = () => options.startAtEpochMs ?? epochNow() + lead;
   let aborted = false;
 
   if (options.workers === 0) {
     const engine = new LoadEngine(specFor(0), { window: (r) => merger.add(0, r) });
-    const started = engine.connect().then(() => epochNow() + lead);
+    const started = engine.connect().then(startAt);
     const done = started
       .then((at) => {
         const run = engine.start(at);
@@ -171,7 +181,7 @@ export function runPool(options: PoolOptions): PoolRun {
     );
   }
   const started = Promise.all(ready).then(() => {
-    const at = epochNow() + lead;
+    const at = startAt();
     for (const w of workers) w.postMessage({ type: "start", startAtEpochMs: at } satisfies ToWorker);
     if (aborted) for (const w of workers) w.postMessage({ type: "abort" } satisfies ToWorker);
     return at;

@@ -6,7 +6,7 @@
 import { hostname } from "node:os";
 import { performance } from "node:perf_hooks";
 import type { GetSnapshotResponse } from "../proto/gen/rushhour/v1/admin.ts";
-import { faultEvent, runResult, summarize } from "../results/assemble.ts";
+import { faultEvent, livePoint, runResult, summarize } from "../results/assemble.ts";
 import { businessCounters, businessWindow } from "../results/business.ts";
 import { LatencyHistogram } from "../results/histogram.ts";
 import { judgeObserved } from "../results/judge.ts";
@@ -25,6 +25,7 @@ import { abortsOn, type LiveOptions, liveOptions, requestTimeoutMs } from "../sc
 import { businessBlock, objectiveOf, perDayBasis } from "../scenarios/objective.ts";
 import { parseDuration } from "../traffic/duration.ts";
 import { type ExecutorConfig, planFor, scaleExecutor } from "../traffic/executors/index.ts";
+import { type ExecutionSegment, engineShare, stripeCount } from "../traffic/segment.ts";
 import { Admin } from "./admin.ts";
 import { liveBusiness } from "./business-rows.ts";
 import { eventFromServer } from "./events.ts";
@@ -87,6 +88,13 @@ export interface RunLoadOptions {
    * here); what it returns goes into the RunResult, which is built once, after it.
    */
   afterTraffic?: () => Promise<RunExtras>;
+  /**
+   * Run only this execution segment of the schedule (load --segment): the RunResult is a partial one for
+   * `rushhour merge`. Only segment 0 talks to the servers' Admin API (stock, faults, snapshots, events).
+   */
+  segment?: ExecutionSegment;
+  /** The start instant shared by every shard (epoch ms, load --start-at); default: once connected. */
+  startAtEpochMs?: number;
 }
 
 /** What a run adds beyond the driver's own measurements (a topology run's processes, chaos, audit). */
@@ -124,24 +132,7 @@ interface LiveObserved {
 }
 
 function pointSummary(o: LiveObserved, durationS: number): PointSummary {
-  const tp = o.series.map((w) => w.throughput);
-  const cpuPeak: Record<string, number> = {};
-  for (const w of o.series)
-    for (const [k, v] of Object.entries(w.cpu)) cpuPeak[k] = Math.max(cpuPeak[k] ?? 0, v);
-  const c = o.counters;
-  const h = o.overall;
-  return {
-    throughputPeak: tp.length ? Math.max(...tp) : 0,
-    throughputMean: durationS > 0 ? c.delivered / durationS : 0,
-    p50: h.percentile(50),
-    p95: h.percentile(95),
-    p99: h.percentile(99),
-    p999: h.percentile(99.9),
-    max: h.max,
-    cpuPeak,
-    errorRate: c.submitted === 0 ? 0 : (c.failed + c.rejected + (c.unfinished ?? 0)) / c.submitted,
-    retries: c.retried,
-  };
+  return livePoint(o.overall, o.counters, o.series, durationS);
 }
 
 function judge(scenario: Scenario, o: LiveObserved, durationS: number): ThresholdResult[] {
@@ -179,7 +170,11 @@ function counters(
 const LATE_MS = 100;
 
 export async function runLoad(o: RunLoadOptions): Promise<LoadOutcome> {
-  const { scenario, arm, target } = o;
+  const { scenario, arm } = o;
+  // Shards other than 0 leave the servers alone: one shard stocks, injects the faults and reads the
+  // snapshots (whose counters would otherwise be counted once per shard in the merge).
+  const serverView = (o.segment?.index ?? 0) === 0;
+  const target = serverView ? o.target : { ...o.target, adminToken: null };
   const log = o.log ?? (() => {});
   const warn = o.warn ?? log;
   const live: LiveOptions = liveOptions(scenario.live);
@@ -203,7 +198,8 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadOutcome> {
   const startedAt = new Date();
 
   try {
-    if (admins.length === 0)
+    if (!serverView) log("not segment 0: stock, faults and server snapshots are left to shard 0");
+    else if (admins.length === 0)
       log("no admin token: no card stock, faults or server snapshots (series lack server figures)");
     if (admins.length > 0 && o.stock !== false) {
       const orders = plan.model === "open" ? plan.count : Math.ceil((plan.maxVUs * plan.durationMs) / 5);
@@ -220,7 +216,9 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadOutcome> {
     };
     const initial = await snapshotAll();
 
-    const workers = live.workers ?? enginesFor(plan.model === "open" ? plan.peakRatePerSec : 0);
+    // A shard sends 1/n of the schedule, and sizes its threads for that share.
+    const shareOfPeak = (plan.model === "open" ? plan.peakRatePerSec : 0) / (o.segment?.count ?? 1);
+    const workers = live.workers ?? enginesFor(shareOfPeak);
     const merged: MergedWindow[] = [];
     const snapshots: (WindowSnapshots | undefined)[] = [];
     const running = { overall: LatencyHistogram.create(), counts: zeroCounts() };
@@ -240,6 +238,8 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadOutcome> {
         mix: mix.spec,
       },
       workers,
+      ...(o.segment !== undefined ? { segment: o.segment } : {}),
+      ...(o.startAtEpochMs !== undefined ? { startAtEpochMs: o.startAtEpochMs } : {}),
       onWindow: (w) => {
         merged.push(w);
         running.overall.merge(w.histogram);
@@ -282,12 +282,14 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadOutcome> {
     }
     const t0 = startAtEpochMs - performance.timeOrigin;
     const sinceStart = () => performance.now() - t0;
+    // With a shared --start-at, engines ready after it start late (what is overdue goes out at once).
+    const lateStartMs = Math.max(0, Math.round(sinceStart()));
     o.onStart?.(sinceStart);
     const timers: NodeJS.Timeout[] = [];
     const events: RunEvent[] = [];
 
     // Faults at their scaled moments; each carries its (scaled) duration, so the server ends it itself.
-    for (const f of scenario.faults) {
+    for (const f of serverView ? scenario.faults : []) {
       const at = f.at * o.durationScale;
       const dur = f.duration * o.durationScale;
       const event = faultEvent(f, o.durationScale);
@@ -431,8 +433,14 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadOutcome> {
         },
       });
     }
+    if (o.startAtEpochMs !== undefined && lateStartMs > LATE_MS) {
+      const message = `this shard started ${lateStartMs} ms after the shared --start-at (its first orders went out late, timed from their intended start)`;
+      warn(message);
+      events.push({ t: 0, kind: "note", message, data: { lateStartMs } });
+    }
     const encode = (r: Record<string, LatencyHistogram>) =>
       Object.fromEntries(Object.entries(r).map(([k, h]) => [k, h.encode()]));
+    const segment = o.segment;
     const result: RunResult = runResult({
       kind: "load",
       scenario: { name: scenario.name, description: scenario.description, definition: scenario.definition },
@@ -472,6 +480,27 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadOutcome> {
       ...(extras.chaos !== undefined ? { chaos: extras.chaos } : {}),
       ...(extras.audit !== undefined ? { audit: extras.audit } : {}),
       business: businessBlock(scenario, day),
+      ...(segment !== undefined
+        ? {
+            shard: {
+              kind: "segment" as const,
+              index: segment.index,
+              count: segment.count,
+              schedule: {
+                executor,
+                ...(o.startAtEpochMs !== undefined
+                  ? { startAt: new Date(o.startAtEpochMs).toISOString() }
+                  : {}),
+              },
+              ...(plan.model === "open"
+                ? { iterations: stripeCount(plan.count, engineShare(segment, 0, 1)) }
+                : {}),
+              lateStartMs,
+              serverView,
+              windows: done.windows.map((w) => w.latency),
+            },
+          }
+        : {}),
     });
     return { result, aborted };
   } finally {

@@ -22,8 +22,13 @@ export interface LoadedRun {
  * recursively) only JSON files with a top-level schemaVersion are read, so summaries beside them are skipped.
  */
 export function loadRuns(paths: readonly string[]): LoadedRun[] {
+  return runResultFiles(paths).map(readOne);
+}
+
+/** The RunResult files named by `paths` (files as given; in folders, recursively, those that look like one). */
+export function runResultFiles(paths: readonly string[]): string[] {
   if (paths.length === 0) throw new InputError("no RunResult files or folders given");
-  const out: LoadedRun[] = [];
+  const out: string[] = [];
   for (const p of paths) {
     let st: ReturnType<typeof statSync>;
     try {
@@ -34,26 +39,35 @@ export function loadRuns(paths: readonly string[]): LoadedRun[] {
     if (st.isDirectory()) {
       const found = jsonFiles(p).filter((f) => looksLikeRunResult(f));
       if (found.length === 0) throw new InputError(`${p}: no RunResult JSON files in this folder`);
-      for (const f of found) out.push(readOne(f));
+      out.push(...found);
     } else {
-      out.push(readOne(p));
+      out.push(p);
     }
   }
   return out;
 }
 
-function readOne(path: string): LoadedRun {
+/** Reads and validates one RunResult file; InputError names the file. */
+export function readRunResultFile(path: string): RunResult {
   let text: string;
   try {
     text = readFileSync(path, "utf8");
   } catch (err) {
     throw new InputError(`${path}: cannot read (${(err as Error).message})`);
   }
-  let result: RunResult;
   try {
-    result = parseRunResult(text, path);
+    return parseRunResult(text, path);
   } catch (err) {
     throw new InputError((err as Error).message);
+  }
+}
+
+function readOne(path: string): LoadedRun {
+  const result = readRunResultFile(path);
+  if (result.shard !== undefined) {
+    throw new InputError(
+      `${path}: shard ${result.shard.index}/${result.shard.count} of a sharded run: join the shards first (rushhour merge)`,
+    );
   }
   const view = toRunView(result);
   // Artifacts are relative to the RunResult's folder; the report may be written anywhere.

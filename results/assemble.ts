@@ -2,8 +2,17 @@
 // of a scenario's fault schedule, the summary across replications, and the fixed field order of a RunResult
 // (so two runs with the same seed serialise byte-identically once provenance is removed).
 import { readFileSync } from "node:fs";
+import { LatencyHistogram } from "./histogram.ts";
 import { meanCi } from "./intervals.ts";
-import type { Ci, PointSummary, RunEvent, RunResult, RunSummary } from "./run-result.ts";
+import type {
+  Ci,
+  PointSummary,
+  RunCounters,
+  RunEvent,
+  RunResult,
+  RunSummary,
+  RunWindow,
+} from "./run-result.ts";
 import { RUN_RESULT_SCHEMA_VERSION } from "./run-result.ts";
 
 /** rushhour's version (package.json) and Node's, as every RunResult records them. */
@@ -95,6 +104,82 @@ function optionalCi(s: readonly PointSummary[], key: OptionalPoint): Partial<Rec
   return { [key]: ci(values as number[]) };
 }
 
+/**
+ * The point values of one live run (or of merged load shards): percentiles from the whole-run histogram,
+ * peaks from the series, the error rate from the counters.
+ */
+export function livePoint(
+  overall: LatencyHistogram,
+  c: RunCounters,
+  series: readonly RunWindow[],
+  durationS: number,
+): PointSummary {
+  const tp = series.map((w) => w.throughput);
+  const cpuPeak: Record<string, number> = {};
+  for (const w of series)
+    for (const [k, v] of Object.entries(w.cpu)) cpuPeak[k] = Math.max(cpuPeak[k] ?? 0, v);
+  const h = overall;
+  return {
+    throughputPeak: tp.length ? Math.max(...tp) : 0,
+    throughputMean: durationS > 0 ? c.delivered / durationS : 0,
+    p50: h.percentile(50),
+    p95: h.percentile(95),
+    p99: h.percentile(99),
+    p999: h.percentile(99.9),
+    max: h.max,
+    cpuPeak,
+    errorRate: c.submitted === 0 ? 0 : (c.failed + c.rejected + (c.unfinished ?? 0)) / c.submitted,
+    retries: c.retried,
+  };
+}
+
+/** Counters added field by field (replications of a simulation, shards of a run). */
+export function sumCounters(list: readonly RunCounters[]): RunCounters {
+  const out: RunCounters = {
+    submitted: 0,
+    delivered: 0,
+    failed: 0,
+    rejected: 0,
+    retried: 0,
+    dropped: 0,
+    duplicateCards: 0,
+    cacheHits: 0,
+    routeSwitches: 0,
+    timeouts: 0,
+    unfinished: 0,
+  };
+  // Every key any of them has: the risk stage's and the business rows' counters are optional, present only
+  // in runs that have them (others stay byte-identical).
+  for (const c of list) {
+    for (const key of Object.keys(c) as (keyof RunCounters)[]) out[key] = (out[key] ?? 0) + (c[key] ?? 0);
+  }
+  return out;
+}
+
+/**
+ * Histograms per key (lanes, cohorts) added in the given order; `encoded` has the keys sorted, as every
+ * RunResult writes them.
+ */
+export function mergeHistogramMaps(maps: Iterable<ReadonlyMap<string, LatencyHistogram>>): {
+  encoded: Record<string, string>;
+  merged: Map<string, LatencyHistogram>;
+} {
+  const merged = new Map<string, LatencyHistogram>();
+  for (const map of maps) {
+    for (const [key, h] of map) {
+      let m = merged.get(key);
+      if (m === undefined) {
+        m = LatencyHistogram.create();
+        merged.set(key, m);
+      }
+      m.merge(h);
+    }
+  }
+  const encoded: Record<string, string> = {};
+  for (const key of [...merged.keys()].sort()) encoded[key] = merged.get(key)!.encode();
+  return { encoded, merged };
+}
+
 /** Everything of a RunResult but the two fields this module fills (schema version, versions). */
 export type RunResultFields = Omit<RunResult, "schemaVersion" | "versions">;
 
@@ -126,5 +211,6 @@ export function runResult(f: RunResultFields): RunResult {
     ...(f.business !== undefined ? { business: f.business } : {}),
     ...(f.artifacts !== undefined ? { artifacts: f.artifacts } : {}),
     ...(f.calibration !== undefined ? { calibration: f.calibration } : {}),
+    ...(f.shard !== undefined ? { shard: f.shard } : {}),
   };
 }

@@ -13,6 +13,7 @@ import { dirname } from "node:path";
 import { z } from "zod";
 import { inputShapeViolations } from "../server/core/input-shape.ts";
 import { formatIssuePath } from "../server/core/issue-path.ts";
+import { ShardSchema } from "./shard.ts";
 
 export const RUN_RESULT_SCHEMA_VERSION = 1;
 
@@ -301,6 +302,8 @@ export const RunResultSchema = z.object({
     .optional(),
   /** Files written beside the run (e.g. a clinic profile), relative to the RunResult's folder. */
   artifacts: z.array(z.object({ label: z.string(), path: z.string() })).optional(),
+  /** A partial result of a sharded run (results/shard.ts), until `rushhour merge` joins the shards. */
+  shard: ShardSchema.optional(),
 });
 export type RunResult = z.infer<typeof RunResultSchema>;
 

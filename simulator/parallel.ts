@@ -7,7 +7,7 @@ import { armInputs } from "../scenarios/arms.ts";
 import type { Scenario } from "../scenarios/define.ts";
 import { totalDuration } from "../traffic/profile.ts";
 import type { ReplicationOutput } from "./replication.ts";
-import { assemble, replicationSeed, type SimulateOptions, simulate } from "./runner.ts";
+import { assemble, replicationSeed, type SimulateOptions, shardReplications, simulate } from "./runner.ts";
 import type { ReplicationTask } from "./worker.ts";
 
 type EncodedOutput = Omit<ReplicationOutput, "overall" | "byLane" | "byCohort"> & {
@@ -33,14 +33,15 @@ export async function simulateParallel(
   options: SimulateOptions & { jobs: number },
 ): Promise<RunResult[]> {
   const R = options.replications;
-  const jobs = Math.min(options.jobs, options.arms.length * R);
+  const mine = shardReplications(R, options.shard);
+  const jobs = Math.min(options.jobs, options.arms.length * mine.length);
   if (jobs <= 1) return simulate(scenario, options);
   const base = options.seed ?? scenario.seed;
   const seeds = Array.from({ length: R }, (_, r) => replicationSeed(base, r));
   const tasks: (ReplicationTask & { arm: number; r: number; span: number })[] = [];
   options.arms.forEach((arm, a) => {
     const span = totalDuration(armInputs(scenario, arm.role).traffic) + scenario.drain;
-    for (let r = 0; r < R; r++) {
+    for (const r of mine) {
       tasks.push({
         id: tasks.length,
         arm: a,
@@ -118,6 +119,7 @@ export async function simulateParallel(
       tasks.filter((t) => t.arm === a).map((t) => outputs[t.id]!),
       options.command ?? [],
       provenance,
+      options.shard === undefined ? undefined : { shard: options.shard, replications: mine },
     ),
   );
 }

@@ -2,16 +2,17 @@
 // replication r using the same seed for every configuration (common random numbers), and assembles
 // one RunResult per configuration: the first replication's series and events, histograms and counters
 // merged over replications, summary CIs across replications, thresholds judged on the merged data.
-import { faultEvent, runResult, summarize } from "../results/assemble.ts";
+import { faultEvent, mergeHistogramMaps, runResult, sumCounters, summarize } from "../results/assemble.ts";
 import { LatencyHistogram } from "../results/histogram.ts";
 import { judgeObserved } from "../results/judge.ts";
-import type { RunCounters, RunEvent, RunResult } from "../results/run-result.ts";
+import type { RunEvent, RunResult } from "../results/run-result.ts";
 import { armInputs } from "../scenarios/arms.ts";
 import type { Scenario } from "../scenarios/define.ts";
 import { businessBlock, perDayBasis } from "../scenarios/objective.ts";
 import type { DispatchConfig } from "../server/core/config.ts";
 import { hashString } from "../server/core/random.ts";
 import { totalDuration } from "../traffic/profile.ts";
+import type { ExecutionSegment } from "../traffic/segment.ts";
 import { type ReplicationOutput, runReplication } from "./replication.ts";
 
 export interface SimArm {
@@ -30,6 +31,11 @@ export interface SimulateOptions {
   command?: string[];
   /** Progress: simulated ms done over all arms and replications, and the total. */
   onProgress?: (doneMs: number, totalMs: number, label: string) => void;
+  /**
+   * Run only this shard's replications (shardReplications): each configuration's RunResult is then a
+   * partial one, for `rushhour merge` (results/merge.ts).
+   */
+  shard?: ExecutionSegment;
 }
 
 /** The seed of replication r: the base seed itself for r = 0, then a hash (same for every configuration). */
@@ -45,7 +51,8 @@ export function simulate(scenario: Scenario, options: SimulateOptions): RunResul
     const { traffic } = armInputs(scenario, arm.role);
     return totalDuration(traffic) + scenario.drain;
   });
-  const totalMs = spans.reduce((a, b) => a + b, 0) * R;
+  const mine = shardReplications(R, options.shard);
+  const totalMs = spans.reduce((a, b) => a + b, 0) * mine.length;
   let doneBefore = 0;
   const results: RunResult[] = [];
   options.arms.forEach((arm, armIndex) => {
@@ -53,7 +60,7 @@ export function simulate(scenario: Scenario, options: SimulateOptions): RunResul
     const t0 = performance.now();
     const { traffic, cluster } = armInputs(scenario, arm.role);
     const outputs: ReplicationOutput[] = [];
-    for (let r = 0; r < R; r++) {
+    for (const r of mine) {
       const label = `${arm.name} ${r + 1}/${R}`;
       outputs.push(
         runReplication({
@@ -72,59 +79,36 @@ export function simulate(scenario: Scenario, options: SimulateOptions): RunResul
     }
     const finished = new Date();
     results.push(
-      assemble(scenario, arm, seeds, base, outputs, options.command ?? [], {
-        startedAt: started.toISOString(),
-        finishedAt: finished.toISOString(),
-        wallSeconds: Math.round(performance.now() - t0) / 1000,
-      }),
+      assemble(
+        scenario,
+        arm,
+        seeds,
+        base,
+        outputs,
+        options.command ?? [],
+        {
+          startedAt: started.toISOString(),
+          finishedAt: finished.toISOString(),
+          wallSeconds: Math.round(performance.now() - t0) / 1000,
+        },
+        options.shard === undefined ? undefined : { shard: options.shard, replications: mine },
+      ),
     );
   });
   return results;
-}
-
-function sumCounters(list: RunCounters[]): RunCounters {
-  const out: RunCounters = {
-    submitted: 0,
-    delivered: 0,
-    failed: 0,
-    rejected: 0,
-    retried: 0,
-    dropped: 0,
-    duplicateCards: 0,
-    cacheHits: 0,
-    routeSwitches: 0,
-    timeouts: 0,
-    unfinished: 0,
-  };
-  // Every key any replication has: the business-row counters (results/business.ts) are optional.
-  for (const c of list) {
-    for (const key of Object.keys(c) as (keyof RunCounters)[]) out[key] = (out[key] ?? 0) + (c[key] ?? 0);
-  }
-  // The risk stage's counts, only in runs that have one (others stay byte-identical).
-  for (const key of ["denied", "review", "riskMs", "notifyMs"] as const) {
-    if (list.some((c) => c[key] !== undefined)) out[key] = list.reduce((n, c) => n + (c[key] ?? 0), 0);
-  }
-  return out;
 }
 
 function mergeMaps(
   outputs: ReplicationOutput[],
   pick: (o: ReplicationOutput) => Map<string, LatencyHistogram>,
 ) {
-  const merged = new Map<string, LatencyHistogram>();
-  for (const o of outputs) {
-    for (const [key, h] of pick(o)) {
-      let m = merged.get(key);
-      if (m === undefined) {
-        m = LatencyHistogram.create();
-        merged.set(key, m);
-      }
-      m.merge(h);
-    }
-  }
-  const out: Record<string, string> = {};
-  for (const key of [...merged.keys()].sort()) out[key] = merged.get(key)!.encode();
-  return { encoded: out, merged };
+  return mergeHistogramMaps(outputs.map(pick));
+}
+
+/** Which replications a shard runs (sim --shard i/n): replication r goes to shard r mod n. */
+export function shardReplications(replications: number, shard: ExecutionSegment | undefined): number[] {
+  const all = Array.from({ length: replications }, (_, r) => r);
+  return shard === undefined ? all : all.filter((r) => r % shard.count === shard.index);
 }
 
 export function assemble(
@@ -135,7 +119,10 @@ export function assemble(
   outputs: ReplicationOutput[],
   command: string[],
   provenance: RunResult["provenance"],
+  /** A shard's partial result: the shard, and the replication each output is (ascending). */
+  part?: { shard: ExecutionSegment; replications: number[] },
 ): RunResult {
+  const replicationOf = (k: number) => part?.replications[k] ?? k;
   const first = outputs[0]!;
   const overall = LatencyHistogram.create();
   for (const o of outputs) overall.merge(o.overall);
@@ -167,9 +154,9 @@ export function assemble(
     histograms: { overall: overall.encode(), byLane: lanes.encoded, byCohort: cohorts.encoded },
     counters,
     summary,
-    perReplication: outputs.map((o, r) => ({
-      replication: r,
-      seed: seeds[r]!,
+    perReplication: outputs.map((o, k) => ({
+      replication: replicationOf(k),
+      seed: seeds[replicationOf(k)]!,
       summary: o.summary,
       counters: o.counters,
       histogram: o.overall.encode(),
@@ -178,5 +165,20 @@ export function assemble(
     thresholds,
     ...(scenario.calibration !== undefined ? { calibration: scenario.calibration } : {}),
     business: businessBlock(scenario, perDayBasis(scenario, armInputs(scenario, arm.role).traffic)),
+    ...(part !== undefined
+      ? {
+          shard: {
+            kind: "replications" as const,
+            index: part.shard.index,
+            count: part.shard.count,
+            schedule: { replications: seeds.length },
+            replicationHistograms: outputs.map((o, k) => ({
+              replication: replicationOf(k),
+              byLane: mergeHistogramMaps([o.byLane]).encoded,
+              byCohort: mergeHistogramMaps([o.byCohort]).encoded,
+            })),
+          },
+        }
+      : {}),
   });
 }

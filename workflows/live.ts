@@ -22,6 +22,7 @@ import { type ChaosStep, liveOptions, type TopologySpec, validateLive } from "..
 import { type DispatchConfig, withWorkers } from "../server/core/config.ts";
 import { redactStoreUrl } from "../server/store/redact-url.ts";
 import { validateExecutor } from "../traffic/executors/index.ts";
+import type { ExecutionSegment } from "../traffic/segment.ts";
 import { type Arm, resolveArms } from "./arms.ts";
 
 export class LiveScenarioError extends Error {
@@ -53,6 +54,10 @@ export interface LiveRunOptions {
   workers?: number;
   /** The command line recorded in each RunResult. */
   command: string[];
+  /** Run one execution segment of the schedule against `targets` (load --segment); see RunLoadOptions. */
+  segment?: ExecutionSegment;
+  /** The start instant every shard shares (epoch ms, load --start-at). */
+  startAtEpochMs?: number;
   onProgress?: (label: string, p: LoadProgress) => void;
   /** Called with each arm's RunResult as soon as it is done (before the next arm starts). */
   onResult?: (r: RunResult) => void;
@@ -87,6 +92,14 @@ export async function runLive(input: Scenario, o: LiveRunOptions): Promise<LiveR
   const durationScale = o.durationScale ?? live.durationScale ?? 1;
   const arms = o.arm !== undefined ? [o.arm] : resolveArms(scenario, o.config);
   const problems = liveProblems(scenario, arms, durationScale);
+  if (o.segment !== undefined && o.targets === undefined) {
+    problems.push("a segment (sharded load) drives running servers: give their addresses (--target)");
+  }
+  if (o.segment !== undefined && arms.length > 1) {
+    problems.push(
+      "a segment (sharded load) runs one configuration, the same in every shard: name it (--config)",
+    );
+  }
   if (problems.length > 0) {
     throw new LiveScenarioError(
       `${scenario.file ?? scenario.name} cannot be run live:\n  ${problems.join("\n  ")}`,
@@ -103,6 +116,8 @@ export async function runLive(input: Scenario, o: LiveRunOptions): Promise<LiveR
       scenario,
       durationScale,
       command: o.command,
+      ...(o.segment !== undefined ? { segment: o.segment } : {}),
+      ...(o.startAtEpochMs !== undefined ? { startAtEpochMs: o.startAtEpochMs } : {}),
       ...(o.onProgress ? { onProgress: (p: LoadProgress) => o.onProgress?.(label, p) } : {}),
       log,
       warn,
@@ -166,7 +181,9 @@ async function runArm(
     }
   }
   const adminToken = o.adminToken ?? null;
-  if (adminToken !== null) {
+  // A sharded run's configuration is applied once, by shard 0 (the others would reset its faults).
+  const owner = (o.segment?.index ?? 0) === 0;
+  if (adminToken !== null && owner) {
     for (const address of o.targets) {
       const admin = new Admin(address, adminToken, undefined, o.tls ?? undefined);
       try {
@@ -180,7 +197,7 @@ async function runArm(
         admin.close();
       }
     }
-  } else {
+  } else if (owner) {
     warn("no --admin-token: the servers' configuration is left as it is, and no faults or snapshots");
   }
   if (topology !== undefined) warn("--target given: the scenario's topology and chaos are not used");

@@ -12,6 +12,7 @@ import {
 } from "../simulator/limits.ts";
 import { simulateParallel } from "../simulator/parallel.ts";
 import { isArrivalRate } from "../traffic/profile.ts";
+import { type ExecutionSegment, formatSegment } from "../traffic/segment.ts";
 import { resolveArms } from "./arms.ts";
 
 export class SimScenarioError extends Error {
@@ -33,6 +34,8 @@ export interface SimRunOptions {
   onProgress?: (doneMs: number, totalMs: number, label: string) => void;
   /** Refuse a run expected to need more orders or memory than this (default: simulator/limits.ts). */
   limits?: RunLimits;
+  /** Run only this shard's replications (sim --shard i/n); each RunResult is then a partial one. */
+  shard?: ExecutionSegment;
 }
 
 /**
@@ -59,12 +62,18 @@ export async function runSimulated(scenario: Scenario, o: SimRunOptions): Promis
     o.limits ?? { maxOrders: DEFAULT_MAX_ORDERS, maxMemoryMb: DEFAULT_MAX_MEMORY_MB },
   );
   if (tooBig !== undefined) throw new SimScenarioError(tooBig);
+  if (o.shard !== undefined && o.shard.count > o.replications) {
+    throw new SimScenarioError(
+      `--shard ${formatSegment(o.shard)}: ${o.shard.count} shards of ${o.replications} replications leave some shards nothing to run; use at most ${o.replications} shards or more --replications`,
+    );
+  }
   return simulateParallel(scenario, {
     arms,
     replications: o.replications,
     jobs: o.jobs ?? 1,
     ...(o.seed !== undefined ? { seed: o.seed } : {}),
     command: o.command,
+    ...(o.shard !== undefined ? { shard: o.shard } : {}),
     ...(o.onProgress ? { onProgress: o.onProgress } : {}),
   });
 }

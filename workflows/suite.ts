@@ -8,6 +8,7 @@ import type { RunView } from "../reports/model.ts";
 import { type ReportFiles, writeReport } from "../reports/write-report.ts";
 import { type RunResult, writeRunResult } from "../results/run-result.ts";
 import { loadScenario, type Scenario } from "../scenarios/define.ts";
+import type { ExecutionSegment } from "../traffic/segment.ts";
 import { runFile } from "./files.ts";
 import { type LiveRunOptions, runLive } from "./live.ts";
 import { runSimulated } from "./simulate.ts";
@@ -45,6 +46,12 @@ export interface SuiteOptions {
   live?: LiveRunner;
   command?: string[];
   onProgress?: (label: string, fraction: number) => void;
+  /**
+   * Simulate only this shard's (scenario, configuration) pairs (suite --shard I/N): pair k, counting scenarios
+   * in order and each one's roles, is shard k mod N's. Each pair's RunResult is whole, as without shards;
+   * `rushhour report` over every shard's runs/ draws the suite's report.
+   */
+  shard?: ExecutionSegment;
 }
 
 export interface SuiteResult {
@@ -91,10 +98,17 @@ export async function runSuite(scenarios: readonly Scenario[], opts: SuiteOption
   const runsDir = join(opts.out, "runs");
   const steps = scenarios.length * ((opts.mode === "both" ? 2 : 1) as number);
   let step = 0;
+  let pair = 0;
+  const shard = opts.shard;
   for (const scenario of scenarios) {
-    if (opts.mode !== "load") {
+    // This shard's roles of this scenario (all of them without --shard).
+    const roles = opts.roles.filter(() => {
+      const k = pair++;
+      return shard === undefined || k % shard.count === shard.index;
+    });
+    if (opts.mode !== "load" && roles.length > 0) {
       const sim = await runSimulated(scenario, {
-        roles: opts.roles,
+        roles,
         replications: opts.replications,
         ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
         command: opts.command ?? ["rushhour", "suite"],

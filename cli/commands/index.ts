@@ -45,6 +45,11 @@ export const commands: CommandEntry[] = [
     load: async () => (await import("./report.ts")).report,
   },
   {
+    name: "merge",
+    summary: "join the partial RunResults of a sharded run (load --segment, sim --shard) exactly",
+    load: async () => (await import("./merge.ts")).mergeCommand,
+  },
+  {
     name: "compare",
     summary: "compare a baseline run with a candidate: better, worse or no significant change",
     load: async () => (await import("./compare.ts")).compare,

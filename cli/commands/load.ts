@@ -12,10 +12,12 @@ import { parseCommandArgs } from "../args.ts";
 import { type Command, EXIT, UsageError } from "../command.ts";
 import { checkOutFlag } from "../errors.ts";
 import { scenarioArgument } from "../scenario-argument.ts";
+import { segmentFromFlags, segmentOptions, shardSuffix } from "../segment-flags.ts";
 import { targetsFlag } from "../target-flag.ts";
 
 const help = `Usage: rushhour load <scenario> [--target HOST:PORT[,HOST:PORT...]] [--config NAME|FILE] [--out DIR]
                      [--duration-scale F] [--admin-token T] [--workers N] [--tls-ca FILE] [--token T]
+                     [--segment I/N | --segment-count N [--segment-index I]] [--start-at ISO-TIME]
 
 Replays the scenario's traffic against a live dispatch server in real time, open model: every order is
 sent at its intended time and timed from it (no coordinated omission); an order due while maxVUs
@@ -49,6 +51,13 @@ Options:
   --tls-client-cert F  with --tls-client-key F: our PEM certificate and key for servers that ask for
                        one (serve --tls-client-ca)
   --workers N          worker threads for the driver (0 = main thread; default from the peak rate)
+  --segment I/N        drive only shard I (0-based) of N of the schedule, with --target: iteration k is
+                       this shard's when k mod N = I (k6 execution segments), maxVUs split the same way;
+                       writes a partial RunResult <scenario>.<config>.shard-I-of-N.json for rushhour merge.
+                       Only shard 0 uses the admin token (configuration, stock, faults, snapshots)
+  --segment-count N    the same, the index from --segment-index I or $JOB_COMPLETION_INDEX (an Indexed Job)
+  --start-at T         start the traffic at this instant (ISO 8601, e.g. 2026-12-01T04:00:00Z), the same
+                       for every shard (clocks NTP-synced); a shard ready late says by how much
   -h, --help           show this help
 
 Scenario live block (optional): cardStock, durationScale, maxVUs, preAllocatedVUs, requestTimeout,
@@ -135,6 +144,8 @@ export const loadCommand: Command = {
       "tls-client-cert": { type: "string" },
       "tls-client-key": { type: "string" },
       workers: { type: "string" },
+      ...segmentOptions("segment"),
+      "start-at": { type: "string" },
     });
     checkOutFlag(values.out);
     const problems: string[] = [];
@@ -153,6 +164,24 @@ export const loadCommand: Command = {
       workers = Number(values.workers);
       if (values.workers.trim() === "" || !Number.isInteger(workers) || workers < 0 || workers > 64) {
         problems.push(`--workers must be an integer in [0, 64], got "${values.workers}"`);
+      }
+    }
+    const segment = segmentFromFlags("segment", values);
+    if (segment !== undefined && targets === undefined) {
+      problems.push("--segment drives running servers shared by every shard: give them with --target");
+    }
+    if (segment !== undefined && values.config === undefined) {
+      problems.push("--segment runs one configuration (every shard the same): add --config NAME|FILE");
+    }
+    let startAtEpochMs: number | undefined;
+    if (values["start-at"] !== undefined) {
+      startAtEpochMs = Date.parse(values["start-at"]);
+      if (!/^\d{4}-\d\d-\d\dT/.test(values["start-at"]) || !Number.isFinite(startAtEpochMs)) {
+        problems.push(
+          `--start-at must be an ISO 8601 instant (e.g. 2026-12-01T04:00:00Z), got "${values["start-at"]}"`,
+        );
+      } else if (startAtEpochMs - Date.now() > 86_400_000) {
+        problems.push(`--start-at ${values["start-at"]} is more than a day away`);
       }
     }
     const { credentials, problems: credentialProblems } = loadCredentials(values);
@@ -183,6 +212,8 @@ export const loadCommand: Command = {
           : {}),
         ...(scale !== undefined ? { durationScale: scale } : {}),
         ...(workers !== undefined ? { workers } : {}),
+        ...(segment !== undefined ? { segment } : {}),
+        ...(startAtEpochMs !== undefined ? { startAtEpochMs } : {}),
         command: ["rushhour", "load", ...argv],
         ...(tty
           ? {
@@ -192,7 +223,7 @@ export const loadCommand: Command = {
           : {}),
         onResult: (result) => {
           if (tty) process.stdout.write("\r\x1b[K");
-          const file = runFile(resolve(outDir), scenario.name, result.config.name);
+          const file = runFile(resolve(outDir), scenario.name, result.config.name, shardSuffix(segment));
           writeRunResult(file, result);
           written.push(file);
         },

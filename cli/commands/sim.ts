@@ -11,12 +11,14 @@ import { parseCommandArgs } from "../args.ts";
 import { type Command, EXIT, UsageError } from "../command.ts";
 import { checkOutFlag } from "../errors.ts";
 import { scenarioArgument } from "../scenario-argument.ts";
+import { segmentFromFlags, segmentOptions, shardSuffix } from "../segment-flags.ts";
 
 export const simCommand: Command = {
   name: "sim",
   summary: "simulate a scenario in virtual time (baseline vs candidate, with confidence intervals)",
   help: `Usage: rushhour sim <scenario> [--config NAME|FILE] [--replications N] [--seed S] [--out DIR] [--jobs J] [--json]
                      [--max-orders N] [--max-memory MB] [--calibration FILE]
+                     [--shard I/N | --shard-count N [--shard-index I]]
 
 Runs the scenario through the real dispatch core on a virtual clock: the scenario's baseline and
 candidate configurations (compare.baseline / compare.candidate), N replications each. Replication r
@@ -39,6 +41,10 @@ Options:
   --max-orders N       refuse a run expected to create more than N orders in all (the integral of the
                        arrival rate x configurations x replications) (default ${DEFAULT_MAX_ORDERS})
   --max-memory MB      refuse a run expected to need more memory than this (default ${DEFAULT_MAX_MEMORY_MB})
+  --shard I/N          run only shard I (0-based) of N: replications r with r mod N = I, of every
+                       configuration; writes partial RunResults <scenario>.<config>.shard-I-of-N.json
+                       that rushhour merge joins into exactly the unsharded run's result
+  --shard-count N      the same, the index from --shard-index I or $JOB_COMPLETION_INDEX (an Indexed Job)
 
 Exit codes: 0 every threshold passed, 1 a threshold failed, 2 bad usage, scenario or configuration.
 `,
@@ -53,6 +59,7 @@ Exit codes: 0 every threshold passed, 1 a threshold failed, 2 bad usage, scenari
       "max-orders": { type: "string" },
       "max-memory": { type: "string" },
       calibration: { type: "string" },
+      ...segmentOptions("shard"),
     });
     const problems: string[] = [];
     if (positionals.length !== 1) problems.push("give exactly one scenario (a built-in name or a .ts file)");
@@ -79,6 +86,7 @@ Exit codes: 0 every threshold passed, 1 a threshold failed, 2 bad usage, scenari
     }
     if (problems.length > 0) throw new UsageError(problems.join("\n  "));
     checkOutFlag(values.out);
+    const shard = segmentFromFlags("shard", values);
 
     const scenario = await scenarioArgument(positionals[0]!, values.calibration);
     const tty = process.stdout.isTTY === true;
@@ -98,6 +106,7 @@ Exit codes: 0 every threshold passed, 1 a threshold failed, 2 bad usage, scenari
         ...(seed !== undefined ? { seed } : {}),
         command: ["rushhour", "sim", ...argv],
         limits: { maxOrders, maxMemoryMb },
+        ...(shard !== undefined ? { shard } : {}),
         onProgress: bar ? (done, total, label) => bar.update(done / total, { label }) : undefined,
       });
     } catch (err) {
@@ -111,7 +120,7 @@ Exit codes: 0 every threshold passed, 1 a threshold failed, 2 bad usage, scenari
     const outDir = values.out ?? "out/sim";
     const written: string[] = [];
     for (const r of results) {
-      const file = runFile(resolve(outDir), scenario.name, r.config.name);
+      const file = runFile(resolve(outDir), scenario.name, r.config.name, shardSuffix(shard));
       writeRunResult(file, r);
       written.push(file);
     }

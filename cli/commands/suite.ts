@@ -15,12 +15,14 @@ import { numberFlag, parseCommandArgs } from "../args.ts";
 import { type Command, EXIT, UsageError } from "../command.ts";
 import { checkOutFlag } from "../errors.ts";
 import { calibratedScenario } from "../scenario-argument.ts";
+import { segmentFromFlags, segmentOptions } from "../segment-flags.ts";
 
 export const suite: Command = {
   name: "suite",
   summary: "run every scenario in a folder (simulated and/or live) and write one report with an index",
   help: `Usage: rushhour suite <folder|scenario...> [--mode sim|load|both] [--out DIR] [--replications N]
                       [--seed S] [--configs baseline,candidate] [--no-report] [--no-png] [--calibration FILE]
+                      [--shard I/N | --shard-count N [--shard-index I]]
 
 Finds every scenario module in the folder (a .ts file whose default export is a scenario; helper modules are
 skipped; built-in names and single files work too), runs each one and writes:
@@ -37,6 +39,11 @@ Options:
   --no-report             write only the RunResults
   --no-png                no PNG copies of the charts
   --calibration FILE      simulate every scenario with this calibration profile (rushhour calibrate)
+  --shard I/N             (--mode sim) simulate only shard I (0-based) of N of the (scenario, configuration)
+                          pairs: pair k, counting scenarios in order and each one's configurations, when
+                          k mod N = I. Writes those RunResults (whole, as without --shard) and no report:
+                          rushhour report over every shard's DIR/runs draws it
+  --shard-count N         the same, the index from --shard-index I or $JOB_COMPLETION_INDEX (an Indexed Job)
 
 Live runs do what \`rushhour load <scenario>\` does (in this process), on a local stack (provider farm and server on 127.0.0.1), baseline then
 candidate, with each scenario's live.durationScale.
@@ -54,6 +61,7 @@ system being replaced: its failures are reported, not fatal), 2 bad usage, scena
       "no-report": { type: "boolean" },
       "no-png": { type: "boolean" },
       calibration: { type: "string" },
+      ...segmentOptions("shard"),
     });
     checkOutFlag(values.out);
     const problems: string[] = [];
@@ -75,6 +83,9 @@ system being replaced: its failures are reported, not fatal), 2 bad usage, scena
     if (roles.length === 0 || roles.some((r) => r !== "baseline" && r !== "candidate")) {
       problems.push(`--configs must list baseline and/or candidate, got "${values.configs}"`);
     }
+    const shard = segmentFromFlags("shard", values);
+    if (shard !== undefined && mode !== "sim")
+      problems.push("--shard splits simulated runs: use it with --mode sim");
     if (problems.length > 0) throw new UsageError(problems.join("\n  "));
 
     const live = mode === "sim" ? undefined : liveRunner();
@@ -100,7 +111,8 @@ system being replaced: its failures are reported, not fatal), 2 bad usage, scena
         ...(seed !== undefined ? { seed } : {}),
         roles,
         out,
-        report: !values["no-report"],
+        report: !values["no-report"] && shard === undefined,
+        ...(shard !== undefined ? { shard } : {}),
         png: !values["no-png"],
         ...(live ? { live } : {}),
         command: ["rushhour", "suite", ...argv],

@@ -169,7 +169,9 @@ async function startLean(
     });
     stream.on("end", () => {
       const frame = body as Buffer | null;
-      if (frame === null || frame.length < 5) {
+      // A request cut short (the client cancelled it mid-frame) is answered INTERNAL, not decoded: decoding
+      // a truncated message threw inside this handler and took the whole fixture process down.
+      if (frame === null || frame.length < 5 || frame.length < 5 + frame.readUInt32BE(1)) {
         stream.respond(
           { ":status": 200, "content-type": "application/grpc", "grpc-status": "13" },
           { endStream: true },

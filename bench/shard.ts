@@ -1,0 +1,116 @@
+// Sharded load on one machine (issue 16): 3 `rushhour load --segment i/3` processes sharing one --start-at,
+// 3,000 orders/s together, against the lean fixture server (its own process), then one unsharded process at
+// 3,000/s against the same server. Prints, per second, the orders sent by the merged shards and by the
+// unsharded run, the worst deviation, each shard's late start, and the merged and unsharded P99.
+// Run: npm run bench -- shard. Env: BENCH_SHARD_SECONDS (default 10), BENCH_SHARD_RATE (default 3000),
+// BENCH_SHARD_LEAD_S (default 30).
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { readRunResultFile, runResultFiles } from "../reports/load-runs.ts";
+import { mergeShards } from "../results/merge.ts";
+import type { RunResult } from "../results/run-result.ts";
+import { startServer } from "./load.ts";
+
+const SECONDS = Number(process.env.BENCH_SHARD_SECONDS ?? 10);
+const RATE = Number(process.env.BENCH_SHARD_RATE ?? 3000);
+const SHARDS = 3;
+/** Seconds between launching the shard processes and their shared start (tsx start-up on a busy machine). */
+const LEAD_S = Number(process.env.BENCH_SHARD_LEAD_S ?? 30);
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+function rushhour(args: string[]): Promise<number> {
+  const child = spawn(
+    process.execPath,
+    ["--max-semi-space-size=64", "--import", "tsx", "cli/main.ts", ...args],
+    { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] },
+  );
+  return new Promise((resolve) => child.on("exit", (code) => resolve(code ?? 1)));
+}
+
+export async function run(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "rushhour-bench-shard-"));
+  process.env.FIXTURE_LATENCY_MS = "5";
+  const server = await startServer("lean");
+  try {
+    const scenario = join(dir, "flat.ts");
+    writeFileSync(
+      scenario,
+      `export default ${JSON.stringify({
+        name: "flat",
+        traffic: { executor: "constant-arrival-rate", rate: RATE, duration: `${SECONDS}s` },
+        providers: [{ id: "p1", latency: { p50: "5ms", p99: "10ms" }, capacity: 100 }],
+        cluster: { primary: { workers: 100 }, backup: { workers: 10 } },
+        drain: "5s",
+        window: "1s",
+      })};\n`,
+    );
+    const common = [scenario, "--target", server.address, "--config", "adaptive"];
+    console.log(
+      `${SHARDS} shard processes at ${RATE}/s together, then 1 process at ${RATE}/s, ${SECONDS} s each; load average ${loadavg()[0]?.toFixed(1)}`,
+    );
+    // Starting tsx in three processes takes a few seconds on a busy 2-core machine.
+    const startAt = new Date(Date.now() + LEAD_S * 1000).toISOString();
+    const codes = await Promise.all(
+      Array.from({ length: SHARDS }, (_, i) =>
+        rushhour([
+          "load",
+          ...common,
+          "--segment",
+          `${i}/${SHARDS}`,
+          "--start-at",
+          startAt,
+          "--out",
+          join(dir, "shards"),
+        ]),
+      ),
+    );
+    const whole = rushhour(["load", ...common, "--out", join(dir, "whole")]);
+    if ((await whole) !== 0 || codes.some((c) => c !== 0))
+      console.log(`exit codes: shards ${codes}, whole ${await whole}`);
+    const shards = runResultFiles([join(dir, "shards")]).map((source) => ({
+      source,
+      result: readRunResultFile(source),
+    }));
+    const [merged] = mergeShards(shards);
+    const unsharded = readRunResultFile(runResultFiles([join(dir, "whole")])[0] as string);
+    report(
+      merged as RunResult,
+      unsharded,
+      shards.map((s) => s.result),
+    );
+  } finally {
+    server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function report(merged: RunResult, whole: RunResult, shards: RunResult[]): void {
+  console.log("second  merged shards sent  unsharded sent  deviation");
+  let worst = 0;
+  for (let s = 0; s < SECONDS; s++) {
+    const a = merged.series[s]?.submitted ?? 0;
+    const b = whole.series[s]?.submitted ?? 0;
+    const dev = b === 0 ? 0 : (a - b) / b;
+    worst = Math.max(worst, Math.abs(dev));
+    console.log(
+      `${String(s).padStart(6)}  ${String(a).padStart(18)}  ${String(b).padStart(14)}  ${(dev * 100).toFixed(2).padStart(8)}%`,
+    );
+  }
+  console.log(
+    `total sent: merged ${merged.counters.submitted}, unsharded ${whole.counters.submitted} (schedule ${RATE * SECONDS}); worst per-second deviation ${(worst * 100).toFixed(2)}%`,
+  );
+  console.log(
+    `shards: ${shards
+      .map(
+        (r) =>
+          `${r.shard?.index}/${r.shard?.count} sent ${r.counters.submitted} (late start ${r.shard?.lateStartMs} ms, max send lag ${Math.max(0, ...r.events.flatMap((e) => (typeof e.data?.maxSendLagMs === "number" ? [e.data.maxSendLagMs] : [])))} ms)`,
+      )
+      .join("; ")}`,
+  );
+  console.log(
+    `P99: merged ${merged.summary.p99.mean} ms, unsharded ${whole.summary.p99.mean} ms; dropped: merged ${merged.counters.dropped}, unsharded ${whole.counters.dropped}`,
+  );
+}
