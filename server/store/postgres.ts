@@ -242,6 +242,7 @@ class PostgresStore implements Store {
   private closed = false;
   private readonly patchNames = new Map<string, number>();
   private readonly batchNames = new Map<string, string>();
+  private readonly listened = new WeakSet<pg.PoolClient>();
   private pending: Queued[] = [];
   private readonly busyKeys = new Set<string>();
   private inFlight = 0;
@@ -579,11 +580,21 @@ class PostgresStore implements Store {
   }
 
   private async connect(): Promise<pg.PoolClient> {
-    if (this.pool.idleCount > 0 || this.pool.totalCount < this.options.poolSize) return this.pool.connect();
-    this.stats.poolWaits++;
-    const t0 = performance.now();
-    const client = await this.pool.connect();
-    this.stats.poolWaitMs += performance.now() - t0;
+    let client: pg.PoolClient;
+    if (this.pool.idleCount > 0 || this.pool.totalCount < this.options.poolSize)
+      client = await this.pool.connect();
+    else {
+      this.stats.poolWaits++;
+      const t0 = performance.now();
+      client = await this.pool.connect();
+      this.stats.poolWaitMs += performance.now() - t0;
+    }
+    // The pool listens for errors of idle connections only; one lost while checked out would be an
+    // unhandled 'error' event (a crash). Its query rejects with the error, which is what callers hear.
+    if (!this.listened.has(client)) {
+      this.listened.add(client);
+      client.on("error", () => {});
+    }
     return client;
   }
 
