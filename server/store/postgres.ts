@@ -215,6 +215,16 @@ export function postgresStats(store: Store): PostgresStats | undefined {
   return store instanceof PostgresStore ? { ...store.stats } : undefined;
 }
 
+/**
+ * SQLSTATE classes of a statement refused for its content, never committed: data exception (22),
+ * integrity constraint (23), transaction rollback (40: deadlock, serialization), syntax or access (42).
+ */
+const REFUSED_CLASSES = new Set(["22", "23", "40", "42"]);
+
+function refused(error: unknown): boolean {
+  return REFUSED_CLASSES.has(codeOf(error)?.slice(0, 2) ?? "");
+}
+
 /** Most operations one group-commit statement carries (it stays a few hundred kB of parameters). */
 const MAX_BATCH = 256;
 
@@ -536,10 +546,11 @@ class PostgresStore implements Store {
       this.stats.batchedOps += batch.length;
       rows = (await this.query<BatchRow>({ name: this.batchName(text), text, values })).rows;
     } catch (error) {
-      // The database refused the statement (a SQLSTATE): it rolled back as a whole, so each write runs
-      // on its own and gets its own answer. Without one (the connection broke) the outcome is unknown,
-      // and every caller hears the error, as it would from a single statement.
-      if (codeOf(error) === undefined) {
+      // The database refused the statement for what it holds (a constraint, a deadlock, a bad value):
+      // it rolled back as a whole, so each write runs on its own and gets its own answer. Anything
+      // else (a lost connection, a terminated backend, a full disk) may even have come after the
+      // commit: every caller hears the error, as it would from a single statement.
+      if (!refused(error)) {
         for (const q of batch) q.reject(error);
         return;
       }
@@ -572,9 +583,9 @@ class PostgresStore implements Store {
       client.release();
       return r;
     } catch (error) {
-      // A refusal by the database (a SQLSTATE) leaves the connection fine; anything else (a broken
-      // connection) retires it, as pg's own pool.query does.
-      client.release(codeOf(error) === undefined);
+      // A statement refused for its content leaves the connection fine; anything else (a broken
+      // connection, a terminated backend) retires it, as pg's own pool.query does.
+      client.release(!refused(error));
       throw error;
     }
   }
