@@ -18,7 +18,8 @@ export type BatchOp =
   | { kind: "record"; order: LedgerOrder }
   | { kind: "update"; orderId: string; fields: PatchField[]; values: unknown[] }
   | { kind: "claim"; ownerId: string; sku: string }
-  | { kind: "deliver" | "release"; ownerId: string; cardId: string };
+  | { kind: "deliver" | "release"; ownerId: string; cardId: string }
+  | { kind: "stock"; sku: string };
 
 /** What a batch must not hold twice, nor share with a batch in flight. */
 export function opKeys(op: BatchOp): string[] {
@@ -29,6 +30,9 @@ export function opKeys(op: BatchOp): string[] {
       return [`o:${op.orderId}`];
     case "claim":
       return [`w:${op.ownerId}`];
+    case "stock":
+      // A read: any number share a batch (and an answer per SKU).
+      return [];
     default:
       return [`w:${op.ownerId}`, `c:${op.cardId}`];
   }
@@ -36,7 +40,7 @@ export function opKeys(op: BatchOp): string[] {
 
 /** One row of the batch's answer: `k` the kind of write, `a` the order or owner it took effect for. */
 export interface BatchRow {
-  k: "r" | "u" | "c" | "d" | "l";
+  k: "r" | "u" | "c" | "d" | "l" | "s";
   a: string;
   id: string | null;
   code: string | null;
@@ -56,6 +60,8 @@ export function confirmKey(op: BatchOp): string {
       return `d:${op.ownerId}`;
     case "release":
       return `l:${op.ownerId}`;
+    case "stock":
+      return `s:${op.sku}`;
   }
 }
 
@@ -181,6 +187,18 @@ ${name}h AS (UPDATE card_claims h SET outcome = '${outcome}', ended_at = now() F
   WHERE h.card_id = ${name}.id AND h.owner_id = ${name}.owner_id AND h.outcome = 'held')`,
     );
     answers.push(answer(kind === "deliver" ? "d" : "l", "owner_id", name));
+  }
+
+  const skus = [...new Set(ops.flatMap((op) => (op.kind === "stock" ? [op.sku] : [])))];
+  if (skus.length > 0) {
+    // Free cards per SKU in the statement's snapshot: before this batch's own claims, as if the
+    // count had been asked just before them (callers issued them at the same time).
+    ctes.push(
+      `stk AS (SELECT s.sku, (SELECT count(*) FROM cards
+    WHERE cards.sku = s.sku AND owner_id IS NULL AND NOT delivered)::text AS n
+  FROM unnest(${param(skus, "text[]")}) AS s(sku))`,
+    );
+    answers.push(answer("s", "sku", "stk", ["n", "NULL::text", "NULL::text"]));
   }
 
   return { text: `WITH ${ctes.join(",\n")}\n${answers.join("\nUNION ALL ")}`, values };

@@ -390,9 +390,11 @@ class PostgresStore implements Store {
     return { kind: "error", message: storeErrors.notHeldBy(id, ownerId) };
   }
 
-  async stock(sku: string): Promise<number> {
-    this.check();
-    this.stats.calls++;
+  stock(sku: string): Promise<number> {
+    return this.write({ kind: "stock", sku }) as Promise<number>;
+  }
+
+  private async stockOne(sku: string): Promise<number> {
     const r = await this.query<{ n: number }>({
       name: "rushhour_stock",
       text: "SELECT count(*)::int AS n FROM cards WHERE sku = $1 AND owner_id IS NULL AND NOT delivered",
@@ -458,6 +460,8 @@ class PostgresStore implements Store {
         return this.deliverOne(op.ownerId, op.cardId);
       case "release":
         return this.releaseOne(op.ownerId, op.cardId);
+      case "stock":
+        return this.stockOne(op.sku);
     }
   }
 
@@ -468,6 +472,8 @@ class PostgresStore implements Store {
         return { created: true, order: normalizeOrder(op.order) };
       case "update":
         return undefined;
+      case "stock":
+        return Number(answer.id);
       case "claim":
         return {
           kind: "claimed",

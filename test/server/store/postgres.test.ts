@@ -184,6 +184,10 @@ describe("postgres group commit", () => {
       await s.recordOrder(order("done"));
       const done = await s.claim("done", "sku-a");
       const ops: (() => Promise<unknown>)[] = [
+        // First: a batch counts stock in its snapshot, before its own claims.
+        () => s.stock("sku-a"),
+        () => s.stock("sku-a"),
+        () => s.stock("sku-b"),
         () => s.recordOrder(order("n1")),
         () => s.recordOrder(order("n2")),
         () => s.recordOrder(order("replay", { idempotencyKey: "key-held-b" })),
