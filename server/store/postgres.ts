@@ -117,6 +117,28 @@ FROM (SELECT 1) AS one LEFT JOIN cards c ON c.id = $1`;
 }
 
 const RELEASE_SQL = endHoldSql("owner_id = NULL", "released");
+
+/**
+ * A transfer in one statement (it took seven round trips as a transaction): lock the card, move it if
+ * `from` holds it undelivered, close `from`'s tenure and open `to`'s. `opened` reads `closed`, so the
+ * old tenure has left the one-live-owner index before the new one enters it. The SELECT reports the
+ * card as it was, for the error messages.
+ */
+const TRANSFER_SQL = `
+WITH card AS (
+  SELECT id, owner_id, delivered FROM cards WHERE id = $1 FOR UPDATE
+), moved AS (
+  UPDATE cards SET owner_id = $3 FROM card
+  WHERE cards.id = card.id AND card.owner_id = $2 AND NOT card.delivered AND $2 <> $3
+  RETURNING cards.id
+), closed AS (
+  UPDATE card_claims SET outcome = 'transferred', ended_at = now()
+  WHERE card_id IN (SELECT id FROM moved) AND owner_id = $2 AND outcome = 'held'
+  RETURNING card_id
+), opened AS (
+  INSERT INTO card_claims (card_id, owner_id, outcome) SELECT card_id, $3, 'held' FROM closed
+)
+SELECT card.owner_id, card.delivered FROM (SELECT 1) AS one LEFT JOIN card ON true`;
 const DELIVER_SQL = endHoldSql("delivered = true", "delivered");
 
 const COLUMNS = LEDGER_COLUMNS.map(([, c]) => c);
@@ -310,52 +332,26 @@ class PostgresStore implements Store {
     this.stats.calls++;
     const id = parseCardId(cardId);
     if (id === undefined) return { kind: "error", message: storeErrors.unknownCard(cardId) };
-    const client = await this.connect();
-    const q = <R extends pg.QueryResultRow>(text: string, values?: unknown[]) => {
-      this.stats.roundTrips++;
-      return client.query<R>(text, values);
-    };
+    let row: { owner_id: string | null; delivered: boolean | null } | undefined;
     try {
-      await q("BEGIN");
-      const card = (
-        await q<{ owner_id: string | null; delivered: boolean }>(
-          "SELECT owner_id, delivered FROM cards WHERE id = $1 FOR UPDATE",
-          [id],
-        )
+      row = (
+        await this.query<{ owner_id: string | null; delivered: boolean | null }>({
+          name: "rushhour_transfer",
+          text: TRANSFER_SQL,
+          values: [id, fromOwner, toOwner],
+        })
       ).rows[0];
-      let result: StoreResult = { kind: "ok" };
-      if (!card) result = { kind: "error", message: storeErrors.unknownCard(cardId) };
-      else if (card.owner_id !== fromOwner || card.delivered) {
-        result = { kind: "error", message: storeErrors.notHeldBy(cardId, fromOwner) };
-      } else if (fromOwner !== toOwner) {
-        try {
-          await q("SAVEPOINT move");
-          await q("UPDATE cards SET owner_id = $2 WHERE id = $1", [id, toOwner]);
-        } catch (error) {
-          if (codeOf(error) !== UNIQUE_VIOLATION) throw error;
-          await q("ROLLBACK TO SAVEPOINT move");
-          result = { kind: "error", message: storeErrors.ownerHoldsCard(toOwner) };
-        }
-        if (result.kind === "ok") {
-          await q(
-            `UPDATE card_claims SET outcome = 'transferred', ended_at = now()
-             WHERE card_id = $1 AND owner_id = $2 AND outcome = 'held'`,
-            [id, fromOwner],
-          );
-          await q("INSERT INTO card_claims (card_id, owner_id, outcome) VALUES ($1, $2, 'held')", [
-            id,
-            toOwner,
-          ]);
-        }
-      }
-      await q("COMMIT");
-      client.release();
-      return result;
     } catch (error) {
-      await client.query("ROLLBACK").catch(() => {});
-      client.release();
+      // The new owner holds a card already (an owner holds at most one: the unique owner column).
+      if (codeOf(error) === UNIQUE_VIOLATION)
+        return { kind: "error", message: storeErrors.ownerHoldsCard(toOwner) };
       throw error;
     }
+    if (!row || row.delivered === null) return { kind: "error", message: storeErrors.unknownCard(cardId) };
+    if (row.owner_id !== fromOwner || row.delivered) {
+      return { kind: "error", message: storeErrors.notHeldBy(cardId, fromOwner) };
+    }
+    return { kind: "ok" };
   }
 
   release(ownerId: string, cardId: string): Promise<StoreResult> {
