@@ -1,38 +1,23 @@
 // Scale-out on PostgreSQL: orders/s of 1 vs 2 `rushhour serve` instances sharing one throwaway
 // PostgreSQL database (provider farm apart, zero-ish latency providers), driven closed-loop by the same
 // client (CONCURRENCY submitters spread evenly over the instances), rounds alternating 1, 2, 1, 2 so
-// drift on this shared machine hits both alike. Each round also measures the CPU used by the instances,
-// by PostgreSQL (postmaster and backends) and by the farm, in cores (CPU seconds per wall second).
+// drift on this shared machine hits all arms alike; beside them, one instance with group commit off
+// (the store before issue 19) in the same run. PostgreSQL runs with fsync on, as a user's would.
+// Each round also measures the CPU used by the instances, by PostgreSQL (postmaster and backends) and by the farm, in cores (CPU seconds per wall second).
 // This machine has 2 cores: the ratio says what a second instance buys here, not linear scaling.
 import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { credentials } from "@grpc/grpc-js";
 import { Admin } from "../load/admin.ts";
-import { postgresPids, startTopology, type Topology } from "../load/topology.ts";
+import { startTopology, type Topology } from "../load/topology.ts";
 import { CustomerTier, OrderState } from "../proto/gen/rushhour/v1/common.ts";
 import { DispatchServiceClient, WaitMode } from "../proto/gen/rushhour/v1/dispatch.ts";
+import { cpuSeconds, postgresCpuSeconds } from "./support/cpu.ts";
 
 const CONCURRENCY = 64;
 const WARMUP_ORDERS = 300;
 const ORDERS = 3000;
 const ROUNDS = 2;
-/** Linux USER_HZ: /proc/<pid>/stat times are in these ticks. */
-const TICKS_PER_S = 100;
-
-/** CPU seconds so far of a process (and of its reaped children, for the postmaster). */
-function cpuSeconds(pid: number, withChildren = false): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    // Fields 14-17 of stat (utime, stime, cutime, cstime) are 11-14 here, after pid and comm.
-    const own = Number(f[11]) + Number(f[12]);
-    const children = withChildren ? Number(f[13]) + Number(f[14]) : 0;
-    return (own + children) / TICKS_PER_S;
-  } catch {
-    return 0;
-  }
-}
-
 interface CpuSample {
   instances: number;
   postgres: number;
@@ -40,10 +25,9 @@ interface CpuSample {
 }
 
 function sampleCpu(t: Topology, pgDir: string): CpuSample {
-  const [postmaster, ...backends] = postgresPids(pgDir);
   return {
     instances: t.primaries.reduce((s, m) => s + cpuSeconds(m.pid() ?? 0), 0),
-    postgres: cpuSeconds(postmaster as number, true) + backends.reduce((s, pid) => s + cpuSeconds(pid), 0),
+    postgres: postgresCpuSeconds(pgDir),
     farm: cpuSeconds(t.farm.pid() ?? 0),
   };
 }
@@ -75,17 +59,37 @@ async function drive(clients: DispatchServiceClient[], prefix: string, count: nu
   return delivered;
 }
 
-interface Round {
+/** One arm of the bench: how many instances, and with or without group commit. */
+interface Arm {
+  name: string;
   instances: number;
+  groupCommit: boolean;
+}
+
+const ARMS: Arm[] = [
+  { name: "1, one stmt/call", instances: 1, groupCommit: false },
+  { name: "1", instances: 1, groupCommit: true },
+  { name: "2", instances: 2, groupCommit: true },
+];
+
+/** fsync on is what a user's database does; BENCH_SCALE_FSYNC=off measures as the test clusters run. */
+const FSYNC = process.env.BENCH_SCALE_FSYNC === "off" ? "off" : "on";
+
+interface Round {
+  arm: Arm;
   ordersPerS: number;
   delivered: number;
   cpu: CpuSample;
   driverCpu: number;
 }
 
-async function round(instances: number, tag: string): Promise<Round> {
+async function round(arm: Arm, tag: string): Promise<Round> {
   const t = await startTopology({
-    spec: { instances, backup: false, store: "postgres" },
+    spec: { instances: arm.instances, backup: false, store: "postgres" },
+    database: {
+      settings: { fsync: FSYNC, full_page_writes: FSYNC },
+      ...(arm.groupCommit ? {} : { urlParams: "batches=0" }),
+    },
     providers: [{ id: "p1", p50Ms: 1, p99Ms: 3, capacity: 1000, errorRate: 0 }],
     config: "adaptive",
     skuCount: 10,
@@ -123,7 +127,7 @@ async function round(instances: number, tag: string): Promise<Round> {
       const after = sampleCpu(t, pgDir);
       const d = process.cpuUsage(driverBefore);
       return {
-        instances,
+        arm,
         ordersPerS: ORDERS / wall,
         delivered,
         cpu: {
@@ -146,33 +150,43 @@ const fmt = (x: number, d = 0) => x.toFixed(d);
 export async function run(): Promise<void> {
   const rounds: Round[] = [];
   for (let r = 0; r < ROUNDS; r++) {
-    for (const n of [1, 2]) rounds.push(await round(n, `r${r}n${n}-${Date.now().toString(36)}`));
+    for (const arm of ARMS)
+      rounds.push(
+        await round(arm, `r${r}${arm.instances}${arm.groupCommit ? "g" : "s"}-${Date.now().toString(36)}`),
+      );
   }
   console.log(
     `closed loop, ${CONCURRENCY} submitters, ${ORDERS} orders per round after ${WARMUP_ORDERS} warm-up, ` +
-      "rounds alternating; CPU in cores (2 on this machine)",
+      `rounds alternating; PostgreSQL fsync ${FSYNC}; CPU in cores (2 on this machine); ` +
+      '"one stmt/call" = group commit off (?batches=0), the store before issue 19',
   );
-  console.log("instances  orders/s  delivered  CPU instances  CPU postgres  CPU farm  CPU driver  total");
+  console.log(
+    "instances         orders/s  delivered  CPU instances  CPU postgres  CPU farm  CPU driver  total",
+  );
   for (const r of rounds) {
     const total = r.cpu.instances + r.cpu.postgres + r.cpu.farm + r.driverCpu;
     console.log(
-      `${String(r.instances).padEnd(9)}  ${fmt(r.ordersPerS).padStart(8)}  ${String(r.delivered).padStart(9)}  ` +
+      `${r.arm.name.padEnd(16)}  ${fmt(r.ordersPerS).padStart(8)}  ${String(r.delivered).padStart(9)}  ` +
         `${fmt(r.cpu.instances, 2).padStart(13)}  ${fmt(r.cpu.postgres, 2).padStart(12)}  ${fmt(r.cpu.farm, 2).padStart(8)}  ` +
         `${fmt(r.driverCpu, 2).padStart(10)}  ${fmt(total, 2).padStart(5)}`,
     );
   }
-  const mean = (n: number) => {
-    const xs = rounds.filter((r) => r.instances === n).map((r) => r.ordersPerS);
-    return xs.reduce((s, x) => s + x, 0) / xs.length;
+  const of = (arm: Arm) => rounds.filter((r) => r.arm === arm);
+  const mean = (arm: Arm) => of(arm).reduce((s, r) => s + r.ordersPerS, 0) / of(arm).length;
+  // Server plus database cores per 1,000 orders/s: what an order costs, whatever the throughput.
+  const cpuPerK = (arm: Arm) => {
+    const cpu = of(arm).reduce((s, r) => s + r.cpu.instances + r.cpu.postgres, 0) / of(arm).length;
+    return (cpu / mean(arm)) * 1000;
   };
-  const cpuPerK = (n: number) => {
-    const rs = rounds.filter((r) => r.instances === n);
-    const cpu = rs.reduce((s, r) => s + r.cpu.instances + r.cpu.postgres, 0) / rs.length;
-    return (cpu / mean(n)) * 1000;
-  };
+  const [before, one, two] = ARMS as [Arm, Arm, Arm];
   console.log(
-    `throughput 2 instances / 1 instance: ${fmt(mean(2) / mean(1), 2)} (${fmt(mean(1))} -> ${fmt(mean(2))} orders/s); ` +
-      `server+PostgreSQL CPU per 1,000 orders/s: ${fmt(cpuPerK(1), 2)} cores (1) vs ${fmt(cpuPerK(2), 2)} cores (2)`,
+    `1 instance, group commit vs one statement per call: ${fmt(mean(one) / mean(before), 2)}x orders/s ` +
+      `(${fmt(mean(before))} -> ${fmt(mean(one))}); server+PostgreSQL CPU per 1,000 orders/s ` +
+      `${fmt(cpuPerK(before), 2)} -> ${fmt(cpuPerK(one), 2)} cores (${fmt(cpuPerK(one) / cpuPerK(before), 2)}x)`,
+  );
+  console.log(
+    `throughput 2 instances / 1 instance: ${fmt(mean(two) / mean(one), 2)} (${fmt(mean(one))} -> ${fmt(mean(two))} orders/s); ` +
+      `server+PostgreSQL CPU per 1,000 orders/s: ${fmt(cpuPerK(one), 2)} cores (1) vs ${fmt(cpuPerK(two), 2)} cores (2)`,
   );
   const load = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
   console.log(

@@ -1,16 +1,27 @@
 // Store throughput, side by side in one run: orders/s for each store under the server's pattern
 // (recordOrder, claim, updateOrder with the card, deliver, updateOrder with the end; 64 in flight),
 // and bare claims/s with 32 concurrent allocators. Ratios against the memory store hold on a shared
-// machine where absolute figures drift. PostgreSQL runs on a throwaway cluster when its binaries exist.
+// machine where absolute figures drift. PostgreSQL runs on two throwaway clusters when its binaries
+// exist, fsync off (as the tests run) and fsync on (as a user's database does), each with group commit
+// (the default) and without, and gets a per-order breakdown: server vs database CPU, round trips,
+// writes per statement, pool waits and WAL syncs (issue 19).
 import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
+import pg from "pg";
 import { acceptedOrder } from "../server/store/ledger-order.ts";
 import { type OpenStoreOptions, openStore, seedStock } from "../server/store/open.ts";
-import { startThrowawayPostgres, type ThrowawayPostgres } from "../server/store/pg-cluster.ts";
+import {
+  freshSchemaUrl,
+  startThrowawayPostgres,
+  type ThrowawayPostgres,
+} from "../server/store/pg-cluster.ts";
+import { postgresStats } from "../server/store/postgres.ts";
 import type { Store } from "../server/store/types.ts";
+import { postgresCpuSeconds } from "./support/cpu.ts";
 
-const ORDERS = Number(process.env.BENCH_STORE_ORDERS ?? 20_000);
+const ORDERS = Number(process.env.BENCH_STORE_ORDERS ?? 10_000);
+const POOL = 16;
 const IN_FLIGHT = 64;
 const CLAIMERS = 32;
 
@@ -80,56 +91,168 @@ async function claimsPerSecond(store: Store, tag: string): Promise<number> {
 
 interface Variant {
   name: string;
-  url: () => string;
+  /** What a committed write survives with these settings (the figure is only as honest as this). */
+  durable: string;
+  url: () => string | Promise<string>;
   options?: OpenStoreOptions;
+  cluster?: ThrowawayPostgres;
+}
+
+interface Row {
+  store: string;
+  durable: string;
+  orders: number;
+  cpuUs: number;
+  claims: number;
+  /** PostgreSQL only: the database's CPU per order and what the store did per order. */
+  dbCpuUs?: number;
+  perOrder?: {
+    roundTrips: number;
+    opsPerBatch: number;
+    poolWaits: number;
+    poolWaitMs: number;
+    walSyncs: number;
+  };
+}
+
+/** WAL flushes (fsync/fdatasync) the cluster has done; 0 with fsync off. */
+async function walSyncs(cluster: ThrowawayPostgres): Promise<number> {
+  const client = new pg.Client(cluster.url);
+  await client.connect();
+  try {
+    // A backend reports its counters when it goes idle or exits; ask for everyone's now.
+    const r = await client.query<{ n: string }>("SELECT wal_sync AS n FROM pg_stat_wal");
+    return Number(r.rows[0]?.n ?? 0);
+  } finally {
+    await client.end();
+  }
+}
+
+async function measure(v: Variant): Promise<Row> {
+  const walBefore = v.cluster ? await walSyncs(v.cluster) : 0;
+  const dbBefore = v.cluster ? postgresCpuSeconds(v.cluster.dir) : 0;
+  const url = await v.url();
+  const a = await openStore(url, v.options);
+  const orders = await ordersPerSecond(a, v.name);
+  const dbAfter = v.cluster ? postgresCpuSeconds(v.cluster.dir) : 0;
+  const stats = postgresStats(a);
+  await a.close();
+  const b = await openStore(url, v.options);
+  const claims = await claimsPerSecond(b, v.name);
+  await b.close();
+  const row: Row = {
+    store: v.name,
+    durable: v.durable,
+    orders: orders.perSecond,
+    cpuUs: orders.cpuUs,
+    claims,
+  };
+  if (v.cluster && stats) {
+    // The pool's backends have exited (close), so their WAL counters are in; the claims phase ran
+    // since, so this counts both phases' flushes against the orders: an upper bound per order.
+    const wal = (await walSyncs(v.cluster)) - walBefore;
+    row.dbCpuUs = ((dbAfter - dbBefore) * 1e6) / ORDERS;
+    row.perOrder = {
+      roundTrips: stats.roundTrips / ORDERS,
+      opsPerBatch: stats.batches > 0 ? stats.batchedOps / stats.batches : 1,
+      poolWaits: stats.poolWaits / ORDERS,
+      poolWaitMs: stats.poolWaitMs / ORDERS,
+      walSyncs: wal / ORDERS,
+    };
+  }
+  return row;
 }
 
 export async function run(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "rushhour-bench-store-"));
-  let cluster: ThrowawayPostgres | undefined;
+  const clusters: ThrowawayPostgres[] = [];
   let files = 0;
   const sqliteFile = () => `sqlite:${join(dir, `bench-${files++}.db`)}`;
-  const rows: { store: string; orders: number; cpuUs: number; claims: number }[] = [];
+  const rows: Row[] = [];
   try {
     const variants: Variant[] = [
-      { name: "memory", url: () => "memory:" },
-      { name: "sqlite", url: sqliteFile },
-      { name: "sqlite-1tx", url: sqliteFile, options: { groupCommit: false } },
+      { name: "memory", durable: "nothing", url: () => "memory:" },
+      { name: "sqlite", durable: "kill -9 (shipped: WAL, synchronous=normal)", url: sqliteFile },
+      {
+        name: "sqlite-1tx",
+        durable: "kill -9 (one transaction per call)",
+        url: sqliteFile,
+        options: { groupCommit: false },
+      },
     ];
     try {
-      cluster = await startThrowawayPostgres();
-      const pgUrl = `${cluster.url}?pool=32`;
-      variants.push({ name: "postgres", url: () => pgUrl });
+      // fsync off is how the test clusters run; fsync on is what a user's database does, and what
+      // group commit exists to save. Both side by side, each with and without group commit.
+      for (const fsync of ["off", "on"] as const) {
+        const cluster = await startThrowawayPostgres({
+          settings: { fsync, full_page_writes: fsync, synchronous_commit: "on" },
+        });
+        clusters.push(cluster);
+        const durable = fsync === "on" ? "power loss (fsync on)" : "kill -9 of PostgreSQL only (fsync off)";
+        // A schema of its own per variant: each seeds and drains the same SKUs.
+        const url = async (name: string, params: string) =>
+          `${await freshSchemaUrl(cluster.url, name)}&pool=${POOL}${params}`;
+        variants.push(
+          { name: `pg-fsync-${fsync}`, durable, url: () => url(`fsync_${fsync}`, ""), cluster },
+          {
+            name: `pg-fsync-${fsync}-1stmt`,
+            durable,
+            url: () => url(`fsync_${fsync}_1stmt`, "&batches=0"),
+            cluster,
+          },
+        );
+      }
     } catch (error) {
       console.log(`store bench: PostgreSQL skipped (${error instanceof Error ? error.message : error})`);
     }
-    for (const v of variants) {
-      const a = await openStore(v.url(), v.options);
-      const orders = await ordersPerSecond(a, v.name);
-      await a.close();
-      const b = await openStore(v.url(), v.options);
-      const claims = await claimsPerSecond(b, v.name);
-      await b.close();
-      rows.push({ store: v.name, orders: orders.perSecond, cpuUs: orders.cpuUs, claims });
-    }
+    for (const v of variants) rows.push(await measure(v));
   } finally {
-    await cluster?.stop();
+    for (const c of clusters) await c.stop();
     rmSync(dir, { recursive: true, force: true });
   }
   const memory = rows[0]!;
   console.log(
-    `store bench: ${ORDERS} orders (5 store calls each, ${IN_FLIGHT} in flight); ${CLAIMERS} claimers`,
+    `store bench: ${ORDERS} orders (5 store calls each, ${IN_FLIGHT} in flight); ${CLAIMERS} claimers; ` +
+      `PostgreSQL pool ${POOL}; "-1stmt" = group commit off (each call its own statement, as before issue 19)`,
   );
   console.log(
     `machine load average ${loadavg()[0]!.toFixed(1)} (absolute figures drift with it; ratios less so)`,
   );
-  console.log("store        orders/s  vs memory  cpu us/order   claims/s  vs memory");
+  const w = Math.max(...rows.map((r) => r.store.length)) + 1;
+  console.log(
+    `${"store".padEnd(w)} orders/s  vs memory  cpu us/order   claims/s  vs memory  durable against`,
+  );
   for (const r of rows) {
     console.log(
-      `${r.store.padEnd(11)} ${r.orders.toFixed(0).padStart(9)} ${(r.orders / memory.orders).toFixed(3).padStart(10)}` +
-        ` ${r.cpuUs.toFixed(1).padStart(13)} ${r.claims.toFixed(0).padStart(10)} ${(r.claims / memory.claims).toFixed(3).padStart(10)}`,
+      `${r.store.padEnd(w)} ${r.orders.toFixed(0).padStart(8)} ${(r.orders / memory.orders).toFixed(3).padStart(10)}` +
+        ` ${r.cpuUs.toFixed(1).padStart(13)} ${r.claims.toFixed(0).padStart(10)} ${(r.claims / memory.claims).toFixed(3).padStart(10)}  ${r.durable}`,
     );
   }
+  console.log(
+    "\nPostgreSQL, per order (orders phase): server = this process's CPU; database = the cluster's CPU " +
+      "(postmaster, backends, WAL writer); WAL syncs include the claims phase (upper bound)",
+  );
+  console.log(
+    `${"store".padEnd(w)} server us  database us  round trips  writes/statement  pool waits  wait ms  WAL syncs`,
+  );
+  for (const r of rows) {
+    if (!r.perOrder || r.dbCpuUs === undefined) continue;
+    const p = r.perOrder;
+    console.log(
+      `${r.store.padEnd(w)} ${r.cpuUs.toFixed(0).padStart(9)} ${r.dbCpuUs.toFixed(0).padStart(12)} ` +
+        `${p.roundTrips.toFixed(2).padStart(12)} ${p.opsPerBatch.toFixed(1).padStart(17)} ` +
+        `${p.poolWaits.toFixed(2).padStart(11)} ${p.poolWaitMs.toFixed(2).padStart(8)} ${p.walSyncs.toFixed(2).padStart(10)}`,
+    );
+  }
+  const pair = (a: string, b: string) => {
+    const x = rows.find((r) => r.store === a);
+    const y = rows.find((r) => r.store === b);
+    return x && y ? `${(x.orders / y.orders).toFixed(2)}x orders/s` : "n/a";
+  };
+  console.log(
+    `group commit vs one statement per call: fsync off ${pair("pg-fsync-off", "pg-fsync-off-1stmt")}, ` +
+      `fsync on ${pair("pg-fsync-on", "pg-fsync-on-1stmt")}`,
+  );
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await run();

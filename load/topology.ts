@@ -29,6 +29,8 @@ export interface TopologyOptions {
   seed: number;
   /** Extra `rushhour serve` flags for every instance (e.g. ["--drain-ms", "1000"]). */
   serveArgs?: string[];
+  /** Throwaway PostgreSQL only: server settings (e.g. { fsync: "on" }) and store URL parameters ("batches=0"). */
+  database?: { settings?: Record<string, string>; urlParams?: string };
   log?: (line: string) => void;
 }
 
@@ -243,12 +245,14 @@ export async function startTopology(options: TopologyOptions): Promise<Topology>
     let storeUrl = spec.store ?? "postgres";
     // The database and the farm do not need each other: start both at once.
     const [cluster] = await Promise.all([
-      storeUrl === "postgres" ? startThrowawayPostgres({ settings: { max_connections: "400" } }) : null,
+      storeUrl === "postgres"
+        ? startThrowawayPostgres({ settings: { max_connections: "400", ...options.database?.settings } })
+        : null,
       farm.start(),
     ]);
     if (cluster !== null) {
       pg = cluster;
-      storeUrl = cluster.url;
+      storeUrl = options.database?.urlParams ? `${cluster.url}?${options.database.urlParams}` : cluster.url;
       log(`PostgreSQL ready on 127.0.0.1:${cluster.port}`);
     }
     const serve = (name: string, role: "primary" | "backup", backup: string | null) => (port: number) => [

@@ -29,7 +29,9 @@ When ready it prints one line:  rushhour serve listening on HOST:PORT
 Options:
   --port N              gRPC port (default 50051; 0 picks a free port)
   --host H              address to bind (default 127.0.0.1)
-  --store URL           memory: | sqlite:PATH | postgres://user@host:port/db (default sqlite:./data/rushhour.db)
+  --store URL           memory: | sqlite:PATH | postgres://user@host:port/db (default sqlite:./data/rushhour.db);
+                        PostgreSQL takes ?pool=N (connections, default 16) and ?batches=N (group-commit
+                        statements in flight, default 4; 0 = one statement per store call)
   --config C            legacy | adaptive | FILE: JSON {"extends": "legacy"|"adaptive", ...overrides}, as in
                         rushhour sim (without "extends", over adaptive) (default adaptive)
   --providers P         local (4 simulated providers) | local:zero (zero latency) | local:FILE (spec JSON)

@@ -5,9 +5,9 @@
 // Durability (docs/ARCHITECTURE.md rule P1: an accepted order is recorded before it is acknowledged): every
 // store's promise settles only after its write is committed. memory: nothing survives the process.
 // sqlite: committed to the WAL before the promise settles (group commit batches one event-loop turn);
-// survives kill -9, and with synchronous "full" also power loss. postgres: each call is one committed
-// statement or transaction, as durable as the server's own settings (the throwaway test cluster runs
-// with fsync off).
+// survives kill -9, and with synchronous "full" also power loss. postgres: writes issued together share one
+// committed statement (group commit, pg-batch.ts), as durable as the server's own settings (the
+// throwaway test cluster runs with fsync off).
 import { MemoryStore } from "./memory.ts";
 import { redactStoreUrl } from "./redact-url.ts";
 import type { Store } from "./types.ts";
@@ -18,7 +18,10 @@ export { redactStoreUrl, redactStoreUrls } from "./redact-url.ts";
 export { cardCode, type SeedOptions, type SeedResult, seedStock } from "./seed.ts";
 
 export interface OpenStoreOptions {
-  /** PostgreSQL: connections in the pool (default 16, or `?pool=N` in the URL). */
+  /**
+   * PostgreSQL: connections in the pool (default 16, or `?pool=N` in the URL). `?batches=N` in the URL:
+   * most group-commit statements out at once (default 4; 0 turns group commit off).
+   */
   poolSize?: number;
   /**
    * SQLite: `normal` (default; WAL survives a process crash, the last commits may be lost on power loss)
@@ -26,8 +29,9 @@ export interface OpenStoreOptions {
    */
   synchronous?: "normal" | "full";
   /**
-   * SQLite: group commit (default true). Operations issued in one event-loop turn share one
-   * transaction; each promise still settles only after its transaction commits.
+   * SQLite and PostgreSQL: group commit (default true). SQLite: operations issued in one event-loop
+   * turn share one transaction. PostgreSQL: writes issued together go as one statement (pg-batch.ts).
+   * Either way each promise settles only after its transaction commits.
    */
   groupCommit?: boolean;
 }
@@ -59,6 +63,8 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
       const { openPostgresStore } = await import("./postgres.ts");
       return openPostgresStore(target.connectionString, {
         poolSize: options.poolSize ?? target.poolSize ?? 16,
+        groupCommit: (options.groupCommit ?? true) && target.batches !== 0,
+        ...(target.batches ? { batchesInFlight: target.batches } : {}),
       });
     }
   }
@@ -67,7 +73,13 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
 export type StoreTarget =
   | { kind: "memory" }
   | { kind: "sqlite"; path: string }
-  | { kind: "postgres"; connectionString: string; poolSize: number | undefined };
+  | {
+      kind: "postgres";
+      connectionString: string;
+      poolSize: number | undefined;
+      /** `?batches=N`: most group-commit statements out at once; 0 turns group commit off. */
+      batches: number | undefined;
+    };
 
 /** Parses a store URL; throws StoreUrlError naming the accepted forms (the password redacted). */
 export function parseStoreUrl(url: string): StoreTarget {
@@ -97,7 +109,14 @@ export function parseStoreUrl(url: string): StoreTarget {
       if (!Number.isInteger(poolSize) || poolSize < 1 || poolSize > 1000) throw bad("pool must be 1..1000");
       parsed.searchParams.delete("pool");
     }
-    return { kind: "postgres", connectionString: parsed.toString(), poolSize };
+    let batches: number | undefined;
+    const batchParam = parsed.searchParams.get("batches");
+    if (batchParam !== null) {
+      batches = Number(batchParam);
+      if (!Number.isInteger(batches) || batches < 0 || batches > 64) throw bad("batches must be 0..64");
+      parsed.searchParams.delete("batches");
+    }
+    return { kind: "postgres", connectionString: parsed.toString(), poolSize, batches };
   }
   throw bad("unknown scheme");
 }

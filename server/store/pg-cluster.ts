@@ -26,6 +26,24 @@ export interface ThrowawayPostgres {
   stop(): Promise<void>;
 }
 
+/**
+ * Creates an empty schema in the cluster and returns a store URL whose connections use it (search_path
+ * through the URL's `options`): a clean namespace in milliseconds, where CREATE DATABASE copies a
+ * template and takes about a second on a busy machine. `schema` must be a plain SQL identifier.
+ */
+export async function freshSchemaUrl(clusterUrl: string, schema: string): Promise<string> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`not a plain schema name: ${schema}`);
+  const { default: pg } = await import("pg");
+  const admin = new pg.Client(clusterUrl);
+  await admin.connect();
+  try {
+    await admin.query(`CREATE SCHEMA ${schema}`);
+  } finally {
+    await admin.end();
+  }
+  return `${clusterUrl}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+}
+
 export class PostgresMissingError extends Error {
   override name = "PostgresMissingError";
 }

@@ -5,12 +5,14 @@
 // the planner may re-run that subquery and update more rows than the LIMIT says.)
 import pg from "pg";
 import type { ClaimResult, StoreResult } from "../core/ports.ts";
+import { type BatchOp, type BatchRow, batchStatement, confirmKey, opKeys } from "./pg-batch.ts";
 import { storeErrors } from "./rules.ts";
 import {
   addedColumns,
   LEDGER_COLUMNS,
   normalizeOrder,
   orderValues,
+  type PatchField,
   patchFields,
   rowToOrder,
   TERMINAL_SQL,
@@ -21,6 +23,10 @@ import type { LedgerOrder, LedgerPatch, Store, StoreAudit } from "./types.ts";
 
 export interface PostgresOptions {
   poolSize: number;
+  /** Group commit (default on): writes issued together go to the database as one statement (pg-batch.ts). */
+  groupCommit?: boolean;
+  /** Most group-commit statements out at once (default 4); the next batch gathers meanwhile. */
+  batchesInFlight?: number;
 }
 
 /** Any constant: serialises schema creation when several processes open one fresh database at once. */
@@ -111,6 +117,28 @@ FROM (SELECT 1) AS one LEFT JOIN cards c ON c.id = $1`;
 }
 
 const RELEASE_SQL = endHoldSql("owner_id = NULL", "released");
+
+/**
+ * A transfer in one statement (it took seven round trips as a transaction): lock the card, move it if
+ * `from` holds it undelivered, close `from`'s tenure and open `to`'s. `opened` reads `closed`, so the
+ * old tenure has left the one-live-owner index before the new one enters it. The SELECT reports the
+ * card as it was, for the error messages.
+ */
+const TRANSFER_SQL = `
+WITH card AS (
+  SELECT id, owner_id, delivered FROM cards WHERE id = $1 FOR UPDATE
+), moved AS (
+  UPDATE cards SET owner_id = $3 FROM card
+  WHERE cards.id = card.id AND card.owner_id = $2 AND NOT card.delivered AND $2 <> $3
+  RETURNING cards.id
+), closed AS (
+  UPDATE card_claims SET outcome = 'transferred', ended_at = now()
+  WHERE card_id IN (SELECT id FROM moved) AND owner_id = $2 AND outcome = 'held'
+  RETURNING card_id
+), opened AS (
+  INSERT INTO card_claims (card_id, owner_id, outcome) SELECT card_id, $3, 'held' FROM closed
+)
+SELECT card.owner_id, card.delivered FROM (SELECT 1) AS one LEFT JOIN card ON true`;
 const DELIVER_SQL = endHoldSql("delivered = true", "delivered");
 
 const COLUMNS = LEDGER_COLUMNS.map(([, c]) => c);
@@ -161,7 +189,11 @@ export async function openPostgresStore(connectionString: string, options: Postg
     await pool.end().catch(() => {});
     throw new Error(`cannot open the PostgreSQL store at ${redact(connectionString)}: ${messageOf(error)}`);
   }
-  return new PostgresStore(pool);
+  return new PostgresStore(pool, {
+    poolSize: options.poolSize,
+    groupCommit: options.groupCommit ?? true,
+    batchesInFlight: options.batchesInFlight ?? 4,
+  });
 }
 
 /**
@@ -179,18 +211,86 @@ async function addMissingColumns(client: pg.PoolClient): Promise<void> {
   }
 }
 
+/**
+ * What the store did, counted since it opened: the bench divides these by the orders it ran to show
+ * where the time of an order goes (docs in bench/store.ts).
+ */
+export interface PostgresStats {
+  /** Store calls (claim, recordOrder, ...). */
+  calls: number;
+  /** Statements sent, each one round trip to the database (a transaction's BEGIN and COMMIT count). */
+  roundTrips: number;
+  /** Group-commit statements among them, and the operations they carried. */
+  batches: number;
+  batchedOps: number;
+  /** Operations a batch did not confirm, run again on their own (replays, errors, no stock). */
+  rerun: number;
+  /** Batches the database refused as a whole (each of their writes then ran on its own). */
+  refused: number;
+  /** Times a statement had to wait for a free pooled connection, and the total wait in ms. */
+  poolWaits: number;
+  poolWaitMs: number;
+}
+
+/** The counters of a PostgreSQL store; undefined for any other store. */
+export function postgresStats(store: Store): PostgresStats | undefined {
+  return store instanceof PostgresStore ? { ...store.stats } : undefined;
+}
+
+/**
+ * SQLSTATE classes of a statement refused for its content, never committed: data exception (22),
+ * integrity constraint (23), transaction rollback (40: deadlock, serialization), syntax or access (42).
+ */
+const REFUSED_CLASSES = new Set(["22", "23", "40", "42"]);
+
+function refused(error: unknown): boolean {
+  return REFUSED_CLASSES.has(codeOf(error)?.slice(0, 2) ?? "");
+}
+
+/** Most operations one group-commit statement carries (it stays a few hundred kB of parameters). */
+const MAX_BATCH = 256;
+
+interface Queued {
+  op: BatchOp;
+  keys: string[];
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+type Answer = { k: BatchRow["k"]; id: string | null; code: string | null; sku: string | null };
+
 class PostgresStore implements Store {
   readonly kind = "postgres";
+  readonly stats: PostgresStats = {
+    calls: 0,
+    roundTrips: 0,
+    batches: 0,
+    batchedOps: 0,
+    rerun: 0,
+    refused: 0,
+    poolWaits: 0,
+    poolWaitMs: 0,
+  };
   private closed = false;
   private readonly patchNames = new Map<string, number>();
+  private readonly batchNames = new Map<string, string>();
+  private readonly listened = new WeakSet<pg.PoolClient>();
+  private pending: Queued[] = [];
+  private readonly busyKeys = new Set<string>();
+  private inFlight = 0;
+  private flushScheduled = false;
+  private idle: (() => void) | null = null;
 
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly options: Required<PostgresOptions>,
+  ) {}
 
   async importCards(sku: string, codes: string[]): Promise<{ imported: number; duplicates: number }> {
     this.check();
     let imported = 0;
     for (let i = 0; i < codes.length; i += IMPORT_BATCH) {
-      const r = await this.pool.query(
+      const r = await this.query(
         "INSERT INTO cards (sku, code) SELECT $1, unnest($2::text[]) ON CONFLICT (code) DO NOTHING",
         [sku, codes.slice(i, i + IMPORT_BATCH)],
       );
@@ -199,11 +299,14 @@ class PostgresStore implements Store {
     return { imported, duplicates: codes.length - imported };
   }
 
-  async claim(ownerId: string, sku: string): Promise<ClaimResult> {
-    this.check();
+  claim(ownerId: string, sku: string): Promise<ClaimResult> {
+    return this.write({ kind: "claim", ownerId, sku }) as Promise<ClaimResult>;
+  }
+
+  private async claimOne(ownerId: string, sku: string): Promise<ClaimResult> {
     for (let attempt = 0; ; attempt++) {
       try {
-        const r = await this.pool.query<{ id: string; code: string; sku: string; delivered: boolean }>({
+        const r = await this.query<{ id: string; code: string; sku: string; delivered: boolean }>({
           name: "rushhour_claim",
           text: CLAIM_SQL,
           values: [ownerId, sku],
@@ -226,77 +329,69 @@ class PostgresStore implements Store {
 
   async transfer(cardId: string, fromOwner: string, toOwner: string): Promise<StoreResult> {
     this.check();
+    this.stats.calls++;
     const id = parseCardId(cardId);
     if (id === undefined) return { kind: "error", message: storeErrors.unknownCard(cardId) };
-    const client = await this.pool.connect();
+    let row: { owner_id: string | null; delivered: boolean | null } | undefined;
     try {
-      await client.query("BEGIN");
-      const card = (
-        await client.query<{ owner_id: string | null; delivered: boolean }>(
-          "SELECT owner_id, delivered FROM cards WHERE id = $1 FOR UPDATE",
-          [id],
-        )
+      row = (
+        await this.query<{ owner_id: string | null; delivered: boolean | null }>({
+          name: "rushhour_transfer",
+          text: TRANSFER_SQL,
+          values: [id, fromOwner, toOwner],
+        })
       ).rows[0];
-      let result: StoreResult = { kind: "ok" };
-      if (!card) result = { kind: "error", message: storeErrors.unknownCard(cardId) };
-      else if (card.owner_id !== fromOwner || card.delivered) {
-        result = { kind: "error", message: storeErrors.notHeldBy(cardId, fromOwner) };
-      } else if (fromOwner !== toOwner) {
-        try {
-          await client.query("SAVEPOINT move");
-          await client.query("UPDATE cards SET owner_id = $2 WHERE id = $1", [id, toOwner]);
-        } catch (error) {
-          if (codeOf(error) !== UNIQUE_VIOLATION) throw error;
-          await client.query("ROLLBACK TO SAVEPOINT move");
-          result = { kind: "error", message: storeErrors.ownerHoldsCard(toOwner) };
-        }
-        if (result.kind === "ok") {
-          await client.query(
-            `UPDATE card_claims SET outcome = 'transferred', ended_at = now()
-             WHERE card_id = $1 AND owner_id = $2 AND outcome = 'held'`,
-            [id, fromOwner],
-          );
-          await client.query("INSERT INTO card_claims (card_id, owner_id, outcome) VALUES ($1, $2, 'held')", [
-            id,
-            toOwner,
-          ]);
-        }
-      }
-      await client.query("COMMIT");
-      return result;
     } catch (error) {
-      await client.query("ROLLBACK").catch(() => {});
+      // The new owner holds a card already (an owner holds at most one: the unique owner column).
+      if (codeOf(error) === UNIQUE_VIOLATION)
+        return { kind: "error", message: storeErrors.ownerHoldsCard(toOwner) };
       throw error;
-    } finally {
-      client.release();
     }
+    if (!row || row.delivered === null) return { kind: "error", message: storeErrors.unknownCard(cardId) };
+    if (row.owner_id !== fromOwner || row.delivered) {
+      return { kind: "error", message: storeErrors.notHeldBy(cardId, fromOwner) };
+    }
+    return { kind: "ok" };
   }
 
-  async release(ownerId: string, cardId: string): Promise<StoreResult> {
-    this.check();
+  release(ownerId: string, cardId: string): Promise<StoreResult> {
     const id = parseCardId(cardId);
-    if (id === undefined) return { kind: "error", message: storeErrors.unknownCard(cardId) };
+    if (id === undefined) {
+      return this.settled({ kind: "error", message: storeErrors.unknownCard(cardId) });
+    }
+    return this.write({ kind: "release", ownerId, cardId: id }) as Promise<StoreResult>;
+  }
+
+  private async releaseOne(ownerId: string, id: string): Promise<StoreResult> {
     const row = await this.change("rushhour_release", RELEASE_SQL, id, ownerId);
     if (row.changed === 1) return { kind: "ok" };
     // `delivered` is NOT NULL in the table, so null here means the LEFT JOIN found no card.
-    if (row.delivered === null) return { kind: "error", message: storeErrors.unknownCard(cardId) };
-    return { kind: "error", message: storeErrors.notReleasable(cardId, ownerId) };
+    if (row.delivered === null) return { kind: "error", message: storeErrors.unknownCard(id) };
+    return { kind: "error", message: storeErrors.notReleasable(id, ownerId) };
   }
 
-  async deliver(ownerId: string, cardId: string): Promise<StoreResult> {
-    this.check();
+  deliver(ownerId: string, cardId: string): Promise<StoreResult> {
     const id = parseCardId(cardId);
-    if (id === undefined) return { kind: "error", message: storeErrors.unknownCard(cardId) };
+    if (id === undefined) {
+      return this.settled({ kind: "error", message: storeErrors.unknownCard(cardId) });
+    }
+    return this.write({ kind: "deliver", ownerId, cardId: id }) as Promise<StoreResult>;
+  }
+
+  private async deliverOne(ownerId: string, id: string): Promise<StoreResult> {
     const row = await this.change("rushhour_deliver", DELIVER_SQL, id, ownerId);
     if (row.changed === 1) return { kind: "ok" };
     if (row.owner_id === ownerId && row.delivered) return { kind: "ok" };
-    if (row.delivered === null) return { kind: "error", message: storeErrors.unknownCard(cardId) };
-    return { kind: "error", message: storeErrors.notHeldBy(cardId, ownerId) };
+    if (row.delivered === null) return { kind: "error", message: storeErrors.unknownCard(id) };
+    return { kind: "error", message: storeErrors.notHeldBy(id, ownerId) };
   }
 
-  async stock(sku: string): Promise<number> {
-    this.check();
-    const r = await this.pool.query<{ n: number }>({
+  stock(sku: string): Promise<number> {
+    return this.write({ kind: "stock", sku }) as Promise<number>;
+  }
+
+  private async stockOne(sku: string): Promise<number> {
+    const r = await this.query<{ n: number }>({
       name: "rushhour_stock",
       text: "SELECT count(*)::int AS n FROM cards WHERE sku = $1 AND owner_id IS NULL AND NOT delivered",
       values: [sku],
@@ -304,10 +399,13 @@ class PostgresStore implements Store {
     return r.rows[0]?.n ?? 0;
   }
 
-  async recordOrder(order: LedgerOrder): Promise<{ created: boolean; order: LedgerOrder }> {
-    this.check();
+  recordOrder(order: LedgerOrder): Promise<{ created: boolean; order: LedgerOrder }> {
+    return this.write({ kind: "record", order }) as Promise<{ created: boolean; order: LedgerOrder }>;
+  }
+
+  private async recordOne(order: LedgerOrder): Promise<{ created: boolean; order: LedgerOrder }> {
     try {
-      const r = await this.pool.query({
+      const r = await this.query({
         name: "rushhour_record",
         text: INSERT_ORDER_SQL,
         values: orderValues(order, toColumn),
@@ -317,7 +415,7 @@ class PostgresStore implements Store {
       if (codeOf(error) === UNIQUE_VIOLATION) throw new Error(storeErrors.orderIdTaken(order.orderId));
       throw error;
     }
-    const existing = await this.getOrderByKey(order.idempotencyKey);
+    const existing = await this.orderWhere("rushhour_order_by_key", "idempotency_key", order.idempotencyKey);
     if (!existing) throw new Error(`recordOrder: idempotency key ${order.idempotencyKey} vanished`);
     return { created: false, order: existing };
   }
@@ -326,45 +424,230 @@ class PostgresStore implements Store {
     this.check();
     const fields = patchFields(patch);
     if (fields.length === 0) {
-      if (!(await this.getOrder(orderId))) throw unknownOrder(orderId);
+      this.stats.calls++;
+      if (!(await this.orderWhere("rushhour_order", "order_id", orderId))) throw unknownOrder(orderId);
       return;
     }
-    const shape = fields[0]!.shape;
-    const sets = fields.map((f, i) => `${f.column} = $${i + 2}`).join(", ");
     const values = fields.map((f) => toColumn(f.kind, (patch as Record<string, unknown>)[f.field]));
-    const r = await this.pool.query({
+    await this.write({ kind: "update", orderId, fields, values });
+  }
+
+  private async updateOne(orderId: string, fields: PatchField[], values: unknown[]): Promise<void> {
+    const sets = fields.map((f, i) => `${f.column} = $${i + 2}`).join(", ");
+    const r = await this.query({
       // One prepared statement per patch shape; the core issues only a handful of shapes.
-      name: this.patchName(shape),
+      name: this.patchName(fields[0]!.shape),
       text: `UPDATE orders SET ${sets} WHERE order_id = $1`,
       values: [orderId, ...values],
     });
     if (r.rowCount === 0) throw unknownOrder(orderId);
   }
 
+  /** One write on its own: the path without group commit, and the rerun of what a batch did not confirm. */
+  private one(op: BatchOp): Promise<unknown> {
+    switch (op.kind) {
+      case "record":
+        return this.recordOne(op.order);
+      case "update":
+        return this.updateOne(op.orderId, op.fields, op.values);
+      case "claim":
+        return this.claimOne(op.ownerId, op.sku);
+      case "deliver":
+        return this.deliverOne(op.ownerId, op.cardId);
+      case "release":
+        return this.releaseOne(op.ownerId, op.cardId);
+      case "stock":
+        return this.stockOne(op.sku);
+    }
+  }
+
+  /** What a confirmed operation answers (the batch confirms only the plain success of each kind). */
+  private confirmed(op: BatchOp, answer: Answer): unknown {
+    switch (op.kind) {
+      case "record":
+        return { created: true, order: normalizeOrder(op.order) };
+      case "update":
+        return undefined;
+      case "stock":
+        return Number(answer.id);
+      case "claim":
+        return {
+          kind: "claimed",
+          card: { cardId: answer.id as string, code: answer.code as string, sku: answer.sku as string },
+          delivered: false,
+        } satisfies ClaimResult;
+      default:
+        return { kind: "ok" } satisfies StoreResult;
+    }
+  }
+
+  /**
+   * A write: with group commit it waits (one event-loop turn at least) to go with the others in one
+   * statement; the promise settles only after that statement has committed.
+   */
+  private write(op: BatchOp): Promise<unknown> {
+    if (this.closed) return Promise.reject(new Error(storeErrors.closed(this.kind)));
+    this.stats.calls++;
+    if (!this.options.groupCommit) return this.one(op);
+    return new Promise((resolve, reject) => {
+      this.pending.push({ op, keys: opKeys(op), resolve, reject });
+      this.scheduleFlush();
+    });
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flush();
+    });
+  }
+
+  /**
+   * Sends batches while fewer than `batchesInFlight` are out. A batch takes queued writes in order,
+   * skipping any whose order, idempotency key, owner or card is already in this batch or in one in
+   * flight (and every later write with that key too, so writes to one order keep their order).
+   */
+  private flush(): void {
+    while (this.pending.length > 0 && this.inFlight < this.options.batchesInFlight) {
+      const batch: Queued[] = [];
+      const rest: Queued[] = [];
+      const blocked = new Set<string>();
+      for (const q of this.pending) {
+        if (batch.length < MAX_BATCH && !q.keys.some((k) => this.busyKeys.has(k) || blocked.has(k))) {
+          batch.push(q);
+          for (const k of q.keys) this.busyKeys.add(k);
+        } else {
+          rest.push(q);
+          for (const k of q.keys) blocked.add(k);
+        }
+      }
+      if (batch.length === 0) return;
+      this.pending = rest;
+      this.inFlight++;
+      void this.runBatch(batch).finally(() => {
+        this.inFlight--;
+        for (const q of batch) for (const k of q.keys) this.busyKeys.delete(k);
+        if (this.pending.length > 0) this.scheduleFlush();
+        else if (this.inFlight === 0) this.idle?.();
+      });
+    }
+  }
+
+  private async runBatch(batch: Queued[]): Promise<void> {
+    if (batch.length === 1) {
+      const q = batch[0]!;
+      await this.one(q.op).then(q.resolve, q.reject);
+      return;
+    }
+    const { text, values } = batchStatement(batch.map((q) => q.op));
+    let rows: BatchRow[];
+    try {
+      this.stats.batches++;
+      this.stats.batchedOps += batch.length;
+      rows = (await this.query<BatchRow>({ name: this.batchName(text), text, values })).rows;
+    } catch (error) {
+      // The database refused the statement for what it holds (a constraint, a deadlock, a bad value):
+      // it rolled back as a whole, so each write runs on its own and gets its own answer. Anything
+      // else (a lost connection, a terminated backend, a full disk) may even have come after the
+      // commit: every caller hears the error, as it would from a single statement.
+      if (!refused(error)) {
+        for (const q of batch) q.reject(error);
+        return;
+      }
+      this.stats.refused++;
+      rows = [];
+    }
+    const answers = new Map<string, Answer>();
+    for (const r of rows) answers.set(`${r.k}:${r.a}`, r);
+    const reruns: Promise<void>[] = [];
+    for (const q of batch) {
+      const answer = answers.get(confirmKey(q.op));
+      if (answer) q.resolve(this.confirmed(q.op, answer));
+      else {
+        this.stats.rerun++;
+        reruns.push(this.one(q.op).then(q.resolve, q.reject));
+      }
+    }
+    await Promise.all(reruns);
+  }
+
+  /** A pooled statement, counted; time spent waiting for a connection is counted as a pool wait. */
+  private async query<R extends pg.QueryResultRow = Record<string, unknown>>(
+    config: string | pg.QueryConfig,
+    values?: unknown[],
+  ): Promise<pg.QueryResult<R>> {
+    const client = await this.connect();
+    this.stats.roundTrips++;
+    try {
+      const r = await client.query<R>(config as pg.QueryConfig, values);
+      client.release();
+      return r;
+    } catch (error) {
+      // A statement refused for its content leaves the connection fine; anything else (a broken
+      // connection, a terminated backend) retires it, as pg's own pool.query does.
+      client.release(!refused(error));
+      throw error;
+    }
+  }
+
+  private async connect(): Promise<pg.PoolClient> {
+    let client: pg.PoolClient;
+    if (this.pool.idleCount > 0 || this.pool.totalCount < this.options.poolSize)
+      client = await this.pool.connect();
+    else {
+      this.stats.poolWaits++;
+      const t0 = performance.now();
+      client = await this.pool.connect();
+      this.stats.poolWaitMs += performance.now() - t0;
+    }
+    // The pool listens for errors of idle connections only; one lost while checked out would be an
+    // unhandled 'error' event (a crash). Its query rejects with the error, which is what callers hear.
+    if (!this.listened.has(client)) {
+      this.listened.add(client);
+      client.on("error", () => {});
+    }
+    return client;
+  }
+
+  private async orderWhere(name: string, column: string, value: string): Promise<LedgerOrder | undefined> {
+    const r = await this.query({ name, text: `SELECT * FROM orders WHERE ${column} = $1`, values: [value] });
+    return r.rows[0] ? rowToOrder(r.rows[0]) : undefined;
+  }
+
+  private settled<T>(value: T): Promise<T> {
+    if (this.closed) return Promise.reject(new Error(storeErrors.closed(this.kind)));
+    this.stats.calls++;
+    return Promise.resolve(value);
+  }
+
+  /** Batch statements are prepared per shape too (a few dozen mixes of kinds and patch shapes). */
+  private batchName(text: string): string | undefined {
+    let name = this.batchNames.get(text);
+    if (name === undefined && this.batchNames.size < 500) {
+      name = `rushhour_batch_${this.batchNames.size}`;
+      this.batchNames.set(text, name);
+    }
+    return name;
+  }
+
   async getOrder(orderId: string): Promise<LedgerOrder | undefined> {
     this.check();
-    const r = await this.pool.query({
-      name: "rushhour_order",
-      text: "SELECT * FROM orders WHERE order_id = $1",
-      values: [orderId],
-    });
-    return r.rows[0] ? rowToOrder(r.rows[0]) : undefined;
+    this.stats.calls++;
+    return this.orderWhere("rushhour_order", "order_id", orderId);
   }
 
   async getOrderByKey(idempotencyKey: string): Promise<LedgerOrder | undefined> {
     this.check();
-    const r = await this.pool.query({
-      name: "rushhour_order_by_key",
-      text: "SELECT * FROM orders WHERE idempotency_key = $1",
-      values: [idempotencyKey],
-    });
-    return r.rows[0] ? rowToOrder(r.rows[0]) : undefined;
+    this.stats.calls++;
+    return this.orderWhere("rushhour_order_by_key", "idempotency_key", idempotencyKey);
   }
 
   async nonTerminalOrders(): Promise<LedgerOrder[]> {
     this.check();
     // COLLATE "C": the same byte order as the other stores, whatever the database's locale.
-    const r = await this.pool.query(
+    const r = await this.query(
       `SELECT * FROM orders WHERE state NOT IN ${TERMINAL_SQL} ORDER BY accepted_at, order_id COLLATE "C"`,
     );
     return r.rows.map(rowToOrder);
@@ -372,7 +655,7 @@ class PostgresStore implements Store {
 
   async failedHoldingCards(): Promise<{ orderId: string; cardId: string }[]> {
     this.check();
-    const r = await this.pool.query<{ orderId: string; cardId: string }>(
+    const r = await this.query<{ orderId: string; cardId: string }>(
       `SELECT o.order_id AS "orderId", c.id::text AS "cardId" FROM orders o
          JOIN cards c ON c.owner_id = o.order_id
         WHERE o.state IN ('FAILED', 'REJECTED') AND NOT c.delivered`,
@@ -382,7 +665,7 @@ class PostgresStore implements Store {
 
   async audit(): Promise<StoreAudit> {
     this.check();
-    const r = (await this.pool.query<Record<string, number>>(AUDIT_SQL)).rows[0]!;
+    const r = (await this.query<Record<string, number>>(AUDIT_SQL)).rows[0]!;
     return {
       duplicateCards: r.duplicate_cards!,
       nonTerminalOrders: r.non_terminal_orders!,
@@ -396,6 +679,13 @@ class PostgresStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // Writes accepted before close still go out and commit (as the SQLite store's do).
+    if (this.pending.length > 0 || this.inFlight > 0) {
+      await new Promise<void>((resolve) => {
+        this.idle = resolve;
+        this.scheduleFlush();
+      });
+    }
     await this.pool.end();
   }
 
@@ -405,8 +695,12 @@ class PostgresStore implements Store {
     id: string,
     ownerId: string,
   ): Promise<{ changed: number; owner_id: string | null; delivered: boolean | null }> {
-    const r = await this.pool.query({ name, text, values: [id, ownerId] });
-    return r.rows[0];
+    const r = await this.query<{ changed: number; owner_id: string | null; delivered: boolean | null }>({
+      name,
+      text,
+      values: [id, ownerId],
+    });
+    return r.rows[0]!;
   }
 
   /** PostgreSQL statement names are at most 63 bytes, so patch shapes get numbers (this pool only). */

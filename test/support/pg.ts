@@ -1,6 +1,9 @@
 // A throwaway PostgreSQL cluster for a test file, with a fresh, empty namespace per store under test.
-import pg from "pg";
-import { startThrowawayPostgres, type ThrowawayPostgres } from "../../server/store/pg-cluster.ts";
+import {
+  freshSchemaUrl,
+  startThrowawayPostgres,
+  type ThrowawayPostgres,
+} from "../../server/store/pg-cluster.ts";
 
 export interface TestPostgres {
   cluster: ThrowawayPostgres;
@@ -18,17 +21,7 @@ export async function startTestPostgres(): Promise<TestPostgres> {
   let n = 0;
   return {
     cluster,
-    async freshStoreUrl() {
-      const schema = `t${process.pid}_${n++}`;
-      const admin = new pg.Client(cluster.url);
-      await admin.connect();
-      try {
-        await admin.query(`CREATE SCHEMA ${schema}`);
-      } finally {
-        await admin.end();
-      }
-      return `${cluster.url}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
-    },
+    freshStoreUrl: () => freshSchemaUrl(cluster.url, `t${process.pid}_${n++}`),
     stop: () => cluster.stop(),
   };
 }

@@ -1,4 +1,4 @@
-// Writes orders to a SQLite store as fast as it can and prints each step only after the store has
+// Writes orders to a store (SQLite or PostgreSQL, group commit on) as fast as it can and prints each step only after the store has
 // acknowledged it ("A id" recorded, "C id card" claimed, "D id card" delivered), until it is killed.
 import { acceptedOrder } from "../../../server/store/ledger-order.ts";
 import { openStore } from "../../../server/store/open.ts";

@@ -18,6 +18,12 @@ describe("store URLs", () => {
       connectionString: "postgres://app@127.0.0.1:5432/shop",
       poolSize: 32,
     });
+    expect(parseStoreUrl("postgres://app@127.0.0.1:5432/shop?batches=0&pool=8")).toEqual({
+      kind: "postgres",
+      connectionString: "postgres://app@127.0.0.1:5432/shop",
+      poolSize: 8,
+      batches: 0,
+    });
   });
 
   it("reject bad URLs with a message naming the accepted forms", async () => {
@@ -27,6 +33,8 @@ describe("store URLs", () => {
       "sqlite:",
       "postgres://host",
       "postgres://h/db?pool=0",
+      "postgres://h/db?batches=-1",
+      "postgres://h/db?batches=many",
       "postgres://",
     ]) {
       expect(() => parseStoreUrl(url), url).toThrow(/accepted forms: memory:, sqlite:.*postgres:\/\//);

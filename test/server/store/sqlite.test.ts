@@ -1,16 +1,13 @@
-import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import { openStore, seedStock } from "../../../server/store/open.ts";
 import { runAllocatorProcesses } from "./allocators.ts";
+import { expectNothingLostAfterKill } from "./crash.ts";
 import { makeClaimHistory, order, storeCases } from "./store.cases.ts";
 
-const CRASH_CHILD = fileURLToPath(new URL("./crash-child.ts", import.meta.url));
-const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "rushhour-sqlite-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
@@ -118,54 +115,8 @@ describe("sqlite card history", () => {
 });
 
 describe("sqlite store after kill -9", () => {
-  it("keeps every acknowledged order, claim and delivery", async () => {
-    const file = nextFile();
-    const url = `sqlite:${file}`;
-    const setup = await openStore(url);
-    await seedStock(setup, ["sku-a"], 20_000, "GC", { seed: 5 });
-    await setup.close();
-
-    const child = spawn(process.execPath, ["--import", "tsx", CRASH_CHILD, url, "sku-a"], {
-      cwd: ROOT,
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    let out = "";
-    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-    await new Promise<void>((resolve) => {
-      child.stdout.setEncoding("utf8").on("data", (d: string) => {
-        out += d;
-        // Enough acknowledged work that the kill lands in the middle of a busy stream of commits.
-        if ((out.match(/\nD /g)?.length ?? 0) >= 1500 && child.exitCode === null) {
-          child.kill("SIGKILL");
-          resolve();
-        }
-      });
-      child.once("exit", () => resolve());
-    });
-    await exited;
-    // Only lines the child finished writing count as acknowledged.
-    const lines = out.slice(0, out.lastIndexOf("\n")).split("\n");
-    const recorded = lines.filter((l) => l.startsWith("A ")).map((l) => l.split(" ")[1]!);
-    const claimed = lines
-      .filter((l) => l.startsWith("C "))
-      .map((l) => l.split(" ").slice(1) as [string, string]);
-    const delivered = lines
-      .filter((l) => l.startsWith("D "))
-      .map((l) => l.split(" ").slice(1) as [string, string]);
-    expect(delivered.length).toBeGreaterThanOrEqual(1500);
-
-    const s = await openStore(url);
-    for (const id of recorded) expect(await s.getOrder(id), id).toBeDefined();
-    for (const [id, cardId] of claimed) {
-      expect(await s.claim(id, "sku-a")).toMatchObject({ kind: "claimed", card: { cardId } });
-    }
-    for (const [id, cardId] of delivered) {
-      // Delivered is final: the owner's deliver is a no-op and nobody else can take the card back.
-      expect(await s.deliver(id, cardId)).toEqual({ kind: "ok" });
-      expect((await s.release(id, cardId)).kind).toBe("error");
-    }
-    expect((await s.audit()).duplicateCards).toBe(0);
-    await s.close();
+  it("keeps every acknowledged order, claim and delivery, and strands no card", async () => {
+    await expectNothingLostAfterKill(`sqlite:${nextFile()}`, 1500);
   });
 });
 
