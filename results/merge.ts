@@ -189,6 +189,14 @@ function mergeSegments(shards: readonly Shard[]): RunResult {
       overflowActive: server?.overflowActive ?? false,
       providers: server?.providers ?? [],
       ...(server?.eventLoop !== undefined ? { eventLoop: server.eventLoop } : {}),
+      // The business rows per window (results/business.ts), counted by each driver: added up.
+      ...(here.every((s) => (s.result.series[w] as RunWindow).onTime !== undefined)
+        ? {
+            onTime: sum((x) => x.onTime ?? 0),
+            interventions: sum((x) => x.interventions ?? 0),
+            complaintRisk: sum((x) => x.complaintRisk ?? 0),
+          }
+        : {}),
     });
   }
   const overall = mergeEncoded(shards.map((s) => s.result.histograms.overall));
@@ -241,6 +249,7 @@ function mergeSegments(shards: readonly Shard[]): RunResult {
     ],
     events,
     thresholds,
+    ...(r0.business !== undefined ? { business: r0.business } : {}),
     ...(viewer?.result.topology !== undefined ? { topology: viewer.result.topology } : {}),
     ...(viewer?.result.chaos !== undefined ? { chaos: viewer.result.chaos } : {}),
     ...(audit !== undefined ? { audit } : {}),
@@ -305,5 +314,7 @@ function mergeReplications(shards: readonly Shard[]): RunResult {
     perReplication: reps.map((x) => x.p),
     events: detailed.events,
     thresholds,
+    ...(r0.business !== undefined ? { business: r0.business } : {}),
+    ...(r0.calibration !== undefined ? { calibration: r0.calibration } : {}),
   });
 }
