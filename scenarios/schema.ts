@@ -31,6 +31,34 @@ export const ProviderSchema = z.strictObject({
   errorRate: share.default(0),
 });
 
+/**
+ * The risk-control service (checked after the card is claimed, before it is issued). Each answer is
+ * deny with probability denyRate, review with reviewRate, else allow (errors first, at errorRate).
+ */
+export const RiskServiceSchema = z
+  .strictObject({
+    id: z.string().min(1).default("risk"),
+    latency: LatencySchema,
+    /** Concurrent checks it serves; beyond it checks wait in its own FIFO queue. */
+    capacity: count(1),
+    errorRate: share.default(0),
+    denyRate: share.default(0),
+    reviewRate: share.default(0),
+  })
+  .refine((r) => r.denyRate + r.reviewRate <= 1, {
+    message: "denyRate + reviewRate must be at most 1",
+    path: ["reviewRate"],
+  });
+
+/** The delivery-notification service (the customer's email). */
+export const NotificationServiceSchema = z.strictObject({
+  id: z.string().min(1).default("notify"),
+  latency: LatencySchema,
+  /** Concurrent sends it serves; beyond it sends wait in its own FIFO queue. */
+  capacity: count(1),
+  errorRate: share.default(0),
+});
+
 export const FAULT_KINDS = ["timeout", "error", "latency", "blackhole"] as const;
 export const FaultSchema = z.strictObject({
   at: duration,
@@ -145,6 +173,10 @@ export const ScenarioSchema = z.strictObject({
   vipSurges: z.array(z.strictObject({ at: duration, duration: positiveDuration, share })).default([]),
   demandHistory: DemandHistorySchema.optional(),
   providers: z.array(ProviderSchema).min(1, "needs at least one provider"),
+  /** The risk-control service; absent: no risk stage. */
+  risk: RiskServiceSchema.optional(),
+  /** The delivery-notification service; absent: no notification stage. */
+  notification: NotificationServiceSchema.optional(),
   faults: z.array(FaultSchema).default([]),
   compare: z
     .strictObject({
@@ -198,5 +230,7 @@ export type { Traffic } from "../traffic/schema.ts";
 export type ProviderSpec = ScenarioSpec["providers"][number];
 export type LatencySpec = ProviderSpec["latency"];
 export type FaultSpec = ScenarioSpec["faults"][number];
+export type RiskServiceSpec = NonNullable<ScenarioSpec["risk"]>;
+export type NotificationServiceSpec = NonNullable<ScenarioSpec["notification"]>;
 export type ClusterSpec = ScenarioSpec["cluster"];
 export type DemandHistorySpec = NonNullable<ScenarioSpec["demandHistory"]>;
