@@ -230,7 +230,7 @@ export type { Traffic } from "../traffic/schema.ts";
 export type ProviderSpec = ScenarioSpec["providers"][number];
 export type LatencySpec = ProviderSpec["latency"];
 export type FaultSpec = ScenarioSpec["faults"][number];
+export type ClusterSpec = ScenarioSpec["cluster"];
 export type RiskServiceSpec = NonNullable<ScenarioSpec["risk"]>;
 export type NotificationServiceSpec = NonNullable<ScenarioSpec["notification"]>;
-export type ClusterSpec = ScenarioSpec["cluster"];
 export type DemandHistorySpec = NonNullable<ScenarioSpec["demandHistory"]>;

@@ -1,10 +1,15 @@
-// Incidents: one record per episode of something that needs a person's attention. "incident"
-// events go out on open and on close; only the last `keep` closed incidents are remembered.
-//
-// - isolation: opened when a provider is ISOLATED (if none is open for it), it collects a timeline
-//   of failures and transitions (bounded), counts orders diverted (dispatched to other providers
-//   while it was out) and orders retried after failing on it, and closes with an outcome when the
-//   provider is HEALTHY again.
+// Incidents: one record per provider isolation episode. Opened when a provider is ISOLATED (if none
+// is open for it), it collects a timeline of failures and transitions (bounded), counts orders
+// diverted (dispatched to other providers while it was out) and orders retried after failing on
+// it, and closes with an outcome when the provider is HEALTHY again. "incident" events go out on
+// open and on close. Only the last `keep` closed incidents are remembered.
+import type { HealthEvent, ProviderHealth } from "./health.ts";
+import type { IncidentRecord } from "./types.ts";
+
+const MAX_TIMELINE = 200;
+
+// Two more kinds of incident (IncidentRecord.kind; absent means a provider's isolation), one record
+// per episode each, fed by the dispatcher's periodic timer (onTick):
 // - retry-budget: opened when the compensation queue's retry budget refuses a retry (the order
 //   fails at once, server/core/compensation.ts); every refused order's failure goes on the timeline;
 //   it closes once the budget has room for a retry again and none was refused for BUDGET_QUIET_MS,
@@ -13,10 +18,7 @@
 //   FLAP_SWITCHES times within the flapping window (12 x routing.minDwellMs, at least 1 s: a
 //   working hysteresis switches twice per surge, on and off, and never sooner than minDwellMs); it
 //   closes when a whole window passed without a switch.
-import type { HealthEvent, ProviderHealth } from "./health.ts";
-import type { IncidentRecord } from "./types.ts";
 
-const MAX_TIMELINE = 200;
 /** A retry-budget incident closes after this long without a refused retry (and room for one). */
 export const BUDGET_QUIET_MS = 2000;
 /** More switches than this within the flapping window is flapping. */
