@@ -81,7 +81,7 @@ export async function remoteBackend(addresses: string[], env: Environment): Prom
       : {
           risk: {
             id: risk.info.serviceId,
-            port: new RemoteRisk(risk.farm.client, risk.info.serviceId, remote.deadlineMs),
+            port: new RemoteRisk(risk.farm.client, risk.info.serviceId, remote.callDeadlineMs),
           },
         }),
     ...(notification === undefined
@@ -89,7 +89,11 @@ export async function remoteBackend(addresses: string[], env: Environment): Prom
       : {
           notify: {
             id: notification.info.serviceId,
-            port: new RemoteNotify(notification.farm.client, notification.info.serviceId, remote.deadlineMs),
+            port: new RemoteNotify(
+              notification.farm.client,
+              notification.info.serviceId,
+              remote.callDeadlineMs,
+            ),
           },
         }),
     has: (id) => remote.serves(id),

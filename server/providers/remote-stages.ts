@@ -13,7 +13,7 @@ import type {
   RiskRequest,
 } from "../core/ports.ts";
 import { tierToProto } from "../grpc/convert.ts";
-import { grpcFailureReason } from "./remote.ts";
+import { reasonOf } from "./remote.ts";
 
 export class RemoteRisk implements RiskPort {
   constructor(
@@ -28,7 +28,7 @@ export class RemoteRisk implements RiskPort {
       new Metadata(),
       { deadline: Date.now() + this.deadlineMs },
       (err, res) => {
-        if (err !== null) return done({ kind: "error", reason: grpcFailureReason(err.code, "risk_error") });
+        if (err !== null) return done({ kind: "error", reason: reasonOf(err.code, "risk_error") });
         switch (res.decision) {
           case RiskDecision.RISK_DECISION_ALLOW:
             return done({ kind: "allow" });
@@ -58,7 +58,7 @@ export class RemoteNotify implements NotifyPort {
       { deadline: Date.now() + this.deadlineMs },
       (err) => {
         if (err === null) done({ kind: "sent" });
-        else done({ kind: "error", reason: grpcFailureReason(err.code, "notify_error") });
+        else done({ kind: "error", reason: reasonOf(err.code, "notify_error") });
       },
     );
   }

@@ -26,8 +26,7 @@ export interface RemoteFarm {
 
 export class RemoteProviders implements ProviderPort {
   private readonly clientOf = new Map<string, ProviderServiceClient>();
-  /** Deadline of one call to a farm. */
-  readonly deadlineMs: number;
+  private readonly deadlineMs: number;
 
   private constructor(
     readonly farms: RemoteFarm[],
@@ -35,19 +34,20 @@ export class RemoteProviders implements ProviderPort {
   ) {
     this.deadlineMs = options.deadlineMs ?? 10_000;
     for (const farm of farms) {
-      const ids = [
-        ...farm.providers.map((p) => p.providerId),
-        farm.risk?.serviceId,
-        farm.notification?.serviceId,
-      ];
-      for (const id of ids) {
-        if (id === undefined) continue;
-        if (this.clientOf.has(id) || this.served.has(id)) {
-          throw new Error(`provider id ${id} is served by two farms; ids must be unique`);
+      for (const p of farm.providers) {
+        if (this.clientOf.has(p.providerId)) {
+          throw new Error(`provider id ${p.providerId} is served by two farms; ids must be unique`);
         }
-        if (farm.providers.some((p) => p.providerId === id)) this.clientOf.set(id, farm.client);
-        else this.served.add(id);
+        this.clientOf.set(p.providerId, farm.client);
       }
+    }
+    // The farms' risk and notification services: their ids must not clash with any provider's either.
+    for (const id of farms.flatMap((f) => [f.risk?.serviceId, f.notification?.serviceId])) {
+      if (id === undefined) continue;
+      if (this.clientOf.has(id) || this.served.has(id)) {
+        throw new Error(`provider id ${id} is served by two farms; ids must be unique`);
+      }
+      this.served.add(id);
     }
     const stage = (pick: (f: RemoteFarm) => StageServiceInfo | undefined, what: string) => {
       const serving = farms.filter((f) => pick(f) !== undefined);
@@ -105,6 +105,11 @@ export class RemoteProviders implements ProviderPort {
     return this.clientOf.has(providerId);
   }
 
+  /** Deadline of one call to a farm. */
+  get callDeadlineMs(): number {
+    return this.deadlineMs;
+  }
+
   /** A provider's, or a risk or notification service's, id served by one of the farms. */
   serves(id: string): boolean {
     return this.clientOf.has(id) || this.served.has(id);
@@ -118,7 +123,7 @@ export class RemoteProviders implements ProviderPort {
     }
     client.issueCard(request, new Metadata(), { deadline: Date.now() + this.deadlineMs }, (err, res) => {
       if (err === null) done({ kind: "issued", receipt: res.receipt });
-      else done({ kind: "error", reason: grpcFailureReason(err.code, "provider_error") });
+      else done({ kind: "error", reason: reasonOf(err.code) });
     });
   }
 
@@ -128,7 +133,7 @@ export class RemoteProviders implements ProviderPort {
 }
 
 /** A failed farm call as the core's reason: "timeout" at the deadline, `unavailable` for a service error. */
-export function grpcFailureReason(code: status, unavailable: string): string {
+export function reasonOf(code: status, unavailable = "provider_error"): string {
   switch (code) {
     case status.DEADLINE_EXCEEDED:
       return "timeout";
