@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SERVER_NODE_FLAGS } from "../server/node-flags.ts";
-import type { FarmProvider } from "./provider-models.ts";
+import type { FarmProvider, FarmServices } from "./provider-models.ts";
 
 const BIN = fileURLToPath(new URL("../cli/bin.mjs", import.meta.url));
 /** Starting tsx on a busy 2-core machine can take tens of seconds. */
@@ -17,6 +17,8 @@ const READY_TIMEOUT_MS = 120_000;
 
 export interface LocalStackOptions {
   providers: FarmProvider[];
+  /** The scenario's risk and notification services, served by the farm (and so used by serve). */
+  services?: FarmServices;
   /** A preset name, or a full resolved configuration (written to a JSON file for `rushhour serve --config`). */
   config: string | object;
   skuCount: number;
@@ -81,17 +83,19 @@ function startChild(name: string, args: string[], log: (line: string) => void): 
 }
 
 /**
- * A temp folder holding what the spawned processes read: the provider farm's spec file and, for a
- * resolved configuration object, a config file for `rushhour serve --config`; and a fresh admin token.
+ * A temp folder holding what the spawned processes read: the provider farm's spec file (its providers
+ * and, when the scenario has them, its risk and notification services) and, for a resolved
+ * configuration object, a config file for `rushhour serve --config`; and a fresh admin token.
  */
 export function prepareStackFiles(
   prefix: string,
   providers: FarmProvider[],
   config: string | object,
+  services: FarmServices = {},
 ): { dir: string; specFile: string; config: string; adminToken: string; adminTokenFile: string } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   const specFile = join(dir, "providers.json");
-  writeFileSync(specFile, JSON.stringify({ providers }, null, 2));
+  writeFileSync(specFile, JSON.stringify({ providers, ...services }, null, 2));
   const adminToken = randomBytes(18).toString("base64url");
   // Handed to `rushhour serve --admin-token-file`: an argument would show in `ps` to every user.
   const adminTokenFile = join(dir, "admin-token");
@@ -151,6 +155,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     "rushhour-load-",
     options.providers,
     options.config,
+    options.services,
   );
   const children: Child[] = [];
   const stop = async () => {

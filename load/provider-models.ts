@@ -1,7 +1,8 @@
-// A scenario's provider models as the provider farm's spec ({ id, p50Ms, p99Ms, capacity, errorRate }).
+// A scenario's provider models as the provider farm's spec ({ id, p50Ms, p99Ms, capacity, errorRate }),
+// and its risk and notification services (when it has them) as the spec's "risk" and "notification".
 // The farm draws lognormal latencies from p50/p99, so other distributions are mapped to the p50/p99
 // they have (exact for lognormal, exponential, deterministic, uniform and empirical quantiles).
-import type { ProviderSpec } from "../scenarios/schema.ts";
+import type { NotificationServiceSpec, ProviderSpec, RiskServiceSpec } from "../scenarios/schema.ts";
 
 export interface FarmProvider {
   id: string;
@@ -42,4 +43,29 @@ export function farmProviders(providers: readonly ProviderSpec[]): FarmProvider[
     capacity: p.capacity,
     errorRate: p.errorRate,
   }));
+}
+
+export interface FarmRisk extends FarmProvider {
+  denyRate: number;
+  reviewRate: number;
+}
+
+/** The farm's optional services (server/providers/model.ts FarmSpec): what the scenario has of them. */
+export interface FarmServices {
+  risk?: FarmRisk;
+  notification?: FarmProvider;
+}
+
+export function farmServices(scenario: {
+  risk?: RiskServiceSpec | undefined;
+  notification?: NotificationServiceSpec | undefined;
+}): FarmServices {
+  const services: FarmServices = {};
+  const { risk, notification } = scenario;
+  if (risk !== undefined) {
+    const [model] = farmProviders([risk]);
+    services.risk = { ...(model as FarmProvider), denyRate: risk.denyRate, reviewRate: risk.reviewRate };
+  }
+  if (notification !== undefined) services.notification = farmProviders([notification])[0];
+  return services;
 }

@@ -12,7 +12,7 @@ import type { TopologySpec } from "../scenarios/live.ts";
 import { SERVER_NODE_FLAGS } from "../server/node-flags.ts";
 import { startThrowawayPostgres, type ThrowawayPostgres } from "../server/store/pg-cluster.ts";
 import { configArgument, prepareStackFiles, serveFlags } from "./local-stack.ts";
-import type { FarmProvider } from "./provider-models.ts";
+import type { FarmProvider, FarmServices } from "./provider-models.ts";
 
 const BIN = fileURLToPath(new URL("../cli/bin.mjs", import.meta.url));
 /** Starting tsx on a busy 2-core machine can take tens of seconds. */
@@ -21,6 +21,8 @@ const READY_TIMEOUT_MS = 120_000;
 export interface TopologyOptions {
   spec: TopologySpec;
   providers: FarmProvider[];
+  /** The scenario's risk and notification services, served by the farm (and so used by every serve). */
+  services?: FarmServices;
   /** A preset name, or a full resolved configuration (written to a JSON file for `serve --config`). */
   config: string | object;
   /** The backup's configuration when it differs (its own worker count); `config` when absent. */
@@ -203,6 +205,7 @@ export async function startTopology(options: TopologyOptions): Promise<Topology>
     "rushhour-topology-",
     options.providers,
     options.config,
+    options.services,
   );
   const backupConfig =
     options.backupConfig === undefined

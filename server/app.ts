@@ -27,7 +27,7 @@ import { OrderBook } from "./orders.ts";
 import { BackupOverflow } from "./overflow.ts";
 import { ProcessStats } from "./process-stats.ts";
 import { localBackend, type ProviderBackend, remoteBackend } from "./providers/backend.ts";
-import type { ProviderModel } from "./providers/model.ts";
+import type { ProviderModel, RiskModel } from "./providers/model.ts";
 import { RealtimeEnvironment } from "./realtime-env.ts";
 import { withStockCache } from "./stock-cache.ts";
 import { openStore, seedStock, toCardStorePort } from "./store/open.ts";
@@ -42,7 +42,9 @@ export interface ServeOptions {
   /** "legacy", "adaptive" or "custom". */
   preset: string;
   /** Local simulated providers, or addresses of provider farms. */
-  providers: { kind: "local"; models: ProviderModel[] } | { kind: "remote"; addresses: string[] };
+  providers:
+    | { kind: "local"; models: ProviderModel[]; risk?: RiskModel; notification?: ProviderModel }
+    | { kind: "remote"; addresses: string[] };
   /** null: no /metrics endpoint; 0: any free port. */
   metricsPort: number | null;
   adminToken: string;
@@ -101,7 +103,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const trace = tracer ? (orderId: string, md: Metadata) => tracer.inject(orderId, md) : undefined;
     const providers: ProviderBackend =
       options.providers.kind === "local"
-        ? localBackend(options.providers.models, env)
+        ? localBackend(options.providers.models, env, options.providers)
         : await remoteBackend(options.providers.addresses, env, trace ? { trace } : {});
     cleanup.push(() => providers.close());
     let overflow: OverflowPort | undefined;
@@ -119,6 +121,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         env.now(),
       ),
       providers: { ids: providers.ids, port: timedProviders(providers.port, operations) },
+      // The risk and notification stages run when the provider spec (local) or the farm (remote) has them.
+      risk: providers.risk,
+      notify: providers.notify,
       overflow,
       cluster: options.role === "backup" ? "backup" : "primary",
     });

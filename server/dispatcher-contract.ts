@@ -2,7 +2,7 @@
 // structurally so the server depends on the contract rather than on the core's internals.
 
 import type { Environment } from "./core/env.ts";
-import type { CardStorePort, OverflowPort, ProviderPort } from "./core/ports.ts";
+import type { CardStorePort, NotifyPort, OverflowPort, ProviderPort, RiskPort } from "./core/ports.ts";
 import type {
   ClusterName,
   CoreEvent,
@@ -54,5 +54,7 @@ export interface DispatcherFactoryOptions {
   store: CardStorePort;
   providers: { ids: string[]; port: ProviderPort };
   overflow?: OverflowPort;
+  risk?: { id: string; port: RiskPort };
+  notify?: { id: string; port: NotifyPort };
   cluster?: ClusterName;
 }

@@ -1,10 +1,11 @@
-// Root-cause pushes (`rushhour serve --notify URL`): each incident the core opens (a provider isolated) or
-// closes (the provider readmitted) is POSTed as JSON to one or more webhooks. Dispatch never waits on it:
+// Root-cause pushes (`rushhour serve --notify URL`): each incident the core opens (a provider isolated, the
+// retry budget exhausted, the overflow route flapping) or closes (the provider readmitted, retries allowed
+// again, the route stable again; server/core/incidents.ts) is POSTed as JSON to one or more webhooks. Dispatch never waits on it:
 // push() only appends to a bounded in-memory outbox (the oldest entry is dropped, and counted, when full);
 // one sender loop drains it with a timeout per POST and bounded retries with backoff. The body holds the
 // incident only: no admin token, no client token, nothing from any request's metadata.
 import { EventEmitter } from "node:events";
-import type { IncidentRecord } from "./core/types.ts";
+import type { IncidentKind, IncidentRecord } from "./core/types.ts";
 
 export const NOTIFY_FORMATS = ["json", "slack", "wecom", "feishu"] as const;
 export type NotifyFormat = (typeof NOTIFY_FORMATS)[number];
@@ -22,8 +23,25 @@ export interface NotifyOptions {
   capacity?: number;
 }
 
+/** What a push says happened: an incident kind's opening or its closing. */
+export type PushKind =
+  | "isolation"
+  | "readmission"
+  | "retry-budget-exhausted"
+  | "retry-budget-restored"
+  | "overflow-flapping"
+  | "overflow-settled";
+
+const PUSH_KINDS: Record<IncidentKind, { opened: PushKind; closed: PushKind }> = {
+  isolation: { opened: "isolation", closed: "readmission" },
+  "retry-budget": { opened: "retry-budget-exhausted", closed: "retry-budget-restored" },
+  "overflow-flapping": { opened: "overflow-flapping", closed: "overflow-settled" },
+};
+
 export interface IncidentPush {
-  kind: "isolation" | "readmission";
+  kind: PushKind;
+  /** The incident's kind; `provider` is its subject ("retry-budget", "overflow-route") for the non-provider kinds. */
+  incident: IncidentKind;
   incidentId: string;
   provider: string;
   openedAt: string;
@@ -64,8 +82,10 @@ export function parseNotifyUrl(value: string): string {
 /** The push of one incident event; times as ISO strings through `toUnixMs` (core times are the env's). */
 export function incidentPush(incident: IncidentRecord, toUnixMs: (t: number) => number): IncidentPush {
   const iso = (t: number) => new Date(toUnixMs(t)).toISOString();
+  const kind = incident.kind ?? "isolation";
   return {
-    kind: incident.closedAt === null ? "isolation" : "readmission",
+    kind: incident.closedAt === null ? PUSH_KINDS[kind].opened : PUSH_KINDS[kind].closed,
+    incident: kind,
     incidentId: incident.id,
     provider: incident.providerId,
     openedAt: iso(incident.openedAt),
@@ -78,8 +98,15 @@ export function incidentPush(incident: IncidentRecord, toUnixMs: (t: number) => 
   };
 }
 
-/** The most frequent failure detail on the timeline, else the reason of the transition that isolated it. */
+/**
+ * The most frequent failure detail on the timeline (isolation, retry budget), else the reason of the
+ * transition that isolated it, or (flapping) what the opening entry found.
+ */
 function likelyCause(incident: IncidentRecord): string {
+  if (incident.kind === "overflow-flapping") {
+    const first = incident.timeline[0]?.what ?? "";
+    return first === "" ? "unknown" : first;
+  }
   const counts = new Map<string, number>();
   for (const t of incident.timeline) {
     if (t.what.startsWith("failure: ")) {
@@ -95,11 +122,18 @@ function likelyCause(incident: IncidentRecord): string {
   return reason === undefined || reason === "" ? "unknown" : reason;
 }
 
+const HEADS: Record<PushKind, (push: IncidentPush) => string> = {
+  isolation: (p) => `provider ${p.provider} ISOLATED at ${p.openedAt}`,
+  readmission: (p) => `provider ${p.provider} readmitted at ${p.closedAt}`,
+  "retry-budget-exhausted": (p) => `retry budget exhausted at ${p.openedAt}: failed orders get no retry`,
+  "retry-budget-restored": (p) => `retries allowed again at ${p.closedAt}`,
+  "overflow-flapping": (p) => `overflow route flapping since ${p.openedAt}`,
+  "overflow-settled": (p) => `overflow route stable again at ${p.closedAt}`,
+};
+
 function summary(push: IncidentPush): string {
-  const head =
-    push.kind === "isolation"
-      ? `rushhour: provider ${push.provider} ISOLATED at ${push.openedAt} (${push.incidentId})`
-      : `rushhour: provider ${push.provider} readmitted at ${push.closedAt} (${push.incidentId}): ${push.outcome}`;
+  const outcome = push.outcome === null ? "" : `: ${push.outcome}`;
+  const head = `rushhour: ${HEADS[push.kind](push)} (${push.incidentId})${outcome}`;
   const lines = push.timeline.slice(-10).map((t) => `- ${t.at} ${t.what}`);
   return [head, `likely cause: ${push.likelyCause}`, "timeline:", ...lines].join("\n");
 }

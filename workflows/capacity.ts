@@ -3,7 +3,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startLocalStack } from "../load/local-stack.ts";
-import { farmProviders } from "../load/provider-models.ts";
+import { farmProviders, farmServices } from "../load/provider-models.ts";
 import { type Probe, type SearchResult, searchCapacity } from "../reports/capacity/search.ts";
 import type { UslFit, UslPoint } from "../reports/capacity/usl.ts";
 import { fitUsl } from "../reports/capacity/usl.ts";
@@ -203,6 +203,7 @@ export async function liveCapacity(
   o.log("starting a provider farm and rushhour serve on 127.0.0.1");
   const stack = await startLocalStack({
     providers: farmProviders(scenario.providers),
+    services: farmServices(scenario),
     config: o.arm.serverConfig,
     skuCount: scenario.skus.count,
     seed: scenario.seed,

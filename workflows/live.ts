@@ -6,7 +6,7 @@ import { Admin } from "../load/admin.ts";
 import { type AuditOptions, auditStore } from "../load/audit.ts";
 import { type ChaosRun, scheduleChaos } from "../load/chaos.ts";
 import { startLocalStack } from "../load/local-stack.ts";
-import { farmProviders } from "../load/provider-models.ts";
+import { farmProviders, farmServices } from "../load/provider-models.ts";
 import {
   executorFor,
   type LoadOutcome,
@@ -165,6 +165,7 @@ async function runArm(
     const sized = withWorkers(arm.config, scenario.cluster.primary.workers);
     const stack = await startLocalStack({
       providers: farmProviders(scenario.providers),
+      services: farmServices(scenario),
       config: sized,
       skuCount: scenario.skus.count,
       seed: scenario.seed,
@@ -228,6 +229,7 @@ export async function runOnTopology(o: TopologyRunOptions): Promise<LoadOutcome>
   const topology = await startTopology({
     spec: o.spec,
     providers: farmProviders(o.scenario.providers),
+    services: farmServices(o.scenario),
     config: o.serverConfig,
     backupConfig: o.backupConfig,
     skuCount: o.scenario.skus.count,

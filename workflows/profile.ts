@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { basename, delimiter, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { prepareStackFiles, serveFlags } from "../load/local-stack.ts";
-import { farmProviders } from "../load/provider-models.ts";
+import { farmProviders, farmServices } from "../load/provider-models.ts";
 import { runLoad } from "../load/run-load.ts";
 import { startMember } from "../load/topology.ts";
 import { toRunView } from "../reports/from-run-result.ts";
@@ -165,7 +165,12 @@ export async function runProfile(scenario: Scenario, o: ProfileOptions): Promise
   const { tool, arm, durationScale, rateScale, outDir, log } = o;
   const clinicDir = join(outDir, "clinic");
   mkdirSync(clinicDir, { recursive: true });
-  const files = prepareStackFiles("rushhour-profile-", farmProviders(scenario.providers), arm.serverConfig);
+  const files = prepareStackFiles(
+    "rushhour-profile-",
+    farmProviders(scenario.providers),
+    arm.serverConfig,
+    farmServices(scenario),
+  );
   const { dir: work, specFile, adminToken: token } = files;
 
   const farm = await startMember(

@@ -68,7 +68,8 @@ export function readProvidersFlag(value: string): ServeOptions["providers"] {
   if (value === "local:zero") return { kind: "local", models: zeroLatencyProviders(4) };
   if (value.startsWith("local:")) {
     try {
-      return { kind: "local", models: readProviderSpec(value.slice("local:".length)) };
+      const spec = readProviderSpec(value.slice("local:".length));
+      return { kind: "local", models: spec.providers, risk: spec.risk, notification: spec.notification };
     } catch (err) {
       if (err instanceof ProviderSpecError) throw new UsageError(err.message);
       throw err;

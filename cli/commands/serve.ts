@@ -36,6 +36,8 @@ Options:
                         rushhour sim (without "extends", over adaptive) (default adaptive)
   --providers P         local (4 simulated providers) | local:zero (zero latency) | local:FILE (spec JSON)
                         | HOST:PORT[,HOST:PORT...] (provider farms, see rushhour providers) (default local)
+                        a spec's (or a farm's) risk and notification services become the core's
+                        risk check and delivery notification
   --metrics-port N      Prometheus /metrics port (default 9464; 0 picks a free port; "off" disables)
   --admin-token T       bearer token for AdminService (default: $RUSHHOUR_ADMIN_TOKEN, else generated and printed;
                         an argument is visible to every user in ps: prefer the file or the variable)
@@ -59,8 +61,9 @@ Options:
   --max-message-bytes N largest request or response accepted (default 4194304)
   --instance NAME       name of this instance among several sharing one store ([a-z0-9-], 1-32): order ids
                         start with it and a restart recovers only this instance's unfinished orders
-  --notify URL          POST each incident (a provider isolated, a provider readmitted) with its timeline
-                        and likely cause to this http(s) webhook; repeatable or comma-separated. Sent in the
+  --notify URL          POST each incident (a provider isolated / readmitted, the retry budget exhausted /
+                        restored, the overflow route flapping / settled) with its timeline and likely cause
+                        to this http(s) webhook; repeatable or comma-separated. Sent in the
                         background (bounded outbox, 5 s timeout, 4 tries with backoff): never slows dispatch,
                         never carries the admin or client tokens
   --notify-format F     json (the full incident, default) | slack ({"text"}) | wecom (markdown message)

@@ -972,6 +972,8 @@ class CoreDispatcher implements Dispatcher, CallOwner<Job> {
     }
     if (!this.budget.tryAcquire(now)) {
       this.counters.budgetExhausted++;
+      const allowance = this.budget.allowance(now);
+      this.incidents.noteRetryRefused(now, job.view.orderId, reason, this.budget.active, allowance);
       this.fail(job, `${reason}; retry budget exhausted`, true);
       return;
     }
@@ -1087,7 +1089,8 @@ class CoreDispatcher implements Dispatcher, CallOwner<Job> {
     const now = this.env.now();
     const total = this.lanes.totalWorkers;
     const raw = total > 0 ? Math.min(1, this.lanes.busy / total) : 1;
-    if (this.router.sample(raw, now, this.overflowAllowed())) {
+    const switched = this.router.sample(raw, now, this.overflowAllowed());
+    if (switched) {
       this.counters.routeSwitches = this.router.switches;
       this.emit({
         kind: "route",
@@ -1097,9 +1100,19 @@ class CoreDispatcher implements Dispatcher, CallOwner<Job> {
         totalSwitches: this.router.switches,
       });
     }
+    this.incidents.onTick({
+      now,
+      switched,
+      overflowActive: this.router.active,
+      primaryLoad: this.router.load,
+      minDwellMs: this.config.routing.minDwellMs,
+      budgetHasRoom:
+        !this.config.retry.budget.enabled || this.budget.active + 1 <= this.budget.allowance(now),
+    });
     this.prewarm.tick(now, this.router.load, this.hot);
     const busy = this.jobs.size > 0 || this.forwarded.size > 0 || this.prewarm.busy;
     if (busy) this.lastActivity = now;
-    if (busy || now - this.lastActivity < this.config.idleStopMs || this.router.active) this.ensureTick();
+    const wanted = now - this.lastActivity < this.config.idleStopMs || this.incidents.awaitingTick;
+    if (busy || wanted || this.router.active) this.ensureTick();
   }
 }

@@ -79,6 +79,8 @@ export interface OrderView {
   canary: boolean;
 }
 
+export type IncidentKind = "isolation" | "retry-budget" | "overflow-flapping";
+
 export type CoreEvent =
   | { kind: "health"; at: number; providerId: string; from: HealthState; to: HealthState; reason: string }
   | { kind: "route"; at: number; overflowActive: boolean; primaryLoad: number; totalSwitches: number }
@@ -87,6 +89,12 @@ export type CoreEvent =
 
 export interface IncidentRecord {
   id: string;
+  /**
+   * What went wrong (server/core/incidents.ts); absent means "isolation" (a provider isolated), as in
+   * records written before the other kinds existed.
+   */
+  kind?: IncidentKind;
+  /** The isolated provider; for the other kinds their subject: "retry-budget" or "overflow-route". */
   providerId: string;
   openedAt: number;
   closedAt: number | null;

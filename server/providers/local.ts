@@ -4,86 +4,41 @@
 import type { Environment, RandomStream } from "../core/env.ts";
 import type { IssueOutcome, IssueRequest, ProviderPort } from "../core/ports.ts";
 import { type Fault, FaultBook, type FaultInput } from "./faults.ts";
-import { latencySampler, type ProviderModel } from "./model.ts";
+import type { ProviderModel } from "./model.ts";
+import { SimulatedService } from "./simulated-service.ts";
 
-/** How long a call held by a timeout fault hangs before the provider gives up on it itself. */
-const TIMEOUT_FAULT_HANG_MS = 10_000;
-
-interface PendingCall {
-  request: IssueRequest;
-  done: (outcome: IssueOutcome) => void;
-}
-
+/** One card-issuing provider: a simulated service whose success is an issued card with a receipt. */
 class SimulatedProvider {
-  inFlight = 0;
   issued = 0;
-  private readonly queue: PendingCall[] = [];
-  private queueHead = 0;
-  private readonly sampleLatency: () => number;
+  private readonly service: SimulatedService;
 
-  constructor(
-    readonly model: ProviderModel,
-    private readonly env: Environment,
-    private readonly faults: FaultBook,
-    private readonly faultRandom: RandomStream,
-  ) {
-    this.sampleLatency = latencySampler(model, env.random(`provider-latency:${model.id}`));
+  constructor(model: ProviderModel, env: Environment, faults: FaultBook, faultRandom: RandomStream) {
+    this.service = new SimulatedService(
+      model,
+      env,
+      () => faults.active(model.id),
+      env.random(`provider-latency:${model.id}`),
+      faultRandom,
+    );
+  }
+
+  get model(): ProviderModel {
+    return this.service.model;
+  }
+
+  get inFlight(): number {
+    return this.service.inFlight;
   }
 
   get queued(): number {
-    return this.queue.length - this.queueHead;
+    return this.service.queued;
   }
 
-  call(request: IssueRequest, done: (outcome: IssueOutcome) => void): void {
-    if (this.inFlight < this.model.capacity) this.run(request, done);
-    else this.queue.push({ request, done });
-  }
-
-  private run(_request: IssueRequest, done: (outcome: IssueOutcome) => void): void {
-    this.inFlight++;
-    let latency = this.sampleLatency();
-    let failure: string | null =
-      this.model.errorRate > 0 && this.faultRandom.next() < this.model.errorRate ? "provider_error" : null;
-    for (const fault of this.faults.active(this.model.id)) {
-      if (fault.probability < 1 && this.faultRandom.next() >= fault.probability) continue;
-      switch (fault.kind) {
-        case "blackhole":
-          // Swallowed: no answer, ever. The slot frees at once (the provider never saw the call).
-          this.finish();
-          return;
-        case "timeout":
-          this.env.schedule(TIMEOUT_FAULT_HANG_MS, () => {
-            this.finish();
-            done({ kind: "error", reason: "timeout" });
-          });
-          return;
-        case "error":
-          failure = "provider_error";
-          latency = Math.min(latency, 1);
-          break;
-        case "latency":
-          latency += fault.latencyMs;
-          break;
-      }
-    }
-    this.env.schedule(latency, () => {
-      this.finish();
-      if (failure !== null) done({ kind: "error", reason: failure });
-      else done({ kind: "issued", receipt: `${this.model.id}-${++this.issued}` });
+  call(done: (outcome: IssueOutcome) => void): void {
+    this.service.call((answer) => {
+      if (answer.kind === "ok") done({ kind: "issued", receipt: `${this.model.id}-${++this.issued}` });
+      else done({ kind: "error", reason: answer.kind === "timeout" ? "timeout" : "provider_error" });
     });
-  }
-
-  private finish(): void {
-    this.inFlight--;
-    if (this.queueHead < this.queue.length && this.inFlight < this.model.capacity) {
-      const next = this.queue[this.queueHead]!;
-      this.queue[this.queueHead++] = undefined as unknown as PendingCall;
-      if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
-        this.queue.splice(0, this.queueHead);
-        this.queueHead = 0;
-      }
-      this.run(next.request, next.done);
-    }
   }
 }
 
@@ -123,7 +78,7 @@ export class LocalProviders implements ProviderPort {
       this.env.schedule(0, () => done({ kind: "error", reason: "unknown_provider" }));
       return;
     }
-    provider.call(request, done);
+    provider.call(done);
   }
 
   inject(input: FaultInput): Fault {

@@ -2,7 +2,7 @@
 // a receiver that is down or never answers does not stop orders from being delivered.
 import { once } from "node:events";
 import { writeFileSync } from "node:fs";
-import { createServer, type IncomingMessage, type Server } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,39 +15,8 @@ import { formatPush, type IncidentPush, incidentPush } from "../../server/notify
 import { defaultProviders } from "../../server/providers/model.ts";
 import { resolveConfig } from "../../simulator/configs.ts";
 import { type SpawnedServer, spawnServe } from "../support/spawn.ts";
+import { receiver } from "../support/webhook-receiver.ts";
 import { bearer, call, clients } from "./grpc/clients.ts";
-
-interface Received {
-  headers: IncomingMessage["headers"];
-  url: string;
-  body: string;
-}
-
-/** A webhook receiver: records each POST and answers 200; `next()` resolves on the next request. */
-async function receiver() {
-  const requests: Received[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      requests.push({ headers: req.headers, url: req.url ?? "", body: Buffer.concat(chunks).toString() });
-      res.end("ok");
-      server.emit("received");
-    });
-  });
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const port = (server.address() as AddressInfo).port;
-  return {
-    server,
-    requests,
-    url: `http://127.0.0.1:${port}/hook/secret-path`,
-    /** Resolves once `n` requests have arrived. */
-    async count(n: number): Promise<void> {
-      while (requests.length < n) await once(server, "received");
-    },
-  };
-}
 
 const fault = (providerId: string) => ({
   fault: { providerId, kind: FaultKind.FAULT_KIND_ERROR, probability: 1, latencyMs: 0, durationMs: 0 },
@@ -247,6 +216,7 @@ describe("webhook bodies", () => {
   it("json is the whole incident with ISO times and the most frequent failure as the likely cause", () => {
     expect(formatPush(push, "json")).toEqual({
       kind: "isolation",
+      incident: "isolation",
       incidentId: "incident-1-p2",
       provider: "p2",
       openedAt: "2026-01-01T00:00:01.000Z",

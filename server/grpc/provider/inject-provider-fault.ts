@@ -2,12 +2,13 @@ import type {
   InjectProviderFaultRequest,
   InjectProviderFaultResponse,
 } from "../../../proto/gen/rushhour/v1/provider.ts";
-import type { LocalProviders } from "../../providers/local.ts";
 import { faultFromRequest } from "../fault-input.ts";
+import { type FarmServices, farmHas } from "./farm-services.ts";
 
-export function injectProviderFault(providers: LocalProviders) {
+/** A fault may name a provider, the risk service or the notification service of the farm. */
+export function injectProviderFault(farm: FarmServices) {
   return async (request: InjectProviderFaultRequest): Promise<InjectProviderFaultResponse> => {
-    const fault = faultFromRequest(request.fault, (id) => providers.has(id));
-    return { faultId: providers.inject(fault).id };
+    const fault = faultFromRequest(request.fault, (id) => farmHas(farm, id));
+    return { faultId: farm.providers.inject(fault).id };
   };
 }

@@ -3,6 +3,7 @@ import type { IssueCardRequest, IssueCardResponse } from "../../../proto/gen/rus
 import type { LocalProviders } from "../../providers/local.ts";
 import { notFound, RpcError } from "../status.ts";
 import { checkOrderId } from "../validate.ts";
+import { serviceFailure } from "./service-failure.ts";
 
 /** Issues one card on one simulated provider of the farm; a provider error is UNAVAILABLE. */
 export function issueCard(providers: LocalProviders) {
@@ -28,10 +29,8 @@ export function issueCard(providers: LocalProviders) {
               receipt: outcome.receipt,
               serviceMs: performance.now() - started,
             });
-          } else if (outcome.reason === "timeout") {
-            reject(new RpcError(status.DEADLINE_EXCEEDED, `provider ${request.providerId} timed out`));
           } else {
-            reject(new RpcError(status.UNAVAILABLE, `provider ${request.providerId}: ${outcome.reason}`));
+            reject(serviceFailure(`provider ${request.providerId}`, outcome.reason));
           }
         },
       );
