@@ -32,7 +32,7 @@ SELECT o.order_id, o.state, o.attempts, o.lane, o.failure_reason, o.card_id AS l
        (SELECT string_agg(h.owner_id || ':' || h.outcome, ' > ' ORDER BY h.id)
           FROM card_claims h WHERE h.card_id = c.id) AS history
 FROM orders o JOIN cards c ON c.owner_id = o.order_id
-WHERE o.state IN ('FAILED', 'REJECTED')
+WHERE o.state IN ('FAILED', 'REJECTED', 'DENIED')
 ORDER BY o.order_id LIMIT 5`;
 
 interface FailedHoldingRow {

@@ -6,8 +6,8 @@
 //   a window;
 // - a window's late deliveries use the standard tier's patience (window histograms do not split by tier); the
 //   whole run's use each tier's own (the by-cohort histograms), so the windows' sum can differ from the total;
-// - orders the engine did not see reach DELIVERED, FAILED or REJECTED (a REVIEW or DENIED answer before the
-//   driver knows those states) count as unfinished: complaint risk, not interventions;
+// - REVIEW answers are interventions; DENIED ones are neither (the driver does not see why the risk service
+//   said no, so a denial caused by the service's error is not told apart live);
 // - stranded cards come from the audit after the run and are counted in the last window.
 import {
   type BusinessPoint,
@@ -53,6 +53,7 @@ export function liveBusiness(o: LiveBusinessInput): {
     t.failed = w.counts.failed;
     t.rejected = w.counts.rejected;
     t.unfinished = w.counts.unfinished + w.counts.interrupted;
+    t.review = w.counts.review;
     t.late = w.histogram.countAbove(objective.patienceMs.standard);
     return t;
   });
@@ -84,6 +85,7 @@ export function liveBusiness(o: LiveBusinessInput): {
   total.failed = o.counts.failed;
   total.rejected = o.counts.rejected;
   total.unfinished = o.counts.unfinished + o.counts.interrupted;
+  total.review = o.counts.review;
   total.late =
     (o.cohorts.get("standard")?.countAbove(objective.patienceMs.standard) ?? 0) +
     (o.cohorts.get("vip")?.countAbove(objective.patienceMs.vip) ?? 0);

@@ -369,6 +369,12 @@ export class LoadEngine {
       case OrderState.ORDER_STATE_REJECTED:
         this.count(w, "rejected");
         return;
+      case OrderState.ORDER_STATE_DENIED:
+        this.count(w, "denied");
+        return;
+      case OrderState.ORDER_STATE_REVIEW:
+        this.count(w, "review");
+        return;
       default:
         this.count(w, "unfinished");
     }

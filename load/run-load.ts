@@ -163,6 +163,9 @@ function counters(
     routeSwitches: d((k) => k.routeSwitches),
     timeouts: d((k) => k.timeouts),
     unfinished: c.unfinished + c.interrupted,
+    // The risk stage's outcomes, only in runs that had any (others keep their shape).
+    ...(c.denied > 0 ? { denied: c.denied } : {}),
+    ...(c.review > 0 ? { review: c.review } : {}),
   };
 }
 

@@ -15,6 +15,10 @@ export interface Counts {
   rejected: number;
   /** Subset of failed: the client's deadline passed (DEADLINE_EXCEEDED). */
   clientTimeouts: number;
+  /** Answered DENIED: the risk service said no (a business outcome, not an error). */
+  denied: number;
+  /** Answered REVIEW: held for a person to decide (a manual intervention). */
+  review: number;
   /** Answered before the order was terminal (server returned near the deadline). */
   unfinished: number;
   /** Still running at the end of gracefulStop (or on abort) and cancelled. */
@@ -29,6 +33,8 @@ export function zeroCounts(): Counts {
     failed: 0,
     rejected: 0,
     clientTimeouts: 0,
+    denied: 0,
+    review: 0,
     unfinished: 0,
     interrupted: 0,
   };

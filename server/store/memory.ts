@@ -192,7 +192,7 @@ export class MemoryStore implements Store {
   async failedHoldingCards(): Promise<{ orderId: string; cardId: string }[]> {
     const held: { orderId: string; cardId: string }[] = [];
     for (const o of this.orders.values()) {
-      if (o.state !== "FAILED" && o.state !== "REJECTED") continue;
+      if (o.state !== "FAILED" && o.state !== "REJECTED" && o.state !== "DENIED") continue;
       const cardId = this.byOwner.get(o.orderId);
       if (cardId !== undefined && !this.cards.get(cardId)?.delivered)
         held.push({ orderId: o.orderId, cardId });

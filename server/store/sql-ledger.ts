@@ -1,5 +1,6 @@
 // The order ledger's mapping between LedgerOrder fields and SQL columns, shared by the SQLite and
 // PostgreSQL stores so both read and write the same shape.
+import { TERMINAL_STATES } from "../core/types.ts";
 import { storeErrors } from "./rules.ts";
 import type { LedgerOrder, LedgerPatch } from "./types.ts";
 
@@ -50,7 +51,7 @@ const IMMUTABLE = new Set<string>(["orderId", "idempotencyKey", "sku", "tier", "
 const BY_FIELD = new Map(LEDGER_COLUMNS.map(([field, column, kind]) => [field as string, { column, kind }]));
 
 /** Ledger terminal states, for SQL `IN (...)` lists. */
-export const TERMINAL_SQL = "('DELIVERED','FAILED','REJECTED')";
+export const TERMINAL_SQL = `(${[...TERMINAL_STATES].map((s) => `'${s}'`).join(",")})`;
 
 export interface PatchField {
   field: string;
