@@ -15,7 +15,7 @@ import {
 import { LatencyHistogram } from "../results/histogram.ts";
 import { type ExecutorInput, planFor, vusAt } from "../traffic/executors/index.ts";
 import type { ClosedPlan, OpenPlan } from "../traffic/executors/types.ts";
-import { type MixSpec, RequestMix } from "./request-mix.ts";
+import { type MixSpec, RequestMix, replayRequest } from "./request-mix.ts";
 import { type ClientTls, type UnaryCall, UnaryChannel } from "./unary-channel.ts";
 import { type Counts, type FinalReport, type WindowReport, zeroCounts } from "./window-stats.ts";
 
@@ -302,7 +302,9 @@ export class LoadEngine {
     }
     this.count(w, "started");
     this.inFlight++;
-    const request = this.mix.request(i);
+    // A replay's iteration i is the log's order i (its SKU and tier), not a draw from the mix.
+    const order = this.plan.model === "open" ? this.plan.order?.(i) : undefined;
+    const request = order ? replayRequest(order, this.spec.mix.keyPrefix, i) : this.mix.request(i);
     const vip = request.tier === 2;
     const deadline = this.startAtEpochMs + at + this.spec.requestTimeoutMs;
     const bytes = SubmitOrderRequest.encode(request).finish();

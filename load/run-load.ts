@@ -23,12 +23,13 @@ import type { Scenario } from "../scenarios/define.ts";
 import { abortsOn, type LiveOptions, liveOptions, requestTimeoutMs } from "../scenarios/live.ts";
 import { parseDuration } from "../traffic/duration.ts";
 import { type ExecutorConfig, planFor, scaleExecutor } from "../traffic/executors/index.ts";
+import { replayShape } from "../traffic/replay/timeline.ts";
 import { Admin } from "./admin.ts";
 import { eventFromServer } from "./events.ts";
 import { enginesFor, type MergedWindow, runPool } from "./pool.ts";
 import { RequestMix } from "./request-mix.ts";
 import { buildWindow, type WindowSnapshots } from "./series.ts";
-import { importStock, stockPlan } from "./stock.ts";
+import { importStock, replayStockPlan, stockPlan } from "./stock.ts";
 import type { ClientTls } from "./unary-channel.ts";
 import { addCounts, type Counts, zeroCounts } from "./window-stats.ts";
 
@@ -103,7 +104,7 @@ export interface LoadOutcome {
 export function executorFor(scenario: Scenario, role: LoadArm["role"], scale: number): ExecutorConfig {
   const scaled = scaleExecutor(armInputs(scenario, role).traffic, scale);
   const live = liveOptions(scenario.live);
-  if (scaled.executor === "constant-arrival-rate" || scaled.executor === "ramping-arrival-rate") {
+  if (scaled.executor !== "constant-vus" && scaled.executor !== "ramping-vus") {
     if (live.maxVUs !== undefined) scaled.maxVUs = live.maxVUs;
     if (live.preAllocatedVUs !== undefined)
       scaled.preAllocatedVUs = Math.min(live.preAllocatedVUs, live.maxVUs ?? Infinity);
@@ -204,7 +205,10 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadOutcome> {
       log("no admin token: no card stock, faults or server snapshots (series lack server figures)");
     if (admins.length > 0 && o.stock !== false) {
       const orders = plan.model === "open" ? plan.count : Math.ceil((plan.maxVUs * plan.durationMs) / 5);
-      const stock = stockPlan(mix, orders, live.cardStock);
+      const stock =
+        executor.executor === "replay"
+          ? replayStockPlan(replayShape(executor).scan.skus, executor.loop, live.cardStock)
+          : stockPlan(mix, orders, live.cardStock);
       // Several servers may share one store; importing on the first is enough (duplicates are skipped).
       const n = await importStock(admins[0] as Admin, stock, mix.spec.keyPrefix);
       log(`imported ${n} cards over ${stock.length} SKUs`);

@@ -9,6 +9,7 @@ import { inputShapeViolations } from "../server/core/input-shape.ts";
 import { formatIssuePath } from "../server/core/issue-path.ts";
 import { crossCheck } from "./cross-check.ts";
 import { oneLine } from "./error-line.ts";
+import { replayLogProblems, withResolvedLog } from "./replay-files.ts";
 import { type ScenarioDefinition, ScenarioSchema, type ScenarioSpec } from "./schema.ts";
 
 /** A validated scenario (durations in ms, defaults filled) with what it was built from. */
@@ -75,7 +76,19 @@ export function validateScenario(definition: unknown, file: string | null = null
       problems,
     );
   }
-  return { ...parsed.data!, definition: definition as ScenarioDefinition, file };
+  const spec = parsed.data!;
+  spec.traffic = withResolvedLog(spec.traffic, file);
+  const logProblems = replayLogProblems(spec.traffic, "traffic");
+  for (const role of ["baseline", "candidate"] as const) {
+    const override = spec.compare.overrides[role];
+    if (override?.traffic === undefined) continue;
+    override.traffic = withResolvedLog(override.traffic, file);
+    logProblems.push(...replayLogProblems(override.traffic, `compare.overrides.${role}.traffic`));
+  }
+  if (logProblems.length > 0) {
+    throw new ScenarioError(`${where} is invalid:\n  ${logProblems.join("\n  ")}`, logProblems);
+  }
+  return { ...spec, definition: definition as ScenarioDefinition, file };
 }
 
 /** Resolves a built-in name ("promo-peak") or a path to a scenario module file. */

@@ -17,6 +17,7 @@ import { SimCardStore } from "./models/card-store.ts";
 import { CpuModel } from "./models/cpu.ts";
 import { OrderMix } from "./models/order-mix.ts";
 import { SimProviders } from "./models/providers.ts";
+import { ReplayArrivals } from "./models/replay-arrivals.ts";
 
 export interface ReplicationInput {
   scenario: Scenario;
@@ -165,7 +166,9 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
   backup.onEvent(toEvent("backup"));
 
   // ---- arrivals ----
-  const arrivals = new ArrivalProcess(traffic, env.random("arrivals"));
+  // A replay's orders come from its log (SKU and tier too); the mix's streams are then left unused.
+  const replay = traffic.executor === "replay" ? new ReplayArrivals(traffic) : null;
+  const arrivals = replay ?? new ArrivalProcess(traffic, env.random("arrivals"));
   const mix = new OrderMix(
     {
       skuCount: scenario.skus.count,
@@ -183,7 +186,10 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
     const id = `o${++orderSeq}`;
     total.submitted++;
     win.submitted++;
-    primary.submit({ orderId: id, sku: mix.sku(now), tier: mix.tier(now) }, onChange);
+    const order = replay
+      ? { sku: replay.sku, tier: replay.tier }
+      : { sku: mix.sku(now), tier: mix.tier(now) };
+    primary.submit({ orderId: id, ...order }, onChange);
     scheduleNext();
   };
   const scheduleNext = () => {
