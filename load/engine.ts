@@ -15,6 +15,7 @@ import {
 import { LatencyHistogram } from "../results/histogram.ts";
 import { type ExecutorInput, planFor, vusAt } from "../traffic/executors/index.ts";
 import type { ClosedPlan, OpenPlan } from "../traffic/executors/types.ts";
+import { partPath, SentOrderPart } from "./record.ts";
 import { type MixSpec, RequestMix, replayRequest } from "./request-mix.ts";
 import { type ClientTls, type UnaryCall, UnaryChannel } from "./unary-channel.ts";
 import { type Counts, type FinalReport, type WindowReport, zeroCounts } from "./window-stats.ts";
@@ -42,6 +43,8 @@ export interface EngineSpec {
   tls?: ClientTls;
   /** Client bearer token sent with every order (serve --client-tokens). */
   clientToken?: string;
+  /** load --record: this engine appends the orders it sends to partPath(record, share.index) (load/record.ts). */
+  record?: string;
 }
 
 export interface EngineSink {
@@ -87,6 +90,7 @@ export class LoadEngine {
   private stepAt = 0;
   private readonly running: boolean[] = [];
   private loopAtStart: EventLoopUtilization | null = null;
+  private readonly recorder: SentOrderPart | null;
 
   constructor(
     private readonly spec: EngineSpec,
@@ -94,6 +98,8 @@ export class LoadEngine {
   ) {
     this.plan = planFor(spec.executor);
     this.mix = new RequestMix(spec.mix);
+    this.recorder =
+      spec.record === undefined ? null : new SentOrderPart(partPath(spec.record, spec.share.index));
     this.next = spec.share.index;
     const of = spec.share.of;
     this.maxInFlight =
@@ -269,6 +275,7 @@ export class LoadEngine {
     for (const index of this.windows.keys()) end = Math.max(end, index + 1);
     this.flushUpTo(end);
     for (const c of this.clients) c.close();
+    this.recorder?.close();
     const encode = (r: Record<string, LatencyHistogram>) =>
       Object.fromEntries(Object.entries(r).map(([k, h]) => [k, h.encode()]));
     finish({
@@ -308,6 +315,13 @@ export class LoadEngine {
     const vip = request.tier === 2;
     const deadline = this.startAtEpochMs + at + this.spec.requestTimeoutMs;
     const bytes = SubmitOrderRequest.encode(request).finish();
+    this.recorder?.add(
+      i,
+      this.startAtEpochMs + at,
+      request.sku,
+      vip ? "vip" : "standard",
+      request.idempotencyKey,
+    );
     const send = (k: number, failovers: number) => {
       const client = this.clients[k % this.clients.length] as UnaryChannel;
       const call = client.call(SUBMIT_PATH, bytes, deadline, (code, details, message) => {

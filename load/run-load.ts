@@ -27,6 +27,7 @@ import { replayShape } from "../traffic/replay/timeline.ts";
 import { Admin } from "./admin.ts";
 import { eventFromServer } from "./events.ts";
 import { enginesFor, type MergedWindow, runPool } from "./pool.ts";
+import { mergeSentParts } from "./record.ts";
 import { RequestMix } from "./request-mix.ts";
 import { buildWindow, type WindowSnapshots } from "./series.ts";
 import { importStock, replayStockPlan, stockPlan } from "./stock.ts";
@@ -85,6 +86,8 @@ export interface RunLoadOptions {
    * here); what it returns goes into the RunResult, which is built once, after it.
    */
   afterTraffic?: () => Promise<RunExtras>;
+  /** Write the orders sent to this order log (load --record; load/record.ts). */
+  record?: string;
 }
 
 /** What a run adds beyond the driver's own measurements (a topology run's processes, chaos, audit). */
@@ -239,6 +242,7 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadOutcome> {
         ...(target.tls ? { tls: target.tls } : {}),
         ...(target.clientToken ? { clientToken: target.clientToken } : {}),
         mix: mix.spec,
+        ...(o.record === undefined ? {} : { record: o.record }),
       },
       workers,
       onWindow: (w) => {
@@ -345,6 +349,10 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadOutcome> {
     );
 
     const done = await pool.done;
+    if (o.record !== undefined) {
+      const n = await mergeSentParts(o.record, Math.max(1, workers));
+      log(`recorded ${n} sent orders to ${o.record}`);
+    }
     sampling = false;
     for (const t of timers) clearTimeout(t);
     for (const w of watchers) w.stop();

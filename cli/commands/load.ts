@@ -11,10 +11,12 @@ import { type LiveRun, LiveScenarioError, runLive } from "../../workflows/live.t
 import { parseCommandArgs } from "../args.ts";
 import { type Command, EXIT, UsageError } from "../command.ts";
 import { checkOutFlag } from "../errors.ts";
+import { recordFlag } from "../record-flag.ts";
 import { scenarioArgument } from "../scenario-argument.ts";
 
 const help = `Usage: rushhour load <scenario> [--target HOST:PORT[,HOST:PORT...]] [--config NAME|FILE] [--out DIR]
                      [--duration-scale F] [--admin-token T] [--workers N] [--tls-ca FILE] [--token T]
+                     [--record FILE]
 
 Replays the scenario's traffic against a live dispatch server in real time, open model: every order is
 sent at its intended time and timed from it (no coordinated omission); an order due while maxVUs
@@ -47,6 +49,9 @@ Options:
   --tls-ca FILE        speak TLS to the --target servers (serve --tls-cert), trusting this PEM CA
   --tls-client-cert F  with --tls-client-key F: our PEM certificate and key for servers that ask for
                        one (serve --tls-client-ca)
+  --record FILE        write the orders sent (time, SKU, tier, key) to this order log (CSV; gzip when FILE
+                       ends in .gz), replayable with traffic { executor: "replay" }; with two
+                       configurations each gets its own file (orders.adaptive.csv.gz)
   --workers N          worker threads for the driver (0 = main thread; default from the peak rate)
   -h, --help           show this help
 
@@ -121,8 +126,10 @@ export const loadCommand: Command = {
       "tls-client-cert": { type: "string" },
       "tls-client-key": { type: "string" },
       workers: { type: "string" },
+      record: { type: "string" },
     });
     checkOutFlag(values.out);
+    const record = values.record === undefined ? undefined : recordFlag(values.record);
     const problems: string[] = [];
     if (positionals.length !== 1) problems.push("give exactly one scenario (a built-in name or a .ts file)");
     const targets = values.target?.split(",").map((t) => t.trim());
@@ -175,6 +182,7 @@ export const loadCommand: Command = {
           : {}),
         ...(scale !== undefined ? { durationScale: scale } : {}),
         ...(workers !== undefined ? { workers } : {}),
+        ...(record !== undefined ? { record } : {}),
         command: ["rushhour", "load", ...argv],
         ...(tty
           ? {
