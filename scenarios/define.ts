@@ -27,6 +27,7 @@ export const BUILTIN_SCENARIOS = [
   "vip-surge",
   "hot-sku",
   "seed-replay",
+  "promo-replay",
 ] as const;
 
 const HERE = dirname(fileURLToPath(import.meta.url));
