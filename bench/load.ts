@@ -47,7 +47,7 @@ interface Server {
   stop(): void;
 }
 
-async function startServer(fixture: Fixture): Promise<Server> {
+export async function startServer(fixture: Fixture): Promise<Server> {
   const entry = fileURLToPath(new URL("../test/load/fixture-main.ts", import.meta.url));
   // `--import tsx` resolves from the working directory: run from the repository root.
   const root = fileURLToPath(new URL("..", import.meta.url));

@@ -26,7 +26,7 @@ export async function ledgerToLog(storeUrl: string, file: string): Promise<numbe
   if (target.kind === "memory") throw new Error("a memory: store keeps no ledger to convert");
   const out = new OrderLogWriter(file);
   await out.ready();
-  const add = (r: Row) =>
+  const add = (r: Row): boolean =>
     out.add({
       t: Number(r.accepted_at),
       sku: r.sku,
@@ -50,7 +50,7 @@ export async function ledgerToLog(storeUrl: string, file: string): Promise<numbe
             `SELECT accepted_at, order_id, sku, tier, idempotency_key, ${client} FROM orders ORDER BY accepted_at, order_id`,
           )
           .iterate() as IterableIterator<Row>;
-        for (const r of rows) add(r);
+        for (const r of rows) if (add(r)) await out.drain();
       } finally {
         db.close();
       }
@@ -67,6 +67,7 @@ export async function ledgerToLog(storeUrl: string, file: string): Promise<numbe
             after,
           );
           for (const r of rows) add(r);
+          await out.drain();
           const last = rows[rows.length - 1];
           if (rows.length < PAGE || last === undefined) break;
           after = [String(last.accepted_at), last.order_id];

@@ -18,6 +18,6 @@ if (!Number.isInteger(seconds) || seconds < 1)
   throw new Error(`--seconds must be a whole number >= 1, got ${values.seconds}`);
 const out = new OrderLogWriter(file);
 await out.ready();
-for (const o of promoLog({ ...PROMO_LOG_DEFAULTS, orders, seconds })) out.add(o);
+for (const o of promoLog({ ...PROMO_LOG_DEFAULTS, orders, seconds })) if (out.add(o)) await out.drain();
 await out.close();
 process.stdout.write(`wrote ${out.written} orders to ${file}\n`);

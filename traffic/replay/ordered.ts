@@ -1,7 +1,9 @@
-// An order log's records in time order, streamed: up to `readAhead` records are held in a min-heap on
-// (time, line), so records out of order by fewer than `readAhead` lines are re-sorted; a record earlier
-// than one already handed out stops the read with its line number (it cannot be placed any more).
-
+// An order log's records in time order, streamed: up to `readAhead` records are held, so records out of
+// order by fewer than `readAhead` lines are re-sorted; a record earlier than one already handed out stops
+// the read with its line number (it cannot be placed any more). Held records are split in two: the run of
+// records that arrived in order (a FIFO: O(1) each, most of a recorded log) and the ones that arrived
+// early (a min-heap on (time, line), small: only records within the log's disorder). The next record is
+// the smaller of the two heads. A single 10,000-record heap cost a third of the parse time.
 import { type LineParser, type LogReadOptions, type LogRecord, lineParser, OrderLogError } from "./format.ts";
 import { LineReader } from "./lines.ts";
 
@@ -15,6 +17,9 @@ export class OrderedRecords {
   private readonly reader: LineReader;
   private parser: LineParser | null = null;
   private readonly heap: LogRecord[] = [];
+  /** Records that arrived in order, from `head` on. */
+  private run: LogRecord[] = [];
+  private head = 0;
   private lastT = Number.NEGATIVE_INFINITY;
   private lastLine = 0;
   private drained = false;
@@ -34,12 +39,12 @@ export class OrderedRecords {
   /** The next record in time order, or null at the end. Throws OrderLogError for a bad or late line. */
   next(): LogRecord | null {
     const limit = this.options.readAhead ?? DEFAULT_READ_AHEAD;
-    while (!this.drained && this.heap.length < limit) {
+    while (!this.drained && this.heap.length + this.run.length - this.head < limit) {
       const line = this.readLine();
       if (line === null) this.drained = true;
-      else this.push(line);
+      else this.hold(line);
     }
-    const r = this.pop();
+    const r = this.take();
     if (r === null) return null;
     if (r.t < this.lastT) {
       throw new OrderLogError(
@@ -77,6 +82,27 @@ export class OrderedRecords {
       if (typeof r === "string") throw new OrderLogError(this.file, lineNo, r);
       return r;
     }
+  }
+
+  private hold(r: LogRecord): void {
+    const run = this.run;
+    const last = run.length > this.head ? (run[run.length - 1] as LogRecord) : null;
+    if (last === null || r.t >= last.t) run.push(r);
+    else this.push(r);
+  }
+
+  private take(): LogRecord | null {
+    const inRun = this.run.length > this.head ? (this.run[this.head] as LogRecord) : null;
+    const top = this.heap.length > 0 ? (this.heap[0] as LogRecord) : null;
+    if (inRun !== null && (top === null || before(inRun, top))) {
+      this.head++;
+      if (this.head >= 4096 && this.head * 2 >= this.run.length) {
+        this.run = this.run.slice(this.head);
+        this.head = 0;
+      }
+      return inRun;
+    }
+    return this.pop();
   }
 
   private push(r: LogRecord): void {

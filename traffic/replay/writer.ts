@@ -62,17 +62,27 @@ export class OrderLogWriter {
     return this.gzip ?? this.file;
   }
 
-  /** Appends one order (values holding a comma, quote or line break throw). */
-  add(o: LoggedOrder): void {
+  /**
+   * Appends one order (values holding a comma, quote or line break throw). Returns true when the file
+   * is behind: a writer in a loop (the generator, the converter) then awaits drain() so that memory stays
+   * bounded; a server appending as orders arrive does not wait.
+   */
+  add(o: LoggedOrder): boolean {
     this.lines.push(logLine(o));
     this.written++;
-    if (this.lines.length >= BATCH) this.flush();
+    return this.lines.length >= BATCH ? !this.flush() : false;
   }
 
-  private flush(): void {
-    if (this.lines.length === 0) return;
-    this.sink.write(`${this.lines.join("\n")}\n`);
+  /** Resolves once the file has caught up with what was written. */
+  async drain(): Promise<void> {
+    if (this.sink.writableNeedDrain) await once(this.sink, "drain");
+  }
+
+  private flush(): boolean {
+    if (this.lines.length === 0) return true;
+    const ok = this.sink.write(`${this.lines.join("\n")}\n`);
     this.lines = [];
+    return ok;
   }
 
   /** Writes what is left and closes the file. */
