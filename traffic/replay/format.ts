@@ -17,8 +17,8 @@ export interface LogRecord {
   t: number;
   sku: string;
   tier: Tier;
-  key?: string;
-  customer?: string;
+  key?: string | undefined;
+  customer?: string | undefined;
   /** 1-based line in the file. */
   line: number;
 }
@@ -90,10 +90,15 @@ function build(
   if (typeof sku !== "string" || sku === "") return "sku is missing";
   const parsedTier = parseTier(tier);
   if (parsedTier !== "standard" && parsedTier !== "vip") return parsedTier;
-  const r: LogRecord = { t, sku, tier: parsedTier, line };
-  if (typeof key === "string" && key !== "") r.key = key;
-  if (typeof customer === "string" && customer !== "") r.customer = customer;
-  return r;
+  // One object shape for every record (optional fields present, maybe undefined): monomorphic access.
+  return {
+    t,
+    sku,
+    tier: parsedTier,
+    key: typeof key === "string" && key !== "" ? key : undefined,
+    customer: typeof customer === "string" && customer !== "" ? customer : undefined,
+    line,
+  };
 }
 
 /**
@@ -161,16 +166,32 @@ export function lineParser(file: string, options: LogReadOptions, firstLine: str
   const ik = indexOf("key", false);
   const ic = indexOf("customer", false);
   let skipHeader = header;
+  const fields: string[] = new Array(width).fill("");
   return (line, lineNo) => {
     if (skipHeader) {
       skipHeader = false;
       return null;
     }
     if (line === "") return "empty line";
-    if (line.includes('"')) return "quoted CSV fields are not supported (a field holds a quote)";
-    const f = line.split(",");
-    if (f.length !== width)
-      return `${f.length} fields, the ${header ? "header has" : "first line has"} ${width}`;
-    return build(f[it], f[is], f[ir], ik < 0 ? undefined : f[ik], ic < 0 ? undefined : f[ic], lineNo);
+    if (line.indexOf('"') >= 0) return "quoted CSV fields are not supported (a field holds a quote)";
+    // Fields by scanning for commas into a reused array (split allocated an array per line).
+    let n = 0;
+    let from = 0;
+    for (;;) {
+      const comma = line.indexOf(",", from);
+      if (n < width) fields[n] = comma < 0 ? line.slice(from) : line.slice(from, comma);
+      n++;
+      if (comma < 0) break;
+      from = comma + 1;
+    }
+    if (n !== width) return `${n} fields, the ${header ? "header has" : "first line has"} ${width}`;
+    return build(
+      fields[it],
+      fields[is],
+      fields[ir],
+      ik < 0 ? undefined : fields[ik],
+      ic < 0 ? undefined : fields[ic],
+      lineNo,
+    );
   };
 }
