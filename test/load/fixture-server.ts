@@ -173,6 +173,8 @@ async function startLean(
       body = body === null ? d : Buffer.concat([body, d]);
     });
     stream.on("end", () => {
+      // A call the client cancelled (its deadline passed) may end with the stream already destroyed.
+      if (stream.closed || stream.destroyed) return;
       const frame = body as Buffer | null;
       if (frame === null || frame.length < 5) {
         stream.respond(
