@@ -176,7 +176,7 @@ async function livePart(): Promise<void> {
     }
     const total = timeline.count;
     console.log(
-      `  sent ${result.counts.started} of ${total}, dropped ${result.counts.dropped}, failed ${result.counts.failed}; max send lag ${result.maxSendLagMs.toFixed(1)} ms`,
+      `  sent ${result.counts.started} of ${total}, dropped ${result.counts.dropped}, failed ${result.counts.failed} ${JSON.stringify(result.errorCodes)}; max send lag ${result.maxSendLagMs.toFixed(1)} ms`,
     );
     console.log(
       `  per-second sent vs log: sum |diff| = ${absDiff} (${((absDiff / total) * 100).toFixed(2)}% of orders); worst second ${worstAt}: ${sent[worstAt]} vs ${expected[worstAt]} (${(worst * 100).toFixed(2)}%)`,

@@ -153,6 +153,9 @@ export class LoadEngine {
     // Connecting before the start keeps the handshake out of the first latencies; a target that is
     // down is not an engine error: its calls will fail and be counted.
     await Promise.all(this.clients.map((client) => client.waitForReady(10_000)));
+    // The first start time before the start, too: a replay reads its log up to its first order here
+    // (skipping what lies before a `from` slice took seconds inside the run, sending the first orders late).
+    if (this.plan.model === "open" && this.next < this.plan.count) this.plan.startTimeMs(this.next);
   }
 
   /**

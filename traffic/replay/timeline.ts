@@ -122,11 +122,12 @@ export class ReplayTimeline {
       line: r.line,
     };
     if (r.key !== undefined) order.key = r.key;
+    // The last order of the last pass: nothing more will be read.
+    if (i === this.count - 1) this.close();
     return order;
   }
 
   close(): void {
     this.reader?.close();
-    this.reader = null;
   }
 }
