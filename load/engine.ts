@@ -16,7 +16,8 @@ import { LatencyHistogram } from "../results/histogram.ts";
 import { type ExecutorInput, planFor, vusAt } from "../traffic/executors/index.ts";
 import type { ClosedPlan, OpenPlan } from "../traffic/executors/types.ts";
 import { splitCount } from "../traffic/segment.ts";
-import { type MixSpec, RequestMix } from "./request-mix.ts";
+import { partPath, SentOrderPart } from "./record.ts";
+import { type MixSpec, RequestMix, replayRequest } from "./request-mix.ts";
 import { type ClientTls, type UnaryCall, UnaryChannel } from "./unary-channel.ts";
 import { type Counts, type FinalReport, type WindowReport, zeroCounts } from "./window-stats.ts";
 
@@ -43,6 +44,8 @@ export interface EngineSpec {
   tls?: ClientTls;
   /** Client bearer token sent with every order (serve --client-tokens). */
   clientToken?: string;
+  /** load --record: this engine appends the orders it sends to partPath(record, share.index) (load/record.ts). */
+  record?: string;
 }
 
 export interface EngineSink {
@@ -88,6 +91,7 @@ export class LoadEngine {
   private stepAt = 0;
   private readonly running: boolean[] = [];
   private loopAtStart: EventLoopUtilization | null = null;
+  private readonly recorder: SentOrderPart | null;
 
   constructor(
     private readonly spec: EngineSpec,
@@ -95,6 +99,8 @@ export class LoadEngine {
   ) {
     this.plan = planFor(spec.executor);
     this.mix = new RequestMix(spec.mix);
+    this.recorder =
+      spec.record === undefined ? null : new SentOrderPart(partPath(spec.record, spec.share.index));
     this.next = spec.share.index;
     this.maxInFlight =
       this.plan.model === "open"
@@ -147,6 +153,9 @@ export class LoadEngine {
     // Connecting before the start keeps the handshake out of the first latencies; a target that is
     // down is not an engine error: its calls will fail and be counted.
     await Promise.all(this.clients.map((client) => client.waitForReady(10_000)));
+    // The first start time before the start, too: a replay reads its log up to its first order here
+    // (skipping what lies before a `from` slice took seconds inside the run, sending the first orders late).
+    if (this.plan.model === "open" && this.next < this.plan.count) this.plan.startTimeMs(this.next);
   }
 
   /**
@@ -269,6 +278,7 @@ export class LoadEngine {
     for (const index of this.windows.keys()) end = Math.max(end, index + 1);
     this.flushUpTo(end);
     for (const c of this.clients) c.close();
+    this.recorder?.close();
     const encode = (r: Record<string, LatencyHistogram>) =>
       Object.fromEntries(Object.entries(r).map(([k, h]) => [k, h.encode()]));
     finish({
@@ -302,10 +312,19 @@ export class LoadEngine {
     }
     this.count(w, "started");
     this.inFlight++;
-    const request = this.mix.request(i);
+    // A replay's iteration i is the log's order i (its SKU and tier), not a draw from the mix.
+    const order = this.plan.model === "open" ? this.plan.order?.(i) : undefined;
+    const request = order ? replayRequest(order, this.spec.mix.keyPrefix, i) : this.mix.request(i);
     const vip = request.tier === 2;
     const deadline = this.startAtEpochMs + at + this.spec.requestTimeoutMs;
     const bytes = SubmitOrderRequest.encode(request).finish();
+    this.recorder?.add(
+      i,
+      this.startAtEpochMs + at,
+      request.sku,
+      vip ? "vip" : "standard",
+      request.idempotencyKey,
+    );
     const send = (k: number, failovers: number) => {
       const client = this.clients[k % this.clients.length] as UnaryChannel;
       const call = client.call(SUBMIT_PATH, bytes, deadline, (code, details, message) => {

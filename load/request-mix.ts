@@ -4,6 +4,7 @@
 import { CustomerTier } from "../proto/gen/rushhour/v1/common.ts";
 import { type SubmitOrderRequest, WaitMode } from "../proto/gen/rushhour/v1/dispatch.ts";
 import { hashString } from "../server/core/random.ts";
+import type { ReplayOrder } from "../traffic/replay/timeline.ts";
 
 export interface MixSpec {
   seed: number;
@@ -80,4 +81,14 @@ export class RequestMix {
       waitMode: WaitMode.WAIT_MODE_DELIVERED,
     };
   }
+}
+
+/** A replayed order's request: the log's SKU and tier; the key is the run's (a rerun must not be deduplicated). */
+export function replayRequest(order: ReplayOrder, keyPrefix: string, i: number): SubmitOrderRequest {
+  return {
+    idempotencyKey: `${keyPrefix}-${i}`,
+    sku: order.sku,
+    tier: order.tier === "vip" ? CustomerTier.CUSTOMER_TIER_VIP : CustomerTier.CUSTOMER_TIER_STANDARD,
+    waitMode: WaitMode.WAIT_MODE_DELIVERED,
+  };
 }

@@ -25,14 +25,16 @@ import { abortsOn, type LiveOptions, liveOptions, requestTimeoutMs } from "../sc
 import { businessBlock, objectiveOf, perDayBasis } from "../scenarios/objective.ts";
 import { parseDuration } from "../traffic/duration.ts";
 import { type ExecutorConfig, planFor, scaleExecutor } from "../traffic/executors/index.ts";
+import { replayShape } from "../traffic/replay/timeline.ts";
 import { type ExecutionSegment, engineShare, stripeCount } from "../traffic/segment.ts";
 import { Admin } from "./admin.ts";
 import { liveBusiness } from "./business-rows.ts";
 import { eventFromServer } from "./events.ts";
 import { enginesFor, type MergedWindow, runPool } from "./pool.ts";
+import { mergeSentParts } from "./record.ts";
 import { RequestMix } from "./request-mix.ts";
 import { buildWindow, type WindowSnapshots } from "./series.ts";
-import { importStock, stockPlan } from "./stock.ts";
+import { importStock, replayStockPlan, stockPlan } from "./stock.ts";
 import type { ClientTls } from "./unary-channel.ts";
 import { addCounts, type Counts, zeroCounts } from "./window-stats.ts";
 
@@ -95,6 +97,8 @@ export interface RunLoadOptions {
   segment?: ExecutionSegment;
   /** The start instant shared by every shard (epoch ms, load --start-at); default: once connected. */
   startAtEpochMs?: number;
+  /** Write the orders sent to this order log (load --record; load/record.ts). */
+  record?: string;
 }
 
 /** What a run adds beyond the driver's own measurements (a topology run's processes, chaos, audit). */
@@ -114,7 +118,7 @@ export interface LoadOutcome {
 export function executorFor(scenario: Scenario, role: LoadArm["role"], scale: number): ExecutorConfig {
   const scaled = scaleExecutor(armInputs(scenario, role).traffic, scale);
   const live = liveOptions(scenario.live);
-  if (scaled.executor === "constant-arrival-rate" || scaled.executor === "ramping-arrival-rate") {
+  if (scaled.executor !== "constant-vus" && scaled.executor !== "ramping-vus") {
     if (live.maxVUs !== undefined) scaled.maxVUs = live.maxVUs;
     if (live.preAllocatedVUs !== undefined)
       scaled.preAllocatedVUs = Math.min(live.preAllocatedVUs, live.maxVUs ?? Infinity);
@@ -206,7 +210,10 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadOutcome> {
       log("no admin token: no card stock, faults or server snapshots (series lack server figures)");
     if (admins.length > 0 && o.stock !== false) {
       const orders = plan.model === "open" ? plan.count : Math.ceil((plan.maxVUs * plan.durationMs) / 5);
-      const stock = stockPlan(mix, orders, live.cardStock);
+      const stock =
+        executor.executor === "replay"
+          ? replayStockPlan(replayShape(executor).scan.skus, executor.loop, live.cardStock)
+          : stockPlan(mix, orders, live.cardStock);
       // Several servers may share one store; importing on the first is enough (duplicates are skipped).
       const n = await importStock(admins[0] as Admin, stock, mix.spec.keyPrefix);
       log(`imported ${n} cards over ${stock.length} SKUs`);
@@ -239,6 +246,7 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadOutcome> {
         ...(target.tls ? { tls: target.tls } : {}),
         ...(target.clientToken ? { clientToken: target.clientToken } : {}),
         mix: mix.spec,
+        ...(o.record === undefined ? {} : { record: o.record }),
       },
       workers,
       ...(o.segment !== undefined ? { segment: o.segment } : {}),
@@ -349,6 +357,10 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadOutcome> {
     );
 
     const done = await pool.done;
+    if (o.record !== undefined) {
+      const n = await mergeSentParts(o.record, Math.max(1, workers));
+      log(`recorded ${n} sent orders to ${o.record}`);
+    }
     sampling = false;
     for (const t of timers) clearTimeout(t);
     for (const w of watchers) w.stop();

@@ -21,12 +21,35 @@ export function stockPlan(mix: RequestMix, orders: number, cardStock?: number): 
   });
 }
 
-/** Imports the planned stock; returns the number of cards imported. */
-export async function importStock(admin: Admin, plan: number[], tag: string): Promise<number> {
+/**
+ * Cards per SKU for a replay: what the log asks of each SKU (traffic/replay/scan.ts counts them) times the
+ * loop passes, plus the same margin, capped by cardStock shared out by the log's own SKU shares.
+ */
+export function replayStockPlan(
+  skus: [string, number][],
+  passes: number,
+  cardStock?: number,
+): [string, number][] {
+  const total = skus.reduce((sum, [, n]) => sum + n, 0);
+  return skus.map(([sku, n]) => {
+    const want = Math.ceil(n * passes * 1.1) + 5;
+    return [
+      sku,
+      cardStock === undefined ? want : Math.min(want, Math.max(1, Math.round((cardStock * n) / total))),
+    ];
+  });
+}
+
+/** Imports the planned stock (cards per SKU rank, or per SKU name); returns the number of cards imported. */
+export async function importStock(
+  admin: Admin,
+  plan: number[] | [string, number][],
+  tag: string,
+): Promise<number> {
   let imported = 0;
   for (let r = 0; r < plan.length; r++) {
-    const sku = skuName(r + 1);
-    const n = plan[r] as number;
+    const entry = plan[r] as number | [string, number];
+    const [sku, n] = typeof entry === "number" ? [skuName(r + 1), entry] : entry;
     for (let from = 0; from < n; from += BATCH) {
       const codes = Array.from({ length: Math.min(BATCH, n - from) }, (_, k) => `${tag}-${sku}-${from + k}`);
       imported += (await admin.importCards(sku, codes)).imported;

@@ -25,7 +25,7 @@ export interface HtmlGroup {
   charts: RenderedChart[];
 }
 
-const CSS = `
+export const CSS = `
 body{font-family:"DejaVu Sans",Verdana,sans-serif;margin:0 auto;max-width:1000px;padding:16px 24px;color:#222;line-height:1.45}
 h1{font-size:1.6em;margin-bottom:0}h2{border-bottom:2px solid #ddd;padding-bottom:4px;margin-top:2em}
 table{border-collapse:collapse;margin:8px 0 12px}th,td{border:1px solid #ccc;padding:4px 10px}th{background:#f3f3f3}

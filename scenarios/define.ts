@@ -15,6 +15,7 @@ import {
 } from "./calibration-apply.ts";
 import { crossCheck } from "./cross-check.ts";
 import { oneLine } from "./error-line.ts";
+import { replayLogProblems, withResolvedLog } from "./replay-files.ts";
 import { type ScenarioDefinition, ScenarioSchema, type ScenarioSpec } from "./schema.ts";
 
 /** A validated scenario (durations in ms, defaults filled) with what it was built from. */
@@ -36,6 +37,7 @@ export const BUILTIN_SCENARIOS = [
   "seed-replay",
   "risk-outage",
   "slow-notify",
+  "promo-replay",
 ] as const;
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -86,6 +88,17 @@ export function validateScenario(definition: unknown, file: string | null = null
     );
   }
   const spec = parsed.data!;
+  spec.traffic = withResolvedLog(spec.traffic, file);
+  const logProblems = replayLogProblems(spec.traffic, "traffic");
+  for (const role of ["baseline", "candidate"] as const) {
+    const override = spec.compare.overrides[role];
+    if (override?.traffic === undefined) continue;
+    override.traffic = withResolvedLog(override.traffic, file);
+    logProblems.push(...replayLogProblems(override.traffic, `compare.overrides.${role}.traffic`));
+  }
+  if (logProblems.length > 0) {
+    throw new ScenarioError(`${where} is invalid:\n  ${logProblems.join("\n  ")}`, logProblems);
+  }
   const scenario: Scenario = { ...spec, definition: definition as ScenarioDefinition, file };
   if (spec.cluster.profile === undefined) return scenario;
   // A profile path is relative to the scenario file (the working folder for a scenario given as an object).

@@ -4,6 +4,7 @@ import type { Server } from "node:http";
 import type { Server as GrpcServer, Metadata } from "@grpc/grpc-js";
 import type { HealthImplementation } from "grpc-health-check";
 import { AdminServiceService } from "../proto/gen/rushhour/v1/admin.ts";
+import { OrderLogWriter } from "../traffic/replay/writer.ts";
 import type { ClientToken } from "./client-tokens.ts";
 import { type ConfigState, type ServerContext, SkuCatalog } from "./context.ts";
 import type { OverflowPort } from "./core/ports.ts";
@@ -73,6 +74,8 @@ export interface ServeOptions {
   notify?: NotifyOptions;
   /** OpenTelemetry traces of orders (serve --otlp); see server/tracing.ts. Absent: off. */
   tracing?: TracingOptions;
+  /** Order log every accepted order is appended to (serve --record; traffic/replay/writer.ts). */
+  record?: string;
   log?: (line: string) => void;
 }
 
@@ -144,8 +147,25 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const processStats = new ProcessStats();
     cleanup.push(() => processStats.stop());
 
+    let recorder: OrderLogWriter | null = null;
+    if (options.record !== undefined) {
+      const writer = new OrderLogWriter(options.record);
+      cleanup.push(() => writer.close());
+      await writer.ready();
+      recorder = writer;
+    }
     let metrics: ServerMetrics | null = null;
     const book = new OrderBook({
+      onAccepted: recorder
+        ? (o) =>
+            recorder.add({
+              t: o.acceptedAt,
+              sku: o.sku,
+              tier: o.tier,
+              key: o.idempotencyKey,
+              customer: o.clientId,
+            })
+        : undefined,
       dispatcher,
       store,
       toUnix: (t) => env.toUnixMs(t),

@@ -54,6 +54,14 @@ export interface OrderBookOptions {
   store: Store;
   /** Env-clock time to Unix ms. */
   toUnix: (envTime: number) => number;
+  /** Called once per new order, once the ledger holds it (serve --record writes it to an order log). */
+  onAccepted?: (order: {
+    acceptedAt: number;
+    sku: string;
+    tier: Tier;
+    idempotencyKey: string;
+    clientId: string | null;
+  }) => void;
   /** Called once per order when its terminal state is in the ledger. */
   onTerminal?: (view: OrderView) => void;
   /**
@@ -140,6 +148,13 @@ export class OrderBook {
       const live = this.live.get(order.orderId);
       return live ? { kind: "live", order: live, replayed: true } : { kind: "ledger", order, replayed: true };
     }
+    this.options.onAccepted?.({
+      acceptedAt,
+      sku: input.sku,
+      tier: input.tier,
+      idempotencyKey: input.idempotencyKey,
+      clientId: input.clientId ?? null,
+    });
     const live = this.track(orderId, {
       idempotencyKey: input.idempotencyKey,
       acceptedAtUnixMs: acceptedAt,

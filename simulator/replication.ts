@@ -20,6 +20,7 @@ import { SimCardStore } from "./models/card-store.ts";
 import { CpuModel } from "./models/cpu.ts";
 import { OrderMix } from "./models/order-mix.ts";
 import { SimProviders } from "./models/providers.ts";
+import { ReplayArrivals } from "./models/replay-arrivals.ts";
 import { SimNotify, SimRisk } from "./models/stages.ts";
 
 export interface ReplicationInput {
@@ -209,7 +210,9 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
   const finished = () => total.delivered + total.failed + total.rejected + total.denied + total.review;
 
   // ---- arrivals ----
-  const arrivals = new ArrivalProcess(traffic, env.random("arrivals"));
+  // A replay's orders come from its log (SKU and tier too); the mix's streams are then left unused.
+  const replay = traffic.executor === "replay" ? new ReplayArrivals(traffic) : null;
+  const arrivals = replay ?? new ArrivalProcess(traffic, env.random("arrivals"));
   const mix = new OrderMix(
     {
       skuCount: scenario.skus.count,
@@ -228,8 +231,9 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
     const id = `o${++orderSeq}`;
     total.submitted++;
     win.submitted++;
-    const sku = mix.sku(now);
-    const order = { orderId: id, sku, tier: mix.tier(now), amountCents: mix.priceOf(sku) };
+    const sku = replay ? replay.sku : mix.sku(now);
+    const tier = replay ? replay.tier : mix.tier(now);
+    const order = { orderId: id, sku, tier, amountCents: mix.priceOf(sku) };
     const listener = cpu.listener("primary", now, onDone);
     cpu.arrive(() => primary.submit(order, listener));
     scheduleNext();

@@ -2,6 +2,7 @@
 // target (startRate first) to each stage's target over the stage's duration. One piecewise-linear profile
 // serves the simulator's arrivals (thinning against each segment's peak) and the live executors (the
 // integral and its inverse give iteration n's start). Times are ms from the start of the traffic.
+import { replayArrivals, replayRateAt, replayShape } from "./replay/timeline.ts";
 import type { Traffic } from "./schema.ts";
 
 /** One piecewise-linear piece of an arrival-rate traffic; rates in arrivals per MILLIsecond. */
@@ -56,6 +57,8 @@ export function totalDuration(traffic: Traffic): number {
     case "ramping-arrival-rate":
     case "ramping-vus":
       return traffic.stages.reduce((sum, s) => sum + s.duration, 0);
+    case "replay":
+      return replayShape(traffic).durationMs;
   }
 }
 
@@ -91,6 +94,8 @@ export function rateAt(traffic: Traffic, tMs: number): number {
       return tMs < traffic.duration ? traffic.vus : 0;
     case "ramping-vus":
       return linearAt(traffic.startVUs, traffic.stages, tMs);
+    case "replay":
+      return replayRateAt(traffic, tMs);
   }
 }
 
@@ -111,8 +116,9 @@ export function integrate(segments: readonly Segment[]): IntegratedSegment[] {
   });
 }
 
-/** Expected arrivals in [0, tMs): the integral of the rate (arrival-rate executors; 0 for VU executors). */
+/** Expected arrivals in [0, tMs): the integral of the rate (arrival-rate executors, replay; 0 for VU executors). */
 export function expectedArrivals(traffic: Traffic, tMs: number): number {
+  if (traffic.executor === "replay") return replayArrivals(traffic, tMs);
   if (!isArrivalRate(traffic)) return 0;
   for (const s of integrate(segmentsOf(traffic))) {
     if (tMs < s.end) {
@@ -162,5 +168,7 @@ export function peakRate(traffic: Traffic): number {
       return traffic.vus;
     case "ramping-vus":
       return Math.max(traffic.startVUs, ...traffic.stages.map((s) => s.target));
+    case "replay":
+      return replayShape(traffic).peakRatePerSec;
   }
 }

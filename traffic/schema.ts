@@ -72,22 +72,56 @@ const shapes = {
       .array(z.strictObject({ target: count(0), duration: positiveDuration }))
       .min(1, "needs at least one stage"),
   },
+  // An order log replayed (traffic/replay/, scenarios/README.md "Order logs"); SKUs and tiers come from it.
+  replay: {
+    executor: z.literal("replay"),
+    /** The log, relative to the scenario file (loadScenario resolves it). */
+    file: z.string({ error: "expected the order log's path" }).min(1, "expected the order log's path"),
+    speed: z.number({ error: "expected a number > 0" }).gt(0, "must be > 0").optional(),
+    peakRate: rate.refine((r) => r > 0, { message: "must be > 0" }).optional(),
+    from: duration.optional(),
+    to: positiveDuration.optional(),
+    loop: count(1).default(1),
+    readAhead: count(1).max(1_000_000, "at most 1000000").default(10_000),
+    format: z.enum(["csv", "jsonl"], { error: 'format must be "csv" or "jsonl"' }).optional(),
+    header: z.boolean().optional(),
+    columns: z
+      .strictObject({
+        time: z.union([z.string().min(1), count(1)]).optional(),
+        sku: z.union([z.string().min(1), count(1)]).optional(),
+        tier: z.union([z.string().min(1), count(1)]).optional(),
+        key: z.union([z.string().min(1), count(1)]).optional(),
+        customer: z.union([z.string().min(1), count(1)]).optional(),
+      })
+      .optional(),
+    /** Replayed times are multiplied by this (the live driver's --duration-scale sets it). */
+    timeScale: z.number().gt(0, "must be > 0").default(1),
+  },
 };
 
+/** speed and peakRate both set the replay's pace: one at most. */
+function replayPace(c: { executor: string; speed?: number; peakRate?: number }, ctx: z.RefinementCtx): void {
+  if (c.executor === "replay" && c.speed !== undefined && c.peakRate !== undefined)
+    ctx.addIssue({ code: "custom", path: ["peakRate"], message: "give speed or peakRate, not both" });
+}
+
 const EXECUTOR_ERROR =
-  'executor must be one of "constant-arrival-rate", "ramping-arrival-rate", "constant-vus", "ramping-vus"';
+  'executor must be one of "constant-arrival-rate", "ramping-arrival-rate", "constant-vus", "ramping-vus", "replay"';
 
 /** A scenario's traffic. */
-export const TrafficSchema = z.discriminatedUnion(
-  "executor",
-  [
-    z.strictObject(shapes.constantArrivalRate),
-    z.strictObject(shapes.rampingArrivalRate),
-    z.strictObject(shapes.constantVus),
-    z.strictObject(shapes.rampingVus),
-  ],
-  { error: EXECUTOR_ERROR },
-);
+export const TrafficSchema = z
+  .discriminatedUnion(
+    "executor",
+    [
+      z.strictObject(shapes.constantArrivalRate),
+      z.strictObject(shapes.rampingArrivalRate),
+      z.strictObject(shapes.constantVus),
+      z.strictObject(shapes.rampingVus),
+      z.strictObject(shapes.replay),
+    ],
+    { error: EXECUTOR_ERROR },
+  )
+  .superRefine(replayPace);
 /** A validated traffic: durations and timeUnit in ms, defaults filled. */
 export type Traffic = z.output<typeof TrafficSchema>;
 export type TrafficDefinition = z.input<typeof TrafficSchema>;
@@ -106,10 +140,12 @@ export const ExecutorSchema = z
       z.strictObject({ ...shapes.rampingArrivalRate, ...vus, ...gracefulStop }),
       z.strictObject({ ...shapes.constantVus, ...gracefulStop }),
       z.strictObject({ ...shapes.rampingVus, ...gracefulStop }),
+      z.strictObject({ ...shapes.replay, ...vus, ...gracefulStop }),
     ],
     { error: EXECUTOR_ERROR },
   )
   .superRefine((c, ctx) => {
+    replayPace(c, ctx);
     if (
       "maxVUs" in c &&
       c.maxVUs !== undefined &&

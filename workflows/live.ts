@@ -2,11 +2,13 @@
 // a topology (several instances on PostgreSQL, with chaos and a store audit), a local stack (a provider farm
 // and one `rushhour serve` on 127.0.0.1) or running servers (targets). `rushhour load`, the suite, capacity
 // and the demo call it in-process.
+
 import { Admin } from "../load/admin.ts";
 import { type AuditOptions, auditStore } from "../load/audit.ts";
 import { type ChaosRun, scheduleChaos } from "../load/chaos.ts";
 import { startLocalStack } from "../load/local-stack.ts";
 import { farmProviders, farmServices } from "../load/provider-models.ts";
+import { armRecordPath } from "../load/record.ts";
 import {
   executorFor,
   type LoadOutcome,
@@ -61,6 +63,8 @@ export interface LiveRunOptions {
   onProgress?: (label: string, p: LoadProgress) => void;
   /** Called with each arm's RunResult as soon as it is done (before the next arm starts). */
   onResult?: (r: RunResult) => void;
+  /** Write each arm's sent orders to this order log (load/record.ts; per arm when several run). */
+  record?: string;
   log?: (line: string) => void;
   warn?: (line: string) => void;
 }
@@ -119,6 +123,7 @@ export async function runLive(input: Scenario, o: LiveRunOptions): Promise<LiveR
       ...(o.segment !== undefined ? { segment: o.segment } : {}),
       ...(o.startAtEpochMs !== undefined ? { startAtEpochMs: o.startAtEpochMs } : {}),
       ...(o.onProgress ? { onProgress: (p: LoadProgress) => o.onProgress?.(label, p) } : {}),
+      ...(o.record === undefined ? {} : { record: armRecordPath(o.record, arm.name, arms.length) }),
       log,
       warn,
     };

@@ -43,9 +43,9 @@ export interface SimRunOptions {
  * or a run larger than the limits (the message says the expected orders and memory).
  */
 export async function runSimulated(scenario: Scenario, o: SimRunOptions): Promise<RunResult[]> {
-  if (!isArrivalRate(scenario.traffic)) {
+  if (!isArrivalRate(scenario.traffic) && scenario.traffic.executor !== "replay") {
     throw new SimScenarioError(
-      `traffic.executor: the simulator runs arrival-rate executors (open model), not "${scenario.traffic.executor}"`,
+      `traffic.executor: the simulator runs arrival-rate executors and replays (open model), not "${scenario.traffic.executor}"`,
     );
   }
   const arms = resolveArms(scenario, o.config, o.roles).map(({ name, role, config }) => ({

@@ -35,6 +35,12 @@ export const commands: CommandEntry[] = [
     load: async () => (await import("./load.ts")).loadCommand,
   },
   {
+    name: "traffic",
+    summary:
+      "chart an order log (rate, tier mix, top SKUs over time) and write its per-minute demand history",
+    load: async () => (await import("./traffic.ts")).trafficCommand,
+  },
+  {
     name: "suite",
     summary: "run every scenario in a folder (simulated and/or live) and write one report with an index",
     load: async () => (await import("./suite.ts")).suite,

@@ -11,6 +11,7 @@ import { type LiveRun, LiveScenarioError, runLive } from "../../workflows/live.t
 import { parseCommandArgs } from "../args.ts";
 import { type Command, EXIT, UsageError } from "../command.ts";
 import { checkOutFlag } from "../errors.ts";
+import { recordFlag } from "../record-flag.ts";
 import { scenarioArgument } from "../scenario-argument.ts";
 import { segmentFromFlags, segmentOptions, shardSuffix } from "../segment-flags.ts";
 import { targetsFlag } from "../target-flag.ts";
@@ -18,6 +19,7 @@ import { targetsFlag } from "../target-flag.ts";
 const help = `Usage: rushhour load <scenario> [--target HOST:PORT[,HOST:PORT...]] [--config NAME|FILE] [--out DIR]
                      [--duration-scale F] [--admin-token T] [--workers N] [--tls-ca FILE] [--token T]
                      [--segment I/N | --segment-count N [--segment-index I]] [--start-at ISO-TIME]
+                     [--record FILE]
 
 Replays the scenario's traffic against a live dispatch server in real time, open model: every order is
 sent at its intended time and timed from it (no coordinated omission); an order due while maxVUs
@@ -50,6 +52,9 @@ Options:
   --tls-ca FILE        speak TLS to the --target servers (serve --tls-cert), trusting this PEM CA
   --tls-client-cert F  with --tls-client-key F: our PEM certificate and key for servers that ask for
                        one (serve --tls-client-ca)
+  --record FILE        write the orders sent (time, SKU, tier, key) to this order log (CSV; gzip when FILE
+                       ends in .gz), replayable with traffic { executor: "replay" }; with two
+                       configurations each gets its own file (orders.adaptive.csv.gz)
   --workers N          worker threads for the driver (0 = main thread; default from the peak rate)
   --segment I/N        drive only shard I (0-based) of N of the schedule, with --target: iteration k is
                        this shard's when k mod N = I (k6 execution segments), maxVUs split the same way;
@@ -146,8 +151,10 @@ export const loadCommand: Command = {
       workers: { type: "string" },
       ...segmentOptions("segment"),
       "start-at": { type: "string" },
+      record: { type: "string" },
     });
     checkOutFlag(values.out);
+    const record = values.record === undefined ? undefined : recordFlag(values.record);
     const problems: string[] = [];
     if (positionals.length !== 1) problems.push("give exactly one scenario (a built-in name or a .ts file)");
     const targets = targetsFlag(values.target, problems);
@@ -214,6 +221,7 @@ export const loadCommand: Command = {
         ...(workers !== undefined ? { workers } : {}),
         ...(segment !== undefined ? { segment } : {}),
         ...(startAtEpochMs !== undefined ? { startAtEpochMs } : {}),
+        ...(record !== undefined ? { record } : {}),
         command: ["rushhour", "load", ...argv],
         ...(tty
           ? {

@@ -6,6 +6,7 @@ import { closeOnSignals } from "../../server/shutdown.ts";
 import { redactStoreUrls } from "../../server/store/open.ts";
 import { parseCommandArgs } from "../args.ts";
 import { type Command, EXIT, UsageError } from "../command.ts";
+import { recordFlag } from "../record-flag.ts";
 import {
   adminToken,
   checkStoreUrl,
@@ -61,6 +62,8 @@ Options:
   --max-message-bytes N largest request or response accepted (default 4194304)
   --instance NAME       name of this instance among several sharing one store ([a-z0-9-], 1-32): order ids
                         start with it and a restart recovers only this instance's unfinished orders
+  --record FILE         append every accepted order (time, SKU, tier, key, client) to this order log (CSV;
+                        gzip when FILE ends in .gz): a replayable scenario traffic (scenarios/README.md)
   --notify URL          POST each incident (a provider isolated / readmitted, the retry budget exhausted /
                         restored, the overflow route flapping / settled) with its timeline and likely cause
                         to this http(s) webhook; repeatable or comma-separated. Sent in the
@@ -108,6 +111,7 @@ export const serveCommand: Command = {
       "demand-history": { type: "string" },
       "stock-cache-ms": { type: "string" },
       instance: { type: "string" },
+      record: { type: "string" },
       notify: { type: "string", multiple: true },
       "notify-format": { type: "string" },
       otlp: { type: "string" },
@@ -156,6 +160,7 @@ export const serveCommand: Command = {
       demandHistory: readDemandHistory(values["demand-history"]),
       stockCacheMs: intFlag("stock-cache-ms", values["stock-cache-ms"], 50, 0, 60_000),
       instance: values.instance,
+      ...(values.record === undefined ? {} : { record: recordFlag(values.record) }),
       notify: notifyOptions(values.notify, values["notify-format"]),
       ...tracingOptions(values.otlp, values["trace-ratio"], values["trace-slow-ms"]),
       ...security,

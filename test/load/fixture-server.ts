@@ -23,6 +23,8 @@ export interface FixtureServer {
   address: string;
   /** Requests received. */
   received(): number;
+  /** Every request received, in arrival order (the replay test compares their SKUs and tiers). */
+  requests(): SubmitOrderRequest[];
   setLatency(ms: number): void;
   /** Holds answers between two instants on the performance.timeOrigin + performance.now() clock. */
   stall(fromEpochMs: number, toEpochMs: number): void;
@@ -75,7 +77,9 @@ export async function startFixtureServer(options: FixtureOptions = {}): Promise<
     canary: false,
   });
   /** Runs `reply` after the latency, or at the end of a stall it falls into. */
-  const answer = (reply: () => void) => {
+  const requests: SubmitOrderRequest[] = [];
+  const answer = (req: SubmitOrderRequest, reply: () => void) => {
+    requests.push(req);
     received++;
     listener?.(received);
     if (holding) {
@@ -90,6 +94,7 @@ export async function startFixtureServer(options: FixtureOptions = {}): Promise<
   };
   const control = {
     received: () => received,
+    requests: () => requests,
     setLatency: (ms: number) => {
       latencyMs = ms;
     },
@@ -114,7 +119,7 @@ export async function startFixtureServer(options: FixtureOptions = {}): Promise<
 
   const submitOrder: handleUnaryCall<SubmitOrderRequest, SubmitOrderResponse> = (call, callback) => {
     const req = call.request;
-    answer(() => callback(null, { order: orderFor(req), replayed: false }));
+    answer(req, () => callback(null, { order: orderFor(req), replayed: false }));
   };
   // No channelz: its per-call counters are server CPU the driver's benchmark would pay for.
   const server = new Server({ "grpc.enable_channelz": 0 });
@@ -140,7 +145,7 @@ const SUBMIT_PATH = DispatchServiceService.submitOrder.path;
 /** SubmitOrder only, over node:http2: one length-prefixed message each way, status in trailers. */
 async function startLean(
   orderFor: (req: SubmitOrderRequest) => Order,
-  answer: (reply: () => void) => void,
+  answer: (req: SubmitOrderRequest, reply: () => void) => void,
 ): Promise<Pick<FixtureServer, "address" | "close">> {
   // No session memory cap (as grpc-js): with thousands of calls in flight Node would refuse streams.
   const server = createServer({ maxSessionMemory: Number.MAX_SAFE_INTEGER });
@@ -168,6 +173,8 @@ async function startLean(
       body = body === null ? d : Buffer.concat([body, d]);
     });
     stream.on("end", () => {
+      // A call the client cancelled (its deadline passed) may end with the stream already destroyed.
+      if (stream.closed || stream.destroyed) return;
       const frame = body as Buffer | null;
       // A request cut short (the client cancelled it mid-frame) is answered INTERNAL, not decoded: decoding
       // a truncated message threw inside this handler and took the whole fixture process down.
@@ -179,7 +186,7 @@ async function startLean(
         return;
       }
       const req = SubmitOrderRequest.decode(frame.subarray(5, 5 + frame.readUInt32BE(1)));
-      answer(() => {
+      answer(req, () => {
         if (stream.closed || stream.destroyed) return;
         const msg = SubmitOrderResponse.encode({ order: orderFor(req), replayed: false }).finish();
         const out = Buffer.allocUnsafe(5 + msg.length);

@@ -5,6 +5,7 @@ import * as constantArrivalRate from "./constant-arrival-rate.ts";
 import * as constantVus from "./constant-vus.ts";
 import * as rampingArrivalRate from "./ramping-arrival-rate.ts";
 import * as rampingVus from "./ramping-vus.ts";
+import * as replay from "./replay.ts";
 import type { Plan } from "./types.ts";
 
 export type { ExecutorConfig, ExecutorInput } from "../schema.ts";
@@ -13,6 +14,7 @@ export type { ConstantArrivalRateConfig } from "./constant-arrival-rate.ts";
 export type { ConstantVusConfig } from "./constant-vus.ts";
 export type { RampingArrivalRateConfig } from "./ramping-arrival-rate.ts";
 export type { RampingVusConfig } from "./ramping-vus.ts";
+export type { ReplayConfig } from "./replay.ts";
 export type { ClosedPlan, OpenPlan, Plan, VuStep } from "./types.ts";
 export { vusAt } from "./types.ts";
 
@@ -21,6 +23,7 @@ export const EXECUTORS = [
   "ramping-arrival-rate",
   "constant-vus",
   "ramping-vus",
+  "replay",
 ] as const;
 
 /** The runtime plan of a config (validated here: throws listing every problem of an invalid one). */
@@ -35,10 +38,12 @@ export function planFor(input: ExecutorInput): Plan {
       return constantVus.plan(config);
     case "ramping-vus":
       return rampingVus.plan(config);
+    case "replay":
+      return replay.plan(config);
   }
 }
 
-/** The validated config with every duration (stages, duration) multiplied by `factor`. */
+/** The validated config with every duration (stages, duration; a replay's times) multiplied by `factor`. */
 export function scaleExecutor(input: ExecutorInput, factor: number): ExecutorConfig {
   const config = parseExecutor(input);
   switch (config.executor) {
@@ -50,5 +55,7 @@ export function scaleExecutor(input: ExecutorInput, factor: number): ExecutorCon
       return { ...config, stages: config.stages.map((s) => ({ ...s, duration: s.duration * factor })) };
     case "ramping-vus":
       return { ...config, stages: config.stages.map((s) => ({ ...s, duration: s.duration * factor })) };
+    case "replay":
+      return { ...config, timeScale: config.timeScale * factor };
   }
 }

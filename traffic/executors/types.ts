@@ -1,7 +1,10 @@
 // What every executor hands the runtime: a plan. Arrival-rate executors give an open-model plan
 // (exact intended start times, a pure function of the iteration index); VU executors give a
-// closed-model plan (how many looping VUs are active at each moment). Configs (traffic/schema.ts) are plain
+// closed-model plan (how many looping VUs are active at each moment). A replay is an open plan whose
+// iterations also carry the log's order (SKU, tier). Configs (traffic/schema.ts) are plain
 // data so that they cross into worker threads; each thread rebuilds the plan from the config.
+
+import type { ReplayOrder } from "../replay/timeline.ts";
 
 export interface OpenPlan {
   model: "open";
@@ -11,6 +14,8 @@ export interface OpenPlan {
   count: number;
   /** Intended start of iteration `i` (0-based, ascending in i), ms from the run's start. */
   startTimeMs(i: number): number;
+  /** Replay only: iteration i's order from the log (call with non-decreasing i, like startTimeMs). */
+  order?(i: number): ReplayOrder;
   /** Highest rate reached, iterations per second (sizes workers). */
   peakRatePerSec: number;
   preAllocatedVUs: number;
