@@ -100,7 +100,7 @@ describe("rushhour suite", () => {
     vi.restoreAllMocks();
     expect(code).toBe(2);
     expect(text).toContain(
-      'traffic.executor: the simulator runs arrival-rate executors (open model), not "constant-vus"',
+      'traffic.executor: the simulator runs arrival-rate executors and replays (open model), not "constant-vus"',
     );
   });
 
