@@ -74,7 +74,8 @@ export function liveBusiness(o: LiveBusinessInput): {
     if (windows[i]) windows[i].unrecoveredIncidents += k;
   });
   const last = windows[n - 1];
-  if (last && o.audit) last.strandedCards += o.audit.failedHoldingCards + o.audit.nonTerminalOrders;
+  // Orders the ledger still holds unfinished are the driver's unfinished ones (counted there), not cards.
+  if (last && o.audit) last.strandedCards += o.audit.failedHoldingCards;
 
   const total = zeroTally();
   for (const w of windows) {

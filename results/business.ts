@@ -67,8 +67,13 @@ export function addTally(into: BusinessTally, from: BusinessTally): BusinessTall
   return into;
 }
 
+/**
+ * Orders that need a person: failed after the last attempt, held for risk review, still unfinished when the
+ * drain ended (stuck: the write-up's old system re-pushed those by hand), cards stranded, and incidents that
+ * did not recover on their own in time.
+ */
 export function interventionsOf(t: BusinessTally): number {
-  return t.failed + t.review + t.strandedCards + t.unrecoveredIncidents;
+  return t.failed + t.review + t.unfinished + t.strandedCards + t.unrecoveredIncidents;
 }
 
 export function complaintRiskOf(t: BusinessTally): number {

@@ -77,7 +77,7 @@ export const WindowSchema = z.object({
    * their submission window from their latency, to within a window).
    */
   onTime: nonNeg.optional(),
-  /** Manual interventions (FAILED, REVIEW, incidents past their recovery allowance). */
+  /** Manual interventions (FAILED, REVIEW, unfinished at the end, stranded cards, incidents past their recovery allowance). */
   interventions: nonNeg.optional(),
   /** Complaint-risk orders (failed, rejected, denied by error, unfinished, delivered beyond patience). */
   complaintRisk: nonNeg.optional(),
@@ -117,7 +117,7 @@ export const CountersSchema = z.object({
   unrecoveredIncidents: nonNeg.optional(),
   /** Live topology runs: cards stranded per the store audit (failed orders holding a card, orders never finished). */
   strandedCards: nonNeg.optional(),
-  /** failed + review + strandedCards + unrecoveredIncidents. */
+  /** failed + review + unfinished + strandedCards + unrecoveredIncidents. */
   interventions: nonNeg.optional(),
   /** failed + rejected + deniedByError + unfinished + late. */
   complaintRisk: nonNeg.optional(),

@@ -83,7 +83,7 @@ describe("goodput", () => {
 });
 
 describe("manual interventions and complaint risk", () => {
-  it("count FAILED, REVIEW and unrecovered incidents as interventions; DENIED only as a complaint when by error", () => {
+  it("count FAILED, REVIEW, stuck and unrecovered incidents as interventions; DENIED only as a complaint when by error", () => {
     const b = new SimBusiness(objective, 1000);
     const listen = b.listener("primary");
     const incident = (id: string, at: number, closedAt: number | null) =>
@@ -115,7 +115,7 @@ describe("manual interventions and complaint risk", () => {
     const rows = b.finish({ endMs: 10_000, trafficMs: 10_000, submitted: 6, unfinished: 1 }, day);
     const t = rows.total;
     expect(t).toMatchObject({ failed: 1, review: 1, deniedByError: 1, rejected: 1, unrecoveredIncidents: 1 });
-    expect(interventionsOf(t)).toBe(3); // FAILED + REVIEW + incident i1
+    expect(interventionsOf(t)).toBe(4); // FAILED + REVIEW + 1 unfinished (stuck) + incident i1
     expect(complaintRiskOf(t)).toBe(4); // FAILED + REJECTED + DENIED by error + 1 unfinished
     expect(rows.windows[5]!.unrecoveredIncidents).toBe(1);
     expect(rows.windows[9]!.unfinished).toBe(1);
