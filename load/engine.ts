@@ -46,7 +46,20 @@ export interface EngineSpec {
   clientToken?: string;
   /** load --record: this engine appends the orders it sends to partPath(record, share.index) (load/record.ts). */
   record?: string;
+  /**
+   * load --trace: every order carries a W3C traceparent whose trace id is this run's 16-hex prefix and the
+   * iteration number (traceIdOf), so the run's slowest orders can be found in the server's traces.
+   */
+  traceRunId?: string;
 }
+
+/** The trace id load --trace gives iteration `i` of a run: the run's prefix and i, 32 hex digits. */
+export function traceIdOf(runId: string, i: number): string {
+  return `${runId}${i.toString(16).padStart(16, "0")}`;
+}
+
+/** How many of the slowest delivered orders an engine reports (load --trace). */
+const SLOWEST = 10;
 
 export interface EngineSink {
   window(report: WindowReport): void;
@@ -75,6 +88,7 @@ export class LoadEngine {
   private readonly windows = new Map<number, OpenWindow>();
   private readonly total = zeroCounts();
   private readonly overall = LatencyHistogram.create();
+  private readonly slowest: { ms: number; iteration: number }[] = [];
   private readonly byLane: Record<string, LatencyHistogram> = {};
   private readonly byCohort: Record<string, LatencyHistogram> = {};
   private readonly errorCodes: Record<string, number> = {};
@@ -292,7 +306,18 @@ export class LoadEngine {
       errorSamples: this.errorSamples,
       loopUtilization:
         this.loopAtStart === null ? 0 : performance.eventLoopUtilization(this.loopAtStart).utilization,
+      ...(this.spec.traceRunId !== undefined ? { slowest: this.slowest } : {}),
     });
+  }
+
+  /** Keeps the SLOWEST slowest delivered orders (load --trace), slowest first. */
+  private noteSlow(ms: number, iteration: number): void {
+    const s = this.slowest;
+    if (s.length === SLOWEST && ms <= (s[s.length - 1] as { ms: number }).ms) return;
+    let k = s.length;
+    while (k > 0 && (s[k - 1] as { ms: number }).ms < ms) k--;
+    s.splice(k, 0, { ms, iteration });
+    if (s.length > SLOWEST) s.pop();
   }
 
   private count(w: OpenWindow, key: keyof Counts): void {
@@ -325,26 +350,43 @@ export class LoadEngine {
       vip ? "vip" : "standard",
       request.idempotencyKey,
     );
+    const runId = this.spec.traceRunId;
+    // The span id is the iteration + 1 (an all-zero span id is invalid).
+    const traceparent =
+      runId === undefined ? null : `00-${traceIdOf(runId, i)}-${(i + 1).toString(16).padStart(16, "0")}-01`;
     const send = (k: number, failovers: number) => {
       const client = this.clients[k % this.clients.length] as UnaryChannel;
-      const call = client.call(SUBMIT_PATH, bytes, deadline, (code, details, message) => {
-        this.calls.delete(call);
-        if (code === status.UNAVAILABLE && failovers > 0 && !this.aborted) {
-          send(k + 1, failovers - 1);
-          return;
-        }
-        this.inFlight--;
-        this.complete(at, vip, code, details, message);
-        onDone?.();
-        this.maybeDone();
-      });
+      const call = client.call(
+        SUBMIT_PATH,
+        bytes,
+        deadline,
+        (code, details, message) => {
+          this.calls.delete(call);
+          if (code === status.UNAVAILABLE && failovers > 0 && !this.aborted) {
+            send(k + 1, failovers - 1);
+            return;
+          }
+          this.inFlight--;
+          this.complete(at, vip, code, details, message, i);
+          onDone?.();
+          this.maybeDone();
+        },
+        traceparent,
+      );
       this.calls.add(call);
     };
     // Clients are ordered target by target within each channel, so k + 1 is another target.
     send(i, this.spec.failover ? this.spec.targets.length - 1 : 0);
   }
 
-  private complete(at: number, vip: boolean, code: number, details: string, message: Buffer | null): void {
+  private complete(
+    at: number,
+    vip: boolean,
+    code: number,
+    details: string,
+    message: Buffer | null,
+    iteration: number,
+  ): void {
     const now = this.now();
     const w = this.window(now);
     let order: SubmitOrderResponse["order"];
@@ -377,6 +419,7 @@ export class LoadEngine {
         const ms = now - at;
         w.latency.record(ms);
         this.overall.record(ms);
+        if (this.spec.traceRunId !== undefined) this.noteSlow(ms, iteration);
         const lane = LANES[order.lane] ?? "unknown";
         recordInto(this.byLane, lane, ms);
         recordInto(this.byCohort, vip ? "vip" : "standard", ms);

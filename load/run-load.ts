@@ -3,6 +3,7 @@
 // every window's end, follow the server's events, judge thresholds on the merged histograms (early,
 // for abortOnFail, and over the whole run) with the shared judge (results/judge.ts), and assemble the RunResult.
 
+import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { performance } from "node:perf_hooks";
 import type { GetSnapshotResponse } from "../proto/gen/rushhour/v1/admin.ts";
@@ -29,6 +30,7 @@ import { replayShape } from "../traffic/replay/timeline.ts";
 import { type ExecutionSegment, engineShare, stripeCount } from "../traffic/segment.ts";
 import { Admin } from "./admin.ts";
 import { liveBusiness } from "./business-rows.ts";
+import { traceIdOf } from "./engine.ts";
 import { eventFromServer } from "./events.ts";
 import { enginesFor, type MergedWindow, runPool } from "./pool.ts";
 import { mergeSentParts } from "./record.ts";
@@ -99,6 +101,8 @@ export interface RunLoadOptions {
   startAtEpochMs?: number;
   /** Write the orders sent to this order log (load --record; load/record.ts). */
   record?: string;
+  /** Send a traceparent with every order and list the slowest orders' trace ids (load --trace). */
+  trace?: boolean;
 }
 
 /** What a run adds beyond the driver's own measurements (a topology run's processes, chaos, audit). */
@@ -236,6 +240,8 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadOutcome> {
     let aborted: string | null = null;
     const delayAbortMs = live.delayAbortEval === undefined ? 10_000 : parseDuration(live.delayAbortEval);
 
+    // load --trace: one random 64-bit prefix per run; with the iteration it makes each order's trace id.
+    const traceRunId = o.trace === true ? randomBytes(8).toString("hex") : undefined;
     const pool = runPool({
       spec: {
         executor,
@@ -247,6 +253,7 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadOutcome> {
         ...(target.clientToken ? { clientToken: target.clientToken } : {}),
         mix: mix.spec,
         ...(o.record === undefined ? {} : { record: o.record }),
+        ...(traceRunId === undefined ? {} : { traceRunId }),
       },
       workers,
       ...(o.segment !== undefined ? { segment: o.segment } : {}),
@@ -495,6 +502,15 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadOutcome> {
       ...(extras.chaos !== undefined ? { chaos: extras.chaos } : {}),
       ...(extras.audit !== undefined ? { audit: extras.audit } : {}),
       business: businessBlock(scenario, day),
+      ...(traceRunId !== undefined
+        ? {
+            slowestOrders: done.slowest.map((s) => ({
+              latencyMs: s.ms,
+              traceId: traceIdOf(traceRunId, s.iteration),
+              iteration: s.iteration,
+            })),
+          }
+        : {}),
       ...(segment !== undefined
         ? {
             shard: {

@@ -122,6 +122,8 @@ class Pending implements UnaryCall {
     public frame: Buffer | null,
     readonly deadline: number,
     readonly callback: UnaryCallback,
+    /** A W3C traceparent for this call (load --trace), or null. */
+    readonly traceparent: string | null = null,
   ) {}
 
   cancel(): void {
@@ -265,12 +267,18 @@ export class UnaryChannel {
    * Starts a unary call of `path` (e.g. "/pkg.Service/Method") with the encoded request `message`,
    * ending by `deadlineEpochMs` (performance.timeOrigin + performance.now() clock).
    */
-  call(path: string, message: Uint8Array, deadlineEpochMs: number, callback: UnaryCallback): UnaryCall {
+  call(
+    path: string,
+    message: Uint8Array,
+    deadlineEpochMs: number,
+    callback: UnaryCallback,
+    traceparent: string | null = null,
+  ): UnaryCall {
     const frame = Buffer.allocUnsafe(5 + message.length);
     frame[0] = 0;
     frame.writeUInt32BE(message.length, 1);
     frame.set(message, 5);
-    const p = new Pending(path, frame, deadlineEpochMs, callback);
+    const p = new Pending(path, frame, deadlineEpochMs, callback, traceparent);
     this.track(p);
     if (this.closed) {
       p.endLocally(Code.UNAVAILABLE, "Channel closed");
@@ -315,6 +323,7 @@ export class UnaryChannel {
       "grpc-timeout": timeoutHeader(left),
     };
     if (this.authorization !== undefined) headers.authorization = this.authorization;
+    if (p.traceparent !== null) headers.traceparent = p.traceparent;
     try {
       stream = session.request(headers, { endStream: false });
     } catch (err) {

@@ -78,6 +78,8 @@ export interface FinalReport {
    * the engine's thread was CPU-bound and could not keep its schedule.
    */
   loopUtilization?: number;
+  /** load --trace: this engine's slowest delivered orders (latency ms, iteration), slowest first. */
+  slowest?: { ms: number; iteration: number }[];
 }
 
 /** Merges the same window from several engines. */
@@ -125,6 +127,8 @@ export interface MergedFinal {
   errorSamples: Record<string, string>;
   /** Each engine's event-loop utilisation over its run (see FinalReport). */
   loopUtilization: number[];
+  /** load --trace: the run's slowest delivered orders over every engine, slowest first (at most 10). */
+  slowest: { ms: number; iteration: number }[];
 }
 
 export function mergeFinals(reports: readonly FinalReport[]): MergedFinal {
@@ -146,5 +150,9 @@ export function mergeFinals(reports: readonly FinalReport[]): MergedFinal {
     }, {}),
     errorSamples: Object.assign({}, ...reports.map((r) => r.errorSamples)),
     loopUtilization: reports.map((r) => r.loopUtilization ?? 0),
+    slowest: reports
+      .flatMap((r) => r.slowest ?? [])
+      .sort((a, b) => b.ms - a.ms || a.iteration - b.iteration)
+      .slice(0, 10),
   };
 }

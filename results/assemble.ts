@@ -209,6 +209,7 @@ export function runResult(f: RunResultFields): RunResult {
     ...(f.chaos !== undefined ? { chaos: f.chaos } : {}),
     ...(f.audit !== undefined ? { audit: f.audit } : {}),
     ...(f.business !== undefined ? { business: f.business } : {}),
+    ...(f.slowestOrders !== undefined ? { slowestOrders: f.slowestOrders } : {}),
     ...(f.artifacts !== undefined ? { artifacts: f.artifacts } : {}),
     ...(f.calibration !== undefined ? { calibration: f.calibration } : {}),
     ...(f.shard !== undefined ? { shard: f.shard } : {}),

@@ -288,6 +288,11 @@ export const RunResultSchema = z.object({
   calibration: z
     .object({ path: z.string(), sha256: z.string(), measured: z.record(z.string(), z.unknown()) })
     .optional(),
+  /** Live runs with load --trace: the slowest delivered orders and the trace ids they were sent with. */
+  slowestOrders: z
+    .array(z.object({ latencyMs: nonNeg, traceId: z.string().regex(/^[0-9a-f]{32}$/), iteration: nonNeg }))
+    .max(100)
+    .optional(),
   /** The objective the business rows were counted against, and how counts became per-day figures. */
   business: z
     .object({

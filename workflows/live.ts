@@ -65,6 +65,8 @@ export interface LiveRunOptions {
   onResult?: (r: RunResult) => void;
   /** Write each arm's sent orders to this order log (load/record.ts; per arm when several run). */
   record?: string;
+  /** load --trace: a traceparent on every order, the slowest orders' trace ids in the RunResult. */
+  trace?: boolean;
   log?: (line: string) => void;
   warn?: (line: string) => void;
 }
@@ -124,6 +126,7 @@ export async function runLive(input: Scenario, o: LiveRunOptions): Promise<LiveR
       ...(o.startAtEpochMs !== undefined ? { startAtEpochMs: o.startAtEpochMs } : {}),
       ...(o.onProgress ? { onProgress: (p: LoadProgress) => o.onProgress?.(label, p) } : {}),
       ...(o.record === undefined ? {} : { record: armRecordPath(o.record, arm.name, arms.length) }),
+      ...(o.trace === true ? { trace: true } : {}),
       log,
       warn,
     };

@@ -19,7 +19,7 @@ import { targetsFlag } from "../target-flag.ts";
 const help = `Usage: rushhour load <scenario> [--target HOST:PORT[,HOST:PORT...]] [--config NAME|FILE] [--out DIR]
                      [--duration-scale F] [--admin-token T] [--workers N] [--tls-ca FILE] [--token T]
                      [--segment I/N | --segment-count N [--segment-index I]] [--start-at ISO-TIME]
-                     [--record FILE]
+                     [--record FILE] [--trace]
 
 Replays the scenario's traffic against a live dispatch server in real time, open model: every order is
 sent at its intended time and timed from it (no coordinated omission); an order due while maxVUs
@@ -55,6 +55,9 @@ Options:
   --record FILE        write the orders sent (time, SKU, tier, key) to this order log (CSV; gzip when FILE
                        ends in .gz), replayable with traffic { executor: "replay" }; with two
                        configurations each gets its own file (orders.adaptive.csv.gz)
+  --trace              send a W3C traceparent with every order (trace id = a run prefix + the iteration) and
+                       list the run's 10 slowest delivered orders with their trace ids, to find each one
+                       in the server's traces (serve --otlp)
   --workers N          worker threads for the driver (0 = main thread; default from the peak rate)
   --segment I/N        drive only shard I (0-based) of N of the schedule, with --target: iteration k is
                        this shard's when k mod N = I (k6 execution segments), maxVUs split the same way;
@@ -152,6 +155,7 @@ export const loadCommand: Command = {
       ...segmentOptions("segment"),
       "start-at": { type: "string" },
       record: { type: "string" },
+      trace: { type: "boolean" },
     });
     checkOutFlag(values.out);
     const record = values.record === undefined ? undefined : recordFlag(values.record);
@@ -222,6 +226,7 @@ export const loadCommand: Command = {
         ...(segment !== undefined ? { segment } : {}),
         ...(startAtEpochMs !== undefined ? { startAtEpochMs } : {}),
         ...(record !== undefined ? { record } : {}),
+        ...(values.trace === true ? { trace: true } : {}),
         command: ["rushhour", "load", ...argv],
         ...(tty
           ? {
@@ -266,6 +271,12 @@ export const loadCommand: Command = {
             `${a.failedHoldingCards} failed holding cards)${a.pass ? "" : `: ${a.problems.join("; ")}`}\n`,
         );
       }
+    }
+    for (const r of results) {
+      if (r.slowestOrders === undefined || r.slowestOrders.length === 0) continue;
+      process.stdout.write(`slowest delivered orders of ${r.config.name} (find them by trace id):\n`);
+      for (const s of r.slowestOrders)
+        process.stdout.write(`  ${fmt(s.latencyMs).padStart(9)} ms  trace ${s.traceId}\n`);
     }
     for (const a of aborts) process.stdout.write(`aborted early (abortOnFail): ${a}\n`);
     process.stdout.write(`wrote:\n${written.map((f) => `  ${f}`).join("\n")}\n`);

@@ -4,10 +4,12 @@
 // a ratio of 0 still keeps failed and slow orders, and drops the rest.
 import { randomBytes } from "node:crypto";
 import { Metadata } from "@grpc/grpc-js";
-import { InMemorySpanExporter } from "@opentelemetry/sdk-trace";
+import { InMemorySpanExporter, type ReadableSpan, type SpanExporter } from "@opentelemetry/sdk-trace";
 import { afterAll, describe, expect, it } from "vitest";
+import { runLoad } from "../../load/run-load.ts";
 import { CustomerTier, Lane, OrderState } from "../../proto/gen/rushhour/v1/common.ts";
 import { WaitMode } from "../../proto/gen/rushhour/v1/dispatch.ts";
+import { validateScenario } from "../../scenarios/define.ts";
 import { type RunningServer, startServer } from "../../server/app.ts";
 import type { OrderView } from "../../server/core/types.ts";
 import { zeroLatencyProviders } from "../../server/providers/model.ts";
@@ -122,6 +124,67 @@ describe("order traces over OTLP", () => {
     expect(t.attempts[0]?.attributes["rushhour.provider"]).toMatch(/^p[12]$/);
     expect(t.root.attributes["rushhour.state"]).toBe("DELIVERED");
     expect(t.root.attributes["rushhour.cluster"]).toBe("backup");
+  }, 60_000);
+});
+
+describe("load --trace", () => {
+  it("finds the driver's slowest orders in the server's traces by the trace ids the RunResult lists", async () => {
+    // Kept past the server's close (the SDK's in-memory exporter forgets its spans on shutdown).
+    const exported: ReadableSpan[] = [];
+    const exporter: SpanExporter = {
+      export: (spans, done) => {
+        exported.push(...spans);
+        done({ code: 0 });
+      },
+      shutdown: async () => {},
+    };
+    const server = await startServer({
+      host: "127.0.0.1",
+      port: 0,
+      storeUrl: "memory:",
+      config: adaptive,
+      preset: "adaptive",
+      providers: { kind: "local", models: zeroLatencyProviders(2) },
+      metricsPort: null,
+      adminToken: "test-admin-token",
+      role: "primary",
+      seedStock: 5000,
+      skus: ["sku-1"],
+      tracing: { exporter, ratio: 1, slowMs: 60_000 },
+    });
+    closers.push(() => server.close(0));
+    const scenario = validateScenario({
+      name: "traced",
+      traffic: { executor: "constant-arrival-rate", rate: 40, duration: "1s" },
+      skus: { count: 1 },
+      providers: [{ id: "p1", latency: { p50: "5ms", p99: "10ms" }, capacity: 10 }],
+      cluster: { primary: { workers: 4 }, backup: { workers: 2 } },
+      drain: "2s",
+      window: "500ms",
+    });
+    const { result } = await runLoad({
+      scenario,
+      arm: { name: "adaptive", role: "single", definition: {} },
+      target: { addresses: [server.address], adminToken: null },
+      durationScale: 1,
+      command: ["x"],
+      trace: true,
+    });
+    expect(result.counters.delivered).toBe(40);
+    const slowest = result.slowestOrders ?? [];
+    expect(slowest).toHaveLength(10);
+    expect(slowest.map((s) => s.latencyMs)).toEqual(
+      [...slowest.map((s) => s.latencyMs)].sort((a, b) => b - a),
+    );
+    await server.close(0); // flushes the tracer
+    const roots = exported.filter((span) => span.name === "SubmitOrder");
+    const rootOf = new Map(roots.map((r) => [r.spanContext().traceId, r]));
+    for (const s of slowest) {
+      const root = rootOf.get(s.traceId);
+      expect(root, s.traceId).toBeDefined();
+      // The driver's span is the server span's parent: its span id is the iteration + 1.
+      expect(root?.parentSpanContext?.spanId).toBe((s.iteration + 1).toString(16).padStart(16, "0"));
+    }
   }, 60_000);
 });
 
