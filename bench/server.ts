@@ -414,23 +414,7 @@ async function credentialCosts(dir: string, targets: Target[]): Promise<void> {
         options: tlsOptions,
       }),
     ];
-    for (const a of arms) await throughput(a.t.proc.address, 500, a.access);
-    console.log(
-      `credentials: the same closed loop, memory store, ${CREDENTIAL_ROUNDS} alternating rounds of ${ROUND_MS / 1000} s each`,
-    );
-    await closedRounds(arms, CREDENTIAL_ROUNDS);
-    const rate = (t: Target) => (t.done / t.elapsedMs) * 1000;
-    const perOrder = (t: Target) => (t.cpuMs * 1000) / Math.max(1, t.done);
-    const base = arms[0]!.t;
-    for (const { t } of arms) {
-      console.log(
-        `  ${t.name.padEnd(22)} ${rate(t).toFixed(0).padStart(7)} orders/s  server CPU ${perOrder(t).toFixed(0).padStart(5)} µs/order` +
-          `  (errors ${t.errors}, delivered ${t.delivered})` +
-          (t === base
-            ? ""
-            : `  ratio to plain: rate ${(rate(t) / rate(base)).toFixed(2)}, CPU/order ${(perOrder(t) / perOrder(base)).toFixed(2)}`),
-      );
-    }
+    await compareArms("credentials", arms);
   } finally {
     pki.remove();
   }
@@ -455,9 +439,17 @@ export async function tracingCosts(targets: Target[], otlpUrl: string): Promise<
     // A second server with tracing off: how far two identical arms differ here (the noise floor).
     await arm("tracing off (A/A)", []),
   ];
+  await compareArms("tracing", arms);
+}
+
+/**
+ * Arms of one question (the first is the reference) warmed up, then run in alternating closed-loop rounds;
+ * prints each arm's rate and server CPU per order, and their ratios to the reference.
+ */
+async function compareArms(question: string, arms: { t: Target; access: Access }[]): Promise<void> {
   for (const a of arms) await throughput(a.t.proc.address, 500, a.access);
   console.log(
-    `tracing: the same closed loop, memory store, ${CREDENTIAL_ROUNDS} alternating rounds of ${ROUND_MS / 1000} s each`,
+    `${question}: the same closed loop, memory store, ${CREDENTIAL_ROUNDS} alternating rounds of ${ROUND_MS / 1000} s each`,
   );
   await closedRounds(arms, CREDENTIAL_ROUNDS);
   const rate = (t: Target) => (t.done / t.elapsedMs) * 1000;
@@ -466,10 +458,10 @@ export async function tracingCosts(targets: Target[], otlpUrl: string): Promise<
   for (const { t } of arms) {
     console.log(
       `  ${t.name.padEnd(22)} ${rate(t).toFixed(0).padStart(7)} orders/s  server CPU ${perOrder(t).toFixed(0).padStart(5)} µs/order` +
-        `  (errors ${t.errors})` +
+        `  (errors ${t.errors}, delivered ${t.delivered})` +
         (t === base
           ? ""
-          : `  ratio to off: rate ${(rate(t) / rate(base)).toFixed(2)}, CPU/order ${(perOrder(t) / perOrder(base)).toFixed(2)}`),
+          : `  ratio to ${base.name}: rate ${(rate(t) / rate(base)).toFixed(2)}, CPU/order ${(perOrder(t) / perOrder(base)).toFixed(2)}`),
     );
   }
 }

@@ -9,6 +9,7 @@
 import pg from "pg";
 import type { StoreAuditResult } from "../results/run-result.ts";
 import { openStore } from "../server/store/open.ts";
+import { RELEASED_SQL } from "../server/store/sql-ledger.ts";
 import type { StoreAudit } from "../server/store/types.ts";
 
 /** DELIVERED orders whose card is not delivered to them, or (forwarded ones) to their backup order. */
@@ -32,7 +33,7 @@ SELECT o.order_id, o.state, o.attempts, o.lane, o.failure_reason, o.card_id AS l
        (SELECT string_agg(h.owner_id || ':' || h.outcome, ' > ' ORDER BY h.id)
           FROM card_claims h WHERE h.card_id = c.id) AS history
 FROM orders o JOIN cards c ON c.owner_id = o.order_id
-WHERE o.state IN ('FAILED', 'REJECTED', 'DENIED')
+WHERE o.state IN ${RELEASED_SQL}
 ORDER BY o.order_id LIMIT 5`;
 
 interface FailedHoldingRow {

@@ -3,7 +3,7 @@
 // checks themselves come from gate.ts; this file only formats them.
 import { createHash } from "node:crypto";
 import { compareRuns } from "./compare.ts";
-import type { GateCheck, GateResult, RunPair } from "./gate.ts";
+import type { GateCheck, GateResult } from "./gate.ts";
 import { comparisonTable, verdictLine } from "./markdown.ts";
 import type { RunView } from "./model.ts";
 
@@ -38,7 +38,6 @@ export function githubAnnotations(checks: readonly LocatedCheck[]): string[] {
  */
 export function gateMarkdown(
   result: GateResult,
-  pairs: readonly RunPair[],
   opts: { reportUrl?: string; maxP99Regression: number },
 ): string {
   const failed = result.checks.filter((c) => !c.ok);
@@ -56,7 +55,7 @@ export function gateMarkdown(
     for (const c of failed) out.push(`- ${c.message}`);
     out.push("");
   }
-  for (const { baseline, candidate } of pairs) {
+  for (const { baseline, candidate } of result.paired.pairs) {
     const cmp = compareRuns(baseline, candidate);
     out.push(`### ${candidate.scenario}`, "", verdictLine(cmp), "", comparisonTable(cmp), "");
   }
@@ -92,14 +91,10 @@ export function gitlabCodeQuality(checks: readonly LocatedCheck[]): CodeQualityI
  * Adds each check's file: the baseline's RunResult of its scenario (committed, so an annotation lands on a
  * file of the repository), else the candidate's.
  */
-export function locateChecks(
-  checks: readonly GateCheck[],
-  files: ReadonlyMap<RunView, string>,
-  pairs: readonly RunPair[],
-  unpaired: readonly RunView[],
-): LocatedCheck[] {
+export function locateChecks(result: GateResult, files: ReadonlyMap<RunView, string>): LocatedCheck[] {
+  const { pairs, unpairedBaselines, unpairedCandidates } = result.paired;
   const bySuite = new Map<string, string>();
-  for (const r of unpaired) {
+  for (const r of [...unpairedCandidates, ...unpairedBaselines]) {
     const f = files.get(r);
     if (f) bySuite.set(r.scenario, f);
   }
@@ -107,7 +102,7 @@ export function locateChecks(
     const f = files.get(baseline) ?? files.get(candidate);
     if (f) bySuite.set(candidate.scenario, f);
   }
-  return checks.map((c) => {
+  return result.checks.map((c) => {
     const file = bySuite.get(c.suite);
     return file === undefined ? { ...c } : { ...c, file };
   });

@@ -27,6 +27,8 @@ export interface GateResult {
   ok: boolean;
   checks: GateCheck[];
   failures: string[];
+  /** How the runs were paired (pairRuns), for views of the result (reports/ci-formats.ts). */
+  paired: ReturnType<typeof pairRuns>;
 }
 
 export interface RunPair {
@@ -72,7 +74,8 @@ export function gate(
   candidates: readonly RunView[],
   opts: GateOptions,
 ): GateResult {
-  const { pairs, unpairedBaselines, unpairedCandidates } = pairRuns(baselines, candidates);
+  const paired = pairRuns(baselines, candidates);
+  const { pairs, unpairedBaselines, unpairedCandidates } = paired;
   const checks: GateCheck[] = [];
   for (const { baseline, candidate } of pairs) checks.push(...checkPair(baseline, candidate, opts));
   for (const b of unpairedBaselines) {
@@ -92,7 +95,7 @@ export function gate(
     });
   }
   const failures = checks.filter((c) => !c.ok).map((c) => c.message);
-  return { ok: failures.length === 0, checks, failures };
+  return { ok: failures.length === 0, checks, failures, paired };
 }
 
 /**

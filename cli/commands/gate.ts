@@ -8,7 +8,7 @@ import {
   gitlabCodeQuality,
   locateChecks,
 } from "../../reports/ci-formats.ts";
-import { pairRuns, gate as runGate } from "../../reports/gate.ts";
+import { gate as runGate } from "../../reports/gate.ts";
 import { junitXml } from "../../reports/junit.ts";
 import type { RunView } from "../../reports/model.ts";
 import { parseCommandArgs } from "../args.ts";
@@ -94,13 +94,9 @@ Exit codes: 0 passed, 1 a check failed, 2 bad usage or input.
       writeFileSync(path, text);
     };
     if (values.junit) writeFile(values.junit, junitXml(result.checks));
-    const paired = pairRuns(base, cand);
-    const located = locateChecks(result.checks, files, paired.pairs, [
-      ...paired.unpairedCandidates,
-      ...paired.unpairedBaselines,
-    ]);
+    const located = locateChecks(result, files);
     const markdown = () =>
-      gateMarkdown(result, paired.pairs, {
+      gateMarkdown(result, {
         maxP99Regression: allowance,
         ...(values["report-url"] ? { reportUrl: values["report-url"] } : {}),
       });

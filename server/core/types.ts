@@ -19,6 +19,9 @@ export type Lane = "vip" | "default" | "overflow";
 export type ClusterName = "primary" | "backup";
 export type HealthState = "HEALTHY" | "SUB_HEALTHY" | "ISOLATED" | "PROBING";
 
+/** End states whose order gives its card back (a card still held by one is stranded). */
+export const CARD_RELEASED_STATES: ReadonlySet<OrderState> = new Set(["FAILED", "REJECTED", "DENIED"]);
+
 export const TERMINAL_STATES: ReadonlySet<OrderState> = new Set([
   "DELIVERED",
   "FAILED",

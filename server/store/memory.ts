@@ -1,7 +1,7 @@
 // The in-memory store: the reference semantics the SQLite and PostgreSQL stores must match (the
 // shared suite in test/server/store/store.cases.ts proves it). Nothing survives the process.
 import type { Card, ClaimResult, StoreResult } from "../core/ports.ts";
-import { TERMINAL_STATES } from "../core/types.ts";
+import { CARD_RELEASED_STATES, TERMINAL_STATES } from "../core/types.ts";
 import { type CardOutcome, storeErrors } from "./rules.ts";
 import { normalizeOrder, normalizePatch, patchFields } from "./sql-ledger.ts";
 import type { LedgerOrder, LedgerPatch, Store, StoreAudit } from "./types.ts";
@@ -192,7 +192,7 @@ export class MemoryStore implements Store {
   async failedHoldingCards(): Promise<{ orderId: string; cardId: string }[]> {
     const held: { orderId: string; cardId: string }[] = [];
     for (const o of this.orders.values()) {
-      if (o.state !== "FAILED" && o.state !== "REJECTED" && o.state !== "DENIED") continue;
+      if (!CARD_RELEASED_STATES.has(o.state)) continue;
       const cardId = this.byOwner.get(o.orderId);
       if (cardId !== undefined && !this.cards.get(cardId)?.delivered)
         held.push({ orderId: o.orderId, cardId });

@@ -14,6 +14,7 @@ import {
   orderValues,
   type PatchField,
   patchFields,
+  RELEASED_SQL,
   rowToOrder,
   TERMINAL_SQL,
   toColumn,
@@ -152,12 +153,12 @@ SELECT
      SELECT card_id::text AS card FROM card_claims WHERE outcome IN ('held', 'delivered')
        GROUP BY card_id HAVING count(*) > 1
      UNION
-     SELECT card_id AS card FROM orders WHERE card_id IS NOT NULL AND state NOT IN ('FAILED', 'REJECTED', 'DENIED')
+     SELECT card_id AS card FROM orders WHERE card_id IS NOT NULL AND state NOT IN ${RELEASED_SQL}
        GROUP BY card_id HAVING count(*) > 1
   ) AS ghosts)::int AS duplicate_cards,
   (SELECT count(*) FROM orders WHERE state NOT IN ${TERMINAL_SQL})::int AS non_terminal_orders,
   (SELECT count(*) FROM orders o JOIN cards c ON c.owner_id = o.order_id
-     WHERE o.state IN ('FAILED', 'REJECTED', 'DENIED'))::int AS failed_holding_cards,
+     WHERE o.state IN ${RELEASED_SQL})::int AS failed_holding_cards,
   (SELECT count(*) FROM orders o WHERE o.state = 'DELIVERED' AND NOT EXISTS (
      SELECT 1 FROM cards c WHERE c.owner_id = o.order_id AND c.delivered AND c.id::text = o.card_id
   ))::int AS delivered_without_card,
@@ -658,7 +659,7 @@ class PostgresStore implements Store {
     const r = await this.query<{ orderId: string; cardId: string }>(
       `SELECT o.order_id AS "orderId", c.id::text AS "cardId" FROM orders o
          JOIN cards c ON c.owner_id = o.order_id
-        WHERE o.state IN ('FAILED', 'REJECTED', 'DENIED') AND NOT c.delivered`,
+        WHERE o.state IN ${RELEASED_SQL} AND NOT c.delivered`,
     );
     return r.rows;
   }

@@ -1,6 +1,6 @@
 // The order ledger's mapping between LedgerOrder fields and SQL columns, shared by the SQLite and
 // PostgreSQL stores so both read and write the same shape.
-import { TERMINAL_STATES } from "../core/types.ts";
+import { CARD_RELEASED_STATES, TERMINAL_STATES } from "../core/types.ts";
 import { storeErrors } from "./rules.ts";
 import type { LedgerOrder, LedgerPatch } from "./types.ts";
 
@@ -50,8 +50,12 @@ export function addedColumns(db: "sqlite" | "postgres"): { column: string; type:
 const IMMUTABLE = new Set<string>(["orderId", "idempotencyKey", "sku", "tier", "acceptedAt", "clientId"]);
 const BY_FIELD = new Map(LEDGER_COLUMNS.map(([field, column, kind]) => [field as string, { column, kind }]));
 
+const sqlList = (states: ReadonlySet<string>) => `(${[...states].map((s) => `'${s}'`).join(",")})`;
+
 /** Ledger terminal states, for SQL `IN (...)` lists. */
-export const TERMINAL_SQL = `(${[...TERMINAL_STATES].map((s) => `'${s}'`).join(",")})`;
+export const TERMINAL_SQL = sqlList(TERMINAL_STATES);
+/** End states whose order gives its card back (core CARD_RELEASED_STATES), for SQL `IN (...)` lists. */
+export const RELEASED_SQL = sqlList(CARD_RELEASED_STATES);
 
 export interface PatchField {
   field: string;

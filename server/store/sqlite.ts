@@ -16,6 +16,7 @@ import {
   normalizeOrder,
   orderValues,
   patchFields,
+  RELEASED_SQL,
   rowToOrder,
   TERMINAL_SQL,
   toSqlite,
@@ -318,7 +319,7 @@ class SqliteStore implements Store {
           .prepare(
             `SELECT o.order_id AS orderId, CAST(c.id AS TEXT) AS cardId FROM orders o
                JOIN cards c ON c.owner_id = o.order_id
-              WHERE o.state IN ('FAILED', 'REJECTED', 'DENIED') AND c.delivered = 0`,
+              WHERE o.state IN ${RELEASED_SQL} AND c.delivered = 0`,
           )
           .all() as { orderId: string; cardId: string }[],
     );
@@ -463,12 +464,12 @@ SELECT
      SELECT CAST(card_id AS TEXT) AS card FROM card_claims WHERE outcome IN ('held', 'delivered')
        GROUP BY card_id HAVING COUNT(*) > 1
      UNION
-     SELECT card_id AS card FROM orders WHERE card_id IS NOT NULL AND state NOT IN ('FAILED', 'REJECTED', 'DENIED')
+     SELECT card_id AS card FROM orders WHERE card_id IS NOT NULL AND state NOT IN ${RELEASED_SQL}
        GROUP BY card_id HAVING COUNT(*) > 1
   )) AS duplicate_cards,
   (SELECT COUNT(*) FROM orders WHERE state NOT IN ${TERMINAL_SQL}) AS non_terminal_orders,
   (SELECT COUNT(*) FROM orders o JOIN cards c ON c.owner_id = o.order_id
-     WHERE o.state IN ('FAILED', 'REJECTED', 'DENIED')) AS failed_holding_cards,
+     WHERE o.state IN ${RELEASED_SQL}) AS failed_holding_cards,
   (SELECT COUNT(*) FROM orders o WHERE o.state = 'DELIVERED' AND NOT EXISTS (
      SELECT 1 FROM cards c WHERE c.owner_id = o.order_id AND c.delivered = 1 AND CAST(c.id AS TEXT) = o.card_id
   )) AS delivered_without_card,

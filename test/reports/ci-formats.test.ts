@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { gateMarkdown, githubAnnotations, gitlabCodeQuality } from "../../reports/ci-formats.ts";
-import { gate, pairRuns } from "../../reports/gate.ts";
+import { gate } from "../../reports/gate.ts";
 import { fixtureRun } from "./fixtures.ts";
 
 const checks = [
@@ -37,7 +37,7 @@ describe("gate output for CI systems", () => {
     const base = fixtureRun({ config: "adaptive", scenario: "promo-peak" });
     const worse = fixtureRun({ config: "adaptive", scenario: "promo-peak", latencyScale: 1.2 });
     const result = gate([base], [worse], { maxP99Regression: 0.05 });
-    const md = gateMarkdown(result, pairRuns([base], [worse]).pairs, {
+    const md = gateMarkdown(result, {
       maxP99Regression: 0.05,
       reportUrl: "https://ci.example/report",
     });
