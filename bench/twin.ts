@@ -9,14 +9,13 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
 import { join, resolve } from "node:path";
-import { startLocalStack } from "../load/local-stack.ts";
-import { farmProviders } from "../load/provider-models.ts";
 import { searchCapacity } from "../reports/capacity/search.ts";
 import { DEFAULT_TOLERANCES, formatError, type TwinRow } from "../reports/twin.ts";
 import { loadScenario, withCalibrationFile } from "../scenarios/define.ts";
 import { resolveArm } from "../workflows/arms.ts";
 import { type CalibrateStore, calibrate, steadyScenario } from "../workflows/calibrate.ts";
 import { confirmLive, objectiveOf, simulatedCapacity } from "../workflows/capacity.ts";
+import { startScenarioStack } from "../workflows/scenario-stack.ts";
 import { liveRunner } from "../workflows/suite.ts";
 import { runTwin, writeTwinReport } from "../workflows/twin.ts";
 
@@ -71,13 +70,11 @@ export async function run(): Promise<void> {
       tolerance: 0.02,
       maxProbes: 14,
     });
-    const stack = await startLocalStack({
-      providers: farmProviders(scenario.providers),
-      config: arm.serverConfig,
-      skuCount: scenario.skus.count,
-      seed: scenario.seed,
-      ...(store === "memory" ? { store: "memory:" } : {}),
-    });
+    const stack = await startScenarioStack(
+      scenario,
+      arm.config,
+      store === "memory" ? { store: "memory:" } : {},
+    );
     try {
       const live = liveRunner({
         arm: { ...arm, role: "single" },

@@ -4,7 +4,7 @@
 import { resolve } from "node:path";
 import type { ArmRole } from "../scenarios/arms.ts";
 import type { Scenario } from "../scenarios/define.ts";
-import { type DispatchConfig, presetConfig } from "../server/core/config.ts";
+import type { DispatchConfig } from "../server/core/config.ts";
 import { resolveConfig } from "../simulator/configs.ts";
 
 export interface Arm {
@@ -13,13 +13,10 @@ export interface Arm {
   role: ArmRole;
   /** The resolved configuration. */
   config: DispatchConfig;
-  /** What to hand a running server: the preset's name, or the resolved configuration of a file. */
-  serverConfig: string | DispatchConfig;
 }
 
 function arm(name: string, role: ArmRole, dir: string): Arm {
-  const config = resolveConfig(name, dir);
-  return { name, role, config, serverConfig: presetConfig(name) !== undefined ? name : config };
+  return { name, role, config: resolveConfig(name, dir) };
 }
 
 /**

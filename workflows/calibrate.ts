@@ -8,8 +8,6 @@ import { availableParallelism, cpus, hostname } from "node:os";
 import { performance } from "node:perf_hooks";
 import { linearRegression, linearRegressionLine } from "simple-statistics";
 import { Admin } from "../load/admin.ts";
-import { startLocalStack } from "../load/local-stack.ts";
-import { farmProviders } from "../load/provider-models.ts";
 import { runLoad } from "../load/run-load.ts";
 import type { RunResult } from "../results/run-result.ts";
 import {
@@ -18,10 +16,10 @@ import {
   CalibrationProfileSchema,
 } from "../scenarios/calibration-profile.ts";
 import type { Scenario } from "../scenarios/define.ts";
-import { withWorkers } from "../server/core/config.ts";
 import { resolveArm } from "./arms.ts";
 import { constantRateScenario } from "./capacity.ts";
 import { ownCpuMs, processCpuMs } from "./process-cpu.ts";
+import { startScenarioStack } from "./scenario-stack.ts";
 
 export type CalibrateStore = "memory" | "sqlite";
 
@@ -80,14 +78,9 @@ export async function calibrate(o: CalibrateOptions): Promise<CalibrationProfile
   if (o.rates.length < 2) throw new CalibrateError("--rates: give at least 2 rates to fit the CPU cost");
   const log = o.log ?? (() => {});
   const arm = resolveArm(o.scenario);
-  const sized = withWorkers(arm.config, o.scenario.cluster.primary.workers);
   const local = o.targets === undefined;
   const stack = local
-    ? await startLocalStack({
-        providers: farmProviders(o.scenario.providers),
-        config: sized,
-        skuCount: o.scenario.skus.count,
-        seed: o.scenario.seed,
+    ? await startScenarioStack(o.scenario, arm.config, {
         ...(o.store === "memory" ? { store: "memory:" } : {}),
         log,
       })

@@ -2,8 +2,6 @@
 // page that shows them. Live runs go through a LiveRunner (the live workflow, in-process).
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { startLocalStack } from "../load/local-stack.ts";
-import { farmProviders, farmServices } from "../load/provider-models.ts";
 import { type Probe, type SearchResult, searchCapacity } from "../reports/capacity/search.ts";
 import type { UslFit, UslPoint } from "../reports/capacity/usl.ts";
 import { fitUsl } from "../reports/capacity/usl.ts";
@@ -17,6 +15,7 @@ import type { DispatchConfig } from "../server/core/config.ts";
 import { simulate } from "../simulator/runner.ts";
 import { peakRate } from "../traffic/profile.ts";
 import type { Arm } from "./arms.ts";
+import { startScenarioStack } from "./scenario-stack.ts";
 import { type LiveRunner, liveRunner } from "./suite.ts";
 
 export interface Objective {
@@ -201,13 +200,7 @@ export async function liveCapacity(
 ): Promise<Pick<CapacityReport, "live" | "liveNote" | "usl" | "uslNote">> {
   const out: Pick<CapacityReport, "live" | "liveNote" | "usl" | "uslNote"> = {};
   o.log("starting a provider farm and rushhour serve on 127.0.0.1");
-  const stack = await startLocalStack({
-    providers: farmProviders(scenario.providers),
-    services: farmServices(scenario),
-    config: o.arm.serverConfig,
-    skuCount: scenario.skus.count,
-    seed: scenario.seed,
-  });
+  const stack = await startScenarioStack(scenario, o.arm.config);
   try {
     const live = liveRunner({
       // Role "single": the run drives the probe's own traffic, not a role's override.

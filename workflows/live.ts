@@ -6,7 +6,6 @@
 import { Admin } from "../load/admin.ts";
 import { type AuditOptions, auditStore } from "../load/audit.ts";
 import { type ChaosRun, scheduleChaos } from "../load/chaos.ts";
-import { startLocalStack } from "../load/local-stack.ts";
 import { farmProviders, farmServices } from "../load/provider-models.ts";
 import { armRecordPath } from "../load/record.ts";
 import {
@@ -21,11 +20,12 @@ import type { ClientTls } from "../load/unary-channel.ts";
 import type { RunResult } from "../results/run-result.ts";
 import type { Scenario } from "../scenarios/define.ts";
 import { type ChaosStep, liveOptions, type TopologySpec, validateLive } from "../scenarios/live.ts";
-import { type DispatchConfig, withWorkers } from "../server/core/config.ts";
+import type { DispatchConfig } from "../server/core/config.ts";
 import { redactStoreUrl } from "../server/store/redact-url.ts";
 import { validateExecutor } from "../traffic/executors/index.ts";
 import type { ExecutionSegment } from "../traffic/segment.ts";
 import { type Arm, resolveArms } from "./arms.ts";
+import { sizedBackupConfig, sizedPrimaryConfig, startScenarioStack } from "./scenario-stack.ts";
 
 export class LiveScenarioError extends Error {
   override name = "LiveScenarioError";
@@ -157,28 +157,20 @@ async function runArm(
   if (o.targets === undefined && topology !== undefined) {
     log(`starting ${topology.instances} instances on PostgreSQL and a provider farm (${arm.name})`);
     // The primary cluster is split across the instances; the backup has its own size.
-    const perInstance = Math.ceil(scenario.cluster.primary.workers / topology.instances);
-    const sized = withWorkers(arm.config, perInstance);
+    const sized = sizedPrimaryConfig(scenario, arm.config, topology.instances);
     return runOnTopology({
       ...common,
       arm: { name: arm.name, role: arm.role, definition: sized },
       spec: topology,
       chaos: liveOptions(scenario.live).chaos ?? [],
       serverConfig: sized,
-      backupConfig: withWorkers(arm.config, scenario.cluster.backup.workers),
+      backupConfig: sizedBackupConfig(scenario, arm.config),
     });
   }
   if (o.targets === undefined) {
     log(`starting a provider farm and rushhour serve (${arm.name}) on 127.0.0.1`);
-    const sized = withWorkers(arm.config, scenario.cluster.primary.workers);
-    const stack = await startLocalStack({
-      providers: farmProviders(scenario.providers),
-      services: farmServices(scenario),
-      config: sized,
-      skuCount: scenario.skus.count,
-      seed: scenario.seed,
-      log,
-    });
+    const sized = sizedPrimaryConfig(scenario, arm.config);
+    const stack = await startScenarioStack(scenario, arm.config, { log });
     try {
       return await runLoad({
         ...common,
@@ -192,15 +184,14 @@ async function runArm(
   const adminToken = o.adminToken ?? null;
   // A sharded run's configuration is applied once, by shard 0 (the others would reset its faults).
   const owner = (o.segment?.index ?? 0) === 0;
+  // The targets are the primary cluster's instances: each gets its share of the cluster's worker slots,
+  // as a topology's instances do, so the run compares with the simulated scenario.
+  const sized = sizedPrimaryConfig(scenario, arm.config, o.targets.length);
   if (adminToken !== null && owner) {
     for (const address of o.targets) {
       const admin = new Admin(address, adminToken, undefined, o.tls ?? undefined);
       try {
-        await admin.applyConfig(
-          typeof arm.serverConfig === "string"
-            ? { preset: arm.serverConfig }
-            : { configJson: JSON.stringify(arm.serverConfig) },
-        );
+        await admin.applyConfig({ configJson: JSON.stringify(sized) });
         await admin.clearFaults();
       } finally {
         admin.close();
@@ -212,7 +203,8 @@ async function runArm(
   if (topology !== undefined) warn("--target given: the scenario's topology and chaos are not used");
   return runLoad({
     ...common,
-    arm: { name: arm.name, role: arm.role, definition: arm.config },
+    // Without the admin token the servers keep their own configuration: record the one asked for.
+    arm: { name: arm.name, role: arm.role, definition: adminToken !== null ? sized : arm.config },
     target: { addresses: o.targets, adminToken, tls: o.tls ?? null, clientToken: o.clientToken ?? null },
   });
 }

@@ -17,6 +17,7 @@ import { liveOptions } from "../scenarios/live.ts";
 import { SERVER_NODE_FLAGS } from "../server/node-flags.ts";
 import type { Arm } from "./arms.ts";
 import { runFile } from "./files.ts";
+import { sizedPrimaryConfig } from "./scenario-stack.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const BIN = fileURLToPath(new URL("../cli/bin.mjs", import.meta.url));
@@ -168,7 +169,8 @@ export async function runProfile(scenario: Scenario, o: ProfileOptions): Promise
   const files = prepareStackFiles(
     "rushhour-profile-",
     farmProviders(scenario.providers),
-    arm.serverConfig,
+    // Sized as the simulator sizes the scenario's cluster (scenario-stack.ts).
+    sizedPrimaryConfig(scenario, arm.config),
     farmServices(scenario),
   );
   const { dir: work, specFile, adminToken: token } = files;

@@ -1,0 +1,47 @@
+// The live server a scenario describes: the configuration sized as the simulator sizes the scenario's
+// cluster (simulator/replication.ts: `cluster.primary.workers` worker slots, split across instances), and
+// a local stack whose provider farm serves the scenario's providers and its risk and notification
+// services. Every live path that compares itself with the simulator starts or configures its servers
+// here (load, twin, calibrate, capacity, profile), so "the same scenario, simulated and live" is the
+// same system on both sides.
+import { type LocalStack, startLocalStack } from "../load/local-stack.ts";
+import { farmProviders, farmServices } from "../load/provider-models.ts";
+import type { Scenario } from "../scenarios/define.ts";
+import { type DispatchConfig, withWorkers } from "../server/core/config.ts";
+
+/** The configuration one of `instances` primary servers runs: its share of the cluster's worker slots. */
+export function sizedPrimaryConfig(
+  scenario: Scenario,
+  config: DispatchConfig,
+  instances = 1,
+): DispatchConfig {
+  return withWorkers(config, Math.ceil(scenario.cluster.primary.workers / Math.max(1, instances)));
+}
+
+/** The configuration the backup server runs: the backup cluster's worker slots. */
+export function sizedBackupConfig(scenario: Scenario, config: DispatchConfig): DispatchConfig {
+  return withWorkers(config, scenario.cluster.backup.workers);
+}
+
+export interface ScenarioStackOptions {
+  /** The server's store URL (default: a fresh SQLite file in the stack's temp folder). */
+  store?: string;
+  log?: (line: string) => void;
+}
+
+/** A provider farm with the scenario's providers and services, and `rushhour serve` sized for the scenario. */
+export function startScenarioStack(
+  scenario: Scenario,
+  config: DispatchConfig,
+  o: ScenarioStackOptions = {},
+): Promise<LocalStack> {
+  return startLocalStack({
+    providers: farmProviders(scenario.providers),
+    services: farmServices(scenario),
+    config: sizedPrimaryConfig(scenario, config),
+    skuCount: scenario.skus.count,
+    seed: scenario.seed,
+    ...(o.store !== undefined ? { store: o.store } : {}),
+    ...(o.log !== undefined ? { log: o.log } : {}),
+  });
+}
