@@ -57,19 +57,27 @@ export function loadCalibrationProfile(file: string): { profile: CalibrationProf
 }
 
 /**
- * The cluster with the profile's CPU costs, processors, co-located CPU and hop. Processors: the instance's own
- * (processorsPerInstance) when it had its machine to itself; the machine's cores when the driver and the farm
- * shared them (their CPU per order is charged to those cores, and live CPU is a share of them: load/series.ts).
+ * The cluster with the profile's CPU, processors, co-located CPU and hop. Each cluster is one instance of the
+ * measured server: `processorsPerInstance` processors (one event loop) on a machine of the measured cores (live
+ * CPU is a share of them: load/series.ts). The server's CPU per order follows the measured steps (cpuCurve:
+ * it falls as the rate rises); the stage costs keep the profile's proportions. With the driver and the farm on
+ * the server's machine, their CPU per order at the highest measured rate (the one nearest saturation) takes
+ * cores from it (simulator/models/cpu.ts).
  */
 export function calibratedCluster(cluster: ClusterSpec, p: CalibrationProfile): ClusterSpec {
   const colocated = p.cpu.colocated;
-  const cores = colocated === null ? p.cpu.processorsPerInstance : colocated.machineCores;
+  const cores = colocated === null ? p.measured.cores : colocated.machineCores;
+  const node = { cores, processors: p.cpu.processorsPerInstance };
+  const steps = [...p.cpu.steps].sort((a, b) => a.rate - b.rate);
+  const top = steps.at(-1);
   return {
     ...cluster,
-    primary: { ...cluster.primary, cores },
-    backup: { ...cluster.backup, cores },
+    primary: { ...cluster.primary, ...node },
+    backup: { ...cluster.backup, ...node },
     cpuCostMs: { ...p.cpu.stageMs, waitPerSecond: p.cpu.waitPerSecond },
-    colocatedMsPerOrder: colocated === null ? 0 : colocated.driverMsPerOrder + colocated.farmMsPerOrder,
+    cpuCurve: steps.map((s) => ({ rate: s.rate, msPerOrder: s.serverMsPerOrder })),
+    colocatedMsPerOrder:
+      colocated === null || top === undefined ? 0 : top.driverMsPerOrder + top.farmMsPerOrder,
     hopMs: p.hopMs,
   };
 }

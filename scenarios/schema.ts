@@ -102,7 +102,28 @@ export const DemandHistorySchema = z.discriminatedUnion(
   { error: 'demandHistory.kind must be "generated" or "file"' },
 );
 
-const clusterNode = z.strictObject({ workers: count(1), cores: z.number().positive().default(2) });
+const clusterNode = z.strictObject({
+  workers: count(1),
+  /** The cores of the cluster's machine: CPU utilisation is a share of them (as a live server's is). */
+  cores: z.number().positive().default(2),
+  /**
+   * Processors that serve the dispatch CPU (simulator/models/cpu.ts): one per event loop, so 1 for one
+   * Node server; at most `cores` count. Default: `cores` (a cluster of single-loop instances, one per core).
+   */
+  processors: z.number().positive().optional(),
+});
+
+/**
+ * Server CPU per order as measured at steady throughputs (a calibration profile's steps): per-order CPU
+ * falls as the rate rises (an event loop's wake-ups and writes are shared by the orders around them), so
+ * the simulator scales the stage costs to this curve at the cluster's arrival rate over the last second.
+ */
+const cpuCurvePoint = z.strictObject({
+  /** Orders per second. */
+  rate: z.number().positive(),
+  /** Server CPU ms per order (all stages) at that rate. */
+  msPerOrder: z.number().min(0),
+});
 
 export const ClusterSchema = z.strictObject({
   primary: clusterNode,
@@ -119,11 +140,23 @@ export const ClusterSchema = z.strictObject({
       waitPerSecond: z.number().min(0).default(0),
     })
     .prefault({}),
+  /**
+   * Measured server CPU per order against the rate (ascending rates; `rushhour calibrate` writes it into a
+   * profile's steps). Absent: the stage costs above hold at every rate.
+   */
+  cpuCurve: z
+    .array(cpuCurvePoint)
+    .min(1)
+    .refine((c) => c.every((p, i) => i === 0 || p.rate > (c[i - 1] as { rate: number }).rate), {
+      error: "cpuCurve rates must ascend",
+    })
+    .optional(),
   /** One-way network hop from primary to backup. */
   hopMs: duration.default(2),
   /**
    * CPU ms per order that the load driver and the provider farm spend on the primary's machine (a
-   * local run: they share its cores); charged to the primary's processors. 0: they run elsewhere.
+   * local run: they share its cores): the cores they take at the current rate are not there for the
+   * primary's processors (simulator/models/cpu.ts). 0: they run elsewhere.
    */
   colocatedMsPerOrder: z.number().min(0).default(0),
   /**

@@ -1,13 +1,18 @@
-// The cluster CPU model: each cluster's `cores` are processors that serve CPU demand, and an order
-// does not take its next step until its stage's CPU has been served, so a saturated CPU slows
-// orders down (issue 13). Utilisation is busy processor time over capacity, from the same model.
+// The cluster CPU model: each cluster's processors serve CPU demand, and an order does not take its
+// next step until its stage's CPU has been served, so a saturated CPU slows orders down (issue 13).
+// Utilisation is CPU time over the machine's cores, from the same model (a live server's CPU is a share
+// of its machine's cores too: load/series.ts).
+//
+// Processors and cores: `processors` are the event loops that run dispatch work (a Node server is one),
+// `cores` the machine's. Capacity is min(processors, cores) processor-seconds per second, as
+// ceil(capacity) processors each at capacity / ceil(capacity) speed (so `1.5` is a 1.5-CPU quota).
+// Without `processors`, a cluster has one per core (one single-loop instance per core).
 //
 // Discipline: one FIFO queue in front of the processors, each job run to completion on the first
 // processor free (M/G/c first-come first-served), not processor sharing. A Node server is an event
 // loop: a callback runs to completion and ready callbacks run in the order they became ready, which
 // is FIFO and non-preemptive; a job's finish time is known when it arrives, so a job costs one
-// scheduled event. `cores` may be fractional (a CPU quota): ceil(cores) processors, each at speed
-// cores / ceil(cores), so capacity is `cores` processor-seconds per second.
+// scheduled event.
 //
 // What each stage costs, and where the order waits for it (scenarios/README.md, "CPU"):
 // - accept: before the core sees the order (on the backup: after the hop, before its submit);
@@ -18,7 +23,14 @@
 // - deliver: after a DELIVERED or FAILED order leaves the core, before its client sees the reply
 //   (booked at once: nothing in the core waits for it, so it costs no event);
 // - waitPerSecond: background demand from orders queued or in retry backoff, in 10 ms slices;
-// - colocatedMsPerOrder: background demand on the primary at every arrival (driver and provider farm).
+// - cpuCurve (a calibration's measured CPU per order against the rate): the stage costs are scaled so
+//   their sum is the curve's value at the cluster's arrival rate over the last second: per-order CPU
+//   falls as the rate rises, because an event loop's wake-ups and socket writes serve the orders
+//   around them together;
+// - colocatedMsPerOrder: the load driver's and the provider farm's CPU on the primary's machine (a
+//   local run). They run in their own processes, so they are not jobs on the server's event loop; the
+//   cores they take at the current rate are not there for it: the primary's capacity is
+//   min(processors, cores - their cores), never below a tenth of its own.
 // A zero cost is no job at all: the order goes on in the same instant, exactly as without the model.
 
 import type { ClusterSpec } from "../../scenarios/schema.ts";
@@ -29,31 +41,52 @@ import { type ClusterName, type OrderView, TERMINAL_STATES } from "../../server/
 /** Waiting orders' CPU is charged in slices of this length (short against a window, long against a job). */
 const WAIT_SLICE_MS = 10;
 
-/** One cluster's processors: FIFO jobs, busy time booked per window. */
+/** The arrival rate behind the CPU curve and the colocated share: arrivals over the last second. */
+const RATE_SPAN_MS = 1000;
+const RATE_BUCKET_MS = 100;
+
+/** A colocated load leaves the primary at least this share of its own capacity. */
+const MIN_CAPACITY_SHARE = 0.1;
+
+/** One cluster's processors: FIFO jobs, CPU time booked per window. */
 export class Processors {
   /**
    * When each processor finishes the work it has been given, as a binary min-heap: which processor
    * runs a job changes no time, so only the earliest free one (the root) matters.
    */
   private readonly freeAt: Float64Array;
-  private readonly speed: number;
-  /** Busy processor-ms per window index (a job is split at window edges). */
+  /** Processor-seconds per second the processors can give (min(processors, cores)). */
+  private readonly capacity: number;
+  private speed: number;
+  /** CPU ms (busy time x speed) per window index (a job is split at window edges). */
   private readonly busy: number[] = [];
 
   constructor(
     private readonly env: Environment,
-    cores: number,
+    processors: number,
+    /** The machine's cores: utilisation is a share of them. */
+    private readonly cores: number,
     private readonly windowMs: number,
     /** The run's end: work after it is in no window (the last window may be short). */
     private readonly endMs = Number.POSITIVE_INFINITY,
   ) {
-    const n = Math.max(1, Math.ceil(cores));
+    this.capacity = Math.min(processors, cores);
+    const n = Math.max(1, Math.ceil(this.capacity));
     this.freeAt = new Float64Array(n);
-    this.speed = cores / n;
+    this.speed = this.capacity / n;
   }
 
   get count(): number {
     return this.freeAt.length;
+  }
+
+  /**
+   * What other processes on the machine leave of it (cores): capacity becomes min(own, available),
+   * never below a tenth of its own. Jobs queued after the call run at the new speed.
+   */
+  setAvailableCores(available: number): void {
+    const c = Math.max(this.capacity * MIN_CAPACITY_SHARE, Math.min(this.capacity, available));
+    this.speed = c / this.freeAt.length;
   }
 
   /**
@@ -97,28 +130,111 @@ export class Processors {
     const w = this.windowMs;
     const busy = this.busy;
     const end = Math.min(finish, this.endMs);
+    const speed = this.speed;
     let t = start;
     let i = Math.floor(t / w);
     while (t < end) {
       const edge = Math.min(end, (i + 1) * w);
       while (busy.length <= i) busy.push(0);
-      busy[i]! += edge - t;
+      busy[i]! += (edge - t) * speed;
       t = edge;
       i++;
     }
   }
 
-  /** Busy processor time / capacity in the window [t0, t0 + lengthMs). */
+  /** CPU time / the machine's cores in the window [t0, t0 + lengthMs). */
   utilisation(t0: number, lengthMs: number): number {
     const busy = this.busy[Math.round(t0 / this.windowMs)] ?? 0;
-    return busy / (lengthMs * this.freeAt.length);
+    return busy / (lengthMs * this.cores);
   }
+}
+
+/** Arrivals over the last second, in 100 ms buckets (virtual time). */
+class RecentRate {
+  private readonly buckets = new Float64Array(RATE_SPAN_MS / RATE_BUCKET_MS);
+  private index = 0;
+  private sum = 0;
+
+  constructor(private readonly env: Environment) {}
+
+  /** Counts one arrival now and returns arrivals per second over the last second, this one included. */
+  arrive(): number {
+    const i = Math.floor(this.env.now() / RATE_BUCKET_MS);
+    const b = this.buckets;
+    // Empty the buckets the clock has passed since the last arrival (all of them after a second's gap).
+    for (let k = this.index + 1; k <= i && k <= this.index + b.length; k++) {
+      const slot = k % b.length;
+      this.sum -= b[slot]!;
+      b[slot] = 0;
+    }
+    if (i > this.index) this.index = i;
+    b[i % b.length]! += 1;
+    this.sum += 1;
+    // The buckets hold the current one's part and the nine before it (or all since the start).
+    const now = this.env.now();
+    const span = Math.min(now, RATE_SPAN_MS - RATE_BUCKET_MS + (now - i * RATE_BUCKET_MS));
+    return (this.sum * 1000) / Math.max(RATE_BUCKET_MS, span);
+  }
+}
+
+type CpuCurve = NonNullable<ClusterSpec["cpuCurve"]>;
+
+/**
+ * Server CPU ms per order at `rate` from a measured curve: the total CPU per second is interpolated
+ * linearly between the measured rates; below the first, the first rate's cost per order; above the
+ * last, the total grows by the least-squares slope of total CPU on rate over all points (the marginal
+ * cost of an order), or the last cost per order when the points give no positive slope.
+ */
+export function curveMsPerOrder(curve: CpuCurve, rate: number): number {
+  const first = curve[0]!;
+  if (rate <= first.rate) return first.msPerOrder;
+  for (let i = 1; i < curve.length; i++) {
+    const b = curve[i]!;
+    if (rate <= b.rate) {
+      const a = curve[i - 1]!;
+      const ta = a.rate * a.msPerOrder;
+      const tb = b.rate * b.msPerOrder;
+      return (ta + ((tb - ta) * (rate - a.rate)) / (b.rate - a.rate)) / rate;
+    }
+  }
+  const last = curve.at(-1)!;
+  const slope = marginalMs(curve);
+  if (!(slope > 0)) return last.msPerOrder;
+  return (last.rate * last.msPerOrder + slope * (rate - last.rate)) / rate;
+}
+
+/** Least-squares slope of total CPU (ms/s) on rate: the marginal CPU ms of one more order per second. */
+function marginalMs(curve: CpuCurve): number {
+  const n = curve.length;
+  if (n < 2) return 0;
+  let sx = 0;
+  let sy = 0;
+  for (const p of curve) {
+    sx += p.rate;
+    sy += p.rate * p.msPerOrder;
+  }
+  const mx = sx / n;
+  const my = sy / n;
+  let num = 0;
+  let den = 0;
+  for (const p of curve) {
+    num += (p.rate - mx) * (p.rate * p.msPerOrder - my);
+    den += (p.rate - mx) ** 2;
+  }
+  return den > 0 ? num / den : 0;
 }
 
 export class CpuModel {
   private readonly processors: Record<ClusterName, Processors>;
   private readonly costs: ClusterSpec["cpuCostMs"];
   private readonly colocatedMs: number;
+  private readonly cores: number;
+  private readonly curve: CpuCurve | undefined;
+  /** accept + allocate + issue + deliver: what the curve's per-order CPU is split over. */
+  private readonly perOrder: number;
+  private readonly rates: Record<ClusterName, RecentRate> | null;
+  /** The stage costs' multiplier at each cluster's current rate (1 without a curve). */
+  private readonly scale: Record<ClusterName, number> = { primary: 1, backup: 1 };
   /** Orders QUEUED or RETRYING per cluster (only counted when waiting costs CPU). */
   private readonly waiting: Record<ClusterName, number> = { primary: 0, backup: 0 };
 
@@ -128,26 +244,47 @@ export class CpuModel {
     windowMs: number,
     endMs: number,
   ) {
-    this.processors = {
-      primary: new Processors(env, cluster.primary.cores, windowMs, endMs),
-      backup: new Processors(env, cluster.backup.cores, windowMs, endMs),
-    };
+    const node = (n: ClusterSpec["primary"]) =>
+      new Processors(env, n.processors ?? n.cores, n.cores, windowMs, endMs);
+    this.processors = { primary: node(cluster.primary), backup: node(cluster.backup) };
     this.costs = cluster.cpuCostMs;
     this.colocatedMs = cluster.colocatedMsPerOrder;
+    this.cores = cluster.primary.cores;
+    const c = this.costs;
+    this.perOrder = c.accept + c.allocate + c.issue + c.deliver;
+    // A curve needs stage costs to scale; with all of them 0 there is nothing to split it over.
+    this.curve = cluster.cpuCurve !== undefined && this.perOrder > 0 ? cluster.cpuCurve : undefined;
+    this.rates =
+      this.curve !== undefined || this.colocatedMs > 0
+        ? { primary: new RecentRate(env), backup: new RecentRate(env) }
+        : null;
     if (this.costs.waitPerSecond > 0) this.chargeWaitingUntil(endMs);
   }
 
-  /** A new order reaches the primary: the colocated driver and farm's share, then `submit` after accept. */
+  /** A new order reaches the primary: `submit` after accept. */
   arrive(submit: () => void): void {
-    const p = this.processors.primary;
-    p.run(this.costs.accept, submit);
-    // After the accept: the order does not wait behind its own driver's work, later orders do.
-    p.run(this.colocatedMs);
+    this.arrived("primary");
+    this.processors.primary.run(this.cost("primary", this.costs.accept), submit);
   }
 
   /** A forwarded order reaches the backup: `submit` after accept. */
   acceptAt(cluster: ClusterName, submit: () => void): void {
-    this.processors[cluster].run(this.costs.accept, submit);
+    this.arrived(cluster);
+    this.processors[cluster].run(this.cost(cluster, this.costs.accept), submit);
+  }
+
+  /** The rate behind the curve and the colocated share moves with each arrival. */
+  private arrived(cluster: ClusterName): void {
+    if (this.rates === null) return;
+    const rate = this.rates[cluster].arrive();
+    if (this.curve !== undefined) this.scale[cluster] = curveMsPerOrder(this.curve, rate) / this.perOrder;
+    if (cluster === "primary" && this.colocatedMs > 0) {
+      this.processors.primary.setAvailableCores(this.cores - (this.colocatedMs * rate) / 1000);
+    }
+  }
+
+  private cost(cluster: ClusterName, ms: number): number {
+    return ms * this.scale[cluster];
   }
 
   /**
@@ -163,7 +300,7 @@ export class CpuModel {
     return {
       issue: (request, done) => {
         const cost = request.cardId === "" ? issue : request.attempt > 1 ? first + retry : first;
-        p.run(cost, () => port.issue(request, done));
+        p.run(this.cost(cluster, cost), () => port.issue(request, done));
       },
     };
   }
@@ -199,11 +336,14 @@ export class CpuModel {
       }
       if (!TERMINAL_STATES.has(state)) return;
       if (state === "REJECTED" || forwarded) onTerminal(view, arrivedAt, this.env.now());
-      else onTerminal(view, arrivedAt, p.enqueue(view.providerId === null ? unallocated : reply));
+      else {
+        const ms = view.providerId === null ? unallocated : reply;
+        onTerminal(view, arrivedAt, p.enqueue(this.cost(cluster, ms)));
+      }
     };
   }
 
-  /** Busy processor time / capacity of each cluster in the window [t0, t0 + lengthMs). */
+  /** CPU time / the machine's cores of each cluster in the window [t0, t0 + lengthMs). */
   utilisation(t0: number, lengthMs: number): Record<ClusterName, number> {
     return {
       primary: this.processors.primary.utilisation(t0, lengthMs),

@@ -62,7 +62,7 @@ describe("calibration profile files", () => {
 });
 
 describe("applying a profile", () => {
-  it("replaces CPU costs, processors, co-located CPU, hop, store times and measured providers' latency", async () => {
+  it("replaces CPU costs and curve, processors, co-located CPU, hop, store times and measured providers' latency", async () => {
     const scenario = await loadScenario(TINY);
     const before = structuredClone(scenario.cluster);
     const s = applyCalibration(scenario, sampleProfile());
@@ -74,13 +74,16 @@ describe("applying a profile", () => {
       retry: 0.5,
       waitPerSecond: 0,
     });
-    // Driver and farm on the server's machine: its 2 cores serve all three.
-    expect(s.cluster.primary.cores).toBe(2);
+    // One event loop per instance, on the measured machine's 2 cores (its CPU is a share of them).
+    expect(s.cluster.primary).toMatchObject({ cores: 2, processors: 1 });
+    expect(s.cluster.backup).toMatchObject({ cores: 2, processors: 1 });
     expect(
       applyCalibration(scenario, { ...sampleProfile(), cpu: { ...sampleProfile().cpu, colocated: null } })
-        .cluster.primary.cores,
-    ).toBe(1);
-    expect(s.cluster.colocatedMsPerOrder).toBe(0.75);
+        .cluster,
+    ).toMatchObject({ primary: { cores: 2, processors: 1 }, colocatedMsPerOrder: 0 });
+    // The server's CPU per order at each measured rate; driver and farm at the highest rate's figures.
+    expect(s.cluster.cpuCurve).toEqual([{ rate: 20, msPerOrder: 1 }]);
+    expect(s.cluster.colocatedMsPerOrder).toBe(0.8);
     expect(s.cluster.hopMs).toBe(0.7);
     expect(s.store).toEqual({ claimMs: 1.5, stockMs: 0.5, deliverMs: 2, releaseMs: 1 });
     expect(s.providers[0]!.latency).toEqual({ dist: "empirical", values: [3, 4, 5, 6, 40] });

@@ -127,7 +127,8 @@ describe("rushhour calibrate + twin on a local stack", () => {
   it("a profile with the CPU cost x3 moves simulated CPU and fails twin on CPU peak, naming the metric", async () => {
     const live = join(firstOut, "live.json");
     const tripled = JSON.parse(readFileSync(profileFile, "utf8"));
-    for (const k of Object.keys(tripled.cpu.stageMs)) tripled.cpu.stageMs[k] *= 3;
+    // The server's CPU per order is the measured curve (its steps); the stage costs split it.
+    for (const step of tripled.cpu.steps) step.serverMsPerOrder *= 3;
     const tripledFile = join(dir, "calibration-x3.json");
     writeFileSync(tripledFile, JSON.stringify(tripled));
     const twin = (profile: string, out: string, tolerance?: string) =>

@@ -5,13 +5,13 @@ import { LatencyHistogram } from "../../../results/histogram.ts";
 import { validateScenario } from "../../../scenarios/define.ts";
 import { presetConfig } from "../../../server/core/config.ts";
 import { VirtualEnvironment } from "../../../simulator/kernel/virtual-env.ts";
-import { Processors } from "../../../simulator/models/cpu.ts";
+import { curveMsPerOrder, Processors } from "../../../simulator/models/cpu.ts";
 import { runReplication } from "../../../simulator/replication.ts";
 
 describe("Processors", () => {
   it("serves jobs first come first served on the first free processor and books busy time per window", () => {
     const env = new VirtualEnvironment(1);
-    const cpu = new Processors(env, 2, 10);
+    const cpu = new Processors(env, 2, 2, 10);
     const done: string[] = [];
     for (const name of ["a", "b", "c"]) cpu.run(4, () => done.push(`${name}@${env.now()}`));
     cpu.run(3); // background: occupies a processor, nobody waits for it
@@ -27,7 +27,7 @@ describe("Processors", () => {
 
   it("splits a job across windows, and fractional cores are slower processors", () => {
     const env = new VirtualEnvironment(1);
-    const cpu = new Processors(env, 1.5, 10); // 2 processors at 0.75 of a core each
+    const cpu = new Processors(env, 1.5, 1.5, 10); // 2 processors at 0.75 of a core each
     let finished = -1;
     cpu.run(12, () => {
       finished = env.now();
@@ -40,7 +40,7 @@ describe("Processors", () => {
 
   it("books no work after the run's end (a short last window stays within its capacity)", () => {
     const env = new VirtualEnvironment(1);
-    const cpu = new Processors(env, 1, 10, 15);
+    const cpu = new Processors(env, 1, 1, 10, 15);
     cpu.run(12);
     cpu.run(12);
     expect(cpu.utilisation(0, 10)).toBe(1);
@@ -49,7 +49,7 @@ describe("Processors", () => {
 
   it("runs zero work at once, without an event", () => {
     const env = new VirtualEnvironment(1);
-    const cpu = new Processors(env, 1, 10);
+    const cpu = new Processors(env, 1, 1, 10);
     let ran = false;
     cpu.run(0, () => {
       ran = true;
@@ -62,6 +62,8 @@ describe("Processors", () => {
 interface Run {
   rate: number;
   cores?: number;
+  processors?: number;
+  cpuCurve?: { rate: number; msPerOrder: number }[];
   colocatedMsPerOrder?: number;
   zeroCost?: boolean;
   /** Workers (default: far beyond the load) and CPU per second of waiting. */
@@ -83,7 +85,11 @@ function simulate(r: Run) {
     vipShare: 0,
     providers: [{ id: "p", latency: { dist: "deterministic", value: 10 }, capacity: 10_000, errorRate: 0 }],
     cluster: {
-      primary: { workers: r.workers ?? 5000, cores: r.cores ?? 1 },
+      primary: {
+        workers: r.workers ?? 5000,
+        cores: r.cores ?? 1,
+        ...(r.processors === undefined ? {} : { processors: r.processors }),
+      },
       backup: { workers: 1, cores: 1 },
       cpuCostMs: {
         accept: cost,
@@ -94,6 +100,7 @@ function simulate(r: Run) {
         waitPerSecond: r.waitPerSecond ?? 0,
       },
       colocatedMsPerOrder: r.colocatedMsPerOrder ?? 0,
+      ...(r.cpuCurve === undefined ? {} : { cpuCurve: r.cpuCurve }),
     },
     drain: "10s",
     window: "500ms",
@@ -155,14 +162,43 @@ describe("a saturated CPU slows orders down", () => {
     expect(one.out.summary.p99).toBeGreaterThan(20 * two.out.summary.p99);
   });
 
-  it("colocated driver and farm demand on the primary moves the knee down", () => {
-    // 0.5 ms more per order on the same core: saturation at ~667 orders/s instead of 1,000.
+  it("colocated driver and farm take cores from the primary and move the knee down", () => {
+    // They take 0.5 ms x 800/s = 0.4 of the one core: the server has 0.6 left for 0.8 of demand.
     const alone = simulate({ rate: 800 });
     const shared = simulate({ rate: 800, colocatedMsPerOrder: 0.5 });
     expect(alone.cpu).toBeLessThan(0.85);
     expect(alone.out.summary.p99).toBeLessThan(40);
-    expect(shared.cpu).toBeGreaterThan(0.99);
+    // The server's own CPU is what is left to it (a live server's CPU series counts its process only).
+    expect(shared.cpu).toBeGreaterThan(0.57);
+    expect(shared.cpu).toBeLessThan(0.63);
     expect(shared.out.summary.p99).toBeGreaterThan(200);
+  });
+
+  it("one event loop on a two-core machine saturates at one core and reads half the machine", () => {
+    const loop = simulate({ rate: 1300, cores: 2, processors: 1 });
+    expect(loop.cpu).toBeGreaterThan(0.49);
+    expect(loop.cpu).toBeLessThanOrEqual(0.5 + 1e-9);
+    expect(loop.out.summary.p99).toBeGreaterThan(200);
+    const loops = simulate({ rate: 1300, cores: 2, processors: 2 });
+    expect(loops.out.summary.p99).toBeLessThan(25);
+  });
+
+  it("a measured CPU curve sets the CPU an order costs at the rate it arrives at", () => {
+    // 2 ms per order at 100/s (200 ms/s), 1 ms at 400/s (400 ms/s): at 250/s, 300 ms/s; at 600/s, the
+    // curve's marginal cost (200 ms/s per 300 orders/s) adds 133 ms/s to 400.
+    const cpuCurve = [
+      { rate: 100, msPerOrder: 2 },
+      { rate: 400, msPerOrder: 1 },
+    ];
+    expect(curveMsPerOrder(cpuCurve, 50)).toBe(2);
+    expect(curveMsPerOrder(cpuCurve, 250)).toBeCloseTo(300 / 250, 12);
+    expect(curveMsPerOrder(cpuCurve, 600)).toBeCloseTo((400 + (200 / 300) * 200) / 600, 12);
+    const mid = simulate({ rate: 250, cpuCurve });
+    expect(mid.cpu).toBeGreaterThan(0.28);
+    expect(mid.cpu).toBeLessThan(0.32);
+    const high = simulate({ rate: 600, cpuCurve });
+    expect(high.cpu).toBeGreaterThan(0.5);
+    expect(high.cpu).toBeLessThan(0.56);
   });
 
   it("orders waiting for a worker cost CPU on the same processors (waitPerSecond)", () => {
