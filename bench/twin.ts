@@ -1,7 +1,9 @@
 // How far to trust the simulator, measured (issue 13's acceptance table): for the memory and the SQLite
 // store, calibrate promo-peak on a local stack, find the saturation knee in simulation (bisection) and live
 // (bisection of short live steps), then run `twin` at steady rates of 30, 60 and 85% of the live knee and
-// print P50, P99, throughput and CPU peak, simulated against live, with their errors.
+// print P50, P99, throughput and CPU peak, simulated against live, with their errors; then a fault run:
+// provider-outage with its peak at 60% of the live knee and its durations scaled by BENCH_TWIN_FAULT_SCALE
+// (default 0.35), P99 and the provider health timelines (when p1 is first isolated) simulated against live.
 // Run: npm run bench -- twin. Env: BENCH_TWIN_STEP (seconds per step, default 10), BENCH_TWIN_REPS
 // (simulated replications, default 3), BENCH_TWIN_STORES (default memory,sqlite), BENCH_TWIN_RATES
 // (calibration rates, default 200,600,1000), BENCH_TWIN_OUT
@@ -11,10 +13,13 @@ import { availableParallelism, loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { searchCapacity } from "../reports/capacity/search.ts";
 import { DEFAULT_TOLERANCES, formatError, type TwinRow } from "../reports/twin.ts";
-import { loadScenario, withCalibrationFile } from "../scenarios/define.ts";
+import { loadScenario, type Scenario, validateScenario, withCalibrationFile } from "../scenarios/define.ts";
+import { scaleExecutor } from "../traffic/executors/index.ts";
+import { peakRate } from "../traffic/profile.ts";
 import { resolveArm } from "../workflows/arms.ts";
 import { type CalibrateStore, calibrate, steadyScenario } from "../workflows/calibrate.ts";
 import { confirmLive, objectiveOf, simulatedCapacity } from "../workflows/capacity.ts";
+import { scaleRates } from "../workflows/profile.ts";
 import { startScenarioStack } from "../workflows/scenario-stack.ts";
 import { liveRunner } from "../workflows/suite.ts";
 import { runTwin, writeTwinReport } from "../workflows/twin.ts";
@@ -25,6 +30,28 @@ const STORES = (process.env.BENCH_TWIN_STORES ?? "memory,sqlite").split(",") as 
 const OUT = resolve(process.env.BENCH_TWIN_OUT ?? "out/bench/twin");
 const RATES = (process.env.BENCH_TWIN_RATES ?? "200,600,1000").split(",").map(Number);
 const SHARES = [0.3, 0.6, 0.85];
+const FAULT_SCALE = Number(process.env.BENCH_TWIN_FAULT_SCALE ?? 0.35);
+const FAULT_SHARE = 0.6;
+
+/**
+ * A built-in fault scenario run at `peak` orders/s with every duration (traffic, faults, drain) times
+ * `timeScale`, calibrated with `profileFile`: what both sides of the fault twin run.
+ */
+function scaledFaultScenario(base: Scenario, peak: number, timeScale: number, profileFile: string): Scenario {
+  const rated = scaleRates(base, peak / peakRate(base.traffic));
+  const def = base.definition as Record<string, unknown> & { cluster: Record<string, unknown> };
+  return validateScenario(
+    {
+      ...def,
+      traffic: scaleExecutor(rated.traffic, timeScale),
+      faults: base.faults.map((f) => ({ ...f, at: f.at * timeScale, duration: f.duration * timeScale })),
+      drain: Math.max(5000, base.drain * timeScale),
+      live: { ...(def.live as object), durationScale: 1 },
+      cluster: { ...def.cluster, profile: resolve(profileFile) },
+    },
+    base.file,
+  );
+}
 
 function cell(rows: TwinRow[], metric: TwinRow["metric"]): string[] {
   const r = rows.find((x) => x.metric === metric)!;
@@ -133,6 +160,35 @@ export async function run(): Promise<void> {
       }
       const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
       for (const r of table) console.log(r.map((c, i) => c.padStart(widths[i]!)).join("  "));
+
+      const peak = Math.round(liveKnee.best * FAULT_SHARE);
+      const faulty = scaledFaultScenario(
+        await loadScenario("provider-outage"),
+        peak,
+        FAULT_SCALE,
+        profileFile,
+      );
+      const fault = await runTwin(faulty, {
+        replications: REPS,
+        tolerances: { ...DEFAULT_TOLERANCES, p99: { kind: "relative", value: 0.25 } },
+        command: ["npm", "run", "bench", "--", "twin"],
+        targets: [stack.target],
+        adminToken: stack.adminToken,
+      });
+      writeTwinReport(fault, join(OUT, `${store}-provider-outage`));
+      const p99 = fault.report.rows.find((r) => r.metric === "p99")!;
+      console.log(
+        `[${store}] provider-outage at ${peak}/s peak (${FAULT_SHARE * 100}% of the live knee), durations x${FAULT_SCALE}: ` +
+          `P99 simulated ${p99.simulated.mean.toFixed(0)} ms vs live ${p99.live.toFixed(0)} ms, error ${formatError(p99)} (tolerance 25%)`,
+      );
+      for (const i of fault.report.isolation) {
+        console.log(
+          `[${store}]   ${i.provider} first isolated: simulated ${i.simulatedAt ?? "never"} s, live ${i.liveAt ?? "never"} s, ` +
+            `${i.differenceWindows ?? "n/a"} windows apart (tolerance 2): ${i.pass ? "ok" : "outside"}`,
+        );
+      }
+      if (fault.report.isolation.length === 0)
+        console.log(`[${store}]   no provider isolated on either side`);
     } finally {
       await stack.stop();
     }

@@ -15,11 +15,12 @@ export type TwinMetric = (typeof TWIN_METRICS)[number];
 
 /** How far simulated may be from live: a relative share (latency, throughput) or percentage points (CPU, errors). */
 export interface Tolerance {
-  kind: "relative" | "points";
-  /** 0.15 for 15%; 10 for 10 points. */
+  kind: "relative" | "points" | "windows";
+  /** 0.15 for 15%; 10 for 10 points; 2 for 2 windows. */
   value: number;
 }
-export type Tolerances = Record<TwinMetric, Tolerance>;
+/** Per metric, and `isolation`: how many windows apart the two sides may first isolate a provider. */
+export type Tolerances = Record<TwinMetric | "isolation", Tolerance>;
 
 /** The issue's acceptance figures (docs: README "How far to trust the simulator"); P95 between P50 and P99. */
 export const DEFAULT_TOLERANCES: Tolerances = {
@@ -29,6 +30,7 @@ export const DEFAULT_TOLERANCES: Tolerances = {
   throughput: { kind: "relative", value: 0.03 },
   cpu: { kind: "points", value: 10 },
   errors: { kind: "points", value: 1 },
+  isolation: { kind: "windows", value: 2 },
 };
 
 const LABELS: Record<TwinMetric, string> = {
@@ -55,21 +57,30 @@ export class ToleranceError extends Error {
 
 /**
  * "p99=15%,cpu=10pt" over the defaults. Latency and throughput take a percentage ("15%"); CPU and error
- * rate take percentage points ("10pt" or "10"). The error names the item.
+ * rate take percentage points ("10pt" or "10"); isolation takes windows ("2w" or "2"). The error names
+ * the item.
  */
 export function parseTolerances(text: string, base: Tolerances = DEFAULT_TOLERANCES): Tolerances {
   const out: Tolerances = { ...base };
   for (const item of text.split(",").map((s) => s.trim())) {
-    const m = /^([a-z0-9]+)=(\d+(?:\.\d+)?)(%|pt)?$/.exec(item);
+    const m = /^([a-z0-9]+)=(\d+(?:\.\d+)?)(%|pt|w)?$/.exec(item);
     if (m === null) {
       throw new ToleranceError(`--tolerance: "${item}" is not METRIC=VALUE (e.g. p99=15% or cpu=10pt)`);
     }
-    const metric = m[1] as TwinMetric;
-    if (!(TWIN_METRICS as readonly string[]).includes(metric)) {
-      throw new ToleranceError(`--tolerance: unknown metric "${m[1]}"; known: ${TWIN_METRICS.join(", ")}`);
+    const metric = m[1] as keyof Tolerances;
+    const known: readonly string[] = [...TWIN_METRICS, "isolation"];
+    if (!known.includes(metric)) {
+      throw new ToleranceError(`--tolerance: unknown metric "${m[1]}"; known: ${known.join(", ")}`);
     }
     const kind = base[metric].kind;
     const unit = m[3];
+    if (kind === "windows" ? unit !== undefined && unit !== "w" : unit === "w") {
+      throw new ToleranceError(
+        kind === "windows"
+          ? `--tolerance: ${metric} takes windows (e.g. ${metric}=2w), got "${item}"`
+          : `--tolerance: ${metric} does not take windows, got "${item}"`,
+      );
+    }
     if (kind === "relative" && unit !== "%") {
       throw new ToleranceError(
         `--tolerance: ${metric} takes a percentage (e.g. ${metric}=15%), got "${item}"`,
@@ -97,6 +108,54 @@ export interface TwinRow {
   error: number | null;
   tolerance: Tolerance;
   pass: boolean;
+}
+
+/**
+ * When each side first isolated a provider (the window, from the health timeline: ISOLATED or PROBING at
+ * the window's end) and how many windows apart: issue 13 asks the twin to agree on when a faulty provider
+ * is isolated, not only on latency.
+ */
+export interface TwinIsolation {
+  provider: string;
+  /** The first isolated window's start, seconds into the run; null: never isolated. */
+  simulatedAt: number | null;
+  liveAt: number | null;
+  /** liveAt - simulatedAt in windows; null when one side never isolated it. */
+  differenceWindows: number | null;
+  tolerance: Tolerance;
+  pass: boolean;
+}
+
+function firstIsolated(r: RunResult): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const w of r.series) {
+    for (const p of w.providers) {
+      if (!out.has(p.id) && (p.state === "ISOLATED" || p.state === "PROBING")) out.set(p.id, w.t);
+    }
+  }
+  return out;
+}
+
+/** One row per provider that either side isolated (none: nothing to disagree on). */
+export function compareIsolation(sim: RunResult, live: RunResult, tolerance: Tolerance): TwinIsolation[] {
+  const s = firstIsolated(sim);
+  const l = firstIsolated(live);
+  const ids = [...new Set([...s.keys(), ...l.keys()])].sort();
+  const window = live.windowSeconds;
+  return ids.map((provider) => {
+    const simulatedAt = s.get(provider) ?? null;
+    const liveAt = l.get(provider) ?? null;
+    const differenceWindows =
+      simulatedAt === null || liveAt === null ? null : Math.round((liveAt - simulatedAt) / window);
+    return {
+      provider,
+      simulatedAt,
+      liveAt,
+      differenceWindows,
+      tolerance,
+      pass: differenceWindows !== null && Math.abs(differenceWindows) <= tolerance.value,
+    };
+  });
 }
 
 /** The highest CPU peak of any cluster/process, as a share (0..1), with its interval for a simulated run. */
@@ -183,18 +242,32 @@ export function formatError(row: TwinRow): string {
 }
 
 export function formatTolerance(t: Tolerance): string {
+  if (t.kind === "windows") return `±${num(t.value)} window${t.value === 1 ? "" : "s"}`;
   return t.kind === "points" ? `±${num(t.value)} pt` : `±${num(t.value * 100)}%`;
 }
 
+function at(seconds: number | null): string {
+  return seconds === null ? "never" : `${num(seconds)} s`;
+}
+
 /** One line per metric outside its tolerance: "P99: simulated 250 ms vs live 453 ms, error -44.8% (tolerance ±15%)". */
-export function twinFailures(rows: readonly TwinRow[]): string[] {
-  return rows
-    .filter((r) => !r.pass)
-    .map(
-      (r) =>
-        `${r.label}: simulated ${num(r.simulated.mean)} ${r.unit} vs live ${num(r.live)} ${r.unit}, ` +
-        `error ${formatError(r)} (tolerance ${formatTolerance(r.tolerance)})`,
-    );
+export function twinFailures(rows: readonly TwinRow[], isolation: readonly TwinIsolation[] = []): string[] {
+  return [
+    ...rows
+      .filter((r) => !r.pass)
+      .map(
+        (r) =>
+          `${r.label}: simulated ${num(r.simulated.mean)} ${r.unit} vs live ${num(r.live)} ${r.unit}, ` +
+          `error ${formatError(r)} (tolerance ${formatTolerance(r.tolerance)})`,
+      ),
+    ...isolation
+      .filter((i) => !i.pass)
+      .map(
+        (i) =>
+          `${i.provider} isolated: simulated ${at(i.simulatedAt)} vs live ${at(i.liveAt)}` +
+          `${i.differenceWindows === null ? "" : `, ${i.differenceWindows} windows apart`} (tolerance ${formatTolerance(i.tolerance)})`,
+      ),
+  ];
 }
 
 /** The knee: the highest steady rate whose P99 met the objective, simulated and checked live. */
@@ -216,6 +289,8 @@ export interface TwinReport {
   /** The profile the simulated side ran with (path), or null for the typed-in costs. */
   calibration: string | null;
   rows: TwinRow[];
+  /** Providers either side isolated, and when (the health timelines compared). */
+  isolation: TwinIsolation[];
   knee?: TwinKnee;
 }
 
@@ -234,6 +309,18 @@ export function twinMarkdown(rep: TwinReport): string {
         `${num(r.live)} ${r.unit} | ${formatError(r)} | ${formatTolerance(r.tolerance)} | ${r.pass ? "ok" : "**outside**"} |`,
     ),
   ];
+  if (rep.isolation.length > 0) {
+    lines.push(
+      "",
+      "| provider first isolated | simulated | live | windows apart | tolerance | verdict |",
+      "| --- | ---: | ---: | ---: | ---: | --- |",
+      ...rep.isolation.map(
+        (i) =>
+          `| ${i.provider} | ${at(i.simulatedAt)} | ${at(i.liveAt)} | ${i.differenceWindows ?? "n/a"} | ` +
+          `${formatTolerance(i.tolerance)} | ${i.pass ? "ok" : "**outside**"} |`,
+      ),
+    );
+  }
   if (rep.knee !== undefined) {
     const k = rep.knee;
     lines.push(
@@ -266,6 +353,22 @@ export function twinCharts(sim: RunResult, live: RunResult): { id: string; svg: 
   ];
 }
 
+function isolationHtml(rows: readonly TwinIsolation[]): string {
+  if (rows.length === 0) return "";
+  const body = rows
+    .map(
+      (i) =>
+        `<tr class="${i.pass ? "ok" : "bad"}"><td>${escapeHtml(i.provider)}</td><td>${at(i.simulatedAt)}</td>` +
+        `<td>${at(i.liveAt)}</td><td>${i.differenceWindows ?? "n/a"}</td>` +
+        `<td>${escapeHtml(formatTolerance(i.tolerance))}</td><td>${i.pass ? "ok" : "outside"}</td></tr>`,
+    )
+    .join("\n");
+  return `<h3>When each side first isolated a provider</h3>
+<table><tr><th>provider</th><th>simulated</th><th>live</th><th>windows apart</th><th>tolerance</th><th>verdict</th></tr>
+${body}
+</table>`;
+}
+
 /** A standalone page: the table and the charts inline. */
 export function twinHtml(rep: TwinReport, charts: readonly { id: string; svg: string }[]): string {
   const rows = rep.rows
@@ -287,6 +390,7 @@ tr.bad td{background:#fde2e2}</style></head><body>
 <table><tr><th>metric</th><th>simulated [95% CI]</th><th>live</th><th>error</th><th>tolerance</th><th>verdict</th></tr>
 ${rows}
 </table>
+${isolationHtml(rep.isolation)}
 ${charts.map((c) => `<figure id="${c.id}">${c.svg}</figure>`).join("\n")}
 </body></html>
 `;

@@ -5,6 +5,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
+  compareIsolation,
   compareTwin,
   type Tolerances,
   type TwinKnee,
@@ -96,19 +97,21 @@ export async function runTwin(scenario: Scenario, o: TwinOptions): Promise<TwinO
   }
   const trafficSeconds = totalDuration(armInputs(scenario, arm.role).traffic) / 1000;
   const rows = compareTwin(simulated!, liveResult!, o.tolerances, trafficSeconds);
+  const isolation = compareIsolation(simulated!, liveResult!, o.tolerances.isolation);
   const report: TwinReport = {
     scenario: scenario.name,
     config: arm.name,
     replications: o.replications,
     calibration: scenario.calibration?.path ?? null,
     rows,
+    isolation,
   };
   if (o.knee !== undefined) report.knee = await findKnee(scenario, arm, o, live);
   return {
     report,
     simulated: simulated!,
     live: liveResult!,
-    pass: rows.every((r) => r.pass),
+    pass: rows.every((r) => r.pass) && isolation.every((i) => i.pass),
   };
 }
 

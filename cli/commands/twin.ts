@@ -35,7 +35,8 @@ scenario's cluster.profile, else its typed-in costs) and live (one run on a loca
 and rushhour serve on 127.0.0.1, at duration scale 1), and writes the section "simulated vs live":
 overlay charts per window (P50/P95/P99, throughput, CPU) and a table
 metric | simulated [95% CI] | live | error | tolerance | verdict
-for P50, P95, P99, throughput (delivered per second of traffic), CPU peak and error rate.
+for P50, P95, P99, throughput (delivered per second of traffic), CPU peak and error rate; and, for each
+provider either side isolated, the window each side first isolated it in (the health timelines compared).
 
 <scenario>   a built-in name (${BUILTIN_SCENARIOS.join(", ")}) or a scenario .ts file
 
@@ -44,7 +45,8 @@ Options:
   --replications N     simulated replications (default 3)
   --tolerance LIST     METRIC=VALUE,... over the defaults: latency and throughput as a share of live
                        (p50=${d.p50.value * 100}%, p95=${d.p95.value * 100}%, p99=${d.p99.value * 100}%, throughput=${d.throughput.value * 100}%), CPU peak and
-                       error rate in percentage points (cpu=${d.cpu.value}pt, errors=${d.errors.value}pt)
+                       error rate in percentage points (cpu=${d.cpu.value}pt, errors=${d.errors.value}pt), and
+                       how many windows apart the two sides may first isolate a provider (isolation=${d.isolation.value}w)
   --config NAME|FILE   run this configuration on both sides (default: the scenario's candidate)
   --out DIR            output folder (default out/twin/<scenario>): twin.md, twin.html, twin.json,
                        charts/*.svg, simulated.json and live.json (the two RunResults)
@@ -59,7 +61,7 @@ Options:
   --knee-step DURATION length of each simulated probe and live step (default 10s)
   -h, --help           show this help
 
-Exit codes: 0 every metric within its tolerance, 1 a metric outside it (each is named with its error),
+Exit codes: 0 every metric within its tolerance, 1 a metric or an isolation outside it (each is named),
 2 bad usage, scenario, configuration or profile.
 `;
 
@@ -179,7 +181,7 @@ export const twinCommand: Command = {
     const outDir = resolve(values.out ?? `out/twin/${scenario.name}`);
     writeTwinReport(outcome, outDir);
     process.stdout.write(twinMarkdown(outcome.report));
-    for (const line of twinFailures(outcome.report.rows))
+    for (const line of twinFailures(outcome.report.rows, outcome.report.isolation))
       process.stdout.write(`outside tolerance: ${line}\n`);
     process.stdout.write(`wrote ${outDir}/twin.html\n`);
     return outcome.pass ? EXIT.ok : EXIT.failed;
