@@ -75,7 +75,13 @@ export function calibratedCluster(cluster: ClusterSpec, p: CalibrationProfile): 
     primary: { ...cluster.primary, ...node },
     backup: { ...cluster.backup, ...node },
     cpuCostMs: { ...p.cpu.stageMs, waitPerSecond: p.cpu.waitPerSecond },
-    cpuCurve: steps.map((s) => ({ rate: s.rate, msPerOrder: s.serverMsPerOrder })),
+    cpuCurve: steps.map((s) => ({
+      rate: s.rate,
+      msPerOrder: s.serverMsPerOrder,
+      ...(s.serverLoopMsPerOrder === undefined
+        ? {}
+        : { loopMsPerOrder: Math.min(s.serverLoopMsPerOrder, s.serverMsPerOrder) }),
+    })),
     colocatedMsPerOrder:
       colocated === null || top === undefined ? 0 : top.driverMsPerOrder + top.farmMsPerOrder,
     hopMs: p.hopMs,
@@ -83,23 +89,26 @@ export function calibratedCluster(cluster: ClusterSpec, p: CalibrationProfile): 
 }
 
 /**
- * The scenario with the profile applied (pure: the input is not changed). Providers the profile did not
- * measure keep their typed-in latency; the overrides' clusters (compare.overrides) are calibrated too.
+ * The scenario with the profile applied (pure: the input is not changed). Providers, and the risk and
+ * notification services (by id), that the profile did not measure keep their typed-in latency; the
+ * overrides' clusters (compare.overrides) are calibrated too.
  */
 export function applyCalibration<S extends ScenarioSpec>(scenario: S, p: CalibrationProfile): S {
   const overrides = scenario.compare.overrides;
   const side = (o: (typeof overrides)["baseline"]) =>
     o?.cluster === undefined ? o : { ...o, cluster: calibratedCluster(o.cluster, p) };
+  // The risk and notification services are measured like providers, under their ids (server/op-timings.ts).
+  const measured = <T extends { id: string; latency: unknown }>(service: T): T => {
+    const m = p.providers[service.id];
+    return m === undefined ? service : { ...service, latency: { dist: "empirical" as const, values: [...m.values] } };
+  };
   return {
     ...scenario,
     cluster: calibratedCluster(scenario.cluster, p),
     store: { ...p.store },
-    providers: scenario.providers.map((provider) => {
-      const measured = p.providers[provider.id];
-      return measured === undefined
-        ? provider
-        : { ...provider, latency: { dist: "empirical" as const, values: [...measured.values] } };
-    }),
+    providers: scenario.providers.map(measured),
+    ...(scenario.risk !== undefined ? { risk: measured(scenario.risk) } : {}),
+    ...(scenario.notification !== undefined ? { notification: measured(scenario.notification) } : {}),
     compare: {
       ...scenario.compare,
       overrides: {

@@ -23,7 +23,7 @@ import {
 } from "./grpc/server.ts";
 import { ServerMetrics } from "./metrics.ts";
 import { incidentPush, Notifier, type NotifyOptions } from "./notify.ts";
-import { OperationTimings, timedProviders, timedStore } from "./op-timings.ts";
+import { OperationTimings, timedProviders, timedStages, timedStore } from "./op-timings.ts";
 import { OrderBook } from "./orders.ts";
 import { BackupOverflow } from "./overflow.ts";
 import { ProcessStats } from "./process-stats.ts";
@@ -125,8 +125,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       ),
       providers: { ids: providers.ids, port: timedProviders(providers.port, operations) },
       // The risk and notification stages run when the provider spec (local) or the farm (remote) has them.
-      risk: providers.risk,
-      notify: providers.notify,
+      ...timedStages(providers.risk, providers.notify, operations),
       overflow,
       cluster: options.role === "backup" ? "backup" : "primary",
     });

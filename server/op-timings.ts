@@ -4,7 +4,7 @@
 // (OperationTiming in proto/rushhour/v1/admin.proto); `rushhour calibrate` turns them into a profile.
 
 import { LatencyHistogram } from "../results/histogram.ts";
-import type { CardStorePort, ProviderPort } from "./core/ports.ts";
+import type { CardStorePort, NotifyPort, ProviderPort, RiskPort } from "./core/ports.ts";
 
 export interface OperationTimingView {
   name: string;
@@ -66,4 +66,36 @@ export function timedStore(port: CardStorePort, t: OperationTimings): CardStoreP
  */
 export function timedProviders(port: ProviderPort, t: OperationTimings): ProviderPort {
   return { issue: (request, done) => port.issue(request, t.time(`provider.${request.providerId}`, done)) };
+}
+
+/**
+ * The risk and notification services with every answered call timed ("provider.<id>" too: faults and
+ * calibration profiles name a stage's service by its id, as a provider's).
+ */
+export function timedStages<
+  R extends { id: string; port: RiskPort },
+  N extends { id: string; port: NotifyPort },
+>(
+  risk: R | undefined,
+  notify: N | undefined,
+  t: OperationTimings,
+): { risk: R | undefined; notify: N | undefined } {
+  return {
+    risk:
+      risk === undefined
+        ? undefined
+        : {
+            ...risk,
+            port: { check: (request, done) => risk.port.check(request, t.time(`provider.${risk.id}`, done)) },
+          },
+    notify:
+      notify === undefined
+        ? undefined
+        : {
+            ...notify,
+            port: {
+              send: (request, done) => notify.port.send(request, t.time(`provider.${notify.id}`, done)),
+            },
+          },
+  };
 }

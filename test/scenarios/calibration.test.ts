@@ -91,6 +91,14 @@ describe("applying a profile", () => {
     expect(s.providers[1]!.latency).toEqual(scenario.providers[1]!.latency);
     expect(scenario.cluster).toEqual(before);
   });
+
+  it("replaces the risk and notification services' latency when the profile measured them under their ids", async () => {
+    const promo = await loadScenario("promo-peak");
+    const p = sampleProfile();
+    const s = applyCalibration(promo, { ...p, providers: { ...p.providers, risk: { values: [2, 3, 9] } } });
+    expect(s.risk!.latency).toEqual({ dist: "empirical", values: [2, 3, 9] });
+    expect(s.notification!.latency).toEqual(promo.notification!.latency);
+  });
 });
 
 describe("rushhour sim --calibration", () => {

@@ -1,8 +1,9 @@
 // The farm's risk and notification services: in process on the virtual clock, over real gRPC on
 // loopback (a farm in this process), and reached by the Admin API's InjectFault of `rushhour serve`.
 import { status } from "@grpc/grpc-js";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { CustomerTier, FaultKind } from "../../../proto/gen/rushhour/v1/common.ts";
+import { WaitMode } from "../../../proto/gen/rushhour/v1/dispatch.ts";
 import type { ListProvidersResponse } from "../../../proto/gen/rushhour/v1/provider.ts";
 import { type RunningServer, startServer } from "../../../server/app.ts";
 import type { NotifyOutcome, RiskOutcome, RiskPort, RiskRequest } from "../../../server/core/ports.ts";
@@ -319,6 +320,27 @@ describe("serve with risk and notification services", () => {
     );
     expect(sent).toEqual({ kind: "sent" });
     client.close();
+    c.close();
+  });
+
+  it("times the risk check and the notification as it sees them, under their ids (what calibrate measures)", async () => {
+    const server = await serve({ kind: "remote", addresses: [farm.address] });
+    const c = clients(server.address);
+    const auth = bearer("test-admin-token");
+    const res = await call(c.dispatch.submitOrder, c.dispatch, {
+      idempotencyKey: "timed-stages",
+      sku: "sku-a",
+      tier: CustomerTier.CUSTOMER_TIER_STANDARD,
+      waitMode: WaitMode.WAIT_MODE_DELIVERED,
+    });
+    expect(res.order?.cardCode).not.toBe("");
+    // The notification leaves the outbox after the reply: wait until the server has timed it.
+    await vi.waitFor(async () => {
+      const snap = await call(c.admin.getSnapshot, c.admin, {}, { metadata: auth });
+      const count = (name: string) => snap.operations.find((o) => o.name === name)?.count ?? 0;
+      expect(count("provider.risk")).toBe(1);
+      expect(count("provider.notify")).toBe(1);
+    });
     c.close();
   });
 });
