@@ -18,6 +18,12 @@ const CpuStepSchema = z.strictObject({
   completed: count(0),
   /** Process CPU ms per completed order, per process role. */
   serverMsPerOrder: perOrderMs,
+  /**
+   * The server's event-loop busy ms per completed order (its event-loop utilisation over the step): the
+   * part of its CPU that runs on the one loop orders queue for; the rest is its other threads (garbage
+   * collection, the thread pool). Absent in profiles written before it was measured.
+   */
+  serverLoopMsPerOrder: perOrderMs.optional(),
   driverMsPerOrder: perOrderMs,
   farmMsPerOrder: perOrderMs,
   /** Server CPU ms per completed order that the fit predicts at this rate (for the residual). */

@@ -121,8 +121,13 @@ const clusterNode = z.strictObject({
 const cpuCurvePoint = z.strictObject({
   /** Orders per second. */
   rate: z.number().positive(),
-  /** Server CPU ms per order (all stages) at that rate. */
+  /** Server CPU ms per order (all stages) at that rate: what its CPU utilisation counts. */
   msPerOrder: z.number().min(0),
+  /**
+   * Of it, the ms its event loop was busy (what the processors serve and orders queue for); the rest ran
+   * on the server's other threads. Default: all of it.
+   */
+  loopMsPerOrder: z.number().min(0).optional(),
 });
 
 export const ClusterSchema = z.strictObject({

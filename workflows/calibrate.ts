@@ -48,6 +48,8 @@ interface StepMeasure {
   submitted: number;
   seconds: number;
   serverMs: number;
+  /** Ms the server's event loop was busy (its utilisation per window, from GetSnapshot); null: not reported. */
+  serverLoopMs: number | null;
   driverMs: number;
   farmMs: number;
   /** The server's operation timings (cumulative since it started) at the end of the step. */
@@ -161,6 +163,7 @@ async function measureStep(
     seconds,
     // Running servers: their own CPU figures, window by window (GetSnapshot's process CPU).
     serverMs: diff(b.server, a.server) ?? serverCpuFromSeries(result),
+    serverLoopMs: serverLoopFromSeries(result),
     driverMs: a.driver - b.driver,
     farmMs: diff(b.farm, a.farm) ?? 0,
   };
@@ -172,6 +175,15 @@ function serverCpuFromSeries(r: RunResult): number {
   let ms = 0;
   for (const w of r.series) for (const v of Object.values(w.cpu)) ms += v * cores * r.windowSeconds * 1000;
   return ms;
+}
+
+/**
+ * Ms the server's event loop was busy over a run: each window's event-loop utilisation (the busiest
+ * server's, load/series.ts) times its length; null when the server reported none.
+ */
+function serverLoopFromSeries(r: RunResult): number | null {
+  if (!r.series.some((w) => w.eventLoop !== undefined)) return null;
+  return r.series.reduce((ms, w) => ms + (w.eventLoop ?? 0) * r.windowSeconds * 1000, 0);
 }
 
 /** Half the median round trip of a small admin call: the one-way hop to a server on this network. */
@@ -249,6 +261,7 @@ export function buildProfile(
       rate: s.rate,
       completed: s.completed,
       serverMsPerOrder: s.serverMs / s.completed,
+      serverLoopMsPerOrder: s.serverLoopMs === null ? undefined : s.serverLoopMs / s.completed,
       driverMsPerOrder: s.driverMs / s.completed,
       farmMsPerOrder: s.farmMs / s.completed,
       fittedServerMsPerOrder: Math.max(0, server.predict(throughput) / throughput),
@@ -304,6 +317,9 @@ export function buildProfile(
       steps: cpuSteps.map((s) => ({
         ...s,
         serverMsPerOrder: round(s.serverMsPerOrder),
+        ...(s.serverLoopMsPerOrder === undefined
+          ? {}
+          : { serverLoopMsPerOrder: round(s.serverLoopMsPerOrder) }),
         driverMsPerOrder: round(s.driverMsPerOrder),
         farmMsPerOrder: round(s.farmMsPerOrder),
         fittedServerMsPerOrder: round(s.fittedServerMsPerOrder),

@@ -24,9 +24,10 @@
 //   (booked at once: nothing in the core waits for it, so it costs no event);
 // - waitPerSecond: background demand from orders queued or in retry backoff, in 10 ms slices;
 // - cpuCurve (a calibration's measured CPU per order against the rate): the stage costs are scaled so
-//   their sum is the curve's value at the cluster's arrival rate over the last second: per-order CPU
-//   falls as the rate rises, because an event loop's wake-ups and socket writes serve the orders
-//   around them together;
+//   their sum is the curve's event-loop figure at the cluster's arrival rate over the last second, and
+//   each ms of it books the process's CPU at that rate (its other threads: garbage collection, the
+//   thread pool, work beside the loop, not in front of the orders). Per-order CPU falls as the rate
+//   rises, because an event loop's wake-ups and socket writes serve the orders around them together;
 // - colocatedMsPerOrder: the load driver's and the provider farm's CPU on the primary's machine (a
 //   local run). They run in their own processes, so they are not jobs on the server's event loop; the
 //   cores they take at the current rate are not there for it: the primary's capacity is
@@ -93,17 +94,20 @@ export class Processors {
    * Queues `costMs` of CPU work; `then` runs when it has been served. Zero work runs `then` now.
    * Without `then` the work is background demand: it only keeps a processor busy.
    */
-  run(costMs: number, then?: () => void): void {
+  run(costMs: number, then?: () => void, weight = 1): void {
     if (costMs <= 0) {
       then?.();
       return;
     }
-    const finish = this.enqueue(costMs);
+    const finish = this.enqueue(costMs, weight);
     if (then !== undefined) this.env.schedule(finish - this.env.now(), then);
   }
 
-  /** Queues `costMs` of CPU work now and returns when it will have been served (no event). */
-  enqueue(costMs: number): number {
+  /**
+   * Queues `costMs` of CPU work now and returns when it will have been served (no event). `weight`: CPU
+   * booked per ms of processor work (above 1 when the process's other threads work alongside it).
+   */
+  enqueue(costMs: number, weight = 1): number {
     const now = this.env.now();
     if (costMs <= 0) return now;
     const heap = this.freeAt;
@@ -122,15 +126,15 @@ export class Processors {
       i = c;
     }
     heap[i] = finish;
-    this.book(start, finish);
+    this.book(start, finish, weight);
     return finish;
   }
 
-  private book(start: number, finish: number): void {
+  private book(start: number, finish: number, weight: number): void {
     const w = this.windowMs;
     const busy = this.busy;
     const end = Math.min(finish, this.endMs);
-    const speed = this.speed;
+    const speed = this.speed * weight;
     let t = start;
     let i = Math.floor(t / w);
     while (t < end) {
@@ -179,46 +183,58 @@ class RecentRate {
 
 type CpuCurve = NonNullable<ClusterSpec["cpuCurve"]>;
 
+type CurvePoint = CpuCurve[number];
+
+/** The process's CPU per order at a point (what utilisation counts). */
+const processMs = (p: CurvePoint) => p.msPerOrder;
+/** Its event loop's busy ms per order at a point (what the processors serve); default all of it. */
+const loopMs = (p: CurvePoint) => p.loopMsPerOrder ?? p.msPerOrder;
+
 /**
- * Server CPU ms per order at `rate` from a measured curve: the total CPU per second is interpolated
- * linearly between the measured rates; below the first, the first rate's cost per order; above the
- * last, the total grows by the least-squares slope of total CPU on rate over all points (the marginal
- * cost of an order), or the last cost per order when the points give no positive slope.
+ * Server CPU ms per order at `rate` from a measured curve (`ms` picks the process's or the event loop's
+ * figure): the total per second is interpolated linearly between the measured rates; below the first,
+ * the first rate's cost per order; above the last, the total grows by the least-squares slope of total
+ * on rate over all points (the marginal cost of an order), or the last cost per order when the points
+ * give no positive slope.
  */
-export function curveMsPerOrder(curve: CpuCurve, rate: number): number {
+export function curveMsPerOrder(
+  curve: CpuCurve,
+  rate: number,
+  ms: (p: CurvePoint) => number = processMs,
+): number {
   const first = curve[0]!;
-  if (rate <= first.rate) return first.msPerOrder;
+  if (rate <= first.rate) return ms(first);
   for (let i = 1; i < curve.length; i++) {
     const b = curve[i]!;
     if (rate <= b.rate) {
       const a = curve[i - 1]!;
-      const ta = a.rate * a.msPerOrder;
-      const tb = b.rate * b.msPerOrder;
+      const ta = a.rate * ms(a);
+      const tb = b.rate * ms(b);
       return (ta + ((tb - ta) * (rate - a.rate)) / (b.rate - a.rate)) / rate;
     }
   }
   const last = curve.at(-1)!;
-  const slope = marginalMs(curve);
-  if (!(slope > 0)) return last.msPerOrder;
-  return (last.rate * last.msPerOrder + slope * (rate - last.rate)) / rate;
+  const slope = marginalMs(curve, ms);
+  if (!(slope > 0)) return ms(last);
+  return (last.rate * ms(last) + slope * (rate - last.rate)) / rate;
 }
 
 /** Least-squares slope of total CPU (ms/s) on rate: the marginal CPU ms of one more order per second. */
-function marginalMs(curve: CpuCurve): number {
+function marginalMs(curve: CpuCurve, ms: (p: CurvePoint) => number): number {
   const n = curve.length;
   if (n < 2) return 0;
   let sx = 0;
   let sy = 0;
   for (const p of curve) {
     sx += p.rate;
-    sy += p.rate * p.msPerOrder;
+    sy += p.rate * ms(p);
   }
   const mx = sx / n;
   const my = sy / n;
   let num = 0;
   let den = 0;
   for (const p of curve) {
-    num += (p.rate - mx) * (p.rate * p.msPerOrder - my);
+    num += (p.rate - mx) * (p.rate * ms(p) - my);
     den += (p.rate - mx) ** 2;
   }
   return den > 0 ? num / den : 0;
@@ -233,8 +249,10 @@ export class CpuModel {
   /** accept + allocate + issue + deliver: what the curve's per-order CPU is split over. */
   private readonly perOrder: number;
   private readonly rates: Record<ClusterName, RecentRate> | null;
-  /** The stage costs' multiplier at each cluster's current rate (1 without a curve). */
+  /** The stage costs' multiplier at each cluster's current rate (1 without a curve): event-loop work. */
   private readonly scale: Record<ClusterName, number> = { primary: 1, backup: 1 };
+  /** CPU booked per ms of event-loop work at each cluster's current rate (the process's other threads). */
+  private readonly weight: Record<ClusterName, number> = { primary: 1, backup: 1 };
   /** Orders QUEUED or RETRYING per cluster (only counted when waiting costs CPU). */
   private readonly waiting: Record<ClusterName, number> = { primary: 0, backup: 0 };
 
@@ -264,20 +282,24 @@ export class CpuModel {
   /** A new order reaches the primary: `submit` after accept. */
   arrive(submit: () => void): void {
     this.arrived("primary");
-    this.processors.primary.run(this.cost("primary", this.costs.accept), submit);
+    this.processors.primary.run(this.cost("primary", this.costs.accept), submit, this.weight.primary);
   }
 
   /** A forwarded order reaches the backup: `submit` after accept. */
   acceptAt(cluster: ClusterName, submit: () => void): void {
     this.arrived(cluster);
-    this.processors[cluster].run(this.cost(cluster, this.costs.accept), submit);
+    this.processors[cluster].run(this.cost(cluster, this.costs.accept), submit, this.weight[cluster]);
   }
 
   /** The rate behind the curve and the colocated share moves with each arrival. */
   private arrived(cluster: ClusterName): void {
     if (this.rates === null) return;
     const rate = this.rates[cluster].arrive();
-    if (this.curve !== undefined) this.scale[cluster] = curveMsPerOrder(this.curve, rate) / this.perOrder;
+    if (this.curve !== undefined) {
+      const loop = curveMsPerOrder(this.curve, rate, loopMs);
+      this.scale[cluster] = loop / this.perOrder;
+      this.weight[cluster] = loop > 0 ? Math.max(1, curveMsPerOrder(this.curve, rate) / loop) : 1;
+    }
     if (cluster === "primary" && this.colocatedMs > 0) {
       this.processors.primary.setAvailableCores(this.cores - (this.colocatedMs * rate) / 1000);
     }
@@ -300,7 +322,7 @@ export class CpuModel {
     return {
       issue: (request, done) => {
         const cost = request.cardId === "" ? issue : request.attempt > 1 ? first + retry : first;
-        p.run(this.cost(cluster, cost), () => port.issue(request, done));
+        p.run(this.cost(cluster, cost), () => port.issue(request, done), this.weight[cluster]);
       },
     };
   }
@@ -338,7 +360,7 @@ export class CpuModel {
       if (state === "REJECTED" || forwarded) onTerminal(view, arrivedAt, this.env.now());
       else {
         const ms = view.providerId === null ? unallocated : reply;
-        onTerminal(view, arrivedAt, p.enqueue(this.cost(cluster, ms)));
+        onTerminal(view, arrivedAt, p.enqueue(this.cost(cluster, ms), this.weight[cluster]));
       }
     };
   }

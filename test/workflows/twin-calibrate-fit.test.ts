@@ -23,6 +23,8 @@ function step(rate: number, perSecond: number, msPerOrder: number, submitted = p
     submitted,
     seconds,
     serverMs: (20 + msPerOrder * perSecond) * seconds,
+    // Four fifths of it on the event loop (the rest: garbage collection and the thread pool).
+    serverLoopMs: 0.8 * (20 + msPerOrder * perSecond) * seconds,
     driverMs: 0.1 * completed,
     farmMs: 0.3 * completed,
     operations: timings,
@@ -41,7 +43,11 @@ describe("calibrate's CPU fit", () => {
     // The scenario's defaults: accept 0.2, allocate 0.3, issue 0.3, deliver 0.2 (a total of 1.0), retry 0.2.
     expect(p.cpu.stageMs).toEqual({ accept: 0.1, allocate: 0.15, issue: 0.15, deliver: 0.1, retry: 0.1 });
     // Per completed order at 100/s: 0.5 + 20/100 = 0.7 ms, which the fit predicts exactly.
-    expect(p.cpu.steps[0]).toMatchObject({ serverMsPerOrder: 0.7, fittedServerMsPerOrder: 0.7 });
+    expect(p.cpu.steps[0]).toMatchObject({
+      serverMsPerOrder: 0.7,
+      serverLoopMsPerOrder: 0.56,
+      fittedServerMsPerOrder: 0.7,
+    });
     expect(p.cpu.rmsResidualMs).toBe(0);
     expect(p.cpu.colocated).toEqual({
       machineCores: expect.any(Number),

@@ -63,7 +63,7 @@ interface Run {
   rate: number;
   cores?: number;
   processors?: number;
-  cpuCurve?: { rate: number; msPerOrder: number }[];
+  cpuCurve?: { rate: number; msPerOrder: number; loopMsPerOrder?: number }[];
   colocatedMsPerOrder?: number;
   zeroCost?: boolean;
   /** Workers (default: far beyond the load) and CPU per second of waiting. */
@@ -199,6 +199,22 @@ describe("a saturated CPU slows orders down", () => {
     const high = simulate({ rate: 600, cpuCurve });
     expect(high.cpu).toBeGreaterThan(0.5);
     expect(high.cpu).toBeLessThan(0.56);
+  });
+
+  it("only the event loop's share of the curve queues orders; the CPU series counts the whole process", () => {
+    // Half of each order's CPU on the loop: at 1,500/s the process needs 1,133 ms/s (more than its one
+    // loop could give), the loop 567 ms/s.
+    const split = [
+      { rate: 100, msPerOrder: 2, loopMsPerOrder: 1 },
+      { rate: 400, msPerOrder: 1, loopMsPerOrder: 0.5 },
+    ];
+    const whole = split.map(({ rate, msPerOrder }) => ({ rate, msPerOrder }));
+    const loop = simulate({ rate: 1500, cores: 2, processors: 1, cpuCurve: split });
+    expect(loop.cpu).toBeGreaterThan(1100 / 2000 - 0.03);
+    expect(loop.cpu).toBeLessThan(1133 / 2000 + 0.03);
+    expect(loop.out.summary.p99).toBeLessThan(25);
+    const saturated = simulate({ rate: 1500, cores: 2, processors: 1, cpuCurve: whole });
+    expect(saturated.out.summary.p99).toBeGreaterThan(200);
   });
 
   it("orders waiting for a worker cost CPU on the same processors (waitPerSecond)", () => {
