@@ -31,7 +31,8 @@
 // - colocatedMsPerOrder: the load driver's and the provider farm's CPU on the primary's machine (a
 //   local run). They run in their own processes, so they are not jobs on the server's event loop; the
 //   cores they take at the current rate are not there for it: the primary's capacity is
-//   min(processors, cores - their cores), never below a tenth of its own.
+//   min(processors, (cores - their cores) / the process's CPU per ms of loop work), never below a tenth
+//   of its own.
 // A zero cost is no job at all: the order goes on in the same instant, exactly as without the model.
 
 import type { ClusterSpec } from "../../scenarios/schema.ts";
@@ -301,7 +302,10 @@ export class CpuModel {
       this.weight[cluster] = loop > 0 ? Math.max(1, curveMsPerOrder(this.curve, rate) / loop) : 1;
     }
     if (cluster === "primary" && this.colocatedMs > 0) {
-      this.processors.primary.setAvailableCores(this.cores - (this.colocatedMs * rate) / 1000);
+      // The machine's cores left after the driver and the farm, shared by the loop and the process's
+      // other threads: each ms of loop work takes `weight` ms of them.
+      const left = this.cores - (this.colocatedMs * rate) / 1000;
+      this.processors.primary.setAvailableCores(left / this.weight.primary);
     }
   }
 
