@@ -62,6 +62,8 @@ export interface TuneOptions {
   /** Race only this deterministic slice of the design (candidate k is shard k mod n's). */
   shard?: ExecutionSegment;
   onProgress?: (done: number, total: number, label: string) => void;
+  /** No race: every candidate of the design runs the last rung's replications (bench/tune.ts measures the saving). */
+  fullEvaluation?: boolean;
 }
 
 export type CandidateStatus = "ok" | "invalid" | "infeasible" | "dropped";
@@ -207,8 +209,12 @@ export async function tune(o: TuneOptions): Promise<TuneResult> {
         "compare the shards' best candidates by hand (merging tune shards is not built)",
     );
   }
-  const schedule = raceSchedule(Number.POSITIVE_INFINITY, design.length);
-  // raceSchedule(inf, n) gives the full ladder for n candidates; the budget chose n.
+  // The full ladder for the design's candidates (the budget chose how many there are).
+  const ladder = raceSchedule(Number.POSITIVE_INFINITY, design.length);
+  const lastReps = ladder.rungs.at(-1)!.reps;
+  const schedule: RaceSchedule = o.fullEvaluation
+    ? { rungs: [{ candidates: design.length, reps: lastReps }], runs: design.length * lastReps }
+    : ladder;
   const finalReps = schedule.rungs.at(-1)!.reps;
   const totalRuns = (schedule.runs + 2 * finalReps) * o.scenarios.length;
   let done = 0;
@@ -399,7 +405,7 @@ export async function tune(o: TuneOptions): Promise<TuneResult> {
     ...(o.shard !== undefined ? { shard: o.shard } : {}),
     candidates,
     runs: done,
-    fullRuns: (fullEvaluationRuns(schedule) + 2 * finalReps) * o.scenarios.length,
+    fullRuns: (fullEvaluationRuns(ladder) + 2 * finalReps) * o.scenarios.length,
     wallSeconds: 0,
     arms: {
       current: { name: o.current.name, objective: mean(currentEv.perRep), perRep: currentEv.perRep },

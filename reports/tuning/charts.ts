@@ -39,7 +39,7 @@ export function sensitivityChart(
         color: PALETTE[0],
       },
       {
-        name: "candidate (replication 1)",
+        name: "candidates",
         x: points.map((p) => xOf(p.x)),
         y: points.map((p) => p.y),
         color: PALETTE[1],
