@@ -3,7 +3,6 @@
 // objective to minimise (or maximise). Validated with zod, then checked against the configuration and the
 // scenario it will be applied to, so a bad path, an empty range or an unknown metric is refused before any
 // simulation runs. README.md ("Tuning") documents the format.
-import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { parseThreshold, THRESHOLD_METRICS, ThresholdSyntaxError } from "../results/thresholds.ts";
 import { type Scenario, ScenarioError, validateScenario } from "../scenarios/define.ts";
@@ -92,19 +91,7 @@ export interface TuneSpace {
 const HIGHER_IS_BETTER = new Set(["throughput", "goodput"]);
 const CLUSTER_PATH = /^cluster\.(primary|backup)\.(workers|cores)$/;
 
-/** Reads and checks a space file (JSON); throws TuneSpaceError naming the file and every problem. */
-export function loadSpace(file: string, config: DispatchConfig, scenarios: readonly Scenario[]): TuneSpace {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, "utf8"));
-  } catch (err) {
-    throw new TuneSpaceError(`--space ${file}: cannot read it as JSON (${(err as Error).message})`, [
-      "(space): not JSON",
-    ]);
-  }
-  return checkSpace(raw, config, scenarios, `--space ${file}`);
-}
-
+/** Checks a space file's content against the base configuration and the scenarios; throws TuneSpaceError. */
 export function checkSpace(
   raw: unknown,
   config: DispatchConfig,
@@ -231,9 +218,6 @@ export function checkSpace(
   for (const name of Object.keys(s.objective.weights ?? {}))
     if (!names.includes(name))
       problems.push(`objective.weights.${name}: not one of the scenarios (${names.join(", ")})`);
-  if (s.extends !== undefined && parameters.some((p) => p.target === "config")) {
-    // Checked by the caller (it resolves the configuration); nothing to do here.
-  }
   if (problems.length > 0) throw fail(problems);
   return {
     parameters,

@@ -144,7 +144,6 @@ interface Evaluation {
   /** Combined objective per replication. */
   perRep: number[];
   perScenario: Record<string, number[]>;
-  runs: Map<string, RunResult[]>;
 }
 
 /** The objective's value in one run (null: the metric is not available), read by the one threshold judge. */
@@ -312,7 +311,7 @@ export async function tune(o: TuneOptions): Promise<TuneResult> {
           o.scenarios.map((s) => ({ name: s.name, value: perScenario[s.name]![r]! })),
         ) + cost,
     );
-    return { perRep, perScenario, runs: new Map() };
+    return { perRep, perScenario };
   };
 
   let prevReps = 0;
