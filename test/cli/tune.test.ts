@@ -1,10 +1,11 @@
 // `rushhour tune`'s bad inputs: a space file with a bad path, an empty range or an unknown metric is one clear
 // error naming it, exit 2, before anything is simulated (the command runs in-process through cli/main.ts).
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { main } from "../../cli/main.ts";
+import { resolveConfig } from "../../simulator/configs.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "rushhour-tune-cli-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -74,5 +75,42 @@ describe("rushhour tune: bad space files exit 2 naming the problem", () => {
     const json = await tune("{ not json");
     expect(json.status).toBe(2);
     expect(json.stderr).toMatch(/--space .*not valid JSON/);
+  });
+});
+
+describe("rushhour tune: the answer on disk", () => {
+  it("writes the report and a recommended configuration file that the config loader reads", async () => {
+    const out = join(dir, "run");
+    const space = { parameters: { "routing.highWatermark": { range: [0.6, 1.0], step: 0.1 } } };
+    const file = join(dir, "ok-space.json");
+    writeFileSync(file, JSON.stringify(space));
+    let stdout = "";
+    const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
+      stdout += String(chunk);
+      return true;
+    });
+    let status: number;
+    try {
+      status = await main(["tune", PLANTED, "--space", file, "--budget", "8", "--out", out]);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(status, stdout).toBe(0);
+    expect(stdout).toMatch(/best - adaptive: .* 95% paired CI \[.*\] over 6 replications/);
+    for (const f of [
+      "index.html",
+      "tuning.md",
+      "tune.json",
+      "recommended-config.json",
+      "charts/sensitivity-1.png",
+    ])
+      expect(existsSync(join(out, f)), f).toBe(true);
+    const rec = JSON.parse(readFileSync(join(out, "recommended-config.json"), "utf8"));
+    expect(rec.extends).toBe("adaptive");
+    const tuned = JSON.parse(readFileSync(join(out, "tune.json"), "utf8"));
+    expect(resolveConfig(join(out, "recommended-config.json")).routing.highWatermark).toBe(
+      tuned.best.values["routing.highWatermark"],
+    );
+    expect(readFileSync(join(out, "index.html"), "utf8")).toMatch(/<section id="tuning">/);
   });
 });

@@ -4,7 +4,7 @@
 // candidates are kept with their reason.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { loadScenario } from "../../scenarios/define.ts";
+import { loadScenario, validateScenario } from "../../scenarios/define.ts";
 import { presetConfig } from "../../server/core/config.ts";
 import { DEFAULT_BUDGET, type TuneOptions, tune } from "../../workflows/tune.ts";
 import { checkSpace } from "../../workflows/tune-space.ts";
@@ -66,5 +66,38 @@ describe("tune", () => {
     expect(infeasible.length).toBeGreaterThan(0);
     for (const c of infeasible) expect(c.reasons[0]).toMatch(/^latency p\(99\)<1000: observed \d+/);
     expect(a.best === undefined || Number(a.best.values["cluster.primary.workers"]) >= 40).toBe(true);
+  });
+
+  it("judges every candidate on each of several scenarios (the worst), and a shard races its slice only", async () => {
+    const o = await options(
+      { parameters: { "cluster.primary.workers": { range: [30, 60], step: 10 } } },
+      8,
+      3,
+    );
+    const planted = o.scenarios[0]!;
+    // Two short constant-rate versions of the planted shop: the busier one needs more workers, so it is the worst.
+    const at = (name: string, rate: number) =>
+      validateScenario(
+        {
+          ...(planted.definition as Record<string, unknown>),
+          name,
+          traffic: { executor: "constant-arrival-rate", rate, duration: "6s" },
+          drain: "5s",
+        },
+        planted.file,
+      );
+    const main = at("planted-busy", 450);
+    const quiet = at("planted-quiet", 250);
+    const r = await tune({ ...o, scenarios: [main, quiet] });
+    expect(r.scenarios).toEqual(["planted-busy", "planted-quiet"]);
+    expect(r.perScenario.map((s) => s.scenario)).toEqual(["planted-busy", "planted-quiet"]);
+    for (const c of r.candidates.filter((x) => x.perRep.length > 0)) {
+      c.perRep.forEach((v, i) => {
+        expect(v).toBe(Math.max(c.perScenario["planted-busy"]![i]!, c.perScenario["planted-quiet"]![i]!));
+      });
+    }
+    const shard = await tune({ ...o, scenarios: [main], budget: 12, shard: { index: 1, count: 2 } });
+    expect(shard.candidates.length).toBeGreaterThan(0);
+    for (const c of shard.candidates) expect(c.id % 2).toBe(1);
   });
 });
