@@ -101,7 +101,9 @@ export function checkSpace(
   const shape = configInputProblems(raw).map((v) => `${v.path}: ${v.message}`);
   const fail = (problems: string[]) =>
     new TuneSpaceError(
-      `${where} is invalid (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n  ${problems.join("\n  ")}`,
+      problems.length === 1
+        ? `${where}: ${problems[0]}`
+        : `${where} is invalid (${problems.length} problems):\n  ${problems.join("\n  ")}`,
       problems,
     );
   if (shape.length > 0) throw fail(shape);
