@@ -32,7 +32,9 @@ describe("rushhour tune: bad space files exit 2 naming the problem", () => {
     const r = await tune({ parameters: { "routing.highWatermrk": { range: [0.5, 0.9] } } });
     expect(r.status).toBe(2);
     // One problem, one line: the file, the path and what is wrong.
-    expect(r.stderr).toMatch(/^rushhour tune: --space \S+: parameters\.routing\.highWatermrk: no such configuration field/);
+    expect(r.stderr).toMatch(
+      /^rushhour tune: --space \S+: parameters\.routing\.highWatermrk: no such configuration field/,
+    );
     expect(r.stderr.split("\n").filter((l) => l.startsWith("rushhour tune:"))).toHaveLength(1);
   });
 
