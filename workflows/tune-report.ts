@@ -102,7 +102,10 @@ export function tuneSummary(r: TuneReport): string[] {
     const c = r.confirm;
     out.push(
       `live confirmation (durationScale ${c.durationScale}): current ${fmt(c.current)}, recommended ${fmt(c.recommended)} ` +
-        `(${(c.agreement.live * 100).toFixed(1)}% live against ${(c.agreement.simulated * 100).toFixed(1)}% simulated): ${c.agreement.verdict}`,
+        `(${(c.agreement.live * 100).toFixed(1)}% live against ${(c.agreement.simulated * 100).toFixed(1)}% simulated): ${c.agreement.verdict}` +
+        (r.best && r.best.vsCurrent.verdict !== "better"
+          ? " (the simulated change is not significant, so the live runs compare two equals: expect noise)"
+          : ""),
     );
   } else if (r.confirmNote) out.push(r.confirmNote);
   out.push(...r.notes);
