@@ -72,6 +72,11 @@ export const commands: CommandEntry[] = [
     load: async () => (await import("./capacity.ts")).capacity,
   },
   {
+    name: "tune",
+    summary: "search a space of configurations in simulation for the best one, with paired CIs as proof",
+    load: async () => (await import("./tune.ts")).tuneCommand,
+  },
+  {
     name: "calibrate",
     summary:
       "measure a deployment (CPU per order, store and provider timings) and write a calibration profile",
