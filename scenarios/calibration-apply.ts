@@ -100,7 +100,9 @@ export function applyCalibration<S extends ScenarioSpec>(scenario: S, p: Calibra
   // The risk and notification services are measured like providers, under their ids (server/op-timings.ts).
   const measured = <T extends { id: string; latency: unknown }>(service: T): T => {
     const m = p.providers[service.id];
-    return m === undefined ? service : { ...service, latency: { dist: "empirical" as const, values: [...m.values] } };
+    return m === undefined
+      ? service
+      : { ...service, latency: { dist: "empirical" as const, values: [...m.values] } };
   };
   return {
     ...scenario,
