@@ -7,9 +7,10 @@
 //    against the fixture server in its own process; per-second sent counts against the log's scaled
 //    per-second counts, and drops.
 // Run: npm run bench -- replay. Env: BENCH_REPLAY_ORDERS (default 10000000), BENCH_REPLAY_PEAK (the live
-// slice's peakRate, default: the slice's own peak), BENCH_REPLAY_SKIP=sim|live.
-import { mkdtempSync, rmSync, statSync } from "node:fs";
-import { loadavg, tmpdir } from "node:os";
+// slice's peakRate, default: the slice's own peak), BENCH_REPLAY_SKIP=sim|live. The generated logs are
+// cached in out/bench-cache/ (the first run writes them).
+import { existsSync, mkdirSync, renameSync, statSync } from "node:fs";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import { runPool } from "../load/pool.ts";
 import { validateScenario } from "../scenarios/define.ts";
@@ -86,16 +87,32 @@ function simulate(file: string, label: string): void {
   }
 }
 
-async function simPart(dir: string): Promise<void> {
-  const small = join(dir, "small.csv.gz");
-  const big = join(dir, "big.csv.gz");
-  let t0 = performance.now();
-  await writeLog(small, 100_000, 36);
-  const seconds = Math.max(36, Math.round(ORDERS / 2800));
-  const n = await writeLog(big, ORDERS, seconds);
+/**
+ * The generated log for `orders`, kept under out/bench-cache/ (generating 10 million orders takes minutes;
+ * the generator is seeded, so a cached file is the same log). Written under a temporary name and renamed,
+ * so an interrupted run never leaves a short log behind.
+ */
+async function cachedLog(orders: number, seconds: number): Promise<string> {
+  const dir = new URL("../out/bench-cache/", import.meta.url).pathname;
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `promo-${orders}-${seconds}s.csv.gz`);
+  if (existsSync(file)) {
+    console.log(`log: ${file} (cached; delete it to regenerate)`);
+    return file;
+  }
+  const t0 = performance.now();
+  const n = await writeLog(`${file}.part`, orders, seconds);
+  renameSync(`${file}.part`, file);
   console.log(
-    `generated ${n.toLocaleString("en")} orders over ${seconds} s: ${mb(statSync(big).size)} gzip, ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+    `generated ${n.toLocaleString("en")} orders over ${seconds} s into ${file}: ${mb(statSync(file).size)} gzip, ${((performance.now() - t0) / 1000).toFixed(0)} s`,
   );
+  return file;
+}
+
+async function simPart(): Promise<void> {
+  const small = await cachedLog(100_000, 36);
+  const big = await cachedLog(ORDERS, Math.max(36, Math.round(ORDERS / 2800)));
+  let t0 = performance.now();
   // Parse speed: one pass, as the replay reads (gunzip, split, parse, read-ahead heap).
   gc();
   t0 = performance.now();
@@ -108,7 +125,7 @@ async function simPart(dir: string): Promise<void> {
   const cpuS = (cpu.user + cpu.system) / 1e6;
   // On a shared machine wall time counts other processes' turns: the CPU time is this pass's own cost.
   console.log(
-    `parse: ${count.toLocaleString("en")} orders in ${parseS.toFixed(1)} s wall = ${(count / parseS / 1e6).toFixed(2)} M orders/s; ${cpuS.toFixed(1)} s CPU = ${(count / cpuS / 1e6).toFixed(2)} M orders per CPU second (load average ${loadavg()[0]?.toFixed(1)})`,
+    `parse: ${count.toLocaleString("en")} orders in ${parseS.toFixed(1)} s wall = ${(count / parseS / 1e6).toFixed(2)} M orders/s; ${cpuS.toFixed(1)} s CPU = ${(count / cpuS / 1e6).toFixed(2)} M orders per CPU second (acceptance: >= 1 M orders/s; load average ${loadavg()[0]?.toFixed(1)})`,
   );
   gc();
   simulate(small, "100k-order log");
@@ -189,11 +206,6 @@ async function livePart(): Promise<void> {
 }
 
 export async function run(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), "rushhour-bench-replay-"));
-  try {
-    if (SKIP !== "live") await livePart();
-    if (SKIP !== "sim") await simPart(dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  if (SKIP !== "live") await livePart();
+  if (SKIP !== "sim") await simPart();
 }
