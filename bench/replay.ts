@@ -183,6 +183,11 @@ async function livePart(): Promise<void> {
       `  sent ${c.started} of ${timeline.count}, dropped ${c.dropped}, late (sent after their second) ${c.late}, failed ${c.failed} ${JSON.stringify(result.errorCodes)}; max send lag ${result.maxSendLagMs.toFixed(1)} ms`,
     );
     console.log(`  ${describeDeviation(perSecondDeviation(sent, expected))}`);
+    console.log(`  per second, log: ${expected.join(" ")}`);
+    console.log(`  per second, sent: ${expected.map((_, s) => sent[s] ?? 0).join(" ")}`);
+    console.log(
+      `  max send lag per second (ms): ${result.windows.map((w) => w.maxSendLagMs.toFixed(0)).join(" ")}; engine busy ${result.loopUtilization.map((u) => `${(u * 100).toFixed(0)}%`).join(", ")}`,
+    );
     const peakS = expected.indexOf(Math.max(...expected));
     console.log(
       `  at the log's peak second ${peakS}: sent ${sent[peakS]}, log ${expected[peakS]} (load average now ${loadavg()[0]?.toFixed(2)})`,
