@@ -11,7 +11,7 @@
 // cached in out/bench-cache/ (the first run writes them).
 import { existsSync, mkdirSync, renameSync, statSync } from "node:fs";
 import { loadavg } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { enginesFor, runPool } from "../load/pool.ts";
 import { validateScenario } from "../scenarios/define.ts";
 import { PROMO_LOG_DEFAULTS, promoLog } from "../scenarios/logs/promo-log.ts";
@@ -102,8 +102,10 @@ async function cachedLog(orders: number, seconds: number): Promise<string> {
     return file;
   }
   const t0 = performance.now();
-  const n = await writeLog(`${file}.part`, orders, seconds);
-  renameSync(`${file}.part`, file);
+  // The writer compresses by the name's ".gz" ending, so the temporary name keeps it.
+  const part = join(dir, `part-${basename(file)}`);
+  const n = await writeLog(part, orders, seconds);
+  renameSync(part, file);
   console.log(
     `generated ${n.toLocaleString("en")} orders over ${seconds} s into ${file}: ${mb(statSync(file).size)} gzip, ${((performance.now() - t0) / 1000).toFixed(0)} s`,
   );
