@@ -1,7 +1,8 @@
 // A synchronous line reader over a file, gzip or plain (told by the magic bytes 1f 8b). Synchronous so
 // the simulator (a synchronous event loop) and the live engine's timer loop pull records one at a time;
-// memory stays bounded by one chunk plus one line whatever the file's size. Gzip is inflated by fflate's
-// streaming Gunzip, whose callback runs inside push(): Node's zlib has no synchronous streaming form.
+// memory stays bounded by one chunk plus one line whatever the file's size. A big gzip file is inflated by
+// Node's zlib on a worker thread (inflate-thread.ts); a small one by fflate's streaming Gunzip in this thread,
+// whose callback runs inside push() (Node's zlib has no synchronous streaming form).
 //
 // Speed (bench/replay.ts, parse pass): text is decoded only up to a chunk's last line break (a '\n' byte is
 // never inside a UTF-8 sequence, so no streaming decoder is needed and the rest waits for the next chunk as
@@ -10,16 +11,29 @@
 // ms of work, so a fill is no visible stall in the live driver's timer loop, which reads its replay's records
 // between sends (at 4,700/s, 20 ms would move about 90 orders across a second's edge: 2% of that second).
 // Parse speed is the same from 16 KiB to 1 MiB chunks (measured with bench/replay.ts's parse pass).
-import { closeSync, openSync, readSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { Gunzip } from "fflate";
+import { InflateThread } from "./inflate-thread.ts";
 
 const CHUNK = 1 << 14;
 const LF = 10;
+/**
+ * Gzip files from this many compressed bytes up are inflated on a worker thread by Node's zlib
+ * (inflate-thread.ts): a big log's parse pass then runs at well over a million orders a second. Smaller
+ * ones stay with fflate in this thread, which costs no thread start-up (tests, the shipped 0.7 MB log).
+ */
+export const THREAD_ABOVE_BYTES = 4 << 20;
+
+export interface LineReaderOptions {
+  /** Inflate gzip on a worker thread from this many compressed bytes (default THREAD_ABOVE_BYTES). */
+  threadAbove?: number;
+}
 
 export class LineReader {
   private readonly fd: number;
   private readonly buf = Buffer.allocUnsafe(CHUNK);
   private readonly gunzip: Gunzip | null;
+  private readonly thread: InflateThread | null = null;
   /** Inflated bytes of the current fill(), in order. */
   private inflated: Uint8Array[] = [];
   /** Bytes after the last line break seen: the start of a line that continues in the next chunk. */
@@ -35,16 +49,24 @@ export class LineReader {
   /** 1-based number of the line last returned by next(). */
   lineNo = 0;
 
-  constructor(readonly path: string) {
+  constructor(
+    readonly path: string,
+    options: LineReaderOptions = {},
+  ) {
     this.fd = openSync(path, "r");
     const head = Buffer.alloc(2);
     const n = readSync(this.fd, head, 0, 2, 0);
-    this.gunzip =
-      n === 2 && head[0] === 0x1f && head[1] === 0x8b
+    const gzip = n === 2 && head[0] === 0x1f && head[1] === 0x8b;
+    if (gzip && fstatSync(this.fd).size >= (options.threadAbove ?? THREAD_ABOVE_BYTES)) {
+      this.thread = new InflateThread(path);
+      this.gunzip = null;
+    } else {
+      this.gunzip = gzip
         ? new Gunzip((data) => {
             this.inflated.push(data);
           })
         : null;
+    }
   }
 
   /** The next line (without its line break), or null at the end of the file. */
@@ -67,37 +89,58 @@ export class LineReader {
   }
 
   private fill(): void {
+    if (this.thread) {
+      // Already text, cut at line breaks by the worker.
+      const texts = this.thread.take();
+      this.setText(texts.length === 1 ? (texts[0] as string) : texts.join(""));
+      this.eof = texts.length === 0;
+      return;
+    }
     const n = readSync(this.fd, this.buf, 0, CHUNK, this.pos);
     this.pos += n;
     const last = n === 0;
-    const bytes = this.buf.subarray(0, n);
+    this.cut(this.readParts(this.buf.subarray(0, n), last), last);
+  }
+
+  /** This thread's inflating (fflate) or the plain bytes. */
+  private readParts(bytes: Buffer, last: boolean): Uint8Array[] {
     let parts: Uint8Array[];
     if (this.gunzip) {
       this.gunzip.push(bytes, last);
       parts = this.inflated;
       this.inflated = [];
     } else parts = [bytes];
+    return parts;
+  }
+
+  /** Decodes the whole lines of `parts` (after the carried bytes); keeps the rest for the next fill. */
+  private cut(parts: Uint8Array[], last: boolean): void {
     const all =
       this.carry.length === 0 && parts.length === 1 ? (parts[0] as Uint8Array) : concat(this.carry, parts);
     // Whole lines now; the tail (after the last line break) waits for the next chunk, unless this is the end.
     const cut = last ? all.length : all.lastIndexOf(LF) + 1;
     const whole = Buffer.from(all.buffer, all.byteOffset, cut);
     // A final line without a line break still counts; text ends in '\n' otherwise, which next() skips past.
-    this.text = whole.toString("utf8");
+    this.setText(whole.toString("utf8"));
+    // Copied: `all` may be fflate's or our read buffer, both reused.
+    this.carry = Buffer.from(all.subarray(cut));
+    this.eof = last;
+  }
+
+  private setText(text: string): void {
+    this.text = text;
     // A byte-order mark opening the file is not part of the first line (TextDecoder dropped it too).
     this.at = 0;
     if (!this.started && this.text.length > 0) {
       this.started = true;
       if (this.text.charCodeAt(0) === 0xfeff) this.at = 1;
     }
-    // Copied: `all` may be fflate's or our read buffer, both reused.
-    this.carry = Buffer.from(all.subarray(cut));
-    this.eof = last;
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.thread?.close();
     closeSync(this.fd);
   }
 }

@@ -1,16 +1,19 @@
 // The reader's fast paths (traffic/replay/lines.ts, format.ts parseTime) must read exactly what the plain
 // reading did: lines across chunk edges (a UTF-8 character split between two reads, a line longer than a
 // chunk, CRLF, a byte-order mark, no final line break), and times as Number/Date.parse read them.
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseTime } from "../../../traffic/replay/format.ts";
-import { LineReader } from "../../../traffic/replay/lines.ts";
+import { LineReader, type LineReaderOptions } from "../../../traffic/replay/lines.ts";
 import { tempDir, writeLog } from "./helpers.ts";
 
 const tmp = tempDir();
 afterAll(() => tmp.remove());
 
-function lines(file: string): string[] {
-  const r = new LineReader(file);
+function lines(file: string, options: LineReaderOptions = {}): string[] {
+  const r = new LineReader(file, options);
   const out: string[] = [];
   for (let l = r.next(); l !== null; l = r.next()) out.push(l);
   return out;
@@ -29,6 +32,24 @@ describe("LineReader", () => {
       expect(lines(writeLog(tmp.dir, name, `${want.join("\n")}\n`))).toEqual(want);
     });
   }
+
+  it("reads the same lines when gzip is inflated on a worker thread (a big log's way)", () => {
+    const file = writeLog(tmp.dir, "thread.csv.gz", `${want.join("\n")}`);
+    expect(lines(file, { threadAbove: 0 })).toEqual(want);
+    // Closed early (a replay sliced with `to`): the worker stops; a new reader starts again from the top.
+    const r = new LineReader(file, { threadAbove: 0 });
+    expect([r.next(), r.next()]).toEqual(want.slice(0, 2));
+    r.close();
+    expect(lines(file, { threadAbove: 0 }).length).toBe(want.length);
+  });
+
+  it("a corrupt gzip stream read on the worker thread is an error, not a short log", () => {
+    const good = gzipSync(`${want.join("\n")}\n`);
+    const bad = Buffer.concat([good.subarray(0, 20_000), Buffer.alloc(5_000, 0x55), good.subarray(25_000)]);
+    const file = join(tmp.dir, "corrupt.csv.gz");
+    writeFileSync(file, bad);
+    expect(() => lines(file, { threadAbove: 0 })).toThrow(/invalid|incorrect|unexpected|error/i);
+  });
 
   it("drops CR before LF and a leading byte-order mark, keeps a last line without a line break", () => {
     const f = writeLog(tmp.dir, "crlf.csv", "\uFEFFtime,sku,tier\r\n1,a,vip\r\n\r\n2,b,standard");
