@@ -11,6 +11,12 @@ import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from "
 /** Inflated chunks posted and not yet taken, at most. */
 const WINDOW = 32;
 
+/**
+ * Chunks taken per call at most: the text the reader holds at once stays small (about 256 KB), so the heap a
+ * replay measures does not swing with how far ahead the worker happens to be.
+ */
+const TAKE = 4;
+
 /** Slots of the shared state: chunks posted, chunks taken, the stream ended, the reader closed. */
 const POSTED = 0;
 const TAKEN = 1;
@@ -76,13 +82,13 @@ export class InflateThread {
   }
 
   /**
-   * The text of every inflated chunk ready now (whole lines, but for the file's last line when it has no
+   * The text of the inflated chunks ready now, up to TAKE of them (whole lines, but for the file's last line when it has no
    * line break), waiting for at least one; [] at the end of the file. Throws the worker's error (a corrupt
    * gzip stream, an unreadable file).
    */
   take(): string[] {
     const out: string[] = [];
-    while (!this.finished) {
+    while (!this.finished && out.length < TAKE) {
       const seen = Atomics.load(this.state, POSTED);
       const m = receiveMessageOnPort(this.port);
       if (m === undefined) {
