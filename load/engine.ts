@@ -1,9 +1,10 @@
 // One thread's share of a load run: the timer loop, the gRPC calls and the HDR recording.
-// Open model (arrival-rate executors): iteration i is due at plan.startTimeMs(i) after the shared
-// start instant; the loop sends every due iteration and sleeps until the next one, always computing
-// against absolute intended times (no accumulated drift). Latency runs from the INTENDED start, so
-// a server stall or a late driver shows up in the percentiles (no coordinated omission). An iteration
-// due while maxVUs requests are in flight is counted as dropped and never sent late.
+// Open model (arrival-rate and replay executors): load/open-loop.ts sends every due iteration per wake-up
+// and sleeps until the next one, always against absolute intended times (no accumulated drift). Latency
+// runs from the INTENDED start, so a server stall or a late driver shows up in the percentiles (no
+// coordinated omission). A send counts in the window of the instant it is handed to the connection, so the
+// per-window sent counts show the driver's real timing; one sent after its due window closed is counted
+// `late` as well (still sent). An iteration due while maxVUs requests are in flight is counted as dropped.
 import { type EventLoopUtilization, performance } from "node:perf_hooks";
 import { status } from "@grpc/grpc-js";
 import { OrderState } from "../proto/gen/rushhour/v1/common.ts";
@@ -16,6 +17,7 @@ import { LatencyHistogram } from "../results/histogram.ts";
 import { type ExecutorInput, planFor, vusAt } from "../traffic/executors/index.ts";
 import type { ClosedPlan, OpenPlan } from "../traffic/executors/types.ts";
 import { splitCount } from "../traffic/segment.ts";
+import { type LoopHost, OpenLoop } from "./open-loop.ts";
 import { partPath, SentOrderPart } from "./record.ts";
 import { type MixSpec, RequestMix, replayRequest } from "./request-mix.ts";
 import { type ClientTls, type UnaryCall, UnaryChannel } from "./unary-channel.ts";
@@ -72,8 +74,6 @@ interface OpenWindow {
 }
 
 const LANES: Record<number, string> = { 1: "vip", 2: "default", 3: "overflow" };
-/** Due iterations sent per turn of the event loop before letting I/O run. */
-const BATCH = 256;
 const SUBMIT_PATH = DispatchServiceService.submitOrder.path;
 
 export class LoadEngine {
@@ -96,7 +96,8 @@ export class LoadEngine {
   private flushed = 0;
   private inFlight = 0;
   private maxSendLagMs = 0;
-  private next: number;
+  private readonly next: number;
+  private openLoop: OpenLoop | null = null;
   private issuing = true;
   private aborted = false;
   private timers = new Set<NodeJS.Timeout>();
@@ -187,7 +188,7 @@ export class LoadEngine {
         return;
       }
       this.scheduleFlush(0);
-      if (this.plan.model === "open") this.later(-this.now(), () => this.tickOpen(this.plan as OpenPlan));
+      if (this.plan.model === "open") this.startOpen(this.plan as OpenPlan);
       else this.startClosed(this.plan as ClosedPlan);
     });
   }
@@ -197,6 +198,7 @@ export class LoadEngine {
     if (this.aborted) return;
     this.aborted = true;
     this.issuing = false;
+    this.openLoop?.stop();
     this.cancelAll();
     this.maybeDone();
   }
@@ -224,47 +226,37 @@ export class LoadEngine {
     this.flushed = Math.max(this.flushed, end);
   }
 
-  private tickOpen = (plan: OpenPlan): void => {
-    if (!this.issuing) return;
-    const stride = this.spec.share.of;
-    const now = this.now();
-    let sent = 0;
-    while (this.next < plan.count && sent < BATCH) {
-      const at = plan.startTimeMs(this.next);
-      if (at > now) break;
-      this.fire(this.next, at, now);
-      this.next += stride;
-      sent++;
-    }
-    if (this.next >= plan.count) {
-      this.endIssuing(plan.durationMs, plan.gracefulStopMs);
-      return;
-    }
-    if (sent === BATCH) {
-      // More may be due: let I/O (answers) run, then carry on.
-      setImmediate(this.tickAgain);
-      return;
-    }
-    // Sleep until the next iteration is due, rounded UP to whole milliseconds: never sent early, and
-    // never a setImmediate spin (which kept a core busy polling between sub-millisecond gaps). The
-    // cost is up to ~1 ms of send lag, which is counted in the latency (timed from the intended start).
-    const wait = plan.startTimeMs(this.next) - this.now();
-    this.sleepOpen(Math.max(1, Math.ceil(wait)));
-  };
+  private startOpen(plan: OpenPlan): void {
+    const host: LoopHost = {
+      now: () => this.now(),
+      sleep: (ms, fn) => this.sleepOpen(ms, fn),
+      yieldThen: (fn) => setImmediate(fn),
+    };
+    this.openLoop = new OpenLoop(
+      plan,
+      this.next,
+      this.spec.share.of,
+      host,
+      (i, at) => this.fire(i, at),
+      () => this.endIssuing(plan.durationMs, plan.gracefulStopMs),
+    );
+    this.openLoop.start();
+  }
 
   /** The open loop's one timer, re-armed with refresh() when the delay repeats (no allocation). */
   private openTimer: NodeJS.Timeout | null = null;
   private openTimerMs = -1;
-  private tickAgain = (): void => this.tickOpen(this.plan as OpenPlan);
+  private openTimerFn: (() => void) | null = null;
 
-  private sleepOpen(ms: number): void {
-    if (this.openTimer !== null && ms === this.openTimerMs) {
+  private sleepOpen(ms: number, fn: () => void): void {
+    if (this.openTimer !== null && ms === this.openTimerMs && fn === this.openTimerFn) {
       this.openTimer.refresh();
       return;
     }
     if (this.openTimer !== null) clearTimeout(this.openTimer);
     this.openTimerMs = ms;
-    this.openTimer = setTimeout(this.tickAgain, ms);
+    this.openTimerFn = fn;
+    this.openTimer = setTimeout(fn, ms);
   }
 
   private endIssuing(durationMs: number, gracefulStopMs: number): void {
@@ -320,22 +312,31 @@ export class LoadEngine {
     if (s.length > SLOWEST) s.pop();
   }
 
+  /** The window of a send at `now` due at `at`, with its lag noted (and the send counted late if it is). */
+  private sendWindow(at: number, now: number): OpenWindow {
+    const w = this.window(now);
+    const lag = now - at;
+    if (lag > w.maxSendLagMs) w.maxSendLagMs = lag;
+    if (lag > this.maxSendLagMs) this.maxSendLagMs = lag;
+    const size = this.spec.windowMs;
+    if (this.plan.model === "open" && Math.floor(now / size) > Math.floor(at / size)) this.count(w, "late");
+    return w;
+  }
+
   private count(w: OpenWindow, key: keyof Counts): void {
     w.counts[key]++;
     this.total[key]++;
   }
 
-  /** Sends iteration `i` intended at `at` (ms since start); `now` is the send time. */
-  private fire(i: number, at: number, now: number, onDone?: () => void): void {
-    const w = this.window(now);
-    const lag = now - at;
-    if (lag > w.maxSendLagMs) w.maxSendLagMs = lag;
-    if (lag > this.maxSendLagMs) this.maxSendLagMs = lag;
+  /**
+   * Sends iteration `i` intended at `at` (ms since start). It counts in the window of the instant it is
+   * handed to the connection (read after the request is built), and as late if that is past its due window.
+   */
+  private fire(i: number, at: number, onDone?: () => void): void {
     if (this.inFlight >= this.maxInFlight) {
-      this.count(w, "dropped");
+      this.count(this.sendWindow(at, this.now()), "dropped");
       return;
     }
-    this.count(w, "started");
     this.inFlight++;
     // A replay's iteration i is the log's order i (its SKU and tier), not a draw from the mix.
     const order = this.plan.model === "open" ? this.plan.order?.(i) : undefined;
@@ -354,6 +355,7 @@ export class LoadEngine {
     // The span id is the iteration + 1 (an all-zero span id is invalid).
     const traceparent =
       runId === undefined ? null : `00-${traceIdOf(runId, i)}-${(i + 1).toString(16).padStart(16, "0")}-01`;
+    this.count(this.sendWindow(at, this.now()), "started");
     const send = (k: number, failovers: number) => {
       const client = this.clients[k % this.clients.length] as UnaryChannel;
       const call = client.call(
@@ -479,8 +481,7 @@ export class LoadEngine {
     }
     // Iteration numbers stay unique across engines: this engine's k-th iteration is k * of + index.
     const i = this.iterations++ * this.spec.share.of + this.spec.share.index;
-    const now = this.now();
-    this.fire(i, now, now, () => setImmediate(() => this.vuLoop(plan, v)));
+    this.fire(i, this.now(), () => setImmediate(() => this.vuLoop(plan, v)));
   }
 }
 

@@ -452,6 +452,8 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadOutcome> {
         data: {
           maxSendLagMs: done.maxSendLagMs,
           lateWindows: done.windows.filter((w) => w.maxSendLagMs > LATE_MS).length,
+          // Orders sent after the window they were due in closed (each in a later window's count).
+          lateOrders: done.counts.late,
         },
       });
     }

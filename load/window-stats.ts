@@ -8,6 +8,11 @@ export interface Counts {
   started: number;
   /** Iterations due while maxVUs were in flight: never sent. */
   dropped: number;
+  /**
+   * Iterations sent (or dropped) after the window they were due in had closed: each is in a later window's
+   * `started` than the schedule's. Still sent (open model), timed from their intended start.
+   */
+  late: number;
   delivered: number;
   /** Answered with a FAILED order, or a gRPC error other than shedding (a client timeout included). */
   failed: number;
@@ -29,6 +34,7 @@ export function zeroCounts(): Counts {
   return {
     started: 0,
     dropped: 0,
+    late: 0,
     delivered: 0,
     failed: 0,
     rejected: 0,
@@ -46,7 +52,8 @@ export function addCounts(into: Counts, from: Counts): Counts {
 }
 
 /**
- * One window of one engine. Starts and drops count in the window of their intended start;
+ * One window of one engine. Starts and drops count in the window in which they were sent (the driver's
+ * real timing: a late send is in a later window than the schedule's, and also counted `late`);
  * completions (and their latency) in the window in which they completed, as a server-side observer
  * would see throughput.
  */

@@ -6,9 +6,10 @@
 // assembles them as an unsharded run would (simulator/runner.ts), so the result is the same bytes once
 // provenance is removed. Shards of different runs are refused, naming the field that differs.
 import { livePoint, mergeHistogramMaps, runResult, sumCounters, summarize } from "./assemble.ts";
+import { perDay } from "./business.ts";
 import { LatencyHistogram, mergeEncoded } from "./histogram.ts";
 import { judgeObserved } from "./judge.ts";
-import type { RunEvent, RunResult, RunWindow, ThresholdResult } from "./run-result.ts";
+import type { PointSummary, RunEvent, RunResult, RunWindow, ThresholdResult } from "./run-result.ts";
 import type { ShardInfo } from "./shard.ts";
 
 export class MergeError extends Error {
@@ -206,6 +207,7 @@ function mergeSegments(shards: readonly Shard[]): RunResult {
   if (shards.every((s) => s.result.counters.unfinished === undefined)) delete counters.unfinished;
   const durationSeconds = count * windowSeconds;
   const point = livePoint(overall, counters, series, durationSeconds);
+  if (r0.business !== undefined) Object.assign(point, mergedBusinessPoint(shards, series, counters, r0));
   const thresholds = judgeObserved(thresholdSpec(r0.thresholds), {
     overall,
     cohorts: cohorts.merged,
@@ -254,6 +256,39 @@ function mergeSegments(shards: readonly Shard[]): RunResult {
     ...(viewer?.result.chaos !== undefined ? { chaos: viewer.result.chaos } : {}),
     ...(audit !== undefined ? { audit } : {}),
   });
+}
+
+/**
+ * The business point (goodput headline, interventions, complaint risk, per day) of merged load shards,
+ * recomputed on the merged run rather than taken from one shard or added across them: the goodput peak is
+ * the busiest merged window's on-time deliveries (the shards' peaks fall in different windows, so their sum
+ * overstates it); the counts and their per-day figures come from the merged counters. Each shard's on-time
+ * count per window was read from that shard's window histograms, and placing a delivery is per value, so
+ * these sums are the counts of the merged histograms. The goodput mean is on-time over the traffic's
+ * seconds, the same in every shard: the sum of the shards' means (exact up to their 4-decimal rounding).
+ * Shards written before the business rows (no per-window on-time count) keep the point without them.
+ */
+function mergedBusinessPoint(
+  shards: readonly Shard[],
+  series: readonly RunWindow[],
+  counters: RunResult["counters"],
+  r0: RunResult,
+): Partial<PointSummary> {
+  const business = r0.business;
+  if (business === undefined || series.some((w) => w.onTime === undefined)) return {};
+  const means = shards.map((s) => s.result.perReplication[0]?.summary.goodputMean);
+  if (means.some((m) => m === undefined)) return {};
+  const r = (x: number) => Math.round(x * 1e4) / 1e4;
+  const interventions = counters.interventions ?? 0;
+  const complaintRisk = counters.complaintRisk ?? 0;
+  return {
+    goodputPeak: r(Math.max(0, ...series.map((w) => (w.onTime ?? 0) / r0.windowSeconds))),
+    goodputMean: r((means as number[]).reduce((a, b) => a + b, 0)),
+    interventions,
+    complaintRisk,
+    interventionsPerDay: r(perDay(interventions, counters.submitted, business.ordersPerDay)),
+    complaintRiskPerDay: r(perDay(complaintRisk, counters.submitted, business.ordersPerDay)),
+  };
 }
 
 function decodeRecord(record: Record<string, string>): Map<string, LatencyHistogram> {

@@ -57,23 +57,30 @@ export interface CapacityOptions {
   onProbe?: (p: Probe) => void;
 }
 
+/** One simulated probe of the search: the scenario at `rate`, judged against the objective. */
+export function capacityProbe(scenario: Scenario, o: CapacityOptions): (rate: number) => Promise<Probe> {
+  return async (rate) => {
+    const [r] = simulate(constantRateScenario(scenario, rate, o.durationMs), {
+      arms: [{ name: o.configName, role: "single", config: o.config }],
+      replications: o.replications,
+    });
+    const p = judge(rate, r!, o.objective);
+    o.onProbe?.(p);
+    return p;
+  };
+}
+
+/** The rate the search starts from: the scenario's peak. */
+export function searchStart(scenario: Scenario): number {
+  return Math.max(1, Math.round(peakRate(scenario.traffic)));
+}
+
 export async function simulatedCapacity(scenario: Scenario, o: CapacityOptions): Promise<SearchResult> {
-  return searchCapacity(
-    async (rate) => {
-      const [r] = simulate(constantRateScenario(scenario, rate, o.durationMs), {
-        arms: [{ name: o.configName, role: "single", config: o.config }],
-        replications: o.replications,
-      });
-      const p = judge(rate, r!, o.objective);
-      o.onProbe?.(p);
-      return p;
-    },
-    {
-      start: Math.max(1, Math.round(peakRate(scenario.traffic))),
-      tolerance: o.tolerance,
-      maxProbes: o.maxProbes,
-    },
-  );
+  return searchCapacity(capacityProbe(scenario, o), {
+    start: searchStart(scenario),
+    tolerance: o.tolerance,
+    maxProbes: o.maxProbes,
+  });
 }
 
 export function judge(rate: number, r: RunResult, objective: Objective): Probe {

@@ -1,19 +1,24 @@
+import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { FontMissingError } from "../../reports/png.ts";
 import { progressBar } from "../../reports/progress.ts";
 import { parseDuration } from "../../traffic/duration.ts";
 import {
   type CapacityReport,
+  capacityProbe,
   capacitySummary,
   liveCapacity,
   objectiveOf,
+  searchStart,
   simulatedCapacity,
   writeCapacityReport,
 } from "../../workflows/capacity.ts";
+import { CAPACITY_SHARD_KIND, shardedSearch, writeCapacityShard } from "../../workflows/capacity-shard.ts";
 import { numberFlag, parseCommandArgs } from "../args.ts";
 import { type Command, EXIT, UsageError } from "../command.ts";
 import { checkOutFlag } from "../errors.ts";
 import { configArgument, scenarioArgument } from "../scenario-argument.ts";
+import { segmentFromFlags, segmentOptions } from "../segment-flags.ts";
 
 export const capacity: Command = {
   name: "capacity",
@@ -21,6 +26,7 @@ export const capacity: Command = {
   help: `Usage: rushhour capacity <scenario> [--config NAME|FILE] [--objective-ms N] [--duration D] [--replications N]
                          [--tolerance PCT] [--max-probes N] [--no-live] [--live-duration D]
                          [--usl-levels LIST] [--usl-duration D] [--out DIR] [--calibration FILE]
+                         [--shard I/N | --shard-count N [--shard-index I]]
 
 1. Simulated search: runs the scenario's candidate configuration (or --config) at constant arrival rates
    (the scenario's providers, SKUs and cluster; its faults left out) and finds the highest rate whose P99
@@ -35,6 +41,14 @@ export const capacity: Command = {
    N* = sqrt((1 - alpha) / beta), with the fit's residuals plotted.
 Writes DIR/index.html (charts, probes), DIR/charts/*.png and DIR/capacity.json; prints the findings.
 
+Sharded (--shard I/N, one pod of a Kubernetes Indexed Job each): bisection cannot be split (each step
+needs the last one's verdict), so every shard runs the bracket phase the same way (seeded: the same
+bracket), then the rates between the bracket's ends, spaced at the tolerance, are a grid whose candidate
+k is shard k mod N's. Each shard writes DIR/capacity.shard-I-of-N.json (simulated search only: no live
+runs); rushhour merge <those files or folders> --out DIR joins them and writes the report, the best rate
+being the highest grid rate that met the objective below the lowest that missed. The grid costs more
+probes in all than bisection, so it pays with many pods.
+
 Options:
   --config NAME|FILE     configuration to size (default: the scenario's candidate)
   --objective-ms N       P99 objective in ms (default: the scenario's latency p(99)<N threshold)
@@ -48,6 +62,8 @@ Options:
   --usl-duration D       length of each live constant-vus run                 default 6s
   --out DIR              output folder                                        default out/capacity
   --calibration FILE     simulate with this calibration profile (rushhour calibrate)
+  --shard I/N            run shard I (0-based) of N of the simulated search (also --shard-count N with
+                         --shard-index I or $JOB_COMPLETION_INDEX)
 
 Exit codes: 0 done, 2 bad usage or scenario (or no P99 objective to size against).
 `,
@@ -65,6 +81,7 @@ Exit codes: 0 done, 2 bad usage or scenario (or no P99 objective to size against
       "usl-duration": { type: "string" },
       out: { type: "string" },
       calibration: { type: "string" },
+      ...segmentOptions("shard"),
     });
     checkOutFlag(values.out);
     const problems: string[] = [];
@@ -100,6 +117,7 @@ Exit codes: 0 done, 2 bad usage or scenario (or no P99 objective to size against
       );
     }
     if (problems.length > 0) throw new UsageError(problems.join("\n  "));
+    const shard = segmentFromFlags("shard", values);
 
     const scenario = await scenarioArgument(positionals[0]!, values.calibration);
     const objective = objectiveOf(scenario, objectiveMs);
@@ -112,6 +130,35 @@ Exit codes: 0 done, 2 bad usage or scenario (or no P99 objective to size against
     const configName = arm.name;
     const config = arm.config;
 
+    if (shard !== undefined) {
+      const options = { configName, config, objective, durationMs, replications, tolerance, maxProbes };
+      const start = searchStart(scenario);
+      const found = await shardedSearch(
+        capacityProbe(scenario, options),
+        { start, tolerance, maxProbes },
+        shard,
+      );
+      const outDir = values.out ?? "out/capacity";
+      mkdirSync(outDir, { recursive: true });
+      const file = writeCapacityShard(
+        {
+          kind: CAPACITY_SHARD_KIND,
+          scenario: scenario.name,
+          config: configName,
+          objective,
+          settings: { durationMs, replications, tolerance, start },
+          shard: { index: shard.index, count: shard.count },
+          ...found,
+        },
+        outDir,
+      );
+      const hi = found.bracket.hi === null ? "none missed" : `${found.bracket.hi.toFixed(0)}/s missed`;
+      process.stdout.write(
+        `${scenario.name} (${configName}) shard ${shard.index}/${shard.count}: bracket ${found.bracket.lo.toFixed(0)}/s met, ${hi}; ` +
+          `${found.probes.length} of ${found.candidates.length} grid rates here (${found.probes.filter((p) => p.ok).length} met)\n${resolve(file)}\n`,
+      );
+      return EXIT.ok;
+    }
     const bar = progressBar("capacity");
     const log = (line: string) => {
       if (process.stdout.isTTY) process.stderr.write(`\r\x1b[K${line}\n`);

@@ -52,7 +52,8 @@ export const commands: CommandEntry[] = [
   },
   {
     name: "merge",
-    summary: "join the partial RunResults of a sharded run (load --segment, sim --shard) exactly",
+    summary:
+      "join the partial RunResults of a sharded run (load --segment, sim --shard) exactly, or a sharded capacity search",
     load: async () => (await import("./merge.ts")).mergeCommand,
   },
   {

@@ -1,8 +1,11 @@
 // `rushhour merge`: joins the partial RunResults of a sharded run (load --segment, sim --shard) into one
 // RunResult per configuration (workflows/merge.ts), judges the thresholds on it and says how they went.
 import { InputError } from "../../reports/load-runs.ts";
+import { FontMissingError } from "../../reports/png.ts";
 import { MergeError } from "../../results/merge.ts";
-import { mergeShardFiles } from "../../workflows/merge.ts";
+import { capacitySummary } from "../../workflows/capacity.ts";
+import { CapacityMergeError } from "../../workflows/capacity-shard.ts";
+import { capacityShardsIn, mergeCapacityFiles, mergeShardFiles } from "../../workflows/merge.ts";
 import { parseCommandArgs } from "../args.ts";
 import { type Command, EXIT, UsageError } from "../command.ts";
 import { checkOutFlag } from "../errors.ts";
@@ -21,6 +24,11 @@ Refuses shards of different runs (scenario, configuration, seeds, schedule, star
 field and both files, a shard given twice, and a run with a shard missing (naming its index).
 Writes <out>/<scenario>.<config>.json per configuration.
 
+The shards of a capacity search (rushhour capacity --shard I/N: capacity.shard-I-of-N.json) are joined
+into its report instead: <out>/index.html, charts and capacity.json, the best rate being the highest
+grid rate that met the objective below the lowest that missed; shards of different searches and a
+missing shard are refused the same way.
+
 Options:
   --out DIR    output folder (required)
   -h, --help   show this help
@@ -30,7 +38,8 @@ Exit codes: 0 merged and every threshold passed, 1 a threshold failed, 2 bad usa
 
 export const mergeCommand: Command = {
   name: "merge",
-  summary: "join the partial RunResults of a sharded run (load --segment, sim --shard) exactly",
+  summary:
+    "join the partial RunResults of a sharded run (load --segment, sim --shard) exactly, or a sharded capacity search",
   help,
   async run(argv) {
     const { values, positionals } = parseCommandArgs(argv, { out: { type: "string" } });
@@ -38,6 +47,25 @@ export const mergeCommand: Command = {
     if (values.out === undefined)
       throw new UsageError("--out DIR is required (where the merged RunResults go)");
     checkOutFlag(values.out);
+    const capacityShards = capacityShardsIn(positionals);
+    if (capacityShards.length > 0) {
+      let done: ReturnType<typeof mergeCapacityFiles>;
+      try {
+        done = mergeCapacityFiles(capacityShards, values.out);
+      } catch (err) {
+        if (err instanceof CapacityMergeError || err instanceof FontMissingError)
+          throw new UsageError(err.message);
+        throw err;
+      }
+      process.stdout.write(
+        `${done.report.scenario} (${done.report.config}): ${done.shards} capacity shards\n${capacitySummary(
+          done.report,
+        )
+          .map((l) => `  ${l}`)
+          .join("\n")}\nwrote:\n  ${done.files.html}\n  ${done.files.json}\n`,
+      );
+      return EXIT.ok;
+    }
     let merged: ReturnType<typeof mergeShardFiles>;
     try {
       merged = mergeShardFiles(positionals, values.out);

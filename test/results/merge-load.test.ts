@@ -4,6 +4,7 @@
 // instant are refused, naming the field.
 import { describe, expect, it } from "vitest";
 import { livePoint, runResult, summarize } from "../../results/assemble.ts";
+import { businessCounters, businessPoint, zeroTally } from "../../results/business.ts";
 import { LatencyHistogram } from "../../results/histogram.ts";
 import { mergeShards, type ShardInput, unshardedCommand } from "../../results/merge.ts";
 import { parseRunResult, type RunResult, type RunWindow } from "../../results/run-result.ts";
@@ -199,6 +200,71 @@ describe("merging load shards", () => {
   it("says which shard is missing", () => {
     expect(() => mergeShards([shards[0]!, shards[2]!])).toThrow(
       /missing shard 1\/3 of known adaptive \(single\)/,
+    );
+  });
+});
+
+describe("merging load shards with business rows", () => {
+  /** Shard s's on-time deliveries in window w: each shard is busiest in its own window (w = s). */
+  const onTime = (s: number, w: number) => (w === s ? 90 : 20) + s;
+  const TRAFFIC_S = 3;
+  const ORDERS_PER_DAY = 1_000_000;
+  const day = { ordersPerDay: ORDERS_PER_DAY, basis: "test" };
+
+  /** A shard as run-load writes it with business rows: per-window onTime, counters and its own point. */
+  function withBusiness(s: number): ShardInput {
+    const input = shard(s);
+    const r = structuredClone(input.result);
+    for (const [i, w] of r.series.entries())
+      Object.assign(w, { onTime: onTime(s, i), interventions: s, complaintRisk: 1 });
+    const tally = {
+      ...zeroTally(),
+      onTime: r.series.reduce((n, w) => n + (w.onTime ?? 0), 0),
+      failed: s,
+      late: 2,
+    };
+    Object.assign(r.counters, businessCounters(tally));
+    const point = {
+      ...r.perReplication[0]!.summary,
+      ...businessPoint(
+        tally,
+        {
+          goodputPeak: Math.max(...r.series.map((w) => w.onTime ?? 0)),
+          trafficSeconds: TRAFFIC_S,
+          submitted: r.counters.submitted,
+        },
+        day,
+      ),
+    };
+    r.perReplication[0]!.summary = point;
+    r.summary = summarize([point]);
+    r.business = {
+      objective: { latencyMs: 100, patienceMs: { standard: 1000, vip: 500 }, incidentRecoveryMs: 60_000 },
+      ordersPerDay: ORDERS_PER_DAY,
+      perDayBasis: "test",
+    };
+    return { source: input.source, result: parseRunResult(JSON.parse(JSON.stringify(r))) };
+  }
+
+  it("recomputes the goodput headline on the merged windows, not the sum of the shards' peaks", () => {
+    const shards = [0, 1, 2].map(withBusiness);
+    const [merged] = mergeShards(shards);
+    const perWindow = Array.from({ length: WINDOWS }, (_, w) =>
+      [0, 1, 2].reduce((n, s) => n + onTime(s, w), 0),
+    );
+    // Window 2: 20 + 21 + 92 = 133 on time; the shards' own peaks add up to 90 + 91 + 92 = 273.
+    expect(merged!.summary.goodputPeak?.mean).toBe(Math.max(...perWindow));
+    const sumOfPeaks = shards.reduce((n, s) => n + (s.result.summary.goodputPeak?.mean ?? 0), 0);
+    expect(sumOfPeaks).toBeGreaterThan(1.5 * Math.max(...perWindow));
+    const onTimeAll = perWindow.reduce((a, b) => a + b, 0);
+    expect(merged!.counters.onTime).toBe(onTimeAll);
+    expect(merged!.summary.goodputMean?.mean).toBeCloseTo(onTimeAll / TRAFFIC_S, 3);
+    // Interventions (failed) and complaint risk (failed + late) over the merged run, and per day.
+    expect(merged!.perReplication[0]!.summary.interventions).toBe(0 + 1 + 2);
+    expect(merged!.perReplication[0]!.summary.complaintRisk).toBe(0 + 1 + 2 + 3 * 2);
+    expect(merged!.summary.complaintRiskPerDay?.mean).toBeCloseTo(
+      (9 / merged!.counters.submitted) * ORDERS_PER_DAY,
+      3,
     );
   });
 });

@@ -17,9 +17,13 @@ export class OrderedRecords {
   private readonly reader: LineReader;
   private parser: LineParser | null = null;
   private readonly heap: LogRecord[] = [];
-  /** Records that arrived in order, from `head` on. */
-  private run: LogRecord[] = [];
+  /**
+   * Records that arrived in order: a ring of `size` slots, `count` of them held from `head` on (a fixed
+   * ring: no copying as records are taken, and no array growth).
+   */
+  private ring: (LogRecord | null)[] = [];
   private head = 0;
+  private count = 0;
   private lastT = Number.NEGATIVE_INFINITY;
   private lastLine = 0;
   private drained = false;
@@ -39,7 +43,7 @@ export class OrderedRecords {
   /** The next record in time order, or null at the end. Throws OrderLogError for a bad or late line. */
   next(): LogRecord | null {
     const limit = this.options.readAhead ?? DEFAULT_READ_AHEAD;
-    while (!this.drained && this.heap.length + this.run.length - this.head < limit) {
+    while (!this.drained && this.heap.length + this.count < limit) {
       const line = this.readLine();
       if (line === null) this.drained = true;
       else this.hold(line);
@@ -85,21 +89,35 @@ export class OrderedRecords {
   }
 
   private hold(r: LogRecord): void {
-    const run = this.run;
-    const last = run.length > this.head ? (run[run.length - 1] as LogRecord) : null;
-    if (last === null || r.t >= last.t) run.push(r);
-    else this.push(r);
+    const ring = this.ring;
+    const size = ring.length;
+    const last = this.count > 0 ? (ring[(this.head + this.count - 1) % size] as LogRecord) : null;
+    if (last !== null && r.t < last.t) {
+      this.push(r);
+      return;
+    }
+    if (this.count === size) this.grow();
+    const slots = this.ring;
+    slots[(this.head + this.count) % slots.length] = r;
+    this.count++;
+  }
+
+  /** Doubles the ring (it starts small: most logs need far fewer slots than the read-ahead allows). */
+  private grow(): void {
+    const old = this.ring;
+    const next: (LogRecord | null)[] = new Array(Math.max(64, old.length * 2)).fill(null);
+    for (let k = 0; k < this.count; k++) next[k] = old[(this.head + k) % old.length] as LogRecord;
+    this.ring = next;
+    this.head = 0;
   }
 
   private take(): LogRecord | null {
-    const inRun = this.run.length > this.head ? (this.run[this.head] as LogRecord) : null;
+    const inRun = this.count > 0 ? (this.ring[this.head] as LogRecord) : null;
     const top = this.heap.length > 0 ? (this.heap[0] as LogRecord) : null;
     if (inRun !== null && (top === null || before(inRun, top))) {
-      this.head++;
-      if (this.head >= 4096 && this.head * 2 >= this.run.length) {
-        this.run = this.run.slice(this.head);
-        this.head = 0;
-      }
+      this.ring[this.head] = null;
+      this.head = (this.head + 1) % this.ring.length;
+      this.count--;
       return inRun;
     }
     return this.pop();
