@@ -174,6 +174,12 @@ export async function run(): Promise<void> {
       { name: "memory", durable: "nothing", url: () => "memory:" },
       { name: "sqlite", durable: "kill -9 (shipped: WAL, synchronous=normal)", url: sqliteFile },
       {
+        name: "sqlite-inline-ckpt",
+        durable: "kill -9 (WAL checkpoints on the serving thread, as before issue 19)",
+        url: sqliteFile,
+        options: { sqliteCheckpointMs: 0 },
+      },
+      {
         name: "sqlite-1tx",
         durable: "kill -9 (one transaction per call)",
         url: sqliteFile,
