@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -213,6 +214,12 @@ describe("sqlite group commit", () => {
     expect(await again.audit()).toMatchObject({ totalOrders: 200, totalCards: 300, duplicateCards: 0 });
     expect(await again.stock("sku-a")).toBe(100);
     await again.close();
+  });
+
+  it("lets a process whose last work is closing the store finish it and exit 0", async () => {
+    const child = new URL("./close-child.ts", import.meta.url).pathname;
+    const r = spawnSync(process.execPath, ["--import", "tsx", child, nextFile()], { encoding: "utf8" });
+    expect({ status: r.status, stdout: r.stdout }).toEqual({ status: 0, stdout: "closed\n" });
   });
 
   it("counts the free cards of a file made before the per-SKU stock table (schema 2) on open", async () => {
