@@ -51,6 +51,9 @@ export function startCheckpointer(options: {
   worker.on("error", () => {});
   return {
     stop() {
+      // Held while it stops: a process whose last work is closing the store would otherwise end with
+      // the close still waiting for the thread (Node's exit code 13, an unsettled top-level await).
+      worker.ref();
       worker.postMessage("stop");
       return exited;
     },
