@@ -64,12 +64,17 @@ interface Arm {
   name: string;
   instances: number;
   groupCommit: boolean;
+  /** Store URL parameters beyond the group-commit switch (e.g. "batches=16"). */
+  urlParams?: string;
 }
 
 const ARMS: Arm[] = [
   { name: "1, one stmt/call", instances: 1, groupCommit: false },
   { name: "1", instances: 1, groupCommit: true },
   { name: "2", instances: 2, groupCommit: true },
+  // More group-commit statements in flight: PostgreSQL flushes the WAL once for the commits waiting
+  // together, so with fsync on a write need not wait for one of 4 slots and then its own flush.
+  { name: "1, ?batches=16", instances: 1, groupCommit: true, urlParams: "batches=16" },
 ];
 
 /** fsync on is what a user's database does; BENCH_SCALE_FSYNC=off measures as the test clusters run. */
@@ -88,7 +93,7 @@ async function round(arm: Arm, tag: string): Promise<Round> {
     spec: { instances: arm.instances, backup: false, store: "postgres" },
     database: {
       settings: { fsync: FSYNC, full_page_writes: FSYNC },
-      ...(arm.groupCommit ? {} : { urlParams: "batches=0" }),
+      ...(arm.groupCommit ? (arm.urlParams ? { urlParams: arm.urlParams } : {}) : { urlParams: "batches=0" }),
     },
     providers: [{ id: "p1", p50Ms: 1, p99Ms: 3, capacity: 1000, errorRate: 0 }],
     config: "adaptive",
@@ -178,11 +183,16 @@ export async function run(): Promise<void> {
     const cpu = of(arm).reduce((s, r) => s + r.cpu.instances + r.cpu.postgres, 0) / of(arm).length;
     return (cpu / mean(arm)) * 1000;
   };
-  const [before, one, two] = ARMS as [Arm, Arm, Arm];
+  const [before, one, two, deep] = ARMS as [Arm, Arm, Arm, Arm];
   console.log(
     `1 instance, group commit vs one statement per call: ${fmt(mean(one) / mean(before), 2)}x orders/s ` +
       `(${fmt(mean(before))} -> ${fmt(mean(one))}); server+PostgreSQL CPU per 1,000 orders/s ` +
       `${fmt(cpuPerK(before), 2)} -> ${fmt(cpuPerK(one), 2)} cores (${fmt(cpuPerK(one) / cpuPerK(before), 2)}x)`,
+  );
+  console.log(
+    `1 instance, ?batches=16 vs one statement per call: ${fmt(mean(deep) / mean(before), 2)}x orders/s ` +
+      `(${fmt(mean(before))} -> ${fmt(mean(deep))}); vs ?batches=4 ${fmt(mean(deep) / mean(one), 2)}x; ` +
+      `server+PostgreSQL CPU per 1,000 orders/s ${fmt(cpuPerK(deep), 2)} cores`,
   );
   console.log(
     `throughput 2 instances / 1 instance: ${fmt(mean(two) / mean(one), 2)} (${fmt(mean(one))} -> ${fmt(mean(two))} orders/s); ` +

@@ -19,11 +19,14 @@ import {
 import { postgresStats } from "../server/store/postgres.ts";
 import type { Store } from "../server/store/types.ts";
 import { postgresCpuSeconds } from "./support/cpu.ts";
+import { type ClientFigures, compareClients } from "./support/pg-clients.ts";
 
 const ORDERS = Number(process.env.BENCH_STORE_ORDERS ?? 10_000);
 const POOL = 16;
 const IN_FLIGHT = 64;
 const CLAIMERS = 32;
+/** BENCH_STORE_ONLY=clients: only the pg vs postgres client comparison (one PostgreSQL cluster per fsync). */
+const ONLY_CLIENTS = process.env.BENCH_STORE_ONLY === "clients";
 
 async function ordersPerSecond(store: Store, tag: string): Promise<{ perSecond: number; cpuUs: number }> {
   await seedStock(store, ["bench-sku"], ORDERS, "GC", { seed: 11 });
@@ -169,10 +172,17 @@ export async function run(): Promise<void> {
   let files = 0;
   const sqliteFile = () => `sqlite:${join(dir, `bench-${files++}.db`)}`;
   const rows: Row[] = [];
+  const clientRows: { fsync: string; figures: ClientFigures[] }[] = [];
   try {
     const variants: Variant[] = [
       { name: "memory", durable: "nothing", url: () => "memory:" },
       { name: "sqlite", durable: "kill -9 (shipped: WAL, synchronous=normal)", url: sqliteFile },
+      {
+        name: "sqlite-inline-ckpt",
+        durable: "kill -9 (WAL checkpoints on the serving thread, as before issue 19)",
+        url: sqliteFile,
+        options: { sqliteCheckpointMs: 0 },
+      },
       {
         name: "sqlite-1tx",
         durable: "kill -9 (one transaction per call)",
@@ -188,6 +198,8 @@ export async function run(): Promise<void> {
           settings: { fsync, full_page_writes: fsync, synchronous_commit: "on" },
         });
         clusters.push(cluster);
+        clientRows.push({ fsync, figures: await compareClients(cluster.url, `fsync_${fsync}`) });
+        if (ONLY_CLIENTS) continue;
         const durable = fsync === "on" ? "power loss (fsync on)" : "kill -9 of PostgreSQL only (fsync off)";
         // A schema of its own per variant: each seeds and drains the same SKUs.
         const url = async (name: string, params: string) =>
@@ -205,11 +217,13 @@ export async function run(): Promise<void> {
     } catch (error) {
       console.log(`store bench: PostgreSQL skipped (${error instanceof Error ? error.message : error})`);
     }
-    for (const v of variants) rows.push(await measure(v));
+    if (!ONLY_CLIENTS) for (const v of variants) rows.push(await measure(v));
   } finally {
     for (const c of clusters) await c.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+  printClients(clientRows);
+  if (ONLY_CLIENTS) return;
   const memory = rows[0]!;
   console.log(
     `store bench: ${ORDERS} orders (5 store calls each, ${IN_FLIGHT} in flight); ${CLAIMERS} claimers; ` +
@@ -253,6 +267,28 @@ export async function run(): Promise<void> {
     `group commit vs one statement per call: fsync off ${pair("pg-fsync-off", "pg-fsync-off-1stmt")}, ` +
       `fsync on ${pair("pg-fsync-on", "pg-fsync-on-1stmt")}`,
   );
+}
+
+function printClients(clientRows: { fsync: string; figures: ClientFigures[] }[]): void {
+  if (clientRows.length === 0) return;
+  console.log(
+    "PostgreSQL clients, the same group-commit statements (16 orders recorded + 16 claims + 16 end states each), " +
+      `pool 4, 16 statements in flight, two alternating rounds each; machine load average ${loadavg()[0]!.toFixed(1)}`,
+  );
+  console.log("fsync  client     statements/s  orders/s  client CPU us/order  rows");
+  for (const { fsync, figures } of clientRows) {
+    for (const f of figures) {
+      console.log(
+        `${fsync.padEnd(5)}  ${f.client.padEnd(9)} ${f.statementsPerS.toFixed(0).padStart(13)} ${f.ordersPerS.toFixed(0).padStart(9)}` +
+          ` ${f.cpuUsPerOrder.toFixed(1).padStart(20)} ${String(f.rows).padStart(5)}`,
+      );
+    }
+    const mean = (c: string) => {
+      const xs = figures.filter((f) => f.client === c);
+      return xs.reduce((s, f) => s + f.statementsPerS, 0) / xs.length;
+    };
+    console.log(`fsync ${fsync}: postgres / pg statements/s ${(mean("postgres") / mean("pg")).toFixed(2)}x`);
+  }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await run();

@@ -34,6 +34,11 @@ export interface OpenStoreOptions {
    * Either way each promise settles only after its transaction commits.
    */
   groupCommit?: boolean;
+  /**
+   * SQLite: WAL checkpoints on a worker thread every this many ms (default 100); 0 leaves them to the
+   * serving connection (SQLite's automatic checkpoint every 1,000 pages). sqlite-checkpointer.ts says why.
+   */
+  sqliteCheckpointMs?: number;
 }
 
 export const STORE_URL_FORMS = [
@@ -57,6 +62,7 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
       return openSqliteStore(target.path, {
         synchronous: options.synchronous ?? "normal",
         groupCommit: options.groupCommit ?? true,
+        ...(options.sqliteCheckpointMs !== undefined ? { checkpointMs: options.sqliteCheckpointMs } : {}),
       });
     }
     case "postgres": {

@@ -1,9 +1,11 @@
-import { mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import { openStore, seedStock } from "../../../server/store/open.ts";
+import { openSqliteStore } from "../../../server/store/sqlite.ts";
 import { runAllocatorProcesses } from "./allocators.ts";
 import { expectNothingLostAfterKill } from "./crash.ts";
 import { makeClaimHistory, order, storeCases } from "./store.cases.ts";
@@ -166,6 +168,83 @@ describe("sqlite store files", () => {
     // Opening it again (already migrated) changes nothing.
     const again = await openStore(`sqlite:${file}`);
     expect(await again.getOrder("new-1")).toMatchObject({ clientId: "client-a", totalMs: 9.75 });
+    await again.close();
+  });
+});
+
+describe("sqlite group commit", () => {
+  it("acknowledges no write whose batch did not commit, and every acknowledged one is already on disk", async () => {
+    const file = nextFile();
+    // A short busy timeout so that a batch meeting another writer's lock fails instead of waiting.
+    const s = await openSqliteStore(file, { synchronous: "normal", busyTimeoutMs: 20 });
+    await s.importCards("sku-a", ["A1", "A2"]);
+    const other = new Database(file);
+    other.exec("BEGIN IMMEDIATE");
+    // Three writes issued together: one batch, one transaction, which cannot begin.
+    const writes = [s.recordOrder(order("o1")), s.recordOrder(order("o2")), s.claim("o1", "sku-a")];
+    const settled = await Promise.allSettled(writes);
+    expect(settled.map((r) => r.status)).toEqual(["rejected", "rejected", "rejected"]);
+    other.exec("COMMIT");
+    expect(other.prepare("SELECT COUNT(*) AS n FROM orders").get()).toEqual({ n: 0 });
+    expect(other.prepare("SELECT COUNT(*) AS n FROM cards WHERE owner_id IS NOT NULL").get()).toEqual({
+      n: 0,
+    });
+    // Once the lock is gone the same writes commit, and each is visible to another connection by the
+    // time its promise settles (checked inside the continuation, before anything else runs).
+    const seen: unknown[] = [];
+    const look = (id: string) => other.prepare("SELECT order_id FROM orders WHERE order_id = ?").get(id);
+    await Promise.all([
+      s.recordOrder(order("o1")).then(() => seen.push(look("o1"))),
+      s.recordOrder(order("o2")).then(() => seen.push(look("o2"))),
+    ]);
+    expect(seen).toEqual([{ order_id: "o1" }, { order_id: "o2" }]);
+    other.close();
+    await s.close();
+  });
+
+  it("folds the WAL into the database file on close, with the checkpoint thread running, and loses nothing", async () => {
+    const file = nextFile();
+    const s = await openSqliteStore(file, { synchronous: "normal", checkpointMs: 1 });
+    await seedStock(s, ["sku-a"], 300, "GC", { seed: 5 });
+    await Promise.all(Array.from({ length: 200 }, (_, i) => s.recordOrder(order(`o${i}`))));
+    await Promise.all(Array.from({ length: 200 }, (_, i) => s.claim(`o${i}`, "sku-a")));
+    await s.close();
+    expect(existsSync(`${file}-wal`)).toBe(false);
+    const again = await openStore(`sqlite:${file}`);
+    expect(await again.audit()).toMatchObject({ totalOrders: 200, totalCards: 300, duplicateCards: 0 });
+    expect(await again.stock("sku-a")).toBe(100);
+    await again.close();
+  });
+
+  it("lets a process whose last work is closing the store finish it and exit 0", async () => {
+    const child = new URL("./close-child.ts", import.meta.url).pathname;
+    const r = spawnSync(process.execPath, ["--import", "tsx", child, nextFile()], { encoding: "utf8" });
+    expect({ status: r.status, stdout: r.stdout }).toEqual({ status: 0, stdout: "closed\n" });
+  });
+
+  it("counts the free cards of a file made before the per-SKU stock table (schema 2) on open", async () => {
+    const file = nextFile();
+    const s = await openStore(`sqlite:${file}`);
+    await s.importCards("sku-a", ["A1", "A2", "A3", "A4"]);
+    await s.importCards("sku-b", ["B1", "B2"]);
+    const c = await s.claim("o1", "sku-a");
+    if (c.kind !== "claimed") throw new Error("no card");
+    await s.deliver("o1", c.card.cardId);
+    await s.claim("o2", "sku-b");
+    await s.close();
+    // Back to schema 2: no stock table, no triggers keeping it; a card taken meanwhile by a schema-2 writer.
+    const raw = new Database(file);
+    raw.exec(`DROP TRIGGER cards_stock_insert; DROP TRIGGER cards_stock_update; DROP TRIGGER cards_stock_delete;
+      DROP TABLE sku_stock; UPDATE cards SET owner_id = 'o3' WHERE code = 'A4'; PRAGMA user_version = 2;`);
+    raw.close();
+
+    const again = await openStore(`sqlite:${file}`);
+    expect([await again.stock("sku-a"), await again.stock("sku-b"), await again.stock("sku-none")]).toEqual([
+      2, 1, 0,
+    ]);
+    await again.claim("o4", "sku-a");
+    await again.importCards("sku-b", ["B3"]);
+    expect([await again.stock("sku-a"), await again.stock("sku-b")]).toEqual([1, 2]);
     await again.close();
   });
 });
