@@ -12,7 +12,7 @@ import { type Command, EXIT, UsageError } from "../command.ts";
 import { scenarioArgument } from "../scenario-argument.ts";
 import { targetsFlag } from "../target-flag.ts";
 
-const help = `Usage: rushhour calibrate [scenario] --out FILE [--store memory|sqlite] [--rates 200,600,1000] [--step 10s]
+const help = `Usage: rushhour calibrate [scenario] --out FILE [--store memory|sqlite] [--rates 200,600,1000] [--step 10s] [--warmup 5s]
                           [--target HOST:PORT[,HOST:PORT...] --admin-token T]
 
 Measures a deployment and writes a calibration profile (JSON, versioned) that \`rushhour sim --calibration
@@ -39,6 +39,8 @@ Options:
   --store KIND         the local stack's store: memory or sqlite (default sqlite)
   --rates LIST         steady rates, orders per second, comma-separated, at least 2 (default 200,600,1000)
   --step DURATION      how long each rate is held (default 10s)
+  --warmup DURATION    an unmeasured step at the first rate first, so a freshly started server's
+                       compilation is not read as CPU per order (default 5s; 0 for none)
   --target LIST        HOST:PORT of running servers, comma-separated (default: start a local stack)
   --admin-token T      their AdminService token (default $RUSHHOUR_ADMIN_TOKEN)
   --admin-token-file F the admin token from file F
@@ -72,6 +74,7 @@ export const calibrateCommand: Command = {
       store: { type: "string" },
       rates: { type: "string" },
       step: { type: "string" },
+      warmup: { type: "string" },
       target: { type: "string" },
       "admin-token": { type: "string" },
       "admin-token-file": { type: "string" },
@@ -87,6 +90,10 @@ export const calibrateCommand: Command = {
     const stepMs = tryParseDuration(values.step ?? "10s");
     if (stepMs === undefined || stepMs < 1000 || stepMs > 3_600_000) {
       problems.push(`--step must be a duration from 1s to 1h (e.g. 10s), got "${values.step}"`);
+    }
+    const warmupMs = tryParseDuration(values.warmup ?? "5s");
+    if (warmupMs === undefined || warmupMs > 3_600_000) {
+      problems.push(`--warmup must be a duration up to 1h (e.g. 5s, or 0), got "${values.warmup}"`);
     }
     const targets = targetsFlag(values.target, problems);
     const { credentials, problems: credentialProblems } = loadCredentials(values);
@@ -120,6 +127,7 @@ export const calibrateCommand: Command = {
         scenario,
         rates,
         stepMs: stepMs as number,
+        warmupMs: warmupMs as number,
         store,
         ...(targets !== undefined ? { targets, adminToken: credentials.adminToken } : {}),
         command: ["rushhour", "calibrate", ...argv],

@@ -72,6 +72,8 @@ describe("rushhour calibrate + twin on a local stack", () => {
       "20,60",
       "--step",
       "1s",
+      "--warmup",
+      "1s",
       ...target,
     ]);
     expect(cal.err).toBe("");
