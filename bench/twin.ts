@@ -4,6 +4,7 @@
 // print P50, P99, throughput and CPU peak, simulated against live, with their errors; then a fault run:
 // provider-outage with its peak at 60% of the live knee and its durations scaled by BENCH_TWIN_FAULT_SCALE
 // (default 0.35), P99 and the provider health timelines (when p1 is first isolated) simulated against live.
+// Every live run (knee probe, twin) gets a fresh stack warmed up for 3 s at 200/s.
 // Run: npm run bench -- twin. Env: BENCH_TWIN_STEP (seconds per step, default 10), BENCH_TWIN_REPS
 // (simulated replications, default 3), BENCH_TWIN_STORES (default memory,sqlite), BENCH_TWIN_RATES
 // (calibration rates, default 200,600,1000,1400), BENCH_TWIN_OUT
@@ -21,7 +22,7 @@ import { type CalibrateStore, calibrate, steadyScenario } from "../workflows/cal
 import { confirmLive, objectiveOf, simulatedCapacity } from "../workflows/capacity.ts";
 import { scaleRates } from "../workflows/profile.ts";
 import { startScenarioStack } from "../workflows/scenario-stack.ts";
-import { liveRunner } from "../workflows/suite.ts";
+import { type LiveRunner, liveRunner } from "../workflows/suite.ts";
 import { runTwin, writeTwinReport } from "../workflows/twin.ts";
 
 const STEP_S = Number(process.env.BENCH_TWIN_STEP ?? 10);
@@ -98,100 +99,122 @@ export async function run(): Promise<void> {
       tolerance: 0.02,
       maxProbes: 14,
     });
-    const stack = await startScenarioStack(
-      scenario,
-      arm.config,
-      store === "memory" ? { store: "memory:" } : {},
+    // Every live run gets a fresh, warmed-up stack: one reused across runs carries its health board over
+    // (a saturated knee probe leaves the risk service isolated for the next run), and a cold one compiles
+    // its hot paths during the first seconds of the measurement.
+    const onFresh = <T>(s: Scenario, fn: (live: LiveRunner, target: string, token: string) => Promise<T>) =>
+      withFreshStack(s, arm, store, fn);
+    const liveKnee = await searchCapacity(
+      async (rate) => {
+        const c = await onFresh(scenario, (live) => confirmLive(scenario, rate, STEP_S, objective, live));
+        return { rate, p99Ms: c.p99Ms, errorRate: c.errorRate, ok: c.ok };
+      },
+      { start: Math.max(50, simKnee.best), tolerance: 0.05, maxProbes: 7 },
     );
-    try {
-      const live = liveRunner({
-        arm: { ...arm, role: "single" },
-        targets: [stack.target],
-        adminToken: stack.adminToken,
-      });
-      const liveKnee = await searchCapacity(
-        async (rate) => {
-          const c = await confirmLive(scenario, rate, STEP_S, objective, live);
-          return { rate, p99Ms: c.p99Ms, errorRate: c.errorRate, ok: c.ok };
-        },
-        { start: Math.max(50, simKnee.best), tolerance: 0.05, maxProbes: 7 },
-      );
-      const kneeError = liveKnee.best > 0 ? (simKnee.best - liveKnee.best) / liveKnee.best : Number.NaN;
-      console.log(
-        `[${store}] knee (P99 < ${objective.p99Ms} ms): simulated ${simKnee.best.toFixed(0)}/s, live ${liveKnee.best.toFixed(0)}/s, ` +
-          `error ${(kneeError * 100).toFixed(1)}% (live probes: ${liveKnee.probes.map((p) => `${p.rate.toFixed(0)}/s ${p.ok ? "ok" : "miss"}`).join(", ")})`,
-      );
-      if (liveKnee.best <= 0) continue;
-      const table = [
-        [
-          "rate/s",
-          "P50 sim",
-          "P50 live",
-          "err",
-          "P99 sim",
-          "P99 live",
-          "err",
-          "tput sim",
-          "tput live",
-          "err",
-          "CPU sim %",
-          "CPU live %",
-          "diff",
-        ],
-      ];
-      for (const share of SHARES) {
-        const rate = Math.round(liveKnee.best * share);
-        const steady = steadyScenario(scenario, rate, STEP_S * 1000);
-        const outcome = await runTwin(steady, {
+    const kneeError = liveKnee.best > 0 ? (simKnee.best - liveKnee.best) / liveKnee.best : Number.NaN;
+    console.log(
+      `[${store}] knee (P99 < ${objective.p99Ms} ms): simulated ${simKnee.best.toFixed(0)}/s, live ${liveKnee.best.toFixed(0)}/s, ` +
+        `error ${(kneeError * 100).toFixed(1)}% (live probes: ${liveKnee.probes.map((p) => `${p.rate.toFixed(0)}/s ${p.ok ? "ok" : "miss"}`).join(", ")})`,
+    );
+    if (liveKnee.best <= 0) continue;
+    const table = [
+      [
+        "rate/s",
+        "P50 sim",
+        "P50 live",
+        "err",
+        "P99 sim",
+        "P99 live",
+        "err",
+        "tput sim",
+        "tput live",
+        "err",
+        "CPU sim %",
+        "CPU live %",
+        "diff",
+      ],
+    ];
+    for (const share of SHARES) {
+      const rate = Math.round(liveKnee.best * share);
+      const steady = steadyScenario(scenario, rate, STEP_S * 1000);
+      const outcome = await onFresh(steady, (_live, target, token) =>
+        runTwin(steady, {
           replications: REPS,
           tolerances: DEFAULT_TOLERANCES,
           command: ["npm", "run", "bench", "--", "twin"],
-          targets: [stack.target],
-          adminToken: stack.adminToken,
-        });
-        writeTwinReport(outcome, join(OUT, `${store}-${rate}`));
-        const rows = outcome.report.rows;
-        table.push([
-          `${rate} (${share * 100}%)`,
-          ...cell(rows, "p50"),
-          ...cell(rows, "p99"),
-          ...cell(rows, "throughput"),
-          ...cell(rows, "cpu"),
-        ]);
-      }
-      const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
-      for (const r of table) console.log(r.map((c, i) => c.padStart(widths[i]!)).join("  "));
-
-      const peak = Math.round(liveKnee.best * FAULT_SHARE);
-      const faulty = scaledFaultScenario(
-        await loadScenario("provider-outage"),
-        peak,
-        FAULT_SCALE,
-        profileFile,
+          targets: [target],
+          adminToken: token,
+        }),
       );
-      const fault = await runTwin(faulty, {
+      writeTwinReport(outcome, join(OUT, `${store}-${rate}`));
+      const rows = outcome.report.rows;
+      table.push([
+        `${rate} (${share * 100}%)`,
+        ...cell(rows, "p50"),
+        ...cell(rows, "p99"),
+        ...cell(rows, "throughput"),
+        ...cell(rows, "cpu"),
+      ]);
+    }
+    const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
+    for (const r of table) console.log(r.map((c, i) => c.padStart(widths[i]!)).join("  "));
+
+    // The fault run is provider-outage's own system: its providers (typed-in latency: the profile measured
+    // promo-peak's), no risk or notification service, the profile's CPU, store and hop.
+    const peak = Math.round(liveKnee.best * FAULT_SHARE);
+    const cpuOnly = join(OUT, `calibration-${store}-cpu-only.json`);
+    writeFileSync(cpuOnly, `${JSON.stringify({ ...profile, providers: {} }, null, 2)}\n`);
+    const faulty = scaledFaultScenario(await loadScenario("provider-outage"), peak, FAULT_SCALE, cpuOnly);
+    const fault = await onFresh(faulty, (_live, target, token) =>
+      runTwin(faulty, {
         replications: REPS,
         tolerances: { ...DEFAULT_TOLERANCES, p99: { kind: "relative", value: 0.25 } },
         command: ["npm", "run", "bench", "--", "twin"],
-        targets: [stack.target],
-        adminToken: stack.adminToken,
-      });
-      writeTwinReport(fault, join(OUT, `${store}-provider-outage`));
-      const p99 = fault.report.rows.find((r) => r.metric === "p99")!;
+        targets: [target],
+        adminToken: token,
+      }),
+    );
+    writeTwinReport(fault, join(OUT, `${store}-provider-outage`));
+    const p99 = fault.report.rows.find((r) => r.metric === "p99")!;
+    console.log(
+      `[${store}] provider-outage at ${peak}/s peak (${FAULT_SHARE * 100}% of the live knee), durations x${FAULT_SCALE}: ` +
+        `P99 simulated ${p99.simulated.mean.toFixed(0)} ms vs live ${p99.live.toFixed(0)} ms, error ${formatError(p99)} (tolerance 25%)`,
+    );
+    for (const i of fault.report.isolation) {
       console.log(
-        `[${store}] provider-outage at ${peak}/s peak (${FAULT_SHARE * 100}% of the live knee), durations x${FAULT_SCALE}: ` +
-          `P99 simulated ${p99.simulated.mean.toFixed(0)} ms vs live ${p99.live.toFixed(0)} ms, error ${formatError(p99)} (tolerance 25%)`,
+        `[${store}]   ${i.provider} first isolated: simulated ${i.simulatedAt ?? "never"} s, live ${i.liveAt ?? "never"} s, ` +
+          `${i.differenceWindows ?? "n/a"} windows apart (tolerance 2): ${i.pass ? "ok" : "outside"}`,
       );
-      for (const i of fault.report.isolation) {
-        console.log(
-          `[${store}]   ${i.provider} first isolated: simulated ${i.simulatedAt ?? "never"} s, live ${i.liveAt ?? "never"} s, ` +
-            `${i.differenceWindows ?? "n/a"} windows apart (tolerance 2): ${i.pass ? "ok" : "outside"}`,
-        );
-      }
-      if (fault.report.isolation.length === 0)
-        console.log(`[${store}]   no provider isolated on either side`);
-    } finally {
-      await stack.stop();
     }
+    if (fault.report.isolation.length === 0) console.log(`[${store}]   no provider isolated on either side`);
+  }
+}
+
+/** Warm-up before each live run: a few seconds at a rate well below any knee, not measured. */
+const WARMUP_RATE = 200;
+const WARMUP_MS = 3000;
+
+/** Starts the scenario's stack, warms it up, runs `fn` against it, stops it. */
+async function withFreshStack<T>(
+  scenario: Scenario,
+  arm: ReturnType<typeof resolveArm>,
+  store: CalibrateStore,
+  fn: (live: LiveRunner, target: string, token: string) => Promise<T>,
+): Promise<T> {
+  const stack = await startScenarioStack(
+    scenario,
+    arm.config,
+    store === "memory" ? { store: "memory:" } : {},
+  );
+  try {
+    const live = liveRunner({
+      arm: { ...arm, role: "single" },
+      targets: [stack.target],
+      adminToken: stack.adminToken,
+    });
+    await live(steadyScenario(scenario, WARMUP_RATE, WARMUP_MS));
+    return await fn(live, stack.target, stack.adminToken);
+  } finally {
+    await stack.stop();
   }
 }
