@@ -106,7 +106,14 @@ export async function calibrate(o: CalibrateOptions): Promise<CalibrationProfile
     const warmupMs = o.warmupMs ?? 0;
     if (warmupMs > 0) {
       o.onProgress?.(0, o.rates.length, "warm-up");
-      await measureStep({ ...o, stepMs: warmupMs }, o.rates[0] as number, addresses, adminToken, null, () => {});
+      await measureStep(
+        { ...o, stepMs: warmupMs },
+        o.rates[0] as number,
+        addresses,
+        adminToken,
+        null,
+        () => {},
+      );
       log(`warm-up: ${warmupMs / 1000} s at ${o.rates[0]}/s, not measured`);
     }
     for (const [i, rate] of o.rates.entries()) {
