@@ -29,7 +29,8 @@ window and for the whole run, merged across worker threads before thresholds are
 Without --target it starts what the scenario needs on 127.0.0.1 (a provider farm with the scenario's
 provider models, then rushhour serve with a temporary SQLite store and the configuration) and stops it
 afterwards. With --target it drives those servers, spreading orders across them; the configuration is
-applied there through the Admin API. Either way it imports card stock, applies the scenario's faults
+applied there through the Admin API, each server taken for one instance of the primary cluster (its share
+of the scenario's cluster.primary.workers, as the simulator sizes the cluster). Either way it imports card stock, applies the scenario's faults
 at their moments (InjectFault), and samples GetSnapshot every window (CPU, event-loop utilisation,
 provider health, queue depths, route switches).
 Runs the scenario's baseline then candidate configuration, unless --config names one.
