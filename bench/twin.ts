@@ -4,7 +4,8 @@
 // print P50, P99, throughput and CPU peak, simulated against live, with their errors; then a fault run:
 // provider-outage with its peak at 60% of the live knee and its durations scaled by BENCH_TWIN_FAULT_SCALE
 // (default 0.35), P99 and the provider health timelines (when p1 is first isolated) simulated against live.
-// Every live run (knee probe, twin) gets a fresh stack warmed up for 3 s at 200/s.
+// The knee probes and the steady twins share one stack, warmed up for 15 s, recovering after each probe (every
+// provider healthy again); the fault run has its own, warmed up the same way.
 // Run: npm run bench -- twin. Env: BENCH_TWIN_STEP (seconds per step, default 10), BENCH_TWIN_REPS
 // (simulated replications, default 3), BENCH_TWIN_STORES (default memory,sqlite), BENCH_TWIN_RATES
 // (calibration rates, default 200,600,1000,1400), BENCH_TWIN_OUT
@@ -12,6 +13,8 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
 import { join, resolve } from "node:path";
+import { Admin } from "../load/admin.ts";
+import { HealthState } from "../proto/gen/rushhour/v1/common.ts";
 import { searchCapacity } from "../reports/capacity/search.ts";
 import { DEFAULT_TOLERANCES, formatError, type TwinRow } from "../reports/twin.ts";
 import { loadScenario, type Scenario, validateScenario, withCalibrationFile } from "../scenarios/define.ts";
@@ -99,73 +102,89 @@ export async function run(): Promise<void> {
       tolerance: 0.02,
       maxProbes: 14,
     });
-    // Every live run gets a fresh, warmed-up stack: one reused across runs carries its health board over
-    // (a saturated knee probe leaves the risk service isolated for the next run), and a cold one compiles
-    // its hot paths during the first seconds of the measurement.
-    const onFresh = <T>(s: Scenario, fn: (live: LiveRunner, target: string, token: string) => Promise<T>) =>
-      withFreshStack(s, arm, store, fn);
-    const liveKnee = await searchCapacity(
-      async (rate) => {
-        const c = await onFresh(scenario, (live) => confirmLive(scenario, rate, STEP_S, objective, live));
-        return { rate, p99Ms: c.p99Ms, errorRate: c.errorRate, ok: c.ok };
-      },
-      { start: Math.max(50, simKnee.best), tolerance: 0.05, maxProbes: 7 },
+    // The knee probes and the steady runs share one warmed-up stack (a fresh server compiles its hot paths
+    // during its first seconds: at 270/s a fresh stack read 50% CPU where a warm one reads 25%), and after
+    // each probe the stack recovers: a saturated probe leaves providers and the risk service isolated,
+    // which the next run would otherwise start with (live: isolated at t=0).
+    let kneeRate = 0;
+    const stack = await startScenarioStack(
+      scenario,
+      arm.config,
+      store === "memory" ? { store: "memory:" } : {},
     );
-    const kneeError = liveKnee.best > 0 ? (simKnee.best - liveKnee.best) / liveKnee.best : Number.NaN;
-    console.log(
-      `[${store}] knee (P99 < ${objective.p99Ms} ms): simulated ${simKnee.best.toFixed(0)}/s, live ${liveKnee.best.toFixed(0)}/s, ` +
-        `error ${(kneeError * 100).toFixed(1)}% (live probes: ${liveKnee.probes.map((p) => `${p.rate.toFixed(0)}/s ${p.ok ? "ok" : "miss"}`).join(", ")})`,
-    );
-    if (liveKnee.best <= 0) continue;
-    const table = [
-      [
-        "rate/s",
-        "P50 sim",
-        "P50 live",
-        "err",
-        "P99 sim",
-        "P99 live",
-        "err",
-        "tput sim",
-        "tput live",
-        "err",
-        "CPU sim %",
-        "CPU live %",
-        "diff",
-      ],
-    ];
-    for (const share of SHARES) {
-      const rate = Math.round(liveKnee.best * share);
-      const steady = steadyScenario(scenario, rate, STEP_S * 1000);
-      const outcome = await onFresh(steady, (_live, target, token) =>
-        runTwin(steady, {
+    try {
+      const live = liveRunner({
+        arm: { ...arm, role: "single" },
+        targets: [stack.target],
+        adminToken: stack.adminToken,
+      });
+      await live(steadyScenario(scenario, Math.round(simKnee.best * 0.3), WARM_MS));
+      const liveKnee = await searchCapacity(
+        async (rate) => {
+          const c = await confirmLive(scenario, rate, STEP_S, objective, live);
+          await recover(stack.target, stack.adminToken, () => live(steadyScenario(scenario, 200, 3000)));
+          return { rate, p99Ms: c.p99Ms, errorRate: c.errorRate, ok: c.ok };
+        },
+        { start: Math.max(50, simKnee.best), tolerance: 0.05, maxProbes: 7 },
+      );
+      const kneeError = liveKnee.best > 0 ? (simKnee.best - liveKnee.best) / liveKnee.best : Number.NaN;
+      console.log(
+        `[${store}] knee (P99 < ${objective.p99Ms} ms): simulated ${simKnee.best.toFixed(0)}/s, live ${liveKnee.best.toFixed(0)}/s, ` +
+          `error ${(kneeError * 100).toFixed(1)}% (live probes: ${liveKnee.probes.map((p) => `${p.rate.toFixed(0)}/s ${p.ok ? "ok" : "miss"}`).join(", ")})`,
+      );
+      kneeRate = liveKnee.best;
+      if (kneeRate <= 0) continue;
+      const table = [
+        [
+          "rate/s",
+          "P50 sim",
+          "P50 live",
+          "err",
+          "P99 sim",
+          "P99 live",
+          "err",
+          "tput sim",
+          "tput live",
+          "err",
+          "CPU sim %",
+          "CPU live %",
+          "diff",
+        ],
+      ];
+      for (const share of SHARES) {
+        const rate = Math.round(liveKnee.best * share);
+        const steady = steadyScenario(scenario, rate, STEP_S * 1000);
+        const outcome = await runTwin(steady, {
           replications: REPS,
           tolerances: DEFAULT_TOLERANCES,
           command: ["npm", "run", "bench", "--", "twin"],
-          targets: [target],
-          adminToken: token,
-        }),
-      );
-      writeTwinReport(outcome, join(OUT, `${store}-${rate}`));
-      const rows = outcome.report.rows;
-      table.push([
-        `${rate} (${share * 100}%)`,
-        ...cell(rows, "p50"),
-        ...cell(rows, "p99"),
-        ...cell(rows, "throughput"),
-        ...cell(rows, "cpu"),
-      ]);
+          targets: [stack.target],
+          adminToken: stack.adminToken,
+        });
+        writeTwinReport(outcome, join(OUT, `${store}-${rate}`));
+        const rows = outcome.report.rows;
+        table.push([
+          `${rate} (${share * 100}%)`,
+          ...cell(rows, "p50"),
+          ...cell(rows, "p99"),
+          ...cell(rows, "throughput"),
+          ...cell(rows, "cpu"),
+        ]);
+      }
+      const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
+      for (const r of table) console.log(r.map((c, i) => c.padStart(widths[i]!)).join("  "));
+    } finally {
+      await stack.stop();
     }
-    const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
-    for (const r of table) console.log(r.map((c, i) => c.padStart(widths[i]!)).join("  "));
 
     // The fault run is provider-outage's own system: its providers (typed-in latency: the profile measured
     // promo-peak's), no risk or notification service, the profile's CPU, store and hop.
-    const peak = Math.round(liveKnee.best * FAULT_SHARE);
+    if (kneeRate <= 0) continue;
+    const peak = Math.round(kneeRate * FAULT_SHARE);
     const cpuOnly = join(OUT, `calibration-${store}-cpu-only.json`);
     writeFileSync(cpuOnly, `${JSON.stringify({ ...profile, providers: {} }, null, 2)}\n`);
     const faulty = scaledFaultScenario(await loadScenario("provider-outage"), peak, FAULT_SCALE, cpuOnly);
-    const fault = await onFresh(faulty, (_live, target, token) =>
+    const fault = await withFreshStack(faulty, arm, store, (_live, target, token) =>
       runTwin(faulty, {
         replications: REPS,
         tolerances: { ...DEFAULT_TOLERANCES, p99: { kind: "relative", value: 0.25 } },
@@ -190,9 +209,26 @@ export async function run(): Promise<void> {
   }
 }
 
-/** Warm-up before each live run: a few seconds at a rate well below any knee, not measured. */
-const WARMUP_RATE = 200;
-const WARMUP_MS = 3000;
+/** How long a stack is warmed up before its first measured run (at 30% of the simulated knee). */
+const WARM_MS = 15_000;
+
+/**
+ * Waits until the server's health board has every provider (and the risk service) HEALTHY again, at most
+ * 2 minutes, then runs `rewarm` (a few seconds of light traffic).
+ */
+async function recover(target: string, token: string, rewarm: () => Promise<unknown>): Promise<void> {
+  const admin = new Admin(target, token);
+  try {
+    for (let waited = 0; waited < 120_000; waited += 1000) {
+      const snap = await admin.getSnapshot();
+      if (snap.providers.every((p) => p.state === HealthState.HEALTH_STATE_HEALTHY)) break;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  } finally {
+    admin.close();
+  }
+  await rewarm();
+}
 
 /** Starts the scenario's stack, warms it up, runs `fn` against it, stops it. */
 async function withFreshStack<T>(
@@ -212,7 +248,7 @@ async function withFreshStack<T>(
       targets: [stack.target],
       adminToken: stack.adminToken,
     });
-    await live(steadyScenario(scenario, WARMUP_RATE, WARMUP_MS));
+    await live(steadyScenario(scenario, Math.round(peakRate(scenario.traffic) * 0.3), WARM_MS));
     return await fn(live, stack.target, stack.adminToken);
   } finally {
     await stack.stop();
