@@ -247,8 +247,10 @@ export const ScenarioSchema = z.strictObject({
     .prefault({}),
   cluster: ClusterSchema,
   /**
-   * Simulation only: per-SKU row-lock service times of the card store (operations on one SKU's cards
-   * serialise, so a hot SKU queues in the store). Absent: the store answers at once.
+   * Simulation only: the card store's time per operation. With `perSkuLock` (the default) they are per-SKU
+   * row-lock service times (operations on one SKU's cards serialise, so a hot SKU queues in the store);
+   * without, each operation simply answers after its time, alongside the others (a calibration profile's
+   * measured round trips: a group commit answers a batch of writes together). Absent: the store answers at once.
    */
   store: z
     .strictObject({
@@ -256,6 +258,7 @@ export const ScenarioSchema = z.strictObject({
       stockMs: duration.default(0),
       deliverMs: duration.default(0),
       releaseMs: duration.default(0),
+      perSkuLock: z.boolean().default(true),
     })
     .optional(),
   /**

@@ -20,6 +20,8 @@ export interface RowLockModel {
   stockMs: number;
   deliverMs: number;
   releaseMs: number;
+  /** false: the times are round trips that overlap (no per-SKU serialisation). Default true. */
+  perSkuLock?: boolean;
 }
 
 export interface SimCardStoreOptions {
@@ -56,9 +58,18 @@ export class SimCardStore implements CardStorePort {
   }
 
   /** Answers after the SKU's lock is free plus the operation's service time (or as `reply` without the model). */
-  private locked<T>(sku: string, op: keyof RowLockModel, done: (r: T) => void, result: T): void {
+  private locked<T>(
+    sku: string,
+    op: "claimMs" | "stockMs" | "deliverMs" | "releaseMs",
+    done: (r: T) => void,
+    result: T,
+  ): void {
     if (this.rowLock === undefined) {
       this.reply(done, result);
+      return;
+    }
+    if (this.rowLock.perSkuLock === false) {
+      this.env.schedule(this.rowLock[op] + (this.latency ?? 0), () => done(result));
       return;
     }
     const p = this.pool(sku);

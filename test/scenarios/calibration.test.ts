@@ -85,7 +85,7 @@ describe("applying a profile", () => {
     expect(s.cluster.cpuCurve).toEqual([{ rate: 20, msPerOrder: 1 }]);
     expect(s.cluster.colocatedMsPerOrder).toBe(0.8);
     expect(s.cluster.hopMs).toBe(0.7);
-    expect(s.store).toEqual({ claimMs: 1.5, stockMs: 0.5, deliverMs: 2, releaseMs: 1 });
+    expect(s.store).toEqual({ claimMs: 1.5, stockMs: 0.5, deliverMs: 2, releaseMs: 1, perSkuLock: false });
     expect(s.providers[0]!.latency).toEqual({ dist: "empirical", values: [3, 4, 5, 6, 40] });
     // p2 was not measured: it keeps its typed-in latency.
     expect(s.providers[1]!.latency).toEqual(scenario.providers[1]!.latency);

@@ -70,4 +70,18 @@ describe("SimCardStore", () => {
     env.runAll();
     expect(done).toEqual(["o1@2", "o3@2", "o2@4", "stock@5"]);
   });
+
+  it("without the per-SKU lock, the times are round trips that overlap (a calibrated store)", () => {
+    const env = new VirtualEnvironment(1);
+    const store = new SimCardStore(env, {
+      latencyMs: 0,
+      rowLock: { claimMs: 2, stockMs: 1, deliverMs: 1, releaseMs: 1, perSkuLock: false },
+    });
+    const done: string[] = [];
+    store.claim("o1", "hot", () => done.push(`o1@${env.now()}`));
+    store.claim("o2", "hot", () => done.push(`o2@${env.now()}`));
+    store.stock("hot", () => done.push(`stock@${env.now()}`));
+    env.runAll();
+    expect(done).toEqual(["stock@1", "o1@2", "o2@2"]);
+  });
 });
