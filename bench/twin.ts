@@ -106,76 +106,68 @@ export async function run(): Promise<void> {
     // during its first seconds: at 270/s a fresh stack read 50% CPU where a warm one reads 25%), and after
     // each probe the stack recovers: a saturated probe leaves providers and the risk service isolated,
     // which the next run would otherwise start with (live: isolated at t=0).
-    let kneeRate = 0;
-    const stack = await startScenarioStack(
+    const kneeRate = await withWarmStack(
       scenario,
-      arm.config,
-      store === "memory" ? { store: "memory:" } : {},
+      arm,
+      store,
+      simKnee.best * 0.3,
+      async (live, target, token) => {
+        const liveKnee = await searchCapacity(
+          async (rate) => {
+            const c = await confirmLive(scenario, rate, STEP_S, objective, live);
+            await recover(target, token, () => live(steadyScenario(scenario, 200, 3000)));
+            return { rate, p99Ms: c.p99Ms, errorRate: c.errorRate, ok: c.ok };
+          },
+          { start: Math.max(50, simKnee.best), tolerance: 0.05, maxProbes: 7 },
+        );
+        const kneeError = liveKnee.best > 0 ? (simKnee.best - liveKnee.best) / liveKnee.best : Number.NaN;
+        console.log(
+          `[${store}] knee (P99 < ${objective.p99Ms} ms): simulated ${simKnee.best.toFixed(0)}/s, live ${liveKnee.best.toFixed(0)}/s, ` +
+            `error ${(kneeError * 100).toFixed(1)}% (live probes: ${liveKnee.probes.map((p) => `${p.rate.toFixed(0)}/s ${p.ok ? "ok" : "miss"}`).join(", ")})`,
+        );
+        if (liveKnee.best <= 0) return 0;
+        const table = [
+          [
+            "rate/s",
+            "P50 sim",
+            "P50 live",
+            "err",
+            "P99 sim",
+            "P99 live",
+            "err",
+            "tput sim",
+            "tput live",
+            "err",
+            "CPU sim %",
+            "CPU live %",
+            "diff",
+          ],
+        ];
+        for (const share of SHARES) {
+          const rate = Math.round(liveKnee.best * share);
+          const steady = steadyScenario(scenario, rate, STEP_S * 1000);
+          const outcome = await runTwin(steady, {
+            replications: REPS,
+            tolerances: DEFAULT_TOLERANCES,
+            command: ["npm", "run", "bench", "--", "twin"],
+            targets: [target],
+            adminToken: token,
+          });
+          writeTwinReport(outcome, join(OUT, `${store}-${rate}`));
+          const rows = outcome.report.rows;
+          table.push([
+            `${rate} (${share * 100}%)`,
+            ...cell(rows, "p50"),
+            ...cell(rows, "p99"),
+            ...cell(rows, "throughput"),
+            ...cell(rows, "cpu"),
+          ]);
+        }
+        const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
+        for (const r of table) console.log(r.map((c, i) => c.padStart(widths[i]!)).join("  "));
+        return liveKnee.best;
+      },
     );
-    try {
-      const live = liveRunner({
-        arm: { ...arm, role: "single" },
-        targets: [stack.target],
-        adminToken: stack.adminToken,
-      });
-      await live(steadyScenario(scenario, Math.round(simKnee.best * 0.3), WARM_MS));
-      const liveKnee = await searchCapacity(
-        async (rate) => {
-          const c = await confirmLive(scenario, rate, STEP_S, objective, live);
-          await recover(stack.target, stack.adminToken, () => live(steadyScenario(scenario, 200, 3000)));
-          return { rate, p99Ms: c.p99Ms, errorRate: c.errorRate, ok: c.ok };
-        },
-        { start: Math.max(50, simKnee.best), tolerance: 0.05, maxProbes: 7 },
-      );
-      const kneeError = liveKnee.best > 0 ? (simKnee.best - liveKnee.best) / liveKnee.best : Number.NaN;
-      console.log(
-        `[${store}] knee (P99 < ${objective.p99Ms} ms): simulated ${simKnee.best.toFixed(0)}/s, live ${liveKnee.best.toFixed(0)}/s, ` +
-          `error ${(kneeError * 100).toFixed(1)}% (live probes: ${liveKnee.probes.map((p) => `${p.rate.toFixed(0)}/s ${p.ok ? "ok" : "miss"}`).join(", ")})`,
-      );
-      kneeRate = liveKnee.best;
-      if (kneeRate <= 0) continue;
-      const table = [
-        [
-          "rate/s",
-          "P50 sim",
-          "P50 live",
-          "err",
-          "P99 sim",
-          "P99 live",
-          "err",
-          "tput sim",
-          "tput live",
-          "err",
-          "CPU sim %",
-          "CPU live %",
-          "diff",
-        ],
-      ];
-      for (const share of SHARES) {
-        const rate = Math.round(liveKnee.best * share);
-        const steady = steadyScenario(scenario, rate, STEP_S * 1000);
-        const outcome = await runTwin(steady, {
-          replications: REPS,
-          tolerances: DEFAULT_TOLERANCES,
-          command: ["npm", "run", "bench", "--", "twin"],
-          targets: [stack.target],
-          adminToken: stack.adminToken,
-        });
-        writeTwinReport(outcome, join(OUT, `${store}-${rate}`));
-        const rows = outcome.report.rows;
-        table.push([
-          `${rate} (${share * 100}%)`,
-          ...cell(rows, "p50"),
-          ...cell(rows, "p99"),
-          ...cell(rows, "throughput"),
-          ...cell(rows, "cpu"),
-        ]);
-      }
-      const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
-      for (const r of table) console.log(r.map((c, i) => c.padStart(widths[i]!)).join("  "));
-    } finally {
-      await stack.stop();
-    }
 
     // The fault run is provider-outage's own system: its providers (typed-in latency: the profile measured
     // promo-peak's), no risk or notification service, the profile's CPU, store and hop.
@@ -184,7 +176,7 @@ export async function run(): Promise<void> {
     const cpuOnly = join(OUT, `calibration-${store}-cpu-only.json`);
     writeFileSync(cpuOnly, `${JSON.stringify({ ...profile, providers: {} }, null, 2)}\n`);
     const faulty = scaledFaultScenario(await loadScenario("provider-outage"), peak, FAULT_SCALE, cpuOnly);
-    const fault = await withFreshStack(faulty, arm, store, (_live, target, token) =>
+    const fault = await withWarmStack(faulty, arm, store, peak * 0.3, (_live, target, token) =>
       runTwin(faulty, {
         replications: REPS,
         tolerances: { ...DEFAULT_TOLERANCES, p99: { kind: "relative", value: 0.25 } },
@@ -230,11 +222,12 @@ async function recover(target: string, token: string, rewarm: () => Promise<unkn
   await rewarm();
 }
 
-/** Starts the scenario's stack, warms it up, runs `fn` against it, stops it. */
-async function withFreshStack<T>(
+/** Starts the scenario's stack, warms it up for WARM_MS at `warmRate`, runs `fn` against it, stops it. */
+async function withWarmStack<T>(
   scenario: Scenario,
   arm: ReturnType<typeof resolveArm>,
   store: CalibrateStore,
+  warmRate: number,
   fn: (live: LiveRunner, target: string, token: string) => Promise<T>,
 ): Promise<T> {
   const stack = await startScenarioStack(
@@ -248,7 +241,7 @@ async function withFreshStack<T>(
       targets: [stack.target],
       adminToken: stack.adminToken,
     });
-    await live(steadyScenario(scenario, Math.round(peakRate(scenario.traffic) * 0.3), WARM_MS));
+    await live(steadyScenario(scenario, Math.max(1, Math.round(warmRate)), WARM_MS));
     return await fn(live, stack.target, stack.adminToken);
   } finally {
     await stack.stop();
