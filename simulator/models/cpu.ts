@@ -203,21 +203,31 @@ export function curveMsPerOrder(
   rate: number,
   ms: (p: CurvePoint) => number = processMs,
 ): number {
+  return curveFunction(curve, ms)(rate);
+}
+
+/**
+ * `curveMsPerOrder` as a function of the rate, with the marginal slope worked out once: the simulator
+ * asks it at every arrival.
+ */
+function curveFunction(curve: CpuCurve, ms: (p: CurvePoint) => number): (rate: number) => number {
   const first = curve[0]!;
-  if (rate <= first.rate) return ms(first);
-  for (let i = 1; i < curve.length; i++) {
-    const b = curve[i]!;
-    if (rate <= b.rate) {
-      const a = curve[i - 1]!;
-      const ta = a.rate * ms(a);
-      const tb = b.rate * ms(b);
-      return (ta + ((tb - ta) * (rate - a.rate)) / (b.rate - a.rate)) / rate;
-    }
-  }
   const last = curve.at(-1)!;
   const slope = marginalMs(curve, ms);
-  if (!(slope > 0)) return ms(last);
-  return (last.rate * ms(last) + slope * (rate - last.rate)) / rate;
+  return (rate) => {
+    if (rate <= first.rate) return ms(first);
+    for (let i = 1; i < curve.length; i++) {
+      const b = curve[i]!;
+      if (rate <= b.rate) {
+        const a = curve[i - 1]!;
+        const ta = a.rate * ms(a);
+        const tb = b.rate * ms(b);
+        return (ta + ((tb - ta) * (rate - a.rate)) / (b.rate - a.rate)) / rate;
+      }
+    }
+    if (!(slope > 0)) return ms(last);
+    return (last.rate * ms(last) + slope * (rate - last.rate)) / rate;
+  };
 }
 
 /** Least-squares slope of total CPU (ms/s) on rate: the marginal CPU ms of one more order per second. */
@@ -246,7 +256,8 @@ export class CpuModel {
   private readonly costs: ClusterSpec["cpuCostMs"];
   private readonly colocatedMs: number;
   private readonly cores: number;
-  private readonly curve: CpuCurve | undefined;
+  /** The measured curve's process and event-loop CPU per order at a rate (absent: fixed stage costs). */
+  private readonly curve: { process: (rate: number) => number; loop: (rate: number) => number } | undefined;
   /** accept + allocate + issue + deliver: what the curve's per-order CPU is split over. */
   private readonly perOrder: number;
   private readonly rates: Record<ClusterName, RecentRate> | null;
@@ -272,7 +283,13 @@ export class CpuModel {
     const c = this.costs;
     this.perOrder = c.accept + c.allocate + c.issue + c.deliver;
     // A curve needs stage costs to scale; with all of them 0 there is nothing to split it over.
-    this.curve = cluster.cpuCurve !== undefined && this.perOrder > 0 ? cluster.cpuCurve : undefined;
+    this.curve =
+      cluster.cpuCurve !== undefined && this.perOrder > 0
+        ? {
+            process: curveFunction(cluster.cpuCurve, processMs),
+            loop: curveFunction(cluster.cpuCurve, loopMs),
+          }
+        : undefined;
     this.rates =
       this.curve !== undefined || this.colocatedMs > 0
         ? { primary: new RecentRate(env), backup: new RecentRate(env) }
@@ -297,9 +314,9 @@ export class CpuModel {
     if (this.rates === null) return;
     const rate = this.rates[cluster].arrive();
     if (this.curve !== undefined) {
-      const loop = curveMsPerOrder(this.curve, rate, loopMs);
+      const loop = this.curve.loop(rate);
       this.scale[cluster] = loop / this.perOrder;
-      this.weight[cluster] = loop > 0 ? Math.max(1, curveMsPerOrder(this.curve, rate) / loop) : 1;
+      this.weight[cluster] = loop > 0 ? Math.max(1, this.curve.process(rate) / loop) : 1;
     }
     if (cluster === "primary" && this.colocatedMs > 0) {
       // The machine's cores left after the driver and the farm, shared by the loop and the process's
