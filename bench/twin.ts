@@ -21,10 +21,11 @@ import { loadScenario, type Scenario, validateScenario, withCalibrationFile } fr
 import { scaleExecutor } from "../traffic/executors/index.ts";
 import { peakRate } from "../traffic/profile.ts";
 import { resolveArm } from "../workflows/arms.ts";
-import { type CalibrateStore, calibrate, steadyScenario } from "../workflows/calibrate.ts";
+import { type CalibrateStore, calibrate } from "../workflows/calibrate.ts";
 import { confirmLive, objectiveOf, simulatedCapacity } from "../workflows/capacity.ts";
 import { scaleRates } from "../workflows/profile.ts";
 import { startScenarioStack } from "../workflows/scenario-stack.ts";
+import { steadyScenario } from "../workflows/steady.ts";
 import { type LiveRunner, liveRunner } from "../workflows/suite.ts";
 import { runTwin, writeTwinReport } from "../workflows/twin.ts";
 

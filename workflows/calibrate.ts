@@ -17,9 +17,9 @@ import {
 } from "../scenarios/calibration-profile.ts";
 import type { Scenario } from "../scenarios/define.ts";
 import { resolveArm } from "./arms.ts";
-import { constantRateScenario } from "./capacity.ts";
 import { ownCpuMs, processCpuMs } from "./process-cpu.ts";
 import { startScenarioStack } from "./scenario-stack.ts";
+import { steadyScenario } from "./steady.ts";
 
 export type CalibrateStore = "memory" | "sqlite";
 
@@ -68,19 +68,6 @@ export class CalibrateError extends Error {
 
 /** A step that completed less than this share of the orders it sent was saturated (left out of the fit). */
 const SATURATED = 0.9;
-
-/** Milliseconds of a `--step`-sized step the drain may add (orders in flight when the traffic ends). */
-const STEP_DRAIN_MS = 5000;
-
-/** The scenario reduced to one steady rate: no faults, no thresholds, no per-side overrides. */
-export function steadyScenario(scenario: Scenario, rate: number, durationMs: number): Scenario {
-  return {
-    ...constantRateScenario(scenario, rate, durationMs),
-    thresholds: {},
-    drain: Math.min(scenario.drain, STEP_DRAIN_MS),
-    compare: { ...scenario.compare, overrides: {} },
-  };
-}
 
 export async function calibrate(o: CalibrateOptions): Promise<CalibrationProfile> {
   if (o.rates.length < 2) throw new CalibrateError("--rates: give at least 2 rates to fit the CPU cost");
@@ -182,7 +169,7 @@ async function measureStep(
     seconds,
     // Running servers: their own CPU figures, window by window (GetSnapshot's process CPU).
     serverMs: diff(b.server, a.server) ?? serverCpuFromSeries(result),
-    serverLoopMs: serverLoopFromSeries(result),
+    serverLoopMs: serverLoopOver(result, o.stepMs, seconds),
     driverMs: a.driver - b.driver,
     farmMs: diff(b.farm, a.farm) ?? 0,
   };
@@ -197,12 +184,18 @@ function serverCpuFromSeries(r: RunResult): number {
 }
 
 /**
- * Ms the server's event loop was busy over a run: each window's event-loop utilisation (the busiest
- * server's, load/series.ts) times its length; null when the server reported none.
+ * Ms the server's event loop was busy over the traffic's `seconds` (the interval its process CPU is read
+ * over): the mean event-loop utilisation (the busiest server's, load/series.ts) of the windows inside the
+ * traffic, times those seconds; null when the server reported none. Windows after the traffic (the drain,
+ * the loop's timers ticking over an idle server) are left out: summing them over the whole run, divided by
+ * the orders, put the loop at 123% busy at 1,400/s (0.88 ms an order), which no event loop can be, and the
+ * simulator saturated 27% below the live knee.
  */
-function serverLoopFromSeries(r: RunResult): number | null {
-  if (!r.series.some((w) => w.eventLoop !== undefined)) return null;
-  return r.series.reduce((ms, w) => ms + (w.eventLoop ?? 0) * r.windowSeconds * 1000, 0);
+function serverLoopOver(r: RunResult, trafficMs: number, seconds: number): number | null {
+  const inside = r.series.filter((w) => (w.t + r.windowSeconds) * 1000 <= trafficMs);
+  const loops = inside.flatMap((w) => (w.eventLoop === undefined ? [] : [w.eventLoop]));
+  if (loops.length === 0) return null;
+  return (loops.reduce((a, b) => a + b, 0) / loops.length) * seconds * 1000;
 }
 
 /** Half the median round trip of a small admin call: the one-way hop to a server on this network. */
@@ -291,9 +284,13 @@ export function buildProfile(
       cpuSteps.length,
   );
   const shares = stageShares(o.scenario);
-  // Timings are cumulative: those taken after the last usable step leave out the saturated steps after it
-  // (rates ascend), whose queueing is not the service time of an operation.
-  const operations = (usable.at(-1) as StepMeasure).operations;
+  // The server's timings as of its lowest-rate step (they are cumulative, and rates ascend). A provider's
+  // latency as the server sees it includes the wait for the server's own event loop to read the answer, and
+  // the simulator queues every order's CPU on that loop itself: taken after the top step (loop ~100% busy),
+  // the same wait was counted twice (p1's median 80 ms against 60 ms at 200/s), orders held their worker
+  // slots longer, and the simulated knee sat at 855/s against 1,337/s live. At the lowest rate that wait
+  // is least.
+  const operations = (usable[0] as StepMeasure).operations;
   const op = (name: string) => operations.find((t) => t.name === name);
   const providers: CalibrationProfile["providers"] = {};
   for (const t of operations) {

@@ -16,6 +16,7 @@ import { simulate } from "../simulator/runner.ts";
 import { peakRate } from "../traffic/profile.ts";
 import type { Arm } from "./arms.ts";
 import { startScenarioStack } from "./scenario-stack.ts";
+import { constantRateScenario } from "./steady.ts";
 import { type LiveRunner, liveRunner } from "./suite.ts";
 
 export interface Objective {
@@ -35,15 +36,6 @@ export function objectiveOf(scenario: Scenario, overrideMs?: number): Objective 
   const p99Ms = overrideMs ?? p99?.value;
   if (p99Ms === undefined) return undefined;
   return { p99Ms, maxErrorRate: errors?.value ?? 0.01 };
-}
-
-/** The scenario at one constant arrival rate, without faults: the question is steady-state capacity. */
-export function constantRateScenario(scenario: Scenario, rate: number, durationMs: number): Scenario {
-  return {
-    ...scenario,
-    traffic: { executor: "constant-arrival-rate", rate, timeUnit: 1000, duration: durationMs },
-    faults: [],
-  };
 }
 
 export interface CapacityOptions {

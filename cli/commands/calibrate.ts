@@ -23,10 +23,13 @@ configuration; no faults) and measures, per completed order, the CPU time of the
 driver (this process) and of the provider farm (/proc, Linux). The server's CPU per order is the slope of a
 linear regression of CPU ms per second over completed orders per second across the steps; each step's
 residual is kept. A step that completed less than 90% of the orders it sent was past saturation and is
-left out of the fit (at least 2 steps must remain: give lower --rates otherwise). The server's own timings
-(GetSnapshot) give the mean store operation times and the provider latencies as it saw them (101 quantiles
-each, an empirical distribution); half the median admin round trip gives the hop. The profile says where and when it was measured (host, cores, CPU model,
-node version, commit).
+left out of the fit (at least 2 steps must remain: give lower --rates otherwise). Each step also records
+the server's event-loop busy time per order over its traffic (the simulator queues orders' CPU on that loop).
+The server's own timings (GetSnapshot) as of the lowest rate give the mean store operation times and the
+provider, risk and email latencies as it saw them (101 quantiles each, an empirical distribution; at higher
+rates they include the wait for the server's own busy event loop, which the simulator adds itself); half the
+median admin round trip gives the hop. The profile says where and when it was measured (host, cores, CPU
+model, node version, commit).
 
 Without --target it starts a provider farm and rushhour serve on 127.0.0.1 (the driver and the farm share
 the server's machine, and the profile says so: their CPU per order is charged to the same cores). With
