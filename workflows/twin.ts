@@ -38,6 +38,8 @@ export interface TwinOptions {
   liveResult?: RunResult;
   targets?: string[];
   adminToken?: string | null;
+  /** The local stack's unmeasured warm-up before each live run (workflows/live.ts); default 0. */
+  warmupMs?: number;
   /** Also find the knee against this objective (simulated search, then live steps of `kneeStepS`). */
   knee?: { objective: Objective; stepS: number; maxProbes?: number };
   onProgress?: (label: string) => void;
@@ -66,7 +68,9 @@ function defaultLive(scenario: Scenario, arm: Arm, o: TwinOptions): LiveRunner {
     const { results } = await runLive(s, {
       arm,
       durationScale: 1,
-      ...(o.targets !== undefined ? { targets: o.targets, adminToken: o.adminToken ?? null } : {}),
+      ...(o.targets !== undefined
+        ? { targets: o.targets, adminToken: o.adminToken ?? null }
+        : { warmupMs: o.warmupMs ?? 0 }),
       command: o.command,
       ...(o.log ? { log: o.log } : {}),
     });

@@ -1,11 +1,13 @@
 // `rushhour load`: replays a scenario against a live server with the open-model driver in load/. Parses the
 // command line, calls the live workflow (workflows/live.ts) and prints what it returns.
+
 import { resolve } from "node:path";
 import { loadCredentials } from "../../load/credentials.ts";
 import type { LoadProgress } from "../../load/run-load.ts";
 import { type RunResult, writeRunResult } from "../../results/run-result.ts";
 import { BUILTIN_SCENARIOS } from "../../scenarios/define.ts";
 import { ConfigError } from "../../simulator/configs.ts";
+import { tryParseDuration } from "../../traffic/duration.ts";
 import { runFile } from "../../workflows/files.ts";
 import { type LiveRun, LiveScenarioError, runLive } from "../../workflows/live.ts";
 import { parseCommandArgs } from "../args.ts";
@@ -19,7 +21,7 @@ import { targetsFlag } from "../target-flag.ts";
 const help = `Usage: rushhour load <scenario> [--target HOST:PORT[,HOST:PORT...]] [--config NAME|FILE] [--out DIR]
                      [--duration-scale F] [--admin-token T] [--workers N] [--tls-ca FILE] [--token T]
                      [--segment I/N | --segment-count N [--segment-index I]] [--start-at ISO-TIME]
-                     [--record FILE] [--trace]
+                     [--record FILE] [--trace] [--warmup DURATION]
 
 Replays the scenario's traffic against a live dispatch server in real time, open model: every order is
 sent at its intended time and timed from it (no coordinated omission); an order due while maxVUs
@@ -53,6 +55,9 @@ Options:
   --tls-ca FILE        speak TLS to the --target servers (serve --tls-cert), trusting this PEM CA
   --tls-client-cert F  with --tls-client-key F: our PEM certificate and key for servers that ask for
                        one (serve --tls-client-ca)
+  --warmup DURATION    run the local stack unmeasured for this long at half the scenario's peak rate
+                       first, so a freshly started server's compilation is not read as latency
+                       (default 0: none; not with --target)
   --record FILE        write the orders sent (time, SKU, tier, key) to this order log (CSV; gzip when FILE
                        ends in .gz), replayable with traffic { executor: "replay" }; with two
                        configurations each gets its own file (orders.adaptive.csv.gz)
@@ -156,6 +161,7 @@ export const loadCommand: Command = {
       ...segmentOptions("segment"),
       "start-at": { type: "string" },
       record: { type: "string" },
+      warmup: { type: "string" },
       trace: { type: "boolean" },
     });
     checkOutFlag(values.out);
@@ -196,6 +202,12 @@ export const loadCommand: Command = {
         problems.push(`--start-at ${values["start-at"]} is more than a day away`);
       }
     }
+    const warmupMs = tryParseDuration(values.warmup ?? "0");
+    if (warmupMs === undefined || warmupMs > 3_600_000) {
+      problems.push(`--warmup must be a duration up to 1h (e.g. 10s, or 0), got "${values.warmup}"`);
+    } else if (warmupMs > 0 && targets !== undefined) {
+      problems.push("--warmup warms the local stack: not with --target (running servers are warm)");
+    }
     const { credentials, problems: credentialProblems } = loadCredentials(values);
     problems.push(...credentialProblems);
     const token = credentials.adminToken;
@@ -228,6 +240,7 @@ export const loadCommand: Command = {
         ...(startAtEpochMs !== undefined ? { startAtEpochMs } : {}),
         ...(record !== undefined ? { record } : {}),
         ...(values.trace === true ? { trace: true } : {}),
+        ...(warmupMs !== undefined && warmupMs > 0 ? { warmupMs } : {}),
         command: ["rushhour", "load", ...argv],
         ...(tty
           ? {

@@ -27,7 +27,7 @@ import { targetsFlag } from "../target-flag.ts";
 
 const d = DEFAULT_TOLERANCES;
 const help = `Usage: rushhour twin <scenario> [--calibration FILE] [--replications N] [--tolerance LIST] [--config NAME|FILE]
-                     [--out DIR] [--knee [--objective MS] [--knee-step 10s]] [--against FILE]
+                     [--out DIR] [--knee [--objective MS] [--knee-step 10s]] [--against FILE] [--warmup 10s]
                      [--target HOST:PORT[,HOST:PORT...] --admin-token T]
 
 Runs the scenario simulated (N replications, with the calibration profile: --calibration, else the
@@ -52,6 +52,9 @@ Options:
                        charts/*.svg, simulated.json and live.json (the two RunResults)
   --against FILE       compare with this live RunResult of the scenario (rushhour load, or a twin's
                        live.json) instead of a new live run: judge another profile against one live run
+  --warmup DURATION    the local stack runs unmeasured for this long at half the scenario's peak rate
+                       before each live run, so a freshly started server's compilation is not read as
+                       latency (default 10s; 0 for none; not with --target: running servers are warm)
   --target LIST        run the live side against these running servers (default: a local stack)
   --admin-token T      their AdminService token (default $RUSHHOUR_ADMIN_TOKEN); --admin-token-file F
   --knee               also find the saturation knee: the highest steady rate whose P99 meets the
@@ -79,6 +82,7 @@ export const twinCommand: Command = {
       knee: { type: "boolean" },
       objective: { type: "string" },
       "knee-step": { type: "string" },
+      warmup: { type: "string" },
       against: { type: "string" },
       target: { type: "string" },
       "admin-token": { type: "string" },
@@ -112,7 +116,14 @@ export const twinCommand: Command = {
     if (!values.knee && (values.objective ?? values["knee-step"]) !== undefined) {
       problems.push("--objective and --knee-step are for --knee");
     }
+    const warmupMs = tryParseDuration(values.warmup ?? "10s");
+    if (warmupMs === undefined || warmupMs > 3_600_000) {
+      problems.push(`--warmup must be a duration up to 1h (e.g. 10s, or 0), got "${values.warmup}"`);
+    }
     const targets = targetsFlag(values.target, problems);
+    if (values.warmup !== undefined && (targets !== undefined || values.against !== undefined)) {
+      problems.push("--warmup warms the local stack: not with --target or --against");
+    }
     const { credentials, problems: credentialProblems } = loadCredentials(values);
     problems.push(...credentialProblems);
     if (targets !== undefined && credentials.adminToken === null) {
@@ -161,6 +172,7 @@ export const twinCommand: Command = {
         ...(knee !== undefined ? { knee } : {}),
         ...(against !== undefined ? { liveResult: against } : {}),
         ...(targets !== undefined ? { targets, adminToken: credentials.adminToken } : {}),
+        warmupMs: warmupMs ?? 0,
         onProgress: (label) => bar?.update(Math.min(phases, phase++), { label }),
         log: (line) => {
           if (!tty && process.stderr.isTTY) process.stderr.write(`rushhour twin: ${line}\n`);
