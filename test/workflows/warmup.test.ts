@@ -6,6 +6,7 @@ import { describe, expect, it, vi } from "vitest";
 import { main } from "../../cli/main.ts";
 import { loadScenario } from "../../scenarios/define.ts";
 import { planFor } from "../../traffic/executors/index.ts";
+import type { OpenPlan } from "../../traffic/executors/types.ts";
 import { resolveArm } from "../../workflows/arms.ts";
 import { LiveScenarioError, runLive } from "../../workflows/live.ts";
 
@@ -35,7 +36,7 @@ describe("the local stack's warm-up", () => {
       log: (l) => lines.push(l),
     });
     expect(lines.some((l) => /^warming up the stack: 1 s at 20\/s/.test(l))).toBe(true);
-    const planned = planFor(scenario.traffic).count;
+    const planned = (planFor(scenario.traffic) as OpenPlan).count;
     expect(results[0]?.counters.submitted).toBe(planned);
   }, 120_000);
 
