@@ -169,7 +169,7 @@ async function measureStep(
     seconds,
     // Running servers: their own CPU figures, window by window (GetSnapshot's process CPU).
     serverMs: diff(b.server, a.server) ?? serverCpuFromSeries(result),
-    serverLoopMs: serverLoopOver(result, o.stepMs, seconds),
+    serverLoopMs: serverLoopOver(result, o.stepMs, completed),
     driverMs: a.driver - b.driver,
     farmMs: diff(b.farm, a.farm) ?? 0,
   };
@@ -184,18 +184,21 @@ function serverCpuFromSeries(r: RunResult): number {
 }
 
 /**
- * Ms the server's event loop was busy over the traffic's `seconds` (the interval its process CPU is read
- * over): the mean event-loop utilisation (the busiest server's, load/series.ts) of the windows inside the
- * traffic, times those seconds; null when the server reported none. Windows after the traffic (the drain,
- * the loop's timers ticking over an idle server) are left out: summing them over the whole run, divided by
- * the orders, put the loop at 123% busy at 1,400/s (0.88 ms an order), which no event loop can be, and the
- * simulator saturated 27% below the live knee.
+ * Ms the server's event loop was busy per order over the traffic, times the step's completed orders (so the
+ * step's loop figure per order is this over `completed`, like its CPU): the windows inside the traffic, their
+ * event-loop utilisation (the busiest server's, load/series.ts) times their length, over the orders they
+ * delivered; null when the server reported none. Not the traffic's utilisation times the CPU reading's
+ * interval: that interval runs on until the last order is answered, and counting the drain's seconds at the
+ * traffic's utilisation put the loop at 145% busy (1.45 ms an order at 1,000/s).
  */
-function serverLoopOver(r: RunResult, trafficMs: number, seconds: number): number | null {
-  const inside = r.series.filter((w) => (w.t + r.windowSeconds) * 1000 <= trafficMs);
-  const loops = inside.flatMap((w) => (w.eventLoop === undefined ? [] : [w.eventLoop]));
-  if (loops.length === 0) return null;
-  return (loops.reduce((a, b) => a + b, 0) / loops.length) * seconds * 1000;
+export function serverLoopOver(r: RunResult, trafficMs: number, completed: number): number | null {
+  const inside = r.series.filter(
+    (w) => (w.t + r.windowSeconds) * 1000 <= trafficMs && w.eventLoop !== undefined,
+  );
+  const delivered = inside.reduce((n, w) => n + w.delivered, 0);
+  if (inside.length === 0 || delivered === 0) return null;
+  const busyMs = inside.reduce((ms, w) => ms + (w.eventLoop as number) * r.windowSeconds * 1000, 0);
+  return (busyMs / delivered) * completed;
 }
 
 /** Half the median round trip of a small admin call: the one-way hop to a server on this network. */

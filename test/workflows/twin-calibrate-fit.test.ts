@@ -3,8 +3,9 @@
 // saturated steps stay out of the fit; fewer than two usable steps is an error that says what was seen.
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import type { RunResult } from "../../results/run-result.ts";
 import { loadScenario } from "../../scenarios/define.ts";
-import { buildProfile, CalibrateError } from "../../workflows/calibrate.ts";
+import { buildProfile, CalibrateError, serverLoopOver } from "../../workflows/calibrate.ts";
 
 const TINY = fileURLToPath(new URL("./fixtures/twin-tiny.ts", import.meta.url));
 
@@ -89,5 +90,38 @@ describe("calibrate's CPU fit", () => {
         "--rates: a CPU fit needs 2 steps that completed at least 90% of their orders, got 1 (100/s: 1000 of 1000, 1000/s: 2000 of 10000); give lower rates",
       ),
     );
+  });
+
+  it("takes the services' latencies at the lowest rate, before the server's own busy loop is in them", async () => {
+    const scenario = await loadScenario(TINY);
+    // Cumulative timings after the top step: p1 as the server saw it with its event loop near 100% busy.
+    const busy = {
+      ...step(500, 500, 0.5),
+      operations: [
+        {
+          name: "provider.p1",
+          count: 60,
+          meanMs: 40,
+          quantilesMs: Array.from({ length: 101 }, (_, i) => 30 + i),
+        },
+        { name: "store.claim", count: 60, meanMs: 3, quantilesMs: [] },
+      ],
+    };
+    const p = buildProfile({ scenario, store: "memory" }, [step(100, 100, 0.5), busy], 0.4, true);
+    expect(p.providers.p1!.values[50]).toBe(50);
+    expect(p.store.claimMs).toBe(1.25);
+  });
+
+  it("reads the event loop's time per order over the traffic's windows and the orders they delivered", () => {
+    // 3 s of traffic in 1 s windows at 80% busy, 400 orders each; then a drain window (idle timers, few
+    // orders) that is not the traffic's. 2,400 ms over 1,200 orders = 2 ms an order, times 1,250 completed.
+    const w = (t: number, eventLoop: number, delivered: number) => ({ t, eventLoop, delivered });
+    const r = {
+      windowSeconds: 1,
+      series: [w(0, 0.8, 400), w(1, 0.8, 400), w(2, 0.8, 400), w(3, 0.3, 50)],
+    } as unknown as RunResult; // only the fields serverLoopOver reads
+    expect(serverLoopOver(r, 3000, 1250)).toBeCloseTo(2 * 1250, 6);
+    const none = { windowSeconds: 1, series: [{ t: 0, delivered: 10 }] } as unknown as RunResult;
+    expect(serverLoopOver(none, 3000, 10)).toBeNull();
   });
 });
