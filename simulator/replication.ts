@@ -73,10 +73,12 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
   // wait for it (models/cpu.ts).
   const cpu = new CpuModel(env, cluster, windowMs, endMs);
   // The risk and notification services, shared by both clusters like the provider farm.
-  const risk =
-    scenario.risk === undefined
+  const riskPort = scenario.risk === undefined ? undefined : new SimRisk(env, scenario.risk, scenario.faults);
+  // Each cluster's core reads the risk service's answers through its own event loop (models/cpu.ts).
+  const riskFor = (c: "primary" | "backup") =>
+    scenario.risk === undefined || riskPort === undefined
       ? undefined
-      : { id: scenario.risk.id, port: new SimRisk(env, scenario.risk, scenario.faults) };
+      : { id: scenario.risk.id, port: cpu.risk(c, riskPort) };
   const notify =
     scenario.notification === undefined
       ? undefined
@@ -87,7 +89,7 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
     config: withWorkers(config, cluster.backup.workers),
     store,
     providers: { ids: providerIds, port: cpu.providers("backup", providers) },
-    risk,
+    risk: riskFor("backup"),
     notify,
     cluster: "backup",
     // The listeners below read each view and keep only terminal ones, which never change again.
@@ -109,7 +111,7 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
     store,
     providers: { ids: providerIds, port: cpu.providers("primary", providers) },
     overflow,
-    risk,
+    risk: riskFor("primary"),
     notify,
     cluster: "primary",
     liveViews: true,
@@ -355,7 +357,7 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
     ...businessCounters(rows.total),
   };
   // Only runs with a risk stage carry its counts (runs without one stay as they were).
-  if (risk !== undefined) {
+  if (riskPort !== undefined) {
     counters.denied = total.denied;
     counters.review = total.review;
     counters.riskMs = round(stageMs.risk, 3);
