@@ -81,7 +81,6 @@ export function calibratedCluster(cluster: ClusterSpec, p: CalibrationProfile): 
       ...(s.serverLoopMsPerOrder === undefined
         ? {}
         : { loopMsPerOrder: Math.min(s.serverLoopMsPerOrder, s.serverMsPerOrder) }),
-      ...(s.callWaitMs === undefined ? {} : { callWaitMs: s.callWaitMs }),
     })),
     colocatedMsPerOrder:
       colocated === null || top === undefined ? 0 : top.driverMsPerOrder + top.farmMsPerOrder,

@@ -24,12 +24,6 @@ const CpuStepSchema = z.strictObject({
    * collection, the thread pool). Absent in profiles written before it was measured.
    */
   serverLoopMsPerOrder: perOrderMs.optional(),
-  /**
-   * How much longer the provider and risk calls of this step took, as the server timed them, than those of
-   * the lowest step (mean, ms): the wait for its busier event loop (and the farm's) to read an answer.
-   * Absent in profiles written before it was measured.
-   */
-  callWaitMs: perOrderMs.optional(),
   driverMsPerOrder: perOrderMs,
   farmMsPerOrder: perOrderMs,
   /** Server CPU ms per completed order that the fit predicts at this rate (for the residual). */

@@ -128,12 +128,6 @@ const cpuCurvePoint = z.strictObject({
    * on the server's other threads. Default: all of it.
    */
   loopMsPerOrder: z.number().min(0).optional(),
-  /**
-   * The mean wait, ms, before the server reads a provider's or the risk service's answer at that rate,
-   * beyond the wait at the curve's lowest rate (whose latencies the services' distributions already
-   * hold): a busy event loop reads an answer only at its next turn. Default 0.
-   */
-  callWaitMs: z.number().min(0).optional(),
 });
 
 export const ClusterSchema = z.strictObject({

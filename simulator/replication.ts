@@ -73,12 +73,10 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
   // wait for it (models/cpu.ts).
   const cpu = new CpuModel(env, cluster, windowMs, endMs);
   // The risk and notification services, shared by both clusters like the provider farm.
-  const riskPort = scenario.risk === undefined ? undefined : new SimRisk(env, scenario.risk, scenario.faults);
-  // Each cluster's core reads the risk service's answers through its own event loop (models/cpu.ts).
-  const riskFor = (c: "primary" | "backup") =>
-    scenario.risk === undefined || riskPort === undefined
+  const risk =
+    scenario.risk === undefined
       ? undefined
-      : { id: scenario.risk.id, port: cpu.risk(c, riskPort) };
+      : { id: scenario.risk.id, port: new SimRisk(env, scenario.risk, scenario.faults) };
   const notify =
     scenario.notification === undefined
       ? undefined
@@ -89,7 +87,7 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
     config: withWorkers(config, cluster.backup.workers),
     store,
     providers: { ids: providerIds, port: cpu.providers("backup", providers) },
-    risk: riskFor("backup"),
+    risk,
     notify,
     cluster: "backup",
     // The listeners below read each view and keep only terminal ones, which never change again.
@@ -111,7 +109,7 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
     store,
     providers: { ids: providerIds, port: cpu.providers("primary", providers) },
     overflow,
-    risk: riskFor("primary"),
+    risk,
     notify,
     cluster: "primary",
     liveViews: true,
@@ -357,7 +355,7 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
     ...businessCounters(rows.total),
   };
   // Only runs with a risk stage carry its counts (runs without one stay as they were).
-  if (riskPort !== undefined) {
+  if (risk !== undefined) {
     counters.denied = total.denied;
     counters.review = total.review;
     counters.riskMs = round(stageMs.risk, 3);

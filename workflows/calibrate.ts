@@ -201,34 +201,6 @@ export function serverLoopOver(r: RunResult, trafficMs: number, completed: numbe
   return (busyMs / delivered) * completed;
 }
 
-/**
- * The mean ms of the calls to the services in `ids` (provider.<id> timings) made during each step: the
- * server's timings are cumulative, so a step's are its counts and sums less the step's before it; null for
- * a step with no such call. The rise over the lowest step is the wait for a busier event loop to read an
- * answer (the simulator adds it: models/cpu.ts); the services' own latencies stay those of the lowest step.
- */
-export function stepCallMeans(
-  steps: readonly Pick<StepMeasure, "operations">[],
-  ids: ReadonlySet<string>,
-): (number | null)[] {
-  let before = new Map<string, { count: number; sum: number }>();
-  return steps.map((s) => {
-    const now = new Map<string, { count: number; sum: number }>();
-    let count = 0;
-    let sum = 0;
-    for (const t of s.operations) {
-      if (!t.name.startsWith("provider.") || !ids.has(t.name.slice("provider.".length))) continue;
-      const total = { count: t.count, sum: t.meanMs * t.count };
-      now.set(t.name, total);
-      const prior = before.get(t.name) ?? { count: 0, sum: 0 };
-      count += total.count - prior.count;
-      sum += total.sum - prior.sum;
-    }
-    before = now;
-    return count > 0 ? sum / count : null;
-  });
-}
-
 /** Half the median round trip of a small admin call: the one-way hop to a server on this network. */
 async function halfRoundTrip(admin: Admin): Promise<number> {
   const rtts: number[] = [];
@@ -298,20 +270,9 @@ export function buildProfile(
   const server = fitPerOrder((s) => s.serverMs);
   const driver = fitPerOrder((s) => s.driverMs);
   const farm = fitPerOrder((s) => s.farmMs);
-  // The order path's service calls (the providers and the risk service), mean ms per step.
-  const onPath = new Set([
-    ...o.scenario.providers.map((p) => p.id),
-    ...(o.scenario.risk ? [o.scenario.risk.id] : []),
-  ]);
-  const callMeans = stepCallMeans(steps, onPath);
-  const lowestCall = callMeans[steps.indexOf(usable[0] as StepMeasure)];
   const cpuSteps = usable.map((s) => {
     const throughput = s.completed / s.seconds;
-    const call = callMeans[steps.indexOf(s)];
     return {
-      ...(call === null || call === undefined || lowestCall === null || lowestCall === undefined
-        ? {}
-        : { callWaitMs: Math.max(0, call - lowestCall) }),
       rate: s.rate,
       completed: s.completed,
       serverMsPerOrder: s.serverMs / s.completed,
@@ -378,7 +339,6 @@ export function buildProfile(
         ...(s.serverLoopMsPerOrder === undefined
           ? {}
           : { serverLoopMsPerOrder: round(s.serverLoopMsPerOrder) }),
-        ...(s.callWaitMs === undefined ? {} : { callWaitMs: round(s.callWaitMs) }),
         driverMsPerOrder: round(s.driverMsPerOrder),
         farmMsPerOrder: round(s.farmMsPerOrder),
         fittedServerMsPerOrder: round(s.fittedServerMsPerOrder),

@@ -33,15 +33,11 @@
 //   cores they take at the current rate are not there for it: the primary's capacity is
 //   min(processors, (cores - their cores) / the process's CPU per ms of loop work), never below a tenth
 //   of its own.
-// - callWaitMs (a calibration's curve): a provider's or the risk service's answer waits this long on
-//   average (exponential: the rest of a busy event loop's turn) before the core reads it, at the cluster's
-//   arrival rate; 0 at and below the curve's lowest rate, whose latencies the services' own distributions
-//   hold. The answer holds no provider capacity while it waits (the provider has answered).
 // A zero cost is no job at all: the order goes on in the same instant, exactly as without the model.
 
 import type { ClusterSpec } from "../../scenarios/schema.ts";
-import type { Environment, RandomStream } from "../../server/core/env.ts";
-import type { ProviderPort, RiskPort } from "../../server/core/ports.ts";
+import type { Environment } from "../../server/core/env.ts";
+import type { ProviderPort } from "../../server/core/ports.ts";
 import { type ClusterName, type OrderView, TERMINAL_STATES } from "../../server/core/types.ts";
 
 /** Waiting orders' CPU is charged in slices of this length (short against a window, long against a job). */
@@ -234,32 +230,6 @@ function curveFunction(curve: CpuCurve, ms: (p: CurvePoint) => number): (rate: n
   };
 }
 
-/**
- * The measured answer wait at `rate`: 0 up to the curve's first rate, interpolated linearly between the
- * measured rates, and beyond the last one extended along the last two points' line (never below 0).
- * Undefined when no point measured it.
- */
-function waitFunction(curve: CpuCurve): ((rate: number) => number) | undefined {
-  const points = curve.filter((p) => p.callWaitMs !== undefined);
-  if (points.length === 0 || points.every((p) => p.callWaitMs === 0)) return undefined;
-  const at = (p: CurvePoint) => p.callWaitMs as number;
-  return (rate) => {
-    const first = points[0]!;
-    if (rate <= first.rate) return 0;
-    for (let i = 1; i < points.length; i++) {
-      const b = points[i]!;
-      if (rate <= b.rate) {
-        const a = points[i - 1]!;
-        return at(a) + ((at(b) - at(a)) * (rate - a.rate)) / (b.rate - a.rate);
-      }
-    }
-    const b = points.at(-1)!;
-    const a = points.at(-2);
-    if (a === undefined) return at(b);
-    return Math.max(0, at(b) + ((at(b) - at(a)) * (rate - b.rate)) / (b.rate - a.rate));
-  };
-}
-
 /** Least-squares slope of total CPU (ms/s) on rate: the marginal CPU ms of one more order per second. */
 function marginalMs(curve: CpuCurve, ms: (p: CurvePoint) => number): number {
   const n = curve.length;
@@ -295,10 +265,6 @@ export class CpuModel {
   private readonly scale: Record<ClusterName, number> = { primary: 1, backup: 1 };
   /** CPU booked per ms of event-loop work at each cluster's current rate (the process's other threads). */
   private readonly weight: Record<ClusterName, number> = { primary: 1, backup: 1 };
-  /** The measured answer wait against the rate (callWaitMs), and each cluster's at its current rate. */
-  private readonly answerWait: ((rate: number) => number) | undefined;
-  private readonly waitMs: Record<ClusterName, number> = { primary: 0, backup: 0 };
-  private readonly waitRng: RandomStream;
   /** Orders QUEUED or RETRYING per cluster (only counted when waiting costs CPU). */
   private readonly waiting: Record<ClusterName, number> = { primary: 0, backup: 0 };
 
@@ -324,10 +290,8 @@ export class CpuModel {
             loop: curveFunction(cluster.cpuCurve, loopMs),
           }
         : undefined;
-    this.answerWait = cluster.cpuCurve !== undefined ? waitFunction(cluster.cpuCurve) : undefined;
-    this.waitRng = env.random("cpu:answer-wait");
     this.rates =
-      this.curve !== undefined || this.colocatedMs > 0 || this.answerWait !== undefined
+      this.curve !== undefined || this.colocatedMs > 0
         ? { primary: new RecentRate(env), backup: new RecentRate(env) }
         : null;
     if (this.costs.waitPerSecond > 0) this.chargeWaitingUntil(endMs);
@@ -349,7 +313,6 @@ export class CpuModel {
   private arrived(cluster: ClusterName): void {
     if (this.rates === null) return;
     const rate = this.rates[cluster].arrive();
-    if (this.answerWait !== undefined) this.waitMs[cluster] = this.answerWait(rate);
     if (this.curve !== undefined) {
       const loop = this.curve.loop(rate);
       this.scale[cluster] = loop / this.perOrder;
@@ -375,42 +338,14 @@ export class CpuModel {
   providers(cluster: ClusterName, port: ProviderPort): ProviderPort {
     const { issue, retry, allocate } = this.costs;
     const first = allocate + issue;
-    const waited = this.answerWait === undefined ? port : this.waitingProviders(cluster, port);
-    if (first <= 0 && retry <= 0) return waited;
+    if (first <= 0 && retry <= 0) return port;
     const p = this.processors[cluster];
     return {
       issue: (request, done) => {
         const cost = request.cardId === "" ? issue : request.attempt > 1 ? first + retry : first;
-        p.run(this.cost(cluster, cost), () => waited.issue(request, done), this.weight[cluster]);
+        p.run(this.cost(cluster, cost), () => port.issue(request, done), this.weight[cluster]);
       },
     };
-  }
-
-  /** The risk service as `cluster`'s core sees it: its answers wait for the loop (callWaitMs). */
-  risk(cluster: ClusterName, port: RiskPort): RiskPort {
-    if (this.answerWait === undefined) return port;
-    return {
-      check: (request, done) =>
-        port.check(request, (outcome) => this.afterWait(cluster, () => done(outcome))),
-    };
-  }
-
-  private waitingProviders(cluster: ClusterName, port: ProviderPort): ProviderPort {
-    return {
-      issue: (request, done) =>
-        port.issue(request, (outcome) => this.afterWait(cluster, () => done(outcome))),
-    };
-  }
-
-  /** Runs `then` after a draw of the cluster's answer wait (at once when it is 0). */
-  private afterWait(cluster: ClusterName, then: () => void): void {
-    const mean = this.waitMs[cluster];
-    if (!(mean > 0)) {
-      then();
-      return;
-    }
-    // Exponential: -mean ln(U), U in (0, 1].
-    this.env.schedule(-mean * Math.log(1 - this.waitRng.next()), then);
   }
 
   /**

@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import type { RunResult } from "../../results/run-result.ts";
 import { loadScenario } from "../../scenarios/define.ts";
-import { buildProfile, CalibrateError, serverLoopOver, stepCallMeans } from "../../workflows/calibrate.ts";
+import { buildProfile, CalibrateError, serverLoopOver } from "../../workflows/calibrate.ts";
 
 const TINY = fileURLToPath(new URL("./fixtures/twin-tiny.ts", import.meta.url));
 
@@ -123,30 +123,5 @@ describe("calibrate's CPU fit", () => {
     expect(serverLoopOver(r, 3000, 1250)).toBeCloseTo(2 * 1250, 6);
     const none = { windowSeconds: 1, series: [{ t: 0, delivered: 10 }] } as unknown as RunResult;
     expect(serverLoopOver(none, 3000, 10)).toBeNull();
-  });
-
-  it("reads each step's own mean service-call time from the server's cumulative timings", () => {
-    const op = (name: string, count: number, meanMs: number) => ({ name, count, meanMs, quantilesMs: [] });
-    const ids = new Set(["p1", "risk"]);
-    const means = stepCallMeans(
-      [
-        // 100 calls at 20 ms (p1) and 100 at 10 ms (risk): 15 ms.
-        {
-          operations: [
-            op("provider.p1", 100, 20),
-            op("provider.risk", 100, 10),
-            op("provider.email", 5, 900),
-          ],
-        },
-        // Then 300 more of p1 at 40 ms (cumulative mean 35) and 100 more of risk at 30 ms (mean 20): 37.5 ms.
-        { operations: [op("provider.p1", 400, 35), op("provider.risk", 200, 20), op("store.claim", 9, 1)] },
-        // No call in between: null.
-        { operations: [op("provider.p1", 400, 35), op("provider.risk", 200, 20)] },
-      ],
-      ids,
-    );
-    expect(means[0]).toBeCloseTo(15, 9);
-    expect(means[1]).toBeCloseTo(37.5, 9);
-    expect(means[2]).toBeNull();
   });
 });

@@ -63,7 +63,7 @@ interface Run {
   rate: number;
   cores?: number;
   processors?: number;
-  cpuCurve?: { rate: number; msPerOrder: number; loopMsPerOrder?: number; callWaitMs?: number }[];
+  cpuCurve?: { rate: number; msPerOrder: number; loopMsPerOrder?: number }[];
   colocatedMsPerOrder?: number;
   zeroCost?: boolean;
   /** Workers (default: far beyond the load) and CPU per second of waiting. */
@@ -237,27 +237,5 @@ describe("a saturated CPU slows orders down", () => {
     // With costs, clients wait longer than the core's own time: at least accept + deliver (0.5 ms).
     const costly = simulate({ rate: 500 });
     expect(costly.out.overall.mean).toBeGreaterThan(costly.coreLatency.mean + 0.5);
-  });
-
-  it("a measured answer wait delays each provider answer by its mean at the rate, and none at the lowest rate", () => {
-    // 8 ms at 400/s, 0 at 100/s: at 250/s a mean of 4 ms per call. The wait draws from its own stream, so
-    // the runs share every other draw (common random numbers) and their latency differs by the waits alone.
-    const base = [
-      { rate: 100, msPerOrder: 0.1 },
-      { rate: 400, msPerOrder: 0.1 },
-    ];
-    const waited = base.map((p, i) => ({ ...p, callWaitMs: i === 0 ? 0 : 8 }));
-    const without = simulate({ rate: 250, cpuCurve: base });
-    const withWait = simulate({ rate: 250, cpuCurve: waited });
-    const n = withWait.coreLatency.count;
-    expect(n).toBe(without.coreLatency.count);
-    // One provider call an order: the mean difference is the mean of n exponential draws of mean 4 ms,
-    // within 4 standard errors (4 / sqrt(n) each; alpha about 6e-5), plus histogram precision.
-    const diff = withWait.coreLatency.mean - without.coreLatency.mean;
-    expect(Math.abs(diff - 4)).toBeLessThan((4 * 4) / Math.sqrt(n) + 0.05);
-    // At the lowest rate the services' own latencies already hold the wait: nothing is added.
-    const low = simulate({ rate: 30, cpuCurve: waited });
-    const lowBase = simulate({ rate: 30, cpuCurve: base });
-    expect(low.coreLatency.mean).toBe(lowBase.coreLatency.mean);
   });
 });
