@@ -288,11 +288,11 @@ export function buildProfile(
   );
   const shares = stageShares(o.scenario);
   // The server's timings as of its lowest-rate step (they are cumulative, and rates ascend). A provider's
-  // latency as the server sees it includes the wait for the server's own event loop to read the answer, and
-  // the simulator queues every order's CPU on that loop itself: taken after the top step (loop ~100% busy),
-  // the same wait was counted twice (p1's median 80 ms against 60 ms at 200/s), orders held their worker
-  // slots longer, and the simulated knee sat at 855/s against 1,337/s live. At the lowest rate that wait
-  // is least.
+  // latency as the server sees it includes the wait for the server's own event loop to read the answer,
+  // and the simulator queues every order's CPU on that loop itself: taken after the top step (loop ~100%
+  // busy), the same wait was counted twice (p1's median 80 ms against 41 ms at 200/s, 40 typed in),
+  // orders held their worker slots longer, and the simulated knee sat at 855/s against 1,337/s live. At
+  // the lowest rate that wait is least.
   const operations = (usable[0] as StepMeasure).operations;
   const op = (name: string) => operations.find((t) => t.name === name);
   const providers: CalibrationProfile["providers"] = {};

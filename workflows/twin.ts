@@ -17,6 +17,7 @@ import {
 import { type RunResult, writeRunResult } from "../results/run-result.ts";
 import { armInputs } from "../scenarios/arms.ts";
 import type { Scenario } from "../scenarios/define.ts";
+import { liveOptions } from "../scenarios/live.ts";
 import { totalDuration } from "../traffic/profile.ts";
 import { type Arm, resolveArm } from "./arms.ts";
 import { confirmLive, type Objective, simulatedCapacity } from "./capacity.ts";
@@ -68,9 +69,10 @@ function defaultLive(scenario: Scenario, arm: Arm, o: TwinOptions): LiveRunner {
     const { results } = await runLive(s, {
       arm,
       durationScale: 1,
+      // A topology (live.topology) starts its own instances and has no single local stack to warm.
       ...(o.targets !== undefined
         ? { targets: o.targets, adminToken: o.adminToken ?? null }
-        : { warmupMs: o.warmupMs ?? 0 }),
+        : { warmupMs: liveOptions(scenario.live).topology === undefined ? (o.warmupMs ?? 0) : 0 }),
       command: o.command,
       ...(o.log ? { log: o.log } : {}),
     });

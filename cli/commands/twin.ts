@@ -13,6 +13,7 @@ import {
 import { type RunResult, readRunResult } from "../../results/run-result.ts";
 import { BUILTIN_SCENARIOS } from "../../scenarios/define.ts";
 import { oneLine } from "../../scenarios/error-line.ts";
+import { liveOptions } from "../../scenarios/live.ts";
 import { ConfigError } from "../../simulator/configs.ts";
 import { tryParseDuration } from "../../traffic/duration.ts";
 import { objectiveOf } from "../../workflows/capacity.ts";
@@ -145,6 +146,11 @@ export const twinCommand: Command = {
     if (problems.length > 0) throw new UsageError(problems.join("\n  "));
 
     const scenario = await scenarioArgument(positionals[0] as string, values.calibration);
+    if (values.warmup !== undefined && liveOptions(scenario.live).topology !== undefined) {
+      throw new UsageError(
+        `--warmup warms the local stack: ${scenario.name} runs live on its own topology (live.topology)`,
+      );
+    }
     let knee: { objective: NonNullable<ReturnType<typeof objectiveOf>>; stepS: number } | undefined;
     if (values.knee) {
       const objective = objectiveOf(scenario, objectiveMs);

@@ -51,5 +51,10 @@ describe("the local stack's warm-up", () => {
     const twin = await run(["twin", TINY, "--warmup", "soon"]);
     expect(twin.code).toBe(2);
     expect(twin.err).toMatch(/--warmup must be a duration/);
+    // A scenario with its own topology has no single local stack to warm.
+    const chaos = fileURLToPath(new URL("../../scenarios/chaos/chaos-small.ts", import.meta.url));
+    const topology = await run(["twin", chaos, "--warmup", "5s"]);
+    expect(topology.code).toBe(2);
+    expect(topology.err).toMatch(/--warmup warms the local stack: .* runs live on its own topology/);
   });
 });
