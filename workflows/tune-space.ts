@@ -10,6 +10,7 @@ import {
   configInputProblems,
   type DispatchConfig,
   mergeConfig,
+  mergeJson,
   validateConfig,
 } from "../server/core/config.ts";
 import { formatIssuePath } from "../server/core/issue-path.ts";
@@ -308,7 +309,7 @@ export function applyToScenario(
   if (values.length === 0) return { ok: true, scenario };
   const def = scenario.definition as Record<string, unknown>;
   const over = nestedOverride(values);
-  const definition = { ...def, cluster: mergeConfig(def.cluster as DispatchConfig, over.cluster) };
+  const definition = { ...def, cluster: mergeJson(def.cluster, over.cluster) };
   try {
     return { ok: true, scenario: validateScenario(definition, scenario.file) };
   } catch (err) {

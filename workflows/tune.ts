@@ -22,7 +22,7 @@ import { judgeObserved, type Observed } from "../results/judge.ts";
 import type { RunResult, ThresholdResult } from "../results/run-result.ts";
 import { bootstrapDelta, type ChangeVerdict, type DeltaEstimate, mean, verdictOf } from "../results/stats.ts";
 import type { Scenario } from "../scenarios/define.ts";
-import type { DispatchConfig } from "../server/core/config.ts";
+import { type DispatchConfig, mergeJson } from "../server/core/config.ts";
 import { simulateParallel } from "../simulator/parallel.ts";
 import { replicationSeed } from "../simulator/runner.ts";
 import type { ExecutionSegment } from "../traffic/segment.ts";
@@ -314,14 +314,16 @@ export async function tune(o: TuneOptions): Promise<TuneResult> {
     return { perRep, perScenario };
   };
 
+  const standing = (c: Candidate): Standing => ({ id: c.id, feasible: c.status === "ok", mean: c.objective });
   let prevReps = 0;
   let alive = candidates.filter((c) => c.status === "ok").map((c) => c.id);
   for (const [k, rung] of schedule.rungs.entries()) {
     if (k > 0) {
-      const standings: Standing[] = candidates
-        .filter((c) => alive.includes(c.id))
-        .map((c) => ({ id: c.id, feasible: c.status === "ok", mean: c.objective }));
-      const keep = survivors(standings, rung.candidates, goal);
+      const keep = survivors(
+        candidates.filter((c) => alive.includes(c.id)).map(standing),
+        rung.candidates,
+        goal,
+      );
       for (const c of candidates)
         if (alive.includes(c.id) && c.status === "ok" && !keep.includes(c.id)) c.status = "dropped";
       alive = keep;
@@ -330,7 +332,7 @@ export async function tune(o: TuneOptions): Promise<TuneResult> {
     const items = alive.map((id) => ({ id, ...resolved.get(id)! }));
     const got = await evaluate(items, prevReps, rung.reps, `rung ${k + 1}/${schedule.rungs.length}`);
     for (const id of alive) {
-      const c = candidates[candidates.findIndex((x) => x.id === id)]!;
+      const c = candidates.find((x) => x.id === id)!;
       const prev = runsOf.get(id) ?? o.scenarios.map(() => []);
       const all = prev.map((runs, si) => [...runs, ...got.get(id)![si]!]);
       runsOf.set(id, all);
@@ -354,12 +356,7 @@ export async function tune(o: TuneOptions): Promise<TuneResult> {
         c.reasons = [`${space.objective.metric} ${space.objective.stat}: not observed (nothing delivered?)`];
       }
     }
-    const leader = ranking(
-      candidates
-        .filter((c) => alive.includes(c.id))
-        .map((c) => ({ id: c.id, feasible: c.status === "ok", mean: c.objective })),
-      goal,
-    )[0];
+    const leader = ranking(candidates.filter((c) => alive.includes(c.id)).map(standing), goal)[0];
     if (leader !== undefined) bestLabel = `; best so far #${leader.id}: ${fmt(leader.mean)}`;
     prevReps = rung.reps;
   }
@@ -433,7 +430,7 @@ export async function tune(o: TuneOptions): Promise<TuneResult> {
       values: best.values,
       objective: best.objective,
       config: resolved.get(best.id)!.config,
-      configFile: deepMerge(o.baseFile, overrides),
+      configFile: mergeJson(o.baseFile, overrides) as Record<string, unknown>,
       cluster: Object.fromEntries(entries.filter(([p]) => p.startsWith("cluster."))),
       vsCurrent: paired(o.current.name, result.arms.current.perRep, best.perRep),
       vsBaseline: paired(o.baseline.name, result.arms.baseline.perRep, best.perRep),
@@ -482,18 +479,6 @@ export async function tune(o: TuneOptions): Promise<TuneResult> {
 function baseValue(scenario: Scenario, config: DispatchConfig, path: string): ParamValue {
   const v = path.startsWith("cluster.") ? getPath(scenario, path) : getPath(config, path);
   return typeof v === "number" || typeof v === "string" || typeof v === "boolean" ? v : Number.NaN;
-}
-
-function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(over)) {
-    const b = out[k];
-    out[k] =
-      typeof v === "object" && v !== null && typeof b === "object" && b !== null && !Array.isArray(b)
-        ? deepMerge(b as Record<string, unknown>, v as Record<string, unknown>)
-        : v;
-  }
-  return out;
 }
 
 export function fmt(x: number): string {

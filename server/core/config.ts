@@ -336,6 +336,11 @@ export function mergeConfig(base: DispatchConfig, partial: unknown): unknown {
   return mergeValue(base, partial);
 }
 
+/** The same deep merge for any JSON value (a scenario's cluster block, a config file's form). */
+export function mergeJson(base: unknown, over: unknown): unknown {
+  return mergeValue(base, over);
+}
+
 function mergeValue(base: unknown, over: unknown): unknown {
   if (over === undefined) return structuredCloneJson(base);
   if (!isPlainObject(base) || !isPlainObject(over)) return structuredCloneJson(over);
