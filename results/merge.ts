@@ -11,6 +11,7 @@ import { LatencyHistogram, mergeEncoded } from "./histogram.ts";
 import { judgeObserved } from "./judge.ts";
 import type { PointSummary, RunEvent, RunResult, RunWindow, ThresholdResult } from "./run-result.ts";
 import type { ShardInfo } from "./shard.ts";
+import { firstDifference, type ShardField, shardCoverage, shortJson } from "./shard-set.ts";
 
 export class MergeError extends Error {
   override name = "MergeError";
@@ -72,33 +73,27 @@ function mergeGroup(shards: Shard[]): RunResult {
   for (const s of shards.slice(1)) sameRun(first, s, true);
   const sorted = [...shards].sort((a, b) => a.shard.index - b.shard.index);
   const label = `${first.result.scenario.name} ${first.result.config.name} (${first.result.config.role})`;
-  for (let k = 1; k < sorted.length; k++) {
-    const a = sorted[k - 1] as Shard;
-    const b = sorted[k] as Shard;
-    if (a.shard.index === b.shard.index) {
-      throw new MergeError(
-        `shard ${a.shard.index}/${a.shard.count} of ${label} given twice: ${a.source} and ${b.source}`,
-      );
-    }
+  const count = first.shard.count;
+  const { twice, missing } = shardCoverage(
+    shards.map((s) => ({ index: s.shard.index, source: s.source })),
+    count,
+  );
+  if (twice !== null) {
+    throw new MergeError(
+      `shard ${twice.index}/${count} of ${label} given twice: ${twice.first} and ${twice.second}`,
+    );
   }
-  const have = new Set(sorted.map((s) => s.shard.index));
-  const missing = Array.from({ length: first.shard.count }, (_, i) => i).filter((i) => !have.has(i));
   if (missing.length > 0) {
     throw new MergeError(
-      `missing shard${missing.length > 1 ? "s" : ""} ${missing.map((i) => `${i}/${first.shard.count}`).join(", ")} of ${label}: merge needs every shard`,
+      `missing shard${missing.length > 1 ? "s" : ""} ${missing.map((i) => `${i}/${count}`).join(", ")} of ${label}: merge needs every shard`,
     );
   }
   return first.shard.kind === "segment" ? mergeSegments(sorted) : mergeReplications(sorted);
 }
 
-function show(value: unknown): string {
-  const text = JSON.stringify(value) ?? "undefined";
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
-}
-
 /** Throws naming the first field in which `b` is not a shard of the same run as `a`. */
 function sameRun(a: Shard, b: Shard, sameConfig: boolean): void {
-  type Field = [string, (s: Shard) => unknown];
+  type Field = ShardField<Shard>;
   const perConfig: Field[] = [
     ["config.definition", (s) => s.result.config.definition],
     ["shard.schedule.executor", (s) => s.shard.schedule.executor],
@@ -115,14 +110,11 @@ function sameRun(a: Shard, b: Shard, sameConfig: boolean): void {
     ["shard.schedule.replications", (s) => s.shard.schedule.replications],
     ...(sameConfig ? perConfig : []),
   ];
-  for (const [field, pick] of fields) {
-    const x = JSON.stringify(pick(a));
-    const y = JSON.stringify(pick(b));
-    if (x !== y) {
-      throw new MergeError(
-        `shards of different runs: ${field} is ${show(pick(a))} in ${a.source} but ${show(pick(b))} in ${b.source}`,
-      );
-    }
+  const d = firstDifference(a, b, fields);
+  if (d !== null) {
+    throw new MergeError(
+      `shards of different runs: ${d.field} is ${shortJson(d.a)} in ${a.source} but ${shortJson(d.b)} in ${b.source}`,
+    );
   }
 }
 

@@ -15,6 +15,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Probe, type SearchResult, searchCapacity } from "../reports/capacity/search.ts";
+import { firstDifference, type ShardField, shardCoverage, shortJson } from "../results/shard-set.ts";
 import type { ExecutionSegment } from "../traffic/segment.ts";
 import type { Objective } from "./capacity.ts";
 
@@ -118,7 +119,7 @@ export function mergeCapacityShards(inputs: readonly { source: string; part: Cap
 } {
   const first = inputs[0];
   if (first === undefined) throw new CapacityMergeError("no capacity shard files given");
-  const fields: [string, (p: CapacityShard) => unknown][] = [
+  const fields: ShardField<CapacityShard>[] = [
     ["scenario", (p) => p.scenario],
     ["config", (p) => p.config],
     ["objective", (p) => p.objective],
@@ -128,28 +129,23 @@ export function mergeCapacityShards(inputs: readonly { source: string; part: Cap
     ["candidates", (p) => p.candidates],
   ];
   for (const other of inputs.slice(1)) {
-    for (const [field, pick] of fields) {
-      const a = JSON.stringify(pick(first.part));
-      const b = JSON.stringify(pick(other.part));
-      if (a !== b) {
-        const show = (s: string) => (s.length > 80 ? `${s.slice(0, 77)}...` : s);
-        throw new CapacityMergeError(
-          `capacity shards of different searches: ${field} is ${show(a)} in ${first.source} but ${show(b)} in ${other.source}`,
-        );
-      }
+    const d = firstDifference(first.part, other.part, fields);
+    if (d !== null) {
+      throw new CapacityMergeError(
+        `capacity shards of different searches: ${d.field} is ${shortJson(d.a)} in ${first.source} but ${shortJson(d.b)} in ${other.source}`,
+      );
     }
   }
   const count = first.part.shard.count;
-  const seen = new Map<number, string>();
-  for (const { source, part } of inputs) {
-    const twice = seen.get(part.shard.index);
-    if (twice !== undefined)
-      throw new CapacityMergeError(
-        `capacity shard ${part.shard.index}/${count} given twice: ${twice} and ${source}`,
-      );
-    seen.set(part.shard.index, source);
+  const { twice, missing } = shardCoverage(
+    inputs.map((i) => ({ index: i.part.shard.index, source: i.source })),
+    count,
+  );
+  if (twice !== null) {
+    throw new CapacityMergeError(
+      `capacity shard ${twice.index}/${count} given twice: ${twice.first} and ${twice.second}`,
+    );
   }
-  const missing = Array.from({ length: count }, (_, i) => i).filter((i) => !seen.has(i));
   if (missing.length > 0) {
     throw new CapacityMergeError(
       `missing capacity shard${missing.length > 1 ? "s" : ""} ${missing.map((i) => `${i}/${count}`).join(", ")} of ${first.part.scenario} (${first.part.config}): merge needs every shard`,
