@@ -1,27 +1,28 @@
 // Driver accuracy: achieved rate against target at 500, 2,000 and 5,000 orders/s against a minimal
 // fast gRPC server in its own process, and the driver's own CPU per 1,000 orders/s
-// (process.cpuUsage covers the driver's worker threads too). Beside each run: how busy the driver's
+// (this process and its engine processes: load/pool.ts enginesCpuMs). Beside each run: how busy the driver's
 // engine event loops and the server's process were, so a missed rate says which side was CPU-bound.
 // Run: npm run bench -- load. Env: BENCH_LOAD_SECONDS (default 5), BENCH_LOAD_ONLY=R.
 import { spawn } from "node:child_process";
 import { availableParallelism, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
-import { enginesFor, runPool } from "../load/pool.ts";
+import { enginesCpuMs, enginesFor, runPool } from "../load/pool.ts";
+import { ownCpuMs } from "../load/process-cpu.ts";
 
 type Fixture = "lean" | "grpc-js";
 
 /**
  * Target rates, each with the engine count the driver picks, against the lean fixture (gRPC over
  * node:http2: the server's CPU per call is about half of grpc-js's, so the driver is what is measured);
- * then 5,000/s split over 2 worker threads, and against the grpc-js fixture, to show what each costs.
- * BENCH_LOAD_ONLY=R compares R/s on 2 workers and on 1 thread only.
+ * then 5,000/s split over 2 engine processes, and against the grpc-js fixture, to show what each costs.
+ * BENCH_LOAD_ONLY=R compares R/s on 2 engine processes and on 1 only.
  */
 const only = Number(process.env.BENCH_LOAD_ONLY ?? 0);
 const RUNS: { rate: number; workers?: number; fixture: Fixture }[] =
   only > 0
     ? [
         { rate: only, workers: 2, fixture: "lean" },
-        { rate: only, workers: 0, fixture: "lean" },
+        { rate: only, workers: 1, fixture: "lean" },
       ]
     : [
         { rate: 500, fixture: "lean" },
@@ -127,18 +128,19 @@ export async function run(): Promise<void> {
             keyPrefix: `bench-${rate}-${workers}-${fixture}`,
           },
         },
-        workers,
+        engines: workers,
       });
-      // CPU and time from the shared start on: worker start-up (loading tsx) is not per order.
+      // CPU and time from the shared start on: engine start-up (loading tsx) is not per order. The
+      // driver's CPU is this process's and its engine processes'.
       await pool.started;
       const s0 = await server.stats();
-      const cpu0 = process.cpuUsage();
+      const cpu0 = ownCpuMs() + enginesCpuMs();
       const t0 = performance.now();
       const result = await pool.done;
       const wall = (performance.now() - t0) / 1000;
-      const cpu = process.cpuUsage(cpu0);
+      const cpuMs = ownCpuMs() + enginesCpuMs() - cpu0;
       const s1 = await server.stats();
-      const cores = (cpu.user + cpu.system) / 1e6 / wall;
+      const cores = cpuMs / 1000 / wall;
       const serverCores = (s1.cpuUs - s0.cpuUs) / 1e6 / wall;
       const active = s1.activeMs - s0.activeMs;
       const serverBusy = active / Math.max(1e-9, active + (s1.idleMs - s0.idleMs));
@@ -151,7 +153,7 @@ export async function run(): Promise<void> {
       console.log(
         [
           String(rate).padStart(8),
-          String(Math.max(1, workers)).padStart(7),
+          String(workers).padStart(7),
           fixture.padEnd(7),
           achieved.toFixed(1).padStart(10),
           `${(deviation * 100).toFixed(2)}%`.padStart(9),

@@ -155,12 +155,12 @@ async function livePart(): Promise<void> {
   const timeline = new ReplayTimeline(scenario.traffic as Extract<Traffic, { executor: "replay" }>);
   const expected = scheduledPerSecond(timeline.count, (i) => timeline.at(i).atMs);
   timeline.close();
-  // As many engines as the driver itself picks for this peak (load/pool.ts): on 2 cores, one thread.
-  const workers = enginesFor(Math.max(...expected));
+  // As many engines as the driver itself picks for this peak (load/pool.ts): on 2 cores, one.
+  const engines = enginesFor(Math.max(...expected));
   const server = await startServer("lean");
   try {
     console.log(
-      `live: ${timeline.count} orders over ${expected.length} s, busiest second ${Math.max(...expected)}, ${workers === 0 ? "1 engine in the main thread" : `${workers} worker engines`} (load average ${loadavg()[0]?.toFixed(2)})`,
+      `live: ${timeline.count} orders over ${expected.length} s, busiest second ${Math.max(...expected)}, ${engines} engine process${engines === 1 ? "" : "es"} (load average ${loadavg()[0]?.toFixed(2)})`,
     );
     const pool = runPool({
       spec: {
@@ -176,7 +176,7 @@ async function livePart(): Promise<void> {
           keyPrefix: `bench-replay-${Date.now()}`,
         },
       },
-      workers,
+      engines,
     });
     const result = await pool.done;
     const sent = result.windows.map((w) => w.counts.started);

@@ -1,11 +1,24 @@
-// Runs a load plan on one or more engines: in this thread for modest rates, or in worker threads
-// (each with its own gRPC channels) when one event loop cannot keep up. Window reports from every
-// engine are merged per window (histograms decoded and added) before anyone looks at them.
+// Runs a load plan on one or more engines, each in its own child process (load/engine-process.ts) with
+// its own gRPC channels. Window reports from every engine are merged per window (histograms decoded and
+// added) before anyone looks at them.
+//
+// Why processes, not threads or the host's own loop: the driver's timing is set by its garbage
+// collector. Node's HTTP/2 client keeps every call's stream objects alive past at least one scavenge
+// (measured: about 3 KB of each call is promoted whatever the young generation's size), so a scavenge
+// pause grows with the young generation: 50-60 ms at the 64 MB semi-spaces the rest of the package runs
+// with (server/node-flags.ts), 7 ms or less at 1 MB. A pause at a second's boundary moves its sends into
+// the next second (1% of that second's orders per 10 ms). V8 flags are per process (a worker thread's
+// resourceLimits lose to the process's --max-semi-space-size), so the engines get a process whose flags
+// suit a driver, whatever hosts them: the CLI, a bench or a test. Measured with bench/replay.ts (live
+// part): max send lag 59-72 ms and a 3.75% worst second in the host process, 17-20 ms and 0.24-0.78% in
+// an engine process.
+import { type ChildProcess, fork } from "node:child_process";
 import { availableParallelism } from "node:os";
 import { performance } from "node:perf_hooks";
-import { Worker } from "node:worker_threads";
 import { type ExecutionSegment, engineShare, WHOLE } from "../traffic/segment.ts";
-import { type EngineSpec, LoadEngine } from "./engine.ts";
+import type { EngineSpec } from "./engine.ts";
+import type { FromEngine, ToEngine } from "./engine-process.ts";
+import { processCpuMs } from "./process-cpu.ts";
 import {
   type FinalReport,
   type MergedFinal,
@@ -13,33 +26,49 @@ import {
   mergeWindows,
   type WindowReport,
 } from "./window-stats.ts";
-import type { FromWorker, ToWorker } from "./worker.ts";
+
+/** V8 flags of an engine process: 1 MB semi-spaces (why: the header above). */
+export const ENGINE_NODE_FLAGS: readonly string[] = ["--max-semi-space-size=1"];
+const ENTRY = new URL("./engine-process-entry.mjs", import.meta.url);
+
+/** Engine processes running now (pids), and the CPU time of those that finished. */
+const liveEngines = new Set<number>();
+let finishedEnginesCpuMs = 0;
+
+/**
+ * CPU ms the engine processes of this process's load runs have used so far (running ones read from
+ * /proc; finished ones from their final report), so the driver's CPU (rushhour calibrate) counts them.
+ */
+export function enginesCpuMs(): number {
+  let ms = finishedEnginesCpuMs;
+  for (const pid of liveEngines) ms += processCpuMs(pid) ?? 0;
+  return ms;
+}
 
 /**
  * Orders/s one engine (one event loop) is given. The lean unary client (load/unary-channel.ts) costs
  * roughly 0.1 ms of CPU per call on a slow 2-core machine (bench/load.ts prints the driver's CPU per
- * 1,000 orders/s), so one thread keeps a few thousand per second; above that the run is split over
- * worker threads, as many as there are cores to spare.
+ * 1,000 orders/s), so one engine keeps a few thousand per second; above that the run is split over
+ * engine processes, as many as there are cores to spare.
  */
 export const RATE_PER_ENGINE = 2500;
 
 /**
- * Engines to use for a peak rate: 0 means in this thread; n > 0 means n worker threads. Never more
- * threads than cores - 1: on a 2-core machine two engine threads only contend with each other, the
- * main thread and a local server, and (measured with bench/load.ts) keep 5,000/s worse than one.
+ * Engine processes to use for a peak rate, at least one. Never more than cores - 1: on a 2-core machine
+ * two engines only contend with each other, the host and a local server, and (measured with
+ * bench/load.ts) keep 5,000/s worse than one.
  */
 export function enginesFor(peakRatePerSec: number, cores = availableParallelism()): number {
   const wanted = Math.ceil(peakRatePerSec / RATE_PER_ENGINE);
-  const n = Math.min(wanted, Math.max(1, cores - 1));
-  return n <= 1 ? 0 : n;
+  return Math.max(1, Math.min(wanted, cores - 1));
 }
 
 export type MergedWindow = ReturnType<typeof mergeWindows>;
 
 export interface PoolOptions {
   spec: Omit<EngineSpec, "share">;
-  /** 0: one engine in this thread; n: n worker threads. */
-  workers: number;
+  /** Engine processes (at least 1). */
+  engines: number;
   /** Time between "every engine is connected" and the first iteration. Default 100 ms. */
   leadMs?: number;
   /**
@@ -115,7 +144,7 @@ function epochNow(): number {
 }
 
 export function runPool(options: PoolOptions): PoolRun {
-  const n = Math.max(1, options.workers);
+  const n = Math.max(1, options.engines);
   const lead = options.leadMs ?? 100;
   const merger = new WindowMerger(n, options.onWindow ?? (() => {}));
   const segment = options.segment ?? WHOLE;
@@ -123,35 +152,21 @@ export function runPool(options: PoolOptions): PoolRun {
   const startAt = () => options.startAtEpochMs ?? epochNow() + lead;
   let aborted = false;
 
-  if (options.workers === 0) {
-    const engine = new LoadEngine(specFor(0), { window: (r) => merger.add(0, r) });
-    const started = engine.connect().then(startAt);
-    const done = started
-      .then((at) => {
-        const run = engine.start(at);
-        if (aborted) engine.abort();
-        return run;
-      })
-      .then((final) => {
-        merger.finish(0, final.windows);
-        return { ...mergeFinals([final]), windows: merger.merged };
-      });
-    return {
-      started,
-      done,
-      abort: () => {
-        aborted = true;
-        engine.abort();
-      },
-    };
-  }
-
-  const workers: Worker[] = [];
+  const engines: ChildProcess[] = [];
   const finals: Promise<FinalReport>[] = [];
   const ready: Promise<void>[] = [];
+  const tell = (child: ChildProcess, m: ToEngine) => {
+    if (child.connected) child.send(m);
+  };
   for (let k = 0; k < n; k++) {
-    const worker = new Worker(new URL("./worker-entry.mjs", import.meta.url), { workerData: specFor(k) });
-    workers.push(worker);
+    const child = fork(ENTRY, [], {
+      execArgv: [...ENGINE_NODE_FLAGS],
+      serialization: "advanced",
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
+    engines.push(child);
+    const pid = child.pid;
+    if (pid !== undefined) liveEngines.add(pid);
     let onReady: () => void = () => {};
     let onFail: (err: Error) => void = () => {};
     ready.push(
@@ -162,34 +177,41 @@ export function runPool(options: PoolOptions): PoolRun {
     );
     finals.push(
       new Promise<FinalReport>((resolve, reject) => {
+        let final = false;
         const fail = (err: Error) => {
           onFail(err);
           reject(err);
         };
-        worker.on("message", (m: FromWorker) => {
+        child.on("message", (m: FromEngine) => {
           if (m.type === "ready") onReady();
           else if (m.type === "window") merger.add(k, m.report);
           else if (m.type === "final") {
+            final = true;
+            if (pid !== undefined) liveEngines.delete(pid);
+            finishedEnginesCpuMs += m.cpuMs;
             merger.finish(k, m.report.windows);
             resolve(m.report);
-            void worker.terminate();
-          } else fail(new Error(`load worker ${k} failed: ${m.message}`));
+          } else fail(new Error(`load engine ${k} failed: ${m.message}`));
         });
-        worker.on("error", fail);
-        worker.on("exit", (code) => fail(new Error(`load worker ${k} exited (${code}) before its report`)));
+        child.on("error", fail);
+        child.on("exit", (code, signal) => {
+          if (pid !== undefined) liveEngines.delete(pid);
+          if (!final) fail(new Error(`load engine ${k} exited (${signal ?? code}) before its report`));
+        });
       }),
     );
+    tell(child, { type: "spec", spec: specFor(k) });
   }
   const started = Promise.all(ready).then(() => {
     const at = startAt();
-    for (const w of workers) w.postMessage({ type: "start", startAtEpochMs: at } satisfies ToWorker);
-    if (aborted) for (const w of workers) w.postMessage({ type: "abort" } satisfies ToWorker);
+    for (const c of engines) tell(c, { type: "start", startAtEpochMs: at });
+    if (aborted) for (const c of engines) tell(c, { type: "abort" });
     return at;
   });
   const done = Promise.all(finals).then(
     (reports) => ({ ...mergeFinals(reports), windows: merger.merged }),
-    async (err: unknown) => {
-      await Promise.all(workers.map((w) => w.terminate()));
+    (err: unknown) => {
+      for (const c of engines) c.kill("SIGKILL");
       throw err;
     },
   );
@@ -200,7 +222,7 @@ export function runPool(options: PoolOptions): PoolRun {
     done,
     abort: () => {
       aborted = true;
-      for (const w of workers) w.postMessage({ type: "abort" } satisfies ToWorker);
+      for (const c of engines) tell(c, { type: "abort" });
     },
   };
 }

@@ -1,5 +1,5 @@
 // `load --record FILE`: the orders the driver sent, as an order log (traffic/replay/format.ts). Each engine
-// (one per worker thread) appends its sent orders to a part file of its own, with the iteration index in
+// (one per engine process) appends its sent orders to a part file of its own, with the iteration index in
 // front; after the run the parts are merged by iteration index (the plan's order, ascending in intended
 // time) into FILE and removed. Orders dropped at the in-flight bound were not sent and are not recorded.
 import { closeSync, openSync, rmSync, writeSync } from "node:fs";

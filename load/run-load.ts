@@ -230,9 +230,10 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadOutcome> {
     };
     const initial = await snapshotAll();
 
-    // A shard sends 1/n of the schedule, and sizes its threads for that share.
+    // A shard sends 1/n of the schedule, and sizes its engines for that share. live.workers 0 and 1 both
+    // mean one engine process (0 meant "in the host's own thread" before engines became processes).
     const shareOfPeak = (plan.model === "open" ? plan.peakRatePerSec : 0) / (o.segment?.count ?? 1);
-    const workers = live.workers ?? enginesFor(shareOfPeak);
+    const engines = Math.max(1, live.workers ?? enginesFor(shareOfPeak));
     const merged: MergedWindow[] = [];
     const snapshots: (WindowSnapshots | undefined)[] = [];
     const running = { overall: LatencyHistogram.create(), counts: zeroCounts() };
@@ -255,7 +256,7 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadOutcome> {
         ...(o.record === undefined ? {} : { record: o.record }),
         ...(traceRunId === undefined ? {} : { traceRunId }),
       },
-      workers,
+      engines,
       ...(o.segment !== undefined ? { segment: o.segment } : {}),
       ...(o.startAtEpochMs !== undefined ? { startAtEpochMs: o.startAtEpochMs } : {}),
       onWindow: (w) => {
@@ -365,7 +366,7 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadOutcome> {
 
     const done = await pool.done;
     if (o.record !== undefined) {
-      const n = await mergeSentParts(o.record, Math.max(1, workers));
+      const n = await mergeSentParts(o.record, engines);
       log(`recorded ${n} sent orders to ${o.record}`);
     }
     sampling = false;

@@ -1,6 +1,6 @@
-// What one engine (one thread) reports per time window and at the end, and how the main thread
+// What one engine (one process) reports per time window and at the end, and how the host
 // merges reports from several engines. Histograms travel encoded (HdrHistogram V2, compressed
-// base64) and are merged by decode + add, so percentiles over all workers are exact to 3 digits.
+// base64) and are merged by decode + add, so percentiles over all engines are exact to 3 digits.
 import { LatencyHistogram } from "../results/histogram.ts";
 
 export interface Counts {

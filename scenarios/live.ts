@@ -19,7 +19,7 @@ export interface LiveOptions {
   abortOnFail?: boolean | string[];
   /** No early abort before this much of the run has passed (k6 delayAbortEval); default 10 s. */
   delayAbortEval?: number | string;
-  /** Worker threads (0 = the main thread); default from the peak rate. */
+  /** Driver engine processes (0 and 1: one); default from the peak rate (load/pool.ts enginesFor). */
   workers?: number;
   /** Several instances on one PostgreSQL database, provider farm apart (load/topology.ts). */
   topology?: TopologySpec;

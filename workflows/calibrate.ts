@@ -8,6 +8,8 @@ import { availableParallelism, cpus, hostname } from "node:os";
 import { performance } from "node:perf_hooks";
 import { linearRegression, linearRegressionLine } from "simple-statistics";
 import { Admin } from "../load/admin.ts";
+import { enginesCpuMs } from "../load/pool.ts";
+import { ownCpuMs, processCpuMs } from "../load/process-cpu.ts";
 import { runLoad } from "../load/run-load.ts";
 import type { RunResult } from "../results/run-result.ts";
 import {
@@ -17,7 +19,6 @@ import {
 } from "../scenarios/calibration-profile.ts";
 import type { Scenario } from "../scenarios/define.ts";
 import { resolveArm } from "./arms.ts";
-import { ownCpuMs, processCpuMs } from "./process-cpu.ts";
 import { startScenarioStack } from "./scenario-stack.ts";
 import { steadyScenario } from "./steady.ts";
 
@@ -137,7 +138,8 @@ async function measureStep(
   const read = (): Reading => ({
     server: pids ? processCpuMs(pids.server) : null,
     farm: pids ? processCpuMs(pids.farm) : null,
-    driver: ownCpuMs(),
+    // The driver: this process and its engine processes (load/pool.ts).
+    driver: ownCpuMs() + enginesCpuMs(),
     at: performance.now(),
   });
   const { result } = await runLoad({

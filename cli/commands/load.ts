@@ -64,7 +64,7 @@ Options:
   --trace              send a W3C traceparent with every order (trace id = a run prefix + the iteration) and
                        list the run's 10 slowest delivered orders with their trace ids, to find each one
                        in the server's traces (serve --otlp)
-  --workers N          worker threads for the driver (0 = main thread; default from the peak rate)
+  --workers N          driver engine processes (0 or 1: one; default from the peak rate, at most cores - 1)
   --segment I/N        drive only shard I (0-based) of N of the schedule, with --target: iteration k is
                        this shard's when k mod N = I (k6 execution segments), maxVUs split the same way;
                        writes a partial RunResult <scenario>.<config>.shard-I-of-N.json for rushhour merge.

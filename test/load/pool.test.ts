@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runPool } from "../../load/pool.ts";
+import { enginesCpuMs, runPool } from "../../load/pool.ts";
 import type { MixSpec } from "../../load/request-mix.ts";
 import { LatencyHistogram } from "../../results/histogram.ts";
 import { buckets } from "./buckets.ts";
@@ -32,7 +32,7 @@ describe("open-model driver against a real gRPC server", () => {
     });
     const run = runPool({
       spec: spec({ executor: "constant-arrival-rate", rate: 100, duration: "3s", maxVUs: 1000 }),
-      workers: 0,
+      engines: 1,
     });
     const result = await run.done;
     server.onReceived(null);
@@ -68,7 +68,7 @@ describe("open-model driver against a real gRPC server", () => {
         preAllocatedVUs: 5,
         maxVUs: 5,
       }),
-      workers: 0,
+      engines: 1,
       onWindow: (w) => {
         dropped += w.counts.dropped;
         if (dropped === 195) server.release();
@@ -84,18 +84,22 @@ describe("open-model driver against a real gRPC server", () => {
     expect(perWindow).toBe(result.counts.dropped);
   });
 
-  it("splits a run across worker threads and merges their windows and histograms", async () => {
+  it("splits a run across engine processes and merges their windows and histograms", async () => {
     server.setLatency(2);
     const received = server.received();
+    const cpuBefore = enginesCpuMs();
     const run = runPool({
       spec: spec({
         executor: "ramping-arrival-rate",
         startRate: 100,
         stages: [{ target: 300, duration: "1s" }],
       }),
-      workers: 2,
+      engines: 2,
     });
     const result = await run.done;
+    // The engines' CPU counts as the driver's (calibrate's driver cost): two processes that each loaded
+    // the TypeScript loader and sent 100 calls used CPU time.
+    expect(enginesCpuMs()).toBeGreaterThan(cpuBefore);
     expect(result.counts.started).toBe(200);
     expect(server.received() - received).toBe(200);
     expect(result.counts.delivered).toBe(200);
@@ -117,7 +121,7 @@ describe("open-model driver against a real gRPC server", () => {
           ...spec({ executor: "constant-arrival-rate", rate: 100, duration: "1s" }),
           targets: [server.address, second.address],
         },
-        workers: 0,
+        engines: 1,
       });
       const result = await run.done;
       expect(result.counts.delivered).toBe(100);
@@ -149,7 +153,7 @@ describe("open-model driver against a real gRPC server", () => {
     });
     const run = runPool({
       spec: spec({ executor: "constant-vus", vus: 4, duration: "1s" }),
-      workers: 0,
+      engines: 1,
       onWindow: (w) => {
         if (w.index === 1) {
           ended = true;

@@ -67,7 +67,7 @@ describe("replay: simulator and live driver", () => {
     terminal.sort((a, b) => Number(a.orderId.slice(1)) - Number(b.orderId.slice(1)));
     expect(pairs(terminal)).toEqual(logged);
 
-    // Live, at half the durations (--duration-scale 0.5), one engine on the main thread: the fixture
+    // Live, at half the durations (--duration-scale 0.5), one engine: the fixture
     // server sees the requests in the order they were sent.
     const before = server.requests().length;
     const record = `${tmp.dir}/sent.csv`;

@@ -115,7 +115,7 @@ describe("runLoad", () => {
   });
 });
 
-it("aborts worker threads too, and still merges what they measured", async () => {
+it("aborts every engine process, and still merges what they measured", async () => {
   const s = scenario({
     traffic: { executor: "constant-arrival-rate", rate: 60, duration: "20s" },
     thresholds: { errors: ["count<0"] },

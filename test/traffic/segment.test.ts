@@ -1,4 +1,4 @@
-// Execution segments (traffic/segment.ts): n shards, each with its own number of worker threads, send
+// Execution segments (traffic/segment.ts): n shards, each with its own number of engines, send
 // together exactly the unsharded schedule, every iteration once, interleaved (each shard's share of any
 // second differs from 1/n of it by at most one iteration); maxVUs split without loss.
 import fc from "fast-check";

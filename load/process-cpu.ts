@@ -1,6 +1,6 @@
-// Cumulative CPU time (user + system) of a process, for `rushhour calibrate`: our own process through
-// process.cpuUsage() (every thread, so the driver's worker threads count), another process of this machine
-// through /proc/<pid>/stat (Linux). Elsewhere it returns null and the profile says the CPU was not measured.
+// Cumulative CPU time (user + system) of a process, for `rushhour calibrate` and the load engines' CPU
+// (load/pool.ts): our own process through process.cpuUsage(), another process of this machine through
+// /proc/<pid>/stat (Linux). Elsewhere it returns null and the profile says the CPU was not measured.
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 
