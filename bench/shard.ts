@@ -2,7 +2,8 @@
 // 3,000 orders/s together, against the lean fixture server (its own process), then one unsharded process at
 // 3,000/s against the same server. Prints, per second, the schedule's orders and those sent (binned by send
 // time from the shared start) by the merged shards and by the unsharded run; each against the schedule
-// (max and mean deviation); each shard's late start; the merged and unsharded P99.
+// (max and mean deviation); each shard's late start; the merged and unsharded P99. The server is warmed
+// first (WARM_S seconds at the rate, unmeasured), so that both runs meet it warm.
 // Run: npm run bench -- shard. Env: BENCH_SHARD_SECONDS (default 10), BENCH_SHARD_RATE (default 3000),
 // BENCH_SHARD_LEAD_S (default 30).
 import { spawn } from "node:child_process";
@@ -10,6 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { runPool } from "../load/pool.ts";
 import { readRunResultFile, runResultFiles } from "../reports/load-runs.ts";
 import { mergeShards } from "../results/merge.ts";
 import type { RunResult } from "../results/run-result.ts";
@@ -23,6 +25,8 @@ const RATE = Number(process.env.BENCH_SHARD_RATE ?? 3000);
 const SHARDS = 3;
 /** Seconds between launching the shard processes and their shared start (tsx start-up on a busy machine). */
 const LEAD_S = Number(process.env.BENCH_SHARD_LEAD_S ?? 30);
+/** Seconds of unmeasured load at RATE that warm the server first. */
+const WARM_S = 5;
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 function rushhour(args: string[]): Promise<number> {
@@ -52,6 +56,18 @@ export async function run(): Promise<void> {
       })};\n`,
     );
     const common = [scenario, "--target", server.address, "--config", "adaptive"];
+    // Both runs meet a warm server: unwarmed, the fixture compiled its hot paths during the sharded run
+    // (which came first) and answered its first 3 s at a P99 of 0.3-1 s, taking the CPU the shards needed.
+    await runPool({
+      spec: {
+        executor: { executor: "constant-arrival-rate", rate: RATE, duration: `${WARM_S}s` },
+        targets: [server.address],
+        windowMs: 1000,
+        requestTimeoutMs: 10_000,
+        mix: { seed: 1, skuCount: 100, zipfExponent: 1, vipShare: 0.05, keyPrefix: `warm-${Date.now()}` },
+      },
+      engines: 1,
+    }).done;
     console.log(
       `${SHARDS} shard processes at ${RATE}/s together, then 1 process at ${RATE}/s, ${SECONDS} s each; load average ${loadavg()[0]?.toFixed(1)}`,
     );
@@ -103,10 +119,12 @@ function report(merged: RunResult, whole: RunResult, shards: RunResult[]): void 
   const sentBy = (r: RunResult) => schedule.map((_, s) => r.series[s]?.submitted ?? 0);
   const a = sentBy(merged);
   const b = sentBy(whole);
-  console.log("second  schedule  merged shards sent  unsharded sent");
+  // Each second's P99 beside its counts: a slow second says when the shards fell behind (start, end).
+  const p99 = (r: RunResult, s: number) => (r.series[s]?.p99 ?? 0).toFixed(1);
+  console.log("second  schedule  merged shards sent  unsharded sent  P99 ms merged  P99 ms unsharded");
   for (let s = 0; s < schedule.length; s++)
     console.log(
-      `${String(s).padStart(6)}  ${String(schedule[s]).padStart(8)}  ${String(a[s]).padStart(18)}  ${String(b[s]).padStart(14)}`,
+      `${String(s).padStart(6)}  ${String(schedule[s]).padStart(8)}  ${String(a[s]).padStart(18)}  ${String(b[s]).padStart(14)}  ${p99(merged, s).padStart(13)}  ${p99(whole, s).padStart(16)}`,
     );
   console.log(`merged shards: ${describeDeviation(perSecondDeviation(a, schedule))}`);
   console.log(`unsharded:     ${describeDeviation(perSecondDeviation(b, schedule))}`);
