@@ -8,7 +8,7 @@ import { findFont, svgToPng } from "../reports/png.ts";
 import type { Agreement } from "../reports/tuning/analysis.ts";
 import { paretoChart, sensitivityChart } from "../reports/tuning/charts.ts";
 import type { Interval } from "../results/stats.ts";
-import { fmt, type PairedResult, type TuneResult } from "./tune.ts";
+import { firstRungOf, fmt, type PairedResult, type TuneResult } from "./tune.ts";
 
 export interface LiveConfirmationResult {
   current: number;
@@ -125,9 +125,11 @@ export function writeTuneReport(
     caption: `The objective of each candidate of the first rung (replication 1, the same seed for all) against ${s.path}; the line joins the means per value.`,
   }));
   if (r.pareto) {
-    const firstRung = r.candidates
-      .filter((c) => (c.status === "ok" || c.status === "dropped") && c.perRep.length > 0)
-      .map((c) => ({ id: c.id, objective: c.perRep[0]! - c.cost, cost: c.cost }));
+    const firstRung = firstRungOf(r.candidates).map((c) => ({
+      id: c.id,
+      objective: c.perRep[0]! - c.cost,
+      cost: c.cost,
+    }));
     charts.push({
       id: "pareto",
       svg: paretoChart(firstRung, r.pareto, label),

@@ -93,6 +93,8 @@ export interface PairedResult {
   verdict: ChangeVerdict;
 }
 
+export type RunnerUp = PairedResult & { id: number; objective: number };
+
 export interface ScenarioOutcome {
   scenario: string;
   best: number;
@@ -126,7 +128,7 @@ export interface TuneResult {
     cluster: Record<string, ParamValue>;
     vsCurrent: PairedResult;
     vsBaseline: PairedResult;
-    runnerUps: (PairedResult & { id: number; objective: number })[];
+    runnerUps: RunnerUp[];
     /** Best significantly better than every runner-up. */
     clearWinner: boolean;
   };
@@ -376,22 +378,8 @@ export async function tune(o: TuneOptions): Promise<TuneResult> {
     Object.fromEntries(space.parameters.map((p) => [p.path, baseValue(o.scenarios[0]!, cfg, p.path)]));
   const currentEv = score(armsRuns.get(-1)!, armValues(o.current.config));
   const baselineEv = score(armsRuns.get(-2)!, armValues(o.baseline.config));
-  const finalists = ranking(
-    candidates
-      .filter((c) => c.status === "ok" && c.reps === finalReps)
-      .map((c) => ({ id: c.id, feasible: true, mean: c.objective })),
-    goal,
-  );
-  const seeds0 = Array.from({ length: finalReps }, (_, r) => repSeed(o.scenarios[0]!, r));
-  const dir = goal === "min" ? "lower-is-better" : "higher-is-better";
-  const paired = (against: string, a: number[], b: number[]): PairedResult => {
-    const n = Math.min(a.length, b.length);
-    const est = bootstrapDelta(
-      a.slice(0, n).map((value, r) => ({ seed: seeds0[r]!, value })),
-      b.slice(0, n).map((value, r) => ({ seed: seeds0[r]!, value })),
-    );
-    return { against, estimate: est, verdict: verdictOf(est, dir) };
-  };
+  const finalists = finalistsOf(candidates, finalReps, goal);
+  const paired = pairing(seed, finalReps, goal);
   const result: TuneResult = {
     scenarios: o.scenarios.map((s) => s.name),
     seed,
@@ -420,11 +408,7 @@ export async function tune(o: TuneOptions): Promise<TuneResult> {
     const best = candidates.find((c) => c.id === top.id)!;
     const entries = Object.entries(best.values);
     const overrides = nestedOverride(entries.filter(([p]) => !p.startsWith("cluster.")));
-    const runnerUps = finalists.slice(1).map((f) => {
-      const c = candidates.find((x) => x.id === f.id)!;
-      // The runner-up is the baseline of the pair: a negative change means the best is lower.
-      return { id: c.id, objective: c.objective, ...paired(`#${c.id}`, c.perRep, best.perRep) };
-    });
+    const { runnerUps, clearWinner } = runnerUpsOf(best, finalists, candidates, paired);
     result.best = {
       id: best.id,
       values: best.values,
@@ -435,7 +419,7 @@ export async function tune(o: TuneOptions): Promise<TuneResult> {
       vsCurrent: paired(o.current.name, result.arms.current.perRep, best.perRep),
       vsBaseline: paired(o.baseline.name, result.arms.baseline.perRep, best.perRep),
       runnerUps,
-      clearWinner: runnerUps.length > 0 && runnerUps.every((r) => r.verdict === "better"),
+      clearWinner,
     };
     result.perScenario = o.scenarios.map((s) => {
       const b = best.perScenario[s.name]!;
@@ -449,14 +433,89 @@ export async function tune(o: TuneOptions): Promise<TuneResult> {
       };
     });
   } else {
-    notes.push("no candidate met the constraints: nothing to recommend (see each candidate's reasons)");
+    notes.push(NO_RECOMMENDATION_NOTE);
   }
-  // Sensitivity and the Pareto front on the first rung: every candidate there ran replication 0 (the same
-  // seed), so their differences are the parameters' doing.
-  const firstRung = candidates.filter(
-    (c) => (c.status === "ok" || c.status === "dropped") && c.perRep.length > 0,
+  const analysis = firstRungAnalysis(space, candidates);
+  result.sensitivity = analysis.sensitivity;
+  if (analysis.pareto !== undefined) result.pareto = analysis.pareto;
+  result.wallSeconds = Math.round(performance.now() - t0) / 1000;
+  return result;
+}
+
+/** The note of a result with nothing to recommend (the merge of tune shards words it the same). */
+export const NO_RECOMMENDATION_NOTE =
+  "no candidate met the constraints: nothing to recommend (see each candidate's reasons)";
+
+/** A paired comparison of two arms' objectives per replication; `b` is the one judged, `a` its baseline. */
+export type Pairing = (against: string, a: readonly number[], b: readonly number[]) => PairedResult;
+
+/**
+ * Paired comparisons on the race's common random numbers: replication r of every candidate and arm ran
+ * replication seed r of `seed` (the first scenario's), so the bootstrap pairs them by it; "better" is in the
+ * objective's direction.
+ */
+export function pairing(seed: number, reps: number, goal: "min" | "max"): Pairing {
+  const seeds = Array.from({ length: reps }, (_, r) => replicationSeed(seed, r));
+  const dir = goal === "min" ? "lower-is-better" : "higher-is-better";
+  return (against, a, b) => {
+    const n = Math.min(a.length, b.length);
+    const est = bootstrapDelta(
+      a.slice(0, n).map((value, r) => ({ seed: seeds[r]!, value })),
+      b.slice(0, n).map((value, r) => ({ seed: seeds[r]!, value })),
+    );
+    return { against, estimate: est, verdict: verdictOf(est, dir) };
+  };
+}
+
+/** The race's finalists: the feasible candidates that ran the last rung's replications, best first. */
+export function finalistsOf(
+  candidates: readonly Candidate[],
+  finalReps: number,
+  goal: "min" | "max",
+): Standing[] {
+  return ranking(
+    candidates
+      .filter((c) => c.status === "ok" && c.reps === finalReps)
+      .map((c) => ({ id: c.id, feasible: true, mean: c.objective })),
+    goal,
   );
-  result.sensitivity = space.parameters.map((p) => {
+}
+
+/**
+ * Every finalist but the best, each compared with the best on the same seeds, and whether the best is
+ * significantly better than all of them (a clear winner rather than one of several alternatives).
+ */
+export function runnerUpsOf(
+  best: Candidate,
+  finalists: readonly Standing[],
+  candidates: readonly Candidate[],
+  paired: Pairing,
+): { runnerUps: RunnerUp[]; clearWinner: boolean } {
+  const runnerUps = finalists
+    .filter((f) => f.id !== best.id)
+    .map((f) => {
+      const c = candidates.find((x) => x.id === f.id)!;
+      // The runner-up is the baseline of the pair: a negative change means the best is lower.
+      return { id: c.id, objective: c.objective, ...paired(`#${c.id}`, c.perRep, best.perRep) };
+    });
+  return { runnerUps, clearWinner: runnerUps.length > 0 && runnerUps.every((r) => r.verdict === "better") };
+}
+
+/** The candidates of the first rung that were raced (not invalid, not infeasible), with their runs. */
+export function firstRungOf(candidates: readonly Candidate[]): Candidate[] {
+  return candidates.filter((c) => (c.status === "ok" || c.status === "dropped") && c.perRep.length > 0);
+}
+
+/**
+ * Each parameter's sensitivity and, with a cost, the Pareto front, on the first rung: every candidate there
+ * ran replication 0 (the same seed), so their differences are the parameters' doing.
+ */
+export function firstRungAnalysis(
+  space: TuneSpace,
+  candidates: readonly Candidate[],
+): { sensitivity: TuneResult["sensitivity"]; pareto?: ParetoPoint[] } {
+  const firstRung = firstRungOf(candidates);
+  const sensitivity = space.parameters.map((p) => {
     const points = firstRung.map((c) => ({ x: c.values[p.path]!, y: c.perRep[0]! }));
     return {
       path: p.path,
@@ -467,13 +526,11 @@ export async function tune(o: TuneOptions): Promise<TuneResult> {
       points,
     };
   });
-  if (Object.keys(space.objective.cost).length > 0) {
-    result.pareto = paretoFront(
-      firstRung.map((c) => ({ id: c.id, objective: c.perRep[0]! - c.cost, cost: c.cost })),
-    );
-  }
-  result.wallSeconds = Math.round(performance.now() - t0) / 1000;
-  return result;
+  if (Object.keys(space.objective.cost).length === 0) return { sensitivity };
+  const pareto = paretoFront(
+    firstRung.map((c) => ({ id: c.id, objective: c.perRep[0]! - c.cost, cost: c.cost })),
+  );
+  return { sensitivity, pareto };
 }
 
 function baseValue(scenario: Scenario, config: DispatchConfig, path: string): ParamValue {
