@@ -110,6 +110,8 @@ export interface TuneResult {
   base: string;
   schedule: RaceSchedule;
   shard?: ExecutionSegment;
+  /** A shard's: the candidates of the whole design, every shard's slice together (the merge checks it). */
+  designSize?: number;
   candidates: Candidate[];
   /** Runs spent (simulated replications, every scenario). */
   runs: number;
@@ -206,8 +208,11 @@ export async function tune(o: TuneOptions): Promise<TuneResult> {
     const { index, count } = o.shard;
     design = design.filter((d) => d.id % count === index);
     notes.push(
-      `shard ${index}/${count}: raced candidates ${design.map((d) => d.id).join(", ")} of ${designValues.length}; ` +
-        "compare the shards' best candidates by hand (merging tune shards is not built)",
+      shardNote(
+        o.shard,
+        design.map((d) => d.id),
+        designValues.length,
+      ),
     );
   }
   // The full ladder for the design's candidates (the budget chose how many there are).
@@ -386,7 +391,7 @@ export async function tune(o: TuneOptions): Promise<TuneResult> {
     space,
     base: o.base.name,
     schedule,
-    ...(o.shard !== undefined ? { shard: o.shard } : {}),
+    ...(o.shard !== undefined ? { shard: o.shard, designSize: designValues.length } : {}),
     candidates,
     runs: done,
     fullRuns: (fullEvaluationRuns(ladder) + 2 * finalReps) * o.scenarios.length,
@@ -440,6 +445,19 @@ export async function tune(o: TuneOptions): Promise<TuneResult> {
   if (analysis.pareto !== undefined) result.pareto = analysis.pareto;
   result.wallSeconds = Math.round(performance.now() - t0) / 1000;
   return result;
+}
+
+/** A shard's note on the slice of the design it raced. */
+function shardNote(shard: ExecutionSegment, ids: readonly number[], designSize: number): string {
+  return (
+    `shard ${shard.index}/${shard.count}: raced candidates ${ids.join(", ")} of ${designSize}; ` +
+    "merge the shards with rushhour merge"
+  );
+}
+
+/** Whether a note is a shard's note on its slice (a merge of the shards drops it: it holds every slice). */
+export function isShardNote(note: string): boolean {
+  return /^shard \d+\/\d+: raced candidates /.test(note);
 }
 
 /** The note of a result with nothing to recommend (the merge of tune shards words it the same). */
