@@ -12,7 +12,7 @@
 // pays with about as many pods as that ratio; each shard's part is small. The merge puts every probe together
 // and takes the highest candidate that met the objective below the lowest that missed it, as bisection would
 // converge to when meeting the objective is monotone in the rate.
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Probe, type SearchResult, searchCapacity } from "../reports/capacity/search.ts";
 import { firstDifference, type ShardField, shardCoverage, shortJson } from "../results/shard-set.ts";
@@ -96,17 +96,6 @@ export function writeCapacityShard(part: CapacityShard, outDir: string): string 
   const file = capacityShardFile(outDir, part.shard);
   writeFileSync(file, `${JSON.stringify(part, null, 2)}\n`);
   return file;
-}
-
-/** The capacity shard in `file`, or null when the file is something else (a RunResult, a report). */
-export function readCapacityShard(file: string): CapacityShard | null {
-  let value: unknown;
-  try {
-    value = JSON.parse(readFileSync(file, "utf8"));
-  } catch {
-    return null;
-  }
-  return isCapacityShard(value) ? value : null;
 }
 
 /**

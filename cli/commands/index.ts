@@ -53,7 +53,7 @@ export const commands: CommandEntry[] = [
   {
     name: "merge",
     summary:
-      "join the partial RunResults of a sharded run (load --segment, sim --shard) exactly, or a sharded capacity search",
+      "join the partial RunResults of a sharded run (load --segment, sim --shard) exactly, or a sharded capacity search or tune run",
     load: async () => (await import("./merge.ts")).mergeCommand,
   },
   {

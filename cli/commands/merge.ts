@@ -1,11 +1,20 @@
 // `rushhour merge`: joins the partial RunResults of a sharded run (load --segment, sim --shard) into one
-// RunResult per configuration (workflows/merge.ts), judges the thresholds on it and says how they went.
+// RunResult per configuration (workflows/merge.ts), judges the thresholds on it and says how they went; or
+// the shards of a capacity search or of a tune run into their report.
 import { InputError } from "../../reports/load-runs.ts";
 import { FontMissingError } from "../../reports/png.ts";
 import { MergeError } from "../../results/merge.ts";
 import { capacitySummary } from "../../workflows/capacity.ts";
 import { CapacityMergeError } from "../../workflows/capacity-shard.ts";
-import { capacityShardsIn, mergeCapacityFiles, mergeShardFiles } from "../../workflows/merge.ts";
+import {
+  mergeCapacityFiles,
+  mergeShardFiles,
+  mergeTuneFiles,
+  type ShardFiles,
+  shardFilesIn,
+} from "../../workflows/merge.ts";
+import { tuneSummary } from "../../workflows/tune-report.ts";
+import { TuneMergeError } from "../../workflows/tune-shard.ts";
 import { parseCommandArgs } from "../args.ts";
 import { type Command, EXIT, UsageError } from "../command.ts";
 import { checkOutFlag } from "../errors.ts";
@@ -29,6 +38,15 @@ into its report instead: <out>/index.html, charts and capacity.json, the best ra
 grid rate that met the objective below the lowest that missed; shards of different searches and a
 missing shard are refused the same way.
 
+The shards of a tune run (rushhour tune --shard I/N, each its own --out folder with its tune.json) are
+joined into its tuning report: <out>/index.html, tuning.md, tune.json, charts and
+recommended-config.json, and the findings are printed as rushhour tune prints them. The best is the
+best of the shards' bests (every shard raced its slice on the same seeds), compared again with every
+shard's finalists; sensitivity and the Pareto front are worked out over every shard's candidates.
+Refuses shards of different runs (scenarios, seed, space, base, the current configurations' results,
+shard count, design size), a shard given twice, a missing shard and an unsharded tune.json. Tune
+shards given together with RunResults or capacity shards are refused: merge one kind at a time.
+
 Options:
   --out DIR    output folder (required)
   -h, --help   show this help
@@ -39,7 +57,7 @@ Exit codes: 0 merged and every threshold passed, 1 a threshold failed, 2 bad usa
 export const mergeCommand: Command = {
   name: "merge",
   summary:
-    "join the partial RunResults of a sharded run (load --segment, sim --shard) exactly, or a sharded capacity search",
+    "join the partial RunResults of a sharded run (load --segment, sim --shard) exactly, or a sharded capacity search or tune run",
   help,
   async run(argv) {
     const { values, positionals } = parseCommandArgs(argv, { out: { type: "string" } });
@@ -47,7 +65,9 @@ export const mergeCommand: Command = {
     if (values.out === undefined)
       throw new UsageError("--out DIR is required (where the merged RunResults go)");
     checkOutFlag(values.out);
-    const capacityShards = capacityShardsIn(positionals);
+    const found = shardFilesIn(positionals);
+    if (found.tune.length > 0) return mergeTune(found, values.out);
+    const capacityShards = found.capacity;
     if (capacityShards.length > 0) {
       let done: ReturnType<typeof mergeCapacityFiles>;
       try {
@@ -94,3 +114,41 @@ export const mergeCommand: Command = {
     return failed > 0 ? EXIT.failed : EXIT.ok;
   },
 };
+
+/** `rushhour merge` of tune shards: only tune.json files may be given (a mix is named, kind by kind). */
+function mergeTune(found: ShardFiles, out: string): number {
+  const kinds = [
+    ["tune shards (tune.json)", found.tune.map((t) => t.source)],
+    ["capacity shards", found.capacity.map((c) => c.source)],
+    ["RunResults", found.runResults],
+  ] as const;
+  const given = kinds.filter(([, files]) => files.length > 0);
+  if (given.length > 1) {
+    throw new UsageError(
+      `the files given hold ${given.map(([kind, files]) => `${kind}: ${files.length} (${files[0]}${files.length > 1 ? ", ..." : ""})`).join("; ")}; merge one kind at a time`,
+    );
+  }
+  if (found.missing.length > 0) throw new UsageError(`${found.missing[0]}: no such file or folder`);
+  if (found.other.length > 0)
+    throw new UsageError(`${found.other[0]}: not a tune.json (the other files given are tune shards)`);
+  let done: ReturnType<typeof mergeTuneFiles>;
+  try {
+    done = mergeTuneFiles(found.tune, out);
+  } catch (err) {
+    if (err instanceof TuneMergeError || err instanceof FontMissingError) throw new UsageError(err.message);
+    throw err;
+  }
+  const r = done.report;
+  const files = [
+    done.files.html,
+    done.files.markdown,
+    done.files.json,
+    ...(done.files.config ? [done.files.config] : []),
+  ];
+  process.stdout.write(
+    `${r.scenarios.join(", ")} (from ${r.base}): ${done.shards} tune shards\n${tuneSummary(r)
+      .map((l) => `  ${l}`)
+      .join("\n")}\nwrote:\n${files.map((f) => `  ${f}`).join("\n")}\n`,
+  );
+  return EXIT.ok;
+}

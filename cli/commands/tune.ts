@@ -43,8 +43,9 @@ Options:
   --seed S              seed of the design and of the replications        default the scenario's seed
   --scenarios a,b,c     also judge every candidate on these scenarios (built-in names or files): the
                         objective is the worst one's, or a weighted sum (objective.combine in the space)
-  --shard I/N           race only candidates k with k mod N = I of the design (0-based); the shards'
-                        best candidates are compared by hand (merging tune shards is not built)
+  --shard I/N           race only candidates k with k mod N = I of the design (0-based; also
+                        --shard-count N with --shard-index I or $JOB_COMPLETION_INDEX); give each
+                        shard its own --out and join them with rushhour merge (same --seed, --budget)
   --out DIR             output folder                                                        default out/tune
   --confirm             run the recommended and the current configuration live (a local stack each,
                         as rushhour load) and report whether the live difference agrees with the simulated
