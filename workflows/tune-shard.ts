@@ -79,8 +79,11 @@ function missingFields(r: TuneResult): string[] {
   return REQUIRED.filter((k) => (r as unknown as Record<string, unknown>)[k] == null);
 }
 
-/** The result of the whole design from every shard of one sharded tune run. Throws TuneMergeError. */
-export function mergeTuneShards(shards: readonly TuneShardInput[]): TuneResult {
+/**
+ * Checks that the shards are every shard of one sharded run, once each, and returns their candidates in id
+ * order. Throws TuneMergeError naming the field and both files, the index, or the unsharded file.
+ */
+function checkShards(shards: readonly TuneShardInput[]): Candidate[] {
   const first = shards[0];
   if (first === undefined) throw new TuneMergeError("no tune.json files given");
   for (const s of shards) {
@@ -141,7 +144,14 @@ export function mergeTuneShards(shards: readonly TuneShardInput[]): TuneResult {
     throw new TuneMergeError(
       `the tune shards' candidates (${ids.join(", ")}) are not the design's ${head.designSize} (0 to ${head.designSize - 1}) once each`,
     );
+  return candidates;
+}
 
+/** The result of the whole design from every shard of one sharded tune run. Throws TuneMergeError. */
+export function mergeTuneShards(shards: readonly TuneShardInput[]): TuneResult {
+  const candidates = checkShards(shards);
+  const head = shards[0]!.result;
+  const count = head.shard!.count;
   const goal = head.space.objective.goal;
   const finalReps = head.schedule.rungs.at(-1)!.reps;
   const sum = (f: (r: TuneResult) => number) => shards.reduce((a, s) => a + f(s.result), 0);
