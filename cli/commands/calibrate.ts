@@ -42,8 +42,8 @@ Options:
   --store KIND         the local stack's store: memory or sqlite (default sqlite)
   --rates LIST         steady rates, orders per second, comma-separated, at least 2 (default 200,600,1000)
   --step DURATION      how long each rate is held (default 10s)
-  --warmup DURATION    an unmeasured step at the first rate first, so a freshly started server's
-                       compilation is not read as CPU per order (default 5s; 0 for none)
+  --warmup DURATION    before each step, an unmeasured run at its rate, so a server's compilation and
+                       growth into the rate are not read as CPU per order (default 5s; 0 for none)
   --target LIST        HOST:PORT of running servers, comma-separated (default: start a local stack)
   --admin-token T      their AdminService token (default $RUSHHOUR_ADMIN_TOKEN)
   --admin-token-file F the admin token from file F
