@@ -6,7 +6,7 @@
 // the ledger ends in, with the same card; a client told FAILED never ends up with a card; no order holds
 // two cards and no card has two orders. Needs root (mount); skipped, saying why, where that is refused.
 import { execFileSync } from "node:child_process";
-import { closeSync, mkdtempSync, openSync, rmSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readdirSync, rmSync, unlinkSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type ServiceError, status } from "@grpc/grpc-js";
@@ -22,10 +22,14 @@ const dir = mkdtempSync(join(tmpdir(), "rushhour-diskfull-"));
 const filler = join(dir, "filler");
 const CONCURRENCY = 24;
 
-/** Mounts an 8 MB tmpfs on `dir`; returns why not when this machine refuses. */
+/**
+ * Mounts a 32 MB tmpfs on `dir`; returns why not when this machine refuses. The filler fills it whatever
+ * its size; what it frees must be room enough for the restarted server to replay its WAL into the database
+ * and take the retries (at 8 MB the restarted server sometimes found the disk full again, and a read failed).
+ */
 function mountSmallFs(): string | null {
   try {
-    execFileSync("mount", ["-t", "tmpfs", "-o", "size=8m", "tmpfs", dir], { stdio: "pipe" });
+    execFileSync("mount", ["-t", "tmpfs", "-o", "size=32m", "tmpfs", dir], { stdio: "pipe" });
     return null;
   } catch (err) {
     const stderr = (err as { stderr?: Buffer }).stderr?.toString().trim();
@@ -126,6 +130,9 @@ describe("ledger on a full disk", () => {
     },
     async ({ name, freeWhileRunning }, ctx) => {
       if (notMounted !== null) ctx.skip(notMounted);
+      // Each scenario has the whole tmpfs: an earlier scenario's ledger (and its WAL) would take part of the
+      // room the filler gives back.
+      for (const f of readdirSync(dir)) rmSync(join(dir, f), { force: true });
       const dbPath = join(dir, `${freeWhileRunning ? "freed" : "stopped"}.db`);
       const args = ["--store", `sqlite:${dbPath}`, "--skus", "sku-1,sku-2", "--seed-stock", "2000"];
       running = await spawnServe(args);
