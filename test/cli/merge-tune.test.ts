@@ -1,12 +1,13 @@
 // `rushhour merge` of `rushhour tune --shard` runs, in-process through cli/main.ts: two shards (each its own
 // --out folder) found in their parent folder merge into the tuning report with its recommended configuration,
 // exit 0; a missing shard, and tune shards given with RunResults or capacity shards, exit 2 naming them.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { main } from "../../cli/main.ts";
 import { resolveConfig } from "../../simulator/configs.ts";
+import { expectTuneReportFiles } from "../support/tune-report.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "rushhour-merge-tune-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -69,14 +70,7 @@ describe("rushhour merge of tune shards", () => {
     expect(r.stdout).toMatch(/\n {2}best: #[01] routing\.highWatermark=/);
     expect(r.stdout).toMatch(/\n {2}runner-up #[01] /);
     expect(r.stdout).toMatch(/\n {2}merged from 2 shards/);
-    for (const f of [
-      "index.html",
-      "tuning.md",
-      "tune.json",
-      "recommended-config.json",
-      "charts/sensitivity-1.png",
-    ])
-      expect(existsSync(join(out, f)), f).toBe(true);
+    expectTuneReportFiles(out);
     const tuned = JSON.parse(readFileSync(join(out, "tune.json"), "utf8"));
     expect(tuned.shard).toBeUndefined();
     expect(tuned.candidates.map((c: { id: number }) => c.id)).toEqual([0, 1]);

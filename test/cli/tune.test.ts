@@ -1,11 +1,12 @@
 // `rushhour tune`'s bad inputs: a space file with a bad path, an empty range or an unknown metric is one clear
 // error naming it, exit 2, before anything is simulated (the command runs in-process through cli/main.ts).
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { main } from "../../cli/main.ts";
 import { resolveConfig } from "../../simulator/configs.ts";
+import { expectTuneReportFiles } from "../support/tune-report.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "rushhour-tune-cli-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -101,14 +102,7 @@ describe("rushhour tune: the answer on disk", () => {
     }
     expect(status, stdout).toBe(0);
     expect(stdout).toMatch(/best - adaptive: .* 95% paired CI \[.*\] over 6 replications/);
-    for (const f of [
-      "index.html",
-      "tuning.md",
-      "tune.json",
-      "recommended-config.json",
-      "charts/sensitivity-1.png",
-    ])
-      expect(existsSync(join(out, f)), f).toBe(true);
+    expectTuneReportFiles(out);
     const rec = JSON.parse(readFileSync(join(out, "recommended-config.json"), "utf8"));
     expect(rec.extends).toBe("adaptive");
     const tuned = JSON.parse(readFileSync(join(out, "tune.json"), "utf8"));
