@@ -1,13 +1,12 @@
 // Driver accuracy: achieved rate against target at 500, 2,000 and 5,000 orders/s against a minimal
 // fast gRPC server in its own process, and the driver's own CPU per 1,000 orders/s
-// (this process and its engine processes: load/pool.ts enginesCpuMs). Beside each run: how busy the driver's
+// (this process and its engine processes: load/pool.ts driverCpuMs). Beside each run: how busy the driver's
 // engine event loops and the server's process were, so a missed rate says which side was CPU-bound.
 // Run: npm run bench -- load. Env: BENCH_LOAD_SECONDS (default 5), BENCH_LOAD_ONLY=R.
 import { spawn } from "node:child_process";
 import { availableParallelism, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
-import { enginesCpuMs, enginesFor, runPool } from "../load/pool.ts";
-import { ownCpuMs } from "../load/process-cpu.ts";
+import { driverCpuMs, enginesFor, runPool } from "../load/pool.ts";
 
 type Fixture = "lean" | "grpc-js";
 
@@ -134,11 +133,11 @@ export async function run(): Promise<void> {
       // driver's CPU is this process's and its engine processes'.
       await pool.started;
       const s0 = await server.stats();
-      const cpu0 = ownCpuMs() + enginesCpuMs();
+      const cpu0 = driverCpuMs();
       const t0 = performance.now();
       const result = await pool.done;
       const wall = (performance.now() - t0) / 1000;
-      const cpuMs = ownCpuMs() + enginesCpuMs() - cpu0;
+      const cpuMs = driverCpuMs() - cpu0;
       const s1 = await server.stats();
       const cores = cpuMs / 1000 / wall;
       const serverCores = (s1.cpuUs - s0.cpuUs) / 1e6 / wall;

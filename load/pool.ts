@@ -18,7 +18,7 @@ import { performance } from "node:perf_hooks";
 import { type ExecutionSegment, engineShare, WHOLE } from "../traffic/segment.ts";
 import type { EngineSpec } from "./engine.ts";
 import type { FromEngine, ToEngine } from "./engine-process.ts";
-import { processCpuMs } from "./process-cpu.ts";
+import { ownCpuMs, processCpuMs } from "./process-cpu.ts";
 import {
   type FinalReport,
   type MergedFinal,
@@ -48,6 +48,11 @@ export function enginesCpuMs(): number {
   let ms = finishedEnginesCpuMs;
   for (const pid of liveEngines) ms += processCpuMs(pid) ?? 0;
   return ms;
+}
+
+/** CPU ms the driver has used so far: this process and its engine processes. */
+export function driverCpuMs(): number {
+  return ownCpuMs() + enginesCpuMs();
 }
 
 /**

@@ -8,8 +8,8 @@ import { availableParallelism, cpus, hostname } from "node:os";
 import { performance } from "node:perf_hooks";
 import { linearRegression, linearRegressionLine } from "simple-statistics";
 import { Admin } from "../load/admin.ts";
-import { enginesCpuMs } from "../load/pool.ts";
-import { ownCpuMs, processCpuMs } from "../load/process-cpu.ts";
+import { driverCpuMs } from "../load/pool.ts";
+import { processCpuMs } from "../load/process-cpu.ts";
 import { runLoad } from "../load/run-load.ts";
 import type { RunResult } from "../results/run-result.ts";
 import {
@@ -134,7 +134,7 @@ async function measureStep(
     server: pids ? processCpuMs(pids.server) : null,
     farm: pids ? processCpuMs(pids.farm) : null,
     // The driver: this process and its engine processes (load/pool.ts).
-    driver: ownCpuMs() + enginesCpuMs(),
+    driver: driverCpuMs(),
     at: performance.now(),
   });
   const { result } = await runLoad({
