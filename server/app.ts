@@ -120,7 +120,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const dispatcher = newDispatcher({
       env,
       config: options.config,
-      store: withStockCache(timedStore(toCardStorePort(store), operations), options.stockCacheMs ?? 50, () =>
+      store: withStockCache(timedStore(toCardStorePort(store), operations), options.stockCacheMs ?? 1000, () =>
         env.now(),
       ),
       providers: { ids: providers.ids, port: timedProviders(providers.port, operations) },

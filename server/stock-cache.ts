@@ -1,7 +1,16 @@
 // The live server's card port: the store's, with inventory checks (stock()) answered from a per-SKU
 // count at most `ttlMs` old. A SQL COUNT over thousands of free cards per order would cost more than the
 // rest of the order's store work together; the count only has to be about right, because claim() is the
-// atomic truth (it answers out_of_stock itself). Claims seen through the port keep the count current.
+// atomic truth (it answers out_of_stock itself). Claims seen through the port keep the count current
+// between refreshes, so the TTL can be long (default 1 s, server/app.ts): on PostgreSQL a count
+// walks the SKU's free-card index and its heap rows, and refreshing 20 SKUs every 50 ms cost the database
+// about a third of its CPU per order at 1,000 orders/s (server/README.md, issue 19).
+//
+// Only a count of 0 fails an order, and a count of 0 is never answered from the cache: cards imported or
+// released since (here or through another instance) would otherwise fail orders as out of stock for up
+// to the TTL. Asking the store again is cheap for a SKU with no free cards, and a sold-out SKU is exactly
+// where the answer must be the truth. So a cached count that is too low (releases are not counted back)
+// costs at most a store round trip, and one that is too high ends in a claim that answers out_of_stock.
 import type { CardStorePort } from "./core/ports.ts";
 
 interface Entry {
@@ -32,7 +41,7 @@ export function withStockCache(inner: CardStorePort, ttlMs: number, now: () => n
     deliver: (ownerId, cardId, done) => inner.deliver(ownerId, cardId, done),
     stock(sku, done) {
       const entry = counts.get(sku);
-      if (entry !== undefined && now() - entry.at < ttlMs) {
+      if (entry !== undefined && entry.free > 0 && now() - entry.at < ttlMs) {
         const free = entry.free;
         queueMicrotask(() => done({ kind: "ok", free }));
         return;

@@ -24,7 +24,7 @@ async function setup() {
       cached.stock("sku-a", (r) => (r.kind === "ok" ? resolve(r.free) : reject(new Error(r.message)))),
     );
   const claim = (owner: string) => new Promise((resolve) => cached.claim(owner, "sku-a", resolve));
-  return { stock, claim, queries: () => queries, advance: (ms: number) => (clock += ms) };
+  return { store, stock, claim, queries: () => queries, advance: (ms: number) => (clock += ms) };
 }
 
 describe("withStockCache", () => {
@@ -47,10 +47,19 @@ describe("withStockCache", () => {
     expect(s.queries()).toBe(2);
   });
 
-  it("drops to zero when a claim finds no stock", async () => {
+  it("drops to zero when a claim finds no stock, and asks the store again while the count is zero", async () => {
     const s = await setup();
     expect(await s.stock()).toBe(4);
     for (const o of ["o1", "o2", "o3", "o4", "o5"]) await s.claim(o);
+    expect(s.queries()).toBe(1);
     expect(await s.stock()).toBe(0);
+    expect(s.queries()).toBe(2);
+    // Cards imported within the TTL (here, or through another instance) are seen at once: a zero
+    // would fail orders as out of stock.
+    await s.store.importCards("sku-a", ["A5", "A6"]);
+    expect(await s.stock()).toBe(2);
+    expect(s.queries()).toBe(3);
+    expect(await s.stock()).toBe(2);
+    expect(s.queries()).toBe(3);
   });
 });
