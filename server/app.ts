@@ -30,7 +30,7 @@ import { ProcessStats } from "./process-stats.ts";
 import { localBackend, type ProviderBackend, remoteBackend } from "./providers/backend.ts";
 import type { ProviderModel, RiskModel } from "./providers/model.ts";
 import { RealtimeEnvironment } from "./realtime-env.ts";
-import { withStockCache } from "./stock-cache.ts";
+import { DEFAULT_STOCK_CACHE_MS, withStockCache } from "./stock-cache.ts";
 import { openStore, seedStock, toCardStorePort } from "./store/open.ts";
 import { OrderTracer, type TracingOptions } from "./tracing.ts";
 
@@ -120,8 +120,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const dispatcher = newDispatcher({
       env,
       config: options.config,
-      store: withStockCache(timedStore(toCardStorePort(store), operations), options.stockCacheMs ?? 1000, () =>
-        env.now(),
+      store: withStockCache(
+        timedStore(toCardStorePort(store), operations),
+        options.stockCacheMs ?? DEFAULT_STOCK_CACHE_MS,
+        () => env.now(),
       ),
       providers: { ids: providers.ids, port: timedProviders(providers.port, operations) },
       // The risk and notification stages run when the provider spec (local) or the farm (remote) has them.

@@ -2,7 +2,7 @@
 // count at most `ttlMs` old. A SQL COUNT over thousands of free cards per order would cost more than the
 // rest of the order's store work together; the count only has to be about right, because claim() is the
 // atomic truth (it answers out_of_stock itself). Claims seen through the port keep the count current
-// between refreshes, so the TTL can be long (default 1 s, server/app.ts): on PostgreSQL a count
+// between refreshes, so the TTL can be long (DEFAULT_STOCK_CACHE_MS): on PostgreSQL a count
 // walks the SKU's free-card index and its heap rows, and refreshing 20 SKUs every 50 ms cost the database
 // about a third of its CPU per order at 1,000 orders/s (server/README.md, issue 19).
 //
@@ -12,6 +12,9 @@
 // where the answer must be the truth. So a cached count that is too low (releases are not counted back)
 // costs at most a store round trip, and one that is too high ends in a claim that answers out_of_stock.
 import type { CardStorePort } from "./core/ports.ts";
+
+/** serve --stock-cache-ms's default: 50 until issue 19 (server/README.md has the measurements). */
+export const DEFAULT_STOCK_CACHE_MS = 1000;
 
 interface Entry {
   free: number;

@@ -3,6 +3,7 @@ import { type RunningServer, type ServeOptions, startServer } from "../../server
 import { AddressInUseError } from "../../server/grpc/server.ts";
 import { isLoopback } from "../../server/security-options.ts";
 import { closeOnSignals } from "../../server/shutdown.ts";
+import { DEFAULT_STOCK_CACHE_MS } from "../../server/stock-cache.ts";
 import { redactStoreUrls } from "../../server/store/open.ts";
 import { parseCommandArgs } from "../args.ts";
 import { type Command, EXIT, UsageError } from "../command.ts";
@@ -57,7 +58,7 @@ Options:
   --skus N|LIST         SKUs sold: a count (sku-1..sku-N) or a comma list (default 20)
   --seed N              seed of the random streams (default 1)
   --stock-cache-ms N    inventory checks use a per-SKU count at most N ms old, kept current by this
-                        server's claims; a count of 0 is always asked again (default 1000; 0: always ask)
+                        server's claims; a count of 0 is always asked again (default ${DEFAULT_STOCK_CACHE_MS}; 0: always ask)
   --demand-history FILE per-minute order counts (JSON array, oldest first) for the prewarm forecaster
   --drain-ms N          on SIGTERM/SIGINT, how long in-flight orders may finish (default 5000)
   --max-message-bytes N largest request or response accepted (default 4194304)
@@ -159,7 +160,7 @@ export const serveCommand: Command = {
         1 << 30,
       ),
       demandHistory: readDemandHistory(values["demand-history"]),
-      stockCacheMs: intFlag("stock-cache-ms", values["stock-cache-ms"], 1000, 0, 60_000),
+      stockCacheMs: intFlag("stock-cache-ms", values["stock-cache-ms"], DEFAULT_STOCK_CACHE_MS, 0, 60_000),
       instance: values.instance,
       ...(values.record === undefined ? {} : { record: recordFlag(values.record) }),
       notify: notifyOptions(values.notify, values["notify-format"]),
