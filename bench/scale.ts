@@ -281,27 +281,29 @@ async function dropAndCheckpoint(clusterUrl: string, schema: string): Promise<vo
 
 /** Part 1: the store's capacity, one lean instance (see the header). */
 async function storeCapacity(): Promise<void> {
-  const cluster = await startThrowawayPostgres({ settings: { fsync: "on", full_page_writes: "on" } });
-  const rounds: LeanRound[] = [];
-  try {
-    let n = 0;
-    for (let r = 0; r < LEAN_ROUNDS; r++) {
-      for (const arm of LEAN_ARMS) rounds.push(await leanRound(arm, cluster.url, cluster.dir, n++));
-    }
-  } finally {
-    await cluster.stop();
-  }
   console.log(
     `store capacity: one lean serve instance (local:zero providers, no farm), closed loop, ${CONCURRENCY} submitters ` +
       `over ${LEAN_CHANNELS} channels, ${LEAN_ORDERS} orders per round after ${LEAN_WARMUP} warm-up, ` +
       `${LEAN_ROUNDS} rounds alternating; PostgreSQL fsync on; CPU in us per order`,
   );
   console.log("arm                          orders/s  delivered  CPU server  CPU database");
-  for (const r of rounds) {
-    console.log(
-      `${r.arm.name.padEnd(27)}  ${fmt(r.ordersPerS).padStart(8)}  ${String(r.delivered).padStart(9)}  ` +
-        `${fmt(r.server * 1e6).padStart(10)}  ${(r.arm.store === "postgres" ? fmt(r.database * 1e6) : "-").padStart(12)}`,
-    );
+  const cluster = await startThrowawayPostgres({ settings: { fsync: "on", full_page_writes: "on" } });
+  const rounds: LeanRound[] = [];
+  try {
+    let n = 0;
+    for (let r = 0; r < LEAN_ROUNDS; r++) {
+      for (const arm of LEAN_ARMS) {
+        const round = await leanRound(arm, cluster.url, cluster.dir, n++);
+        rounds.push(round);
+        // Each round as it ends: the part takes a few minutes.
+        console.log(
+          `${arm.name.padEnd(27)}  ${fmt(round.ordersPerS).padStart(8)}  ${String(round.delivered).padStart(9)}  ` +
+            `${fmt(round.server * 1e6).padStart(10)}  ${(arm.store === "postgres" ? fmt(round.database * 1e6) : "-").padStart(12)}`,
+        );
+      }
+    }
+  } finally {
+    await cluster.stop();
   }
   const of = (arm: LeanArm) => rounds.filter((r) => r.arm === arm);
   const mean = (arm: LeanArm, f: (r: LeanRound) => number) =>
