@@ -23,8 +23,8 @@ import { startTopology, type Topology } from "../load/topology.ts";
 import { CustomerTier, OrderState } from "../proto/gen/rushhour/v1/common.ts";
 import { DispatchServiceClient, WaitMode } from "../proto/gen/rushhour/v1/dispatch.ts";
 import { freshSchemaUrl, startThrowawayPostgres } from "../server/store/pg-cluster.ts";
-import { spawnRushhour } from "../test/support/spawn.ts";
 import { cpuSeconds, postgresCpuSeconds } from "./support/cpu.ts";
+import { LEAN_SKUS, spawnLeanServe } from "./support/lean-serve.ts";
 
 const CONCURRENCY = 64;
 const WARMUP_ORDERS = 300;
@@ -190,9 +190,6 @@ const LEAN_ROUNDS = 3;
 const LEAN_WARMUP = 1000;
 const LEAN_ORDERS = 10_000;
 const LEAN_CHANNELS = 4;
-/** As bench/server.ts: 20 SKUs of 5,000 cards, a pool whose stock counts cost what a shop's would. */
-const LEAN_SKUS = 20;
-const LEAN_STOCK = 5000;
 
 interface LeanRound {
   arm: LeanArm;
@@ -212,27 +209,7 @@ async function leanRound(
   const schema = `lean_${n}`;
   const store =
     arm.store === "memory" ? "memory:" : `${await freshSchemaUrl(clusterUrl, schema)}${arm.urlParams}`;
-  const serve = await spawnRushhour(
-    [
-      "serve",
-      "--port",
-      "0",
-      "--store",
-      store,
-      "--providers",
-      "local:zero",
-      "--metrics-port",
-      "off",
-      "--skus",
-      String(LEAN_SKUS),
-      "--seed-stock",
-      String(LEAN_STOCK),
-      "--admin-token",
-      "bench-admin-token",
-      ...arm.serveArgs,
-    ],
-    /rushhour serve listening on (\S+)/,
-  );
+  const serve = await spawnLeanServe(store, arm.serveArgs);
   const clients = Array.from(
     { length: LEAN_CHANNELS },
     () =>

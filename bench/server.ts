@@ -22,8 +22,9 @@ import {
 } from "../proto/gen/rushhour/v1/dispatch.ts";
 import { createGrpcServer } from "../server/grpc/server.ts";
 import { SERVER_NODE_FLAGS } from "../server/node-flags.ts";
-import { type Spawned, spawnRushhour } from "../test/support/spawn.ts";
+import type { Spawned } from "../test/support/spawn.ts";
 import { makeTestPki } from "../test/support/tls.ts";
+import { LEAN_SKUS, spawnLeanServe } from "./support/lean-serve.ts";
 
 const CHANNELS = 4;
 const CONCURRENCY = 64;
@@ -35,7 +36,6 @@ const OPEN_ROUNDS = 8;
 const OPEN_RATE = 1500;
 /** Four arms whose differences are small next to this machine's drift: more rounds each. */
 const CREDENTIAL_ROUNDS = 8;
-const SKUS = 20;
 
 /** How a client reaches a server: plaintext or TLS, with or without a client token. */
 interface Access {
@@ -64,7 +64,7 @@ function request(): SubmitOrderRequest {
   const n = ++keySeq;
   return {
     idempotencyKey: `bench-${process.pid}-${n}`,
-    sku: `sku-${(n % SKUS) + 1}`,
+    sku: `sku-${(n % LEAN_SKUS) + 1}`,
     tier: n % 10 === 0 ? CustomerTier.CUSTOMER_TIER_VIP : CustomerTier.CUSTOMER_TIER_STANDARD,
     waitMode: WaitMode.WAIT_MODE_DELIVERED,
   };
@@ -248,30 +248,6 @@ function spawnEcho(): Promise<Spawned> {
   });
 }
 
-function spawnServeFor(store: string, extra: string[] = []): Promise<Spawned> {
-  return spawnRushhour(
-    [
-      "serve",
-      "--port",
-      "0",
-      "--store",
-      store,
-      "--providers",
-      "local:zero",
-      "--metrics-port",
-      "off",
-      "--skus",
-      String(SKUS),
-      "--seed-stock",
-      "5000",
-      "--admin-token",
-      "bench-admin-token",
-      ...extra,
-    ],
-    /rushhour serve listening on (\S+)/,
-  );
-}
-
 export interface Target {
   name: string;
   proc: Spawned;
@@ -306,8 +282,8 @@ export async function run(): Promise<void> {
     // All three servers run at once; rounds alternate between them so that drifting load on this shared
     // machine hits each about equally (the ratios are the figures to trust, not the absolute rates).
     targets.push(target("grpc-js echo", await spawnEcho()));
-    targets.push(target("serve, memory store", await spawnServeFor("memory:")));
-    targets.push(target("serve, SQLite store", await spawnServeFor(`sqlite:${join(dir, "bench.db")}`)));
+    targets.push(target("serve, memory store", await spawnLeanServe("memory:")));
+    targets.push(target("serve, SQLite store", await spawnLeanServe(`sqlite:${join(dir, "bench.db")}`)));
     const [echo, memory, sqlite] = targets as [Target, Target, Target];
     // The open-model phase first, on fresh servers (after a short warm-up for the JIT): the memory store keeps
     // every order, and a heap grown by the closed-loop phase would add major-GC pauses to the tail measured.
@@ -400,7 +376,7 @@ async function credentialCosts(dir: string, targets: Target[]): Promise<void> {
     // The certificate names 127.0.0.1 and localhost; SNI must be a name, not an IP (RFC 6066).
     const tlsOptions = { "grpc.ssl_target_name_override": "localhost" };
     const arm = async (name: string, extra: string[], access: Access) => {
-      const t = target(name, await spawnServeFor("memory:", extra));
+      const t = target(name, await spawnLeanServe("memory:", extra));
       targets.push(t);
       return { t, access };
     };
@@ -426,7 +402,7 @@ async function credentialCosts(dir: string, targets: Target[]): Promise<void> {
  */
 export async function tracingCosts(targets: Target[], otlpUrl: string): Promise<void> {
   const arm = async (name: string, extra: string[]) => {
-    const t = target(name, await spawnServeFor("memory:", extra));
+    const t = target(name, await spawnLeanServe("memory:", extra));
     targets.push(t);
     return { t, access: PLAIN };
   };
