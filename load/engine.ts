@@ -14,6 +14,7 @@ import {
   SubmitOrderResponse,
 } from "../proto/gen/rushhour/v1/dispatch.ts";
 import { LatencyHistogram } from "../results/histogram.ts";
+import { recordStages } from "../results/stages.ts";
 import { type ExecutorInput, planFor, vusAt } from "../traffic/executors/index.ts";
 import type { ClosedPlan, OpenPlan } from "../traffic/executors/types.ts";
 import { splitCount } from "../traffic/segment.ts";
@@ -97,6 +98,8 @@ export class LoadEngine {
   private readonly slowest: { ms: number; iteration: number }[] = [];
   private readonly byLane: Record<string, LatencyHistogram> = {};
   private readonly byCohort: Record<string, LatencyHistogram> = {};
+  /** Delivered orders' latency by stage, from the server's timings in each reply (results/stages.ts). */
+  private readonly byStage = new Map<string, LatencyHistogram>();
   private readonly errorCodes: Record<string, number> = {};
   private readonly errorSamples: Record<string, string> = {};
   private flushed = 0;
@@ -332,6 +335,7 @@ export class LoadEngine {
       overall: this.overall.encode(),
       byLane: encode(this.byLane),
       byCohort: encode(this.byCohort),
+      byStage: encode(Object.fromEntries(this.byStage)),
       maxSendLagMs: this.maxSendLagMs,
       windows: this.flushed,
       errorCodes: this.errorCodes,
@@ -465,6 +469,7 @@ export class LoadEngine {
         const lane = LANES[order.lane] ?? "unknown";
         recordInto(this.byLane, lane, ms);
         recordInto(this.byCohort, vip ? "vip" : "standard", ms);
+        if (order.timings !== undefined) recordStages(this.byStage, ms, order.timings);
         return;
       }
       case OrderState.ORDER_STATE_FAILED:

@@ -487,6 +487,8 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadOutcome> {
         overall: done.overall.encode(),
         byLane: encode(done.byLane),
         byCohort: encode(done.byCohort),
+        // A server that sends no stage timings (another implementation of the API) leaves none.
+        ...(Object.keys(done.byStage).length > 0 ? { byStage: encode(done.byStage) } : {}),
       },
       counters: runCounters,
       summary: summarize([point]),

@@ -74,6 +74,8 @@ export interface FinalReport {
   overall: string;
   byLane: Record<string, string>;
   byCohort: Record<string, string>;
+  /** Delivered orders by stage (results/stages.ts), from the server's timings; empty without them. */
+  byStage: Record<string, string>;
   maxSendLagMs: number;
   /** Windows reported. */
   windows: number;
@@ -129,6 +131,7 @@ export interface MergedFinal {
   overall: LatencyHistogram;
   byLane: Record<string, LatencyHistogram>;
   byCohort: Record<string, LatencyHistogram>;
+  byStage: Record<string, LatencyHistogram>;
   maxSendLagMs: number;
   errorCodes: Record<string, number>;
   errorSamples: Record<string, string>;
@@ -150,6 +153,7 @@ export function mergeFinals(reports: readonly FinalReport[]): MergedFinal {
     overall,
     byLane: mergeRecord(reports.map((r) => r.byLane)),
     byCohort: mergeRecord(reports.map((r) => r.byCohort)),
+    byStage: mergeRecord(reports.map((r) => r.byStage)),
     maxSendLagMs: Math.max(0, ...reports.map((r) => r.maxSendLagMs)),
     errorCodes: reports.reduce<Record<string, number>>((acc, r) => {
       for (const [k, v] of Object.entries(r.errorCodes)) acc[k] = (acc[k] ?? 0) + v;

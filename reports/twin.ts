@@ -9,6 +9,7 @@ import { latencyOverTimeChart } from "./charts/latency-over-time.ts";
 import { throughputChart } from "./charts/throughput.ts";
 import { toRunView } from "./from-run-result.ts";
 import { escapeHtml } from "./html.ts";
+import { stagesHtml, stagesMarkdown, type TwinStageRow } from "./twin-stages.ts";
 
 export const TWIN_METRICS = ["p50", "p95", "p99", "throughput", "cpu", "errors"] as const;
 export type TwinMetric = (typeof TWIN_METRICS)[number];
@@ -291,6 +292,8 @@ export interface TwinReport {
   rows: TwinRow[];
   /** Providers either side isolated, and when (the health timelines compared). */
   isolation: TwinIsolation[];
+  /** Delivered orders' stages on both sides (empty when either run has none). */
+  stages: TwinStageRow[];
   knee?: TwinKnee;
 }
 
@@ -321,6 +324,7 @@ export function twinMarkdown(rep: TwinReport): string {
       ),
     );
   }
+  lines.push(...stagesMarkdown(rep.stages));
   if (rep.knee !== undefined) {
     const k = rep.knee;
     lines.push(
@@ -391,6 +395,7 @@ tr.bad td{background:#fde2e2}</style></head><body>
 ${rows}
 </table>
 ${isolationHtml(rep.isolation)}
+${stagesHtml(rep.stages)}
 ${charts.map((c) => `<figure id="${c.id}">${c.svg}</figure>`).join("\n")}
 </body></html>
 `;

@@ -195,6 +195,7 @@ function mergeSegments(shards: readonly Shard[]): RunResult {
   const overall = mergeEncoded(shards.map((s) => s.result.histograms.overall));
   const lanes = mergeHistogramMaps(shards.map((s) => decodeRecord(s.result.histograms.byLane)));
   const cohorts = mergeHistogramMaps(shards.map((s) => decodeRecord(s.result.histograms.byCohort)));
+  const stages = mergedStages(shards.map((s) => s.result.histograms.byStage));
   const counters = sumCounters(shards.map((s) => s.result.counters));
   if (shards.every((s) => s.result.counters.unfinished === undefined)) delete counters.unfinished;
   const durationSeconds = count * windowSeconds;
@@ -235,7 +236,12 @@ function mergeSegments(shards: readonly Shard[]): RunResult {
     command: unshardedCommand(r0.command),
     provenance: provenanceOf(shards),
     series,
-    histograms: { overall: overall.encode(), byLane: lanes.encoded, byCohort: cohorts.encoded },
+    histograms: {
+      overall: overall.encode(),
+      byLane: lanes.encoded,
+      byCohort: cohorts.encoded,
+      ...(stages !== undefined ? { byStage: stages } : {}),
+    },
     counters,
     summary: summarize([point]),
     perReplication: [
@@ -315,6 +321,7 @@ function mergeReplications(shards: readonly Shard[]): RunResult {
   for (const { p } of reps) overall.merge(LatencyHistogram.decode(p.histogram));
   const lanes = mergeHistogramMaps(expected.map((r) => decodeRecord(histogramsOf(r).byLane)));
   const cohorts = mergeHistogramMaps(expected.map((r) => decodeRecord(histogramsOf(r).byCohort)));
+  const stages = mergedStages(expected.map((r) => histogramsOf(r).byStage));
   const counters = sumCounters(reps.map((x) => x.p.counters));
   const points = reps.map((x) => x.p.summary);
   const thresholds = judgeObserved(thresholdSpec(r0.thresholds), {
@@ -335,7 +342,12 @@ function mergeReplications(shards: readonly Shard[]): RunResult {
     command: unshardedCommand(r0.command),
     provenance: provenanceOf(shards),
     series: detailed.series,
-    histograms: { overall: overall.encode(), byLane: lanes.encoded, byCohort: cohorts.encoded },
+    histograms: {
+      overall: overall.encode(),
+      byLane: lanes.encoded,
+      byCohort: cohorts.encoded,
+      ...(stages !== undefined ? { byStage: stages } : {}),
+    },
     counters,
     summary: summarize(points),
     perReplication: reps.map((x) => x.p),
@@ -344,4 +356,10 @@ function mergeReplications(shards: readonly Shard[]): RunResult {
     ...(r0.business !== undefined ? { business: r0.business } : {}),
     ...(r0.calibration !== undefined ? { calibration: r0.calibration } : {}),
   });
+}
+
+/** The shards' stage histograms added up; none when a shard was recorded without them. */
+function mergedStages(records: (Record<string, string> | undefined)[]): Record<string, string> | undefined {
+  if (records.some((r) => r === undefined)) return undefined;
+  return mergeHistogramMaps(records.map((r) => decodeRecord(r!))).encoded;
 }

@@ -272,6 +272,11 @@ export const RunResultSchema = z.object({
     byLane: z.record(z.string(), z.string()),
     /** e.g. "vip", "standard". */
     byCohort: z.record(z.string(), z.string()),
+    /**
+     * Delivered orders' latency by stage (results/stages.ts: allocating, issuing, core, outside), for the
+     * twin's stage table; absent in runs recorded before it.
+     */
+    byStage: z.record(z.string(), z.string()).optional(),
   }),
   counters: CountersSchema,
   summary: SummarySchema,

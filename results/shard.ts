@@ -10,6 +10,7 @@ export const ReplicationHistogramsSchema = z.object({
   replication: index,
   byLane: z.record(z.string(), z.string()),
   byCohort: z.record(z.string(), z.string()),
+  byStage: z.record(z.string(), z.string()).optional(),
 });
 
 export const ShardSchema = z.object({

@@ -10,10 +10,11 @@ import type { ReplicationOutput } from "./replication.ts";
 import { assemble, replicationSeed, type SimulateOptions, shardReplications, simulate } from "./runner.ts";
 import type { ReplicationTask } from "./worker.ts";
 
-type EncodedOutput = Omit<ReplicationOutput, "overall" | "byLane" | "byCohort"> & {
+type EncodedOutput = Omit<ReplicationOutput, "overall" | "byLane" | "byCohort" | "byStage"> & {
   overall: string;
   byLane: [string, string][];
   byCohort: [string, string][];
+  byStage: [string, string][];
 };
 
 function decode(o: EncodedOutput): ReplicationOutput {
@@ -24,6 +25,7 @@ function decode(o: EncodedOutput): ReplicationOutput {
     overall: LatencyHistogram.decode(o.overall),
     byLane: map(o.byLane),
     byCohort: map(o.byCohort),
+    byStage: map(o.byStage),
   };
 }
 

@@ -4,6 +4,7 @@
 import { businessCounters, businessWindow } from "../results/business.ts";
 import { LatencyHistogram } from "../results/histogram.ts";
 import type { PointSummary, RunCounters, RunEvent, RunWindow } from "../results/run-result.ts";
+import { recordStages } from "../results/stages.ts";
 import type { Scenario } from "../scenarios/define.ts";
 import { loadDemandHistory } from "../scenarios/demand.ts";
 import { objectiveOf, perDayBasis } from "../scenarios/objective.ts";
@@ -43,6 +44,8 @@ export interface ReplicationOutput {
   overall: LatencyHistogram;
   byLane: Map<string, LatencyHistogram>;
   byCohort: Map<string, LatencyHistogram>;
+  /** Delivered orders' latency by stage (results/stages.ts). */
+  byStage: Map<string, LatencyHistogram>;
   counters: RunCounters;
   summary: PointSummary;
   durationMs: number;
@@ -124,6 +127,7 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
   const overall = LatencyHistogram.create();
   const byLane = new Map<string, LatencyHistogram>();
   const byCohort = new Map<string, LatencyHistogram>();
+  const byStage = new Map<string, LatencyHistogram>();
   const byLaneTier: (LatencyHistogram | undefined)[] = [];
   const windowHist = LatencyHistogram.create();
   const histOf = (map: Map<string, LatencyHistogram>, key: string) => {
@@ -175,6 +179,7 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
         byLaneTier[slot] = h;
       }
       h.record(ms);
+      recordStages(byStage, ms, view.timings);
       total.delivered++;
       win.delivered++;
     } else if (state === "FAILED") {
@@ -328,6 +333,7 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
   };
   canonical(byLane);
   canonical(byCohort);
+  canonical(byStage);
   const overallOut = LatencyHistogram.decode(overall.encode());
   const p = primary.snapshot();
   const b = backup.snapshot();
@@ -381,6 +387,7 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
     overall: overallOut,
     byLane,
     byCohort,
+    byStage,
     counters,
     summary,
     durationMs: endMs,

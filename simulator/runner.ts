@@ -128,6 +128,7 @@ export function assemble(
   for (const o of outputs) overall.merge(o.overall);
   const lanes = mergeMaps(outputs, (o) => o.byLane);
   const cohorts = mergeMaps(outputs, (o) => o.byCohort);
+  const stages = mergeMaps(outputs, (o) => o.byStage);
   const counters = sumCounters(outputs.map((o) => o.counters));
   const summary = summarize(outputs.map((o) => o.summary));
   const events: RunEvent[] = [...scenario.faults.map((f) => faultEvent(f)), ...first.events].sort(
@@ -151,7 +152,12 @@ export function assemble(
     command,
     provenance,
     series: first.windows,
-    histograms: { overall: overall.encode(), byLane: lanes.encoded, byCohort: cohorts.encoded },
+    histograms: {
+      overall: overall.encode(),
+      byLane: lanes.encoded,
+      byCohort: cohorts.encoded,
+      byStage: stages.encoded,
+    },
     counters,
     summary,
     perReplication: outputs.map((o, k) => ({
@@ -176,6 +182,7 @@ export function assemble(
               replication: replicationOf(k),
               byLane: mergeHistogramMaps([o.byLane]).encoded,
               byCohort: mergeHistogramMaps([o.byCohort]).encoded,
+              byStage: mergeHistogramMaps([o.byStage]).encoded,
             })),
           },
         }

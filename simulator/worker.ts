@@ -50,6 +50,7 @@ parentPort!.on("message", (task: ReplicationTask) => {
       overall: out.overall.encode(),
       byLane: encode(out.byLane),
       byCohort: encode(out.byCohort),
+      byStage: encode(out.byStage),
     },
   });
 });

@@ -14,6 +14,7 @@ import {
   twinHtml,
   twinMarkdown,
 } from "../reports/twin.ts";
+import { compareStages } from "../reports/twin-stages.ts";
 import { type RunResult, writeRunResult } from "../results/run-result.ts";
 import { armInputs } from "../scenarios/arms.ts";
 import type { Scenario } from "../scenarios/define.ts";
@@ -111,6 +112,7 @@ export async function runTwin(scenario: Scenario, o: TwinOptions): Promise<TwinO
     calibration: scenario.calibration?.path ?? null,
     rows,
     isolation,
+    stages: compareStages(simulated!, liveResult!),
   };
   if (o.knee !== undefined) report.knee = await findKnee(scenario, arm, o, live);
   return {

@@ -40,6 +40,7 @@ describe("merging across workers", () => {
               overall: h.encode(),
               byLane: { vip: h.encode() },
               byCohort: {},
+              byStage: { issuing: h.encode() },
               maxSendLagMs: 0,
               windows: 1,
               errorCodes: { UNAVAILABLE: 1 },
@@ -49,6 +50,7 @@ describe("merging across workers", () => {
           expect(buckets(finals.overall.encode())).toEqual(buckets(one.encode()));
           expect(finals.errorCodes).toEqual({ UNAVAILABLE: 4 });
           expect(buckets(finals.byLane.vip?.encode() ?? "")).toEqual(buckets(one.encode()));
+          expect(buckets(finals.byStage.issuing?.encode() ?? "")).toEqual(buckets(one.encode()));
         },
       ),
       { numRuns: 50 },

@@ -8,7 +8,10 @@ import {
   twinFailures,
   twinMarkdown,
 } from "../../reports/twin.ts";
+import { compareStages } from "../../reports/twin-stages.ts";
+import type { LatencyHistogram } from "../../results/histogram.ts";
 import type { RunResult } from "../../results/run-result.ts";
+import { recordStages } from "../../results/stages.ts";
 import { syntheticRunResult } from "./run-result-fixture.ts";
 
 /** The fixture's run (5 s windows, prov-a isolated in windows 8-11) with prov-a's isolation moved by `shift` windows. */
@@ -70,11 +73,72 @@ describe("the health timelines compared", () => {
       calibration: null,
       rows: [],
       isolation: late,
+      stages: [],
     });
     expect(md).toContain("| prov-a | 40.0 s | 55.0 s | 3 | ±2.00 windows | **outside** |");
   });
 
   it("have nothing to compare when neither side isolates anything", () => {
     expect(compareIsolation(isolatedAt(null), isolatedAt(null), tol)).toEqual([]);
+  });
+});
+
+/** The fixture's run with delivered orders whose core timings and latencies are the given ones. */
+function withStages(
+  orders: { latency: number; allocating: number; issuing: number; core: number }[],
+): RunResult {
+  const r = syntheticRunResult({ config: "adaptive", seed: 1 });
+  const by = new Map<string, LatencyHistogram>();
+  for (const o of orders) {
+    recordStages(by, o.latency, { allocatingMs: o.allocating, issuingMs: o.issuing, totalMs: o.core });
+  }
+  const byStage = Object.fromEntries([...by].map(([k, h]) => [k, h.encode()]));
+  return { ...r, histograms: { ...r.histograms, byStage } };
+}
+
+describe("the twin's stage table", () => {
+  it("puts each stage's P50 and P99 side by side, with what the latency left outside the core", () => {
+    const sim = withStages(
+      Array.from({ length: 100 }, () => ({ latency: 74, allocating: 18, issuing: 47, core: 70 })),
+    );
+    const live = withStages(
+      Array.from({ length: 100 }, () => ({ latency: 87, allocating: 17, issuing: 52, core: 77 })),
+    );
+    const rows = compareStages(sim, live);
+    expect(rows.map((r) => r.stage)).toEqual(["allocating", "issuing", "core", "outside"]);
+    const at = (stage: string) => rows.find((r) => r.stage === stage)!;
+    expect(at("issuing").simulated.p50).toBeCloseTo(47, 1);
+    expect(at("issuing").live.p50).toBeCloseTo(52, 1);
+    expect(at("outside").simulated.p50).toBeCloseTo(4, 1);
+    expect(at("outside").live.p50).toBeCloseTo(10, 1);
+    const md = twinMarkdown({
+      scenario: "s",
+      config: "c",
+      replications: 1,
+      calibration: null,
+      rows: [],
+      isolation: [],
+      stages: rows,
+    });
+    expect(md).toContain(
+      "| issuing (provider calls) | 47.0 ms | 52.0 ms | +5.0 ms | 47.0 ms | 52.0 ms | +5.0 ms |",
+    );
+  });
+
+  it("is left out when either run was recorded without stages", () => {
+    const plain = syntheticRunResult({ config: "adaptive", seed: 1 });
+    const staged = withStages([{ latency: 10, allocating: 1, issuing: 5, core: 8 }]);
+    expect(compareStages(plain, staged)).toEqual([]);
+    expect(compareStages(staged, plain)).toEqual([]);
+    const md = twinMarkdown({
+      scenario: "s",
+      config: "c",
+      replications: 1,
+      calibration: null,
+      rows: [],
+      isolation: [],
+      stages: [],
+    });
+    expect(md).not.toContain("Where a delivered order's time goes");
   });
 });

@@ -11,6 +11,7 @@ import { main } from "../../cli/main.ts";
 import { type LocalStack, startLocalStack } from "../../load/local-stack.ts";
 import { farmProviders } from "../../load/provider-models.ts";
 import type { TwinRow } from "../../reports/twin.ts";
+import type { TwinStageRow } from "../../reports/twin-stages.ts";
 import { loadCalibrationProfile } from "../../scenarios/calibration-apply.ts";
 import { loadScenario } from "../../scenarios/define.ts";
 
@@ -105,6 +106,16 @@ describe("rushhour calibrate + twin on a local stack", () => {
       expect(r.pass).toBe(true);
     }
     expect(twin.out).toContain("| metric | simulated [95% CI] | live | error | tolerance | verdict |");
+    // Where the time went, stage by stage, on both sides: the live side read from the server's replies.
+    const stages = (
+      JSON.parse(readFileSync(join(firstOut, "twin.json"), "utf8")) as { stages: TwinStageRow[] }
+    ).stages;
+    expect(stages.map((r) => r.stage)).toEqual(["allocating", "issuing", "core", "outside"]);
+    for (const r of stages.filter((x) => x.stage === "issuing" || x.stage === "core")) {
+      expect(r.live.p50, r.stage).toBeGreaterThan(0);
+      expect(r.simulated.p50, r.stage).toBeGreaterThan(0);
+    }
+    expect(twin.out).toContain("| issuing (provider calls) |");
     for (const f of [
       "twin.html",
       "live.json",
