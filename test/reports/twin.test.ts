@@ -5,6 +5,7 @@ import {
   compareIsolation,
   DEFAULT_TOLERANCES,
   parseTolerances,
+  type TwinReport,
   twinFailures,
   twinMarkdown,
 } from "../../reports/twin.ts";
@@ -27,6 +28,20 @@ function isolatedAt(shift: number | null): RunResult {
           : p,
       ),
     })),
+  };
+}
+
+/** A twin report with no metric rows, and the given isolation rows and stage rows. */
+function reportWith(part: Partial<Pick<TwinReport, "isolation" | "stages">>): TwinReport {
+  return {
+    scenario: "s",
+    config: "c",
+    replications: 1,
+    calibration: null,
+    rows: [],
+    isolation: [],
+    stages: [],
+    ...part,
   };
 }
 
@@ -66,15 +81,7 @@ describe("the health timelines compared", () => {
       "prov-a isolated: simulated 40.0 s vs live 55.0 s, 3 windows apart (tolerance ±2.00 windows)",
       "prov-a isolated: simulated 40.0 s vs live never (tolerance ±2.00 windows)",
     ]);
-    const md = twinMarkdown({
-      scenario: "s",
-      config: "c",
-      replications: 1,
-      calibration: null,
-      rows: [],
-      isolation: late,
-      stages: [],
-    });
+    const md = twinMarkdown(reportWith({ isolation: late }));
     expect(md).toContain("| prov-a | 40.0 s | 55.0 s | 3 | ±2.00 windows | **outside** |");
   });
 
@@ -111,15 +118,7 @@ describe("the twin's stage table", () => {
     expect(at("issuing").live.p50).toBeCloseTo(52, 1);
     expect(at("outside").simulated.p50).toBeCloseTo(4, 1);
     expect(at("outside").live.p50).toBeCloseTo(10, 1);
-    const md = twinMarkdown({
-      scenario: "s",
-      config: "c",
-      replications: 1,
-      calibration: null,
-      rows: [],
-      isolation: [],
-      stages: rows,
-    });
+    const md = twinMarkdown(reportWith({ stages: rows }));
     expect(md).toContain(
       "| issuing (provider calls) | 47.0 ms | 52.0 ms | +5.0 ms | 47.0 ms | 52.0 ms | +5.0 ms |",
     );
@@ -130,15 +129,7 @@ describe("the twin's stage table", () => {
     const staged = withStages([{ latency: 10, allocating: 1, issuing: 5, core: 8 }]);
     expect(compareStages(plain, staged)).toEqual([]);
     expect(compareStages(staged, plain)).toEqual([]);
-    const md = twinMarkdown({
-      scenario: "s",
-      config: "c",
-      replications: 1,
-      calibration: null,
-      rows: [],
-      isolation: [],
-      stages: [],
-    });
+    const md = twinMarkdown(reportWith({}));
     expect(md).not.toContain("Where a delivered order's time goes");
   });
 });
