@@ -37,7 +37,9 @@ and rushhour serve on 127.0.0.1, at duration scale 1), and writes the section "s
 overlay charts per window (P50/P95/P99, throughput, CPU) and a table
 metric | simulated [95% CI] | live | error | tolerance | verdict
 for P50, P95, P99, throughput (delivered per second of traffic), CPU peak and error rate; and, for each
-provider either side isolated, the window each side first isolated it in (the health timelines compared).
+provider either side isolated, the window each side first isolated it in (the health timelines compared);
+and, not judged, where delivered orders' time goes on each side: P50 and P99 of the allocating and issuing
+stages, the core's span and what is left outside it (from the core's own stage timings).
 
 <scenario>   a built-in name (${BUILTIN_SCENARIOS.join(", ")}) or a scenario .ts file
 
