@@ -18,7 +18,7 @@ import {
 import { startTopology } from "../load/topology.ts";
 import type { ClientTls } from "../load/unary-channel.ts";
 import type { RunResult } from "../results/run-result.ts";
-import type { Scenario } from "../scenarios/define.ts";
+import { liveServices, type Scenario } from "../scenarios/define.ts";
 import { type ChaosStep, liveOptions, type TopologySpec, validateLive } from "../scenarios/live.ts";
 import type { DispatchConfig } from "../server/core/config.ts";
 import { redactStoreUrl } from "../server/store/redact-url.ts";
@@ -252,8 +252,8 @@ export async function runOnTopology(o: TopologyRunOptions): Promise<LoadOutcome>
   const log = o.log ?? (() => {});
   const topology = await startTopology({
     spec: o.spec,
-    providers: farmProviders(o.scenario.providers),
-    services: farmServices(o.scenario),
+    providers: farmProviders(liveServices(o.scenario).providers),
+    services: farmServices(liveServices(o.scenario)),
     config: o.serverConfig,
     backupConfig: o.backupConfig,
     skuCount: o.scenario.skus.count,

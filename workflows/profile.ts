@@ -12,7 +12,7 @@ import { startMember } from "../load/topology.ts";
 import { toRunView } from "../reports/from-run-result.ts";
 import { writeReport } from "../reports/write-report.ts";
 import { type RunResult, writeRunResult } from "../results/run-result.ts";
-import type { Scenario } from "../scenarios/define.ts";
+import { liveServices, type Scenario } from "../scenarios/define.ts";
 import { liveOptions } from "../scenarios/live.ts";
 import { SERVER_NODE_FLAGS } from "../server/node-flags.ts";
 import type { Arm } from "./arms.ts";
@@ -168,10 +168,10 @@ export async function runProfile(scenario: Scenario, o: ProfileOptions): Promise
   mkdirSync(clinicDir, { recursive: true });
   const files = prepareStackFiles(
     "rushhour-profile-",
-    farmProviders(scenario.providers),
+    farmProviders(liveServices(scenario).providers),
     // Sized as the simulator sizes the scenario's cluster (scenario-stack.ts).
     sizedPrimaryConfig(scenario, arm.config),
-    farmServices(scenario),
+    farmServices(liveServices(scenario)),
   );
   const { dir: work, specFile, adminToken: token } = files;
 

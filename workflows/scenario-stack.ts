@@ -6,7 +6,7 @@
 // same system on both sides.
 import { type LocalStack, startLocalStack } from "../load/local-stack.ts";
 import { farmProviders, farmServices } from "../load/provider-models.ts";
-import type { Scenario } from "../scenarios/define.ts";
+import { liveServices, type Scenario } from "../scenarios/define.ts";
 import { type DispatchConfig, withWorkers } from "../server/core/config.ts";
 
 /** The configuration one of `instances` primary servers runs: its share of the cluster's worker slots. */
@@ -36,8 +36,8 @@ export function startScenarioStack(
   o: ScenarioStackOptions = {},
 ): Promise<LocalStack> {
   return startLocalStack({
-    providers: farmProviders(scenario.providers),
-    services: farmServices(scenario),
+    providers: farmProviders(liveServices(scenario).providers),
+    services: farmServices(liveServices(scenario)),
     config: sizedPrimaryConfig(scenario, config),
     skuCount: scenario.skus.count,
     seed: scenario.seed,

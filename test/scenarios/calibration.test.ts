@@ -7,9 +7,10 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { main } from "../../cli/main.ts";
+import { farmProviders, farmServices } from "../../load/provider-models.ts";
 import { readRunResult } from "../../results/run-result.ts";
 import { applyCalibration, loadCalibrationProfile } from "../../scenarios/calibration-apply.ts";
-import { loadScenario, validateScenario } from "../../scenarios/define.ts";
+import { liveServices, loadScenario, validateScenario, withCalibrationFile } from "../../scenarios/define.ts";
 import { sampleProfile } from "./calibration-fixture.ts";
 
 const TINY = fileURLToPath(new URL("../workflows/fixtures/twin-tiny.ts", import.meta.url));
@@ -98,6 +99,27 @@ describe("applying a profile", () => {
     const s = applyCalibration(promo, { ...p, providers: { ...p.providers, risk: { values: [2, 3, 9] } } });
     expect(s.risk!.latency).toEqual({ dist: "empirical", values: [2, 3, 9] });
     expect(s.notification!.latency).toEqual(promo.notification!.latency);
+  });
+
+  it("leaves the live stack's farm serving the providers and services as written, not their measurements", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "rushhour-cal-live-"));
+    const promo = await loadScenario("promo-peak");
+    const p = sampleProfile();
+    // The profile saw p1 and the risk service slow (the server's own waits included).
+    const slow = { values: [300, 400, 500, 600, 900] };
+    const file = writeProfile(dir, { ...p, providers: { ...p.providers, p1: slow, risk: slow } });
+    const calibrated = withCalibrationFile(promo, file);
+    expect(calibrated.providers.find((x) => x.id === "p1")!.latency).toEqual({ dist: "empirical", ...slow });
+    // The farm a twin, load or capacity run starts serves the scenario's own p1 and risk service.
+    const live = liveServices(calibrated);
+    expect(live.providers).toEqual(promo.providers);
+    expect(live.risk).toEqual(promo.risk);
+    const p1 = farmProviders(live.providers).find((x) => x.id === "p1")!;
+    expect(p1.p50Ms).toBe(farmProviders(promo.providers).find((x) => x.id === "p1")!.p50Ms);
+    expect(p1.p50Ms).toBeLessThan(300);
+    expect(farmServices(live).risk!.p50Ms).toBe(farmServices(promo).risk!.p50Ms);
+    // A scenario without a profile is served as it is.
+    expect(liveServices(promo).providers).toBe(promo.providers);
   });
 });
 
