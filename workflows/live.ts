@@ -6,7 +6,6 @@
 import { Admin } from "../load/admin.ts";
 import { type AuditOptions, auditStore } from "../load/audit.ts";
 import { type ChaosRun, scheduleChaos } from "../load/chaos.ts";
-import { farmProviders, farmServices } from "../load/provider-models.ts";
 import { armRecordPath } from "../load/record.ts";
 import {
   executorFor,
@@ -18,7 +17,7 @@ import {
 import { startTopology } from "../load/topology.ts";
 import type { ClientTls } from "../load/unary-channel.ts";
 import type { RunResult } from "../results/run-result.ts";
-import { liveServices, type Scenario } from "../scenarios/define.ts";
+import type { Scenario } from "../scenarios/define.ts";
 import { type ChaosStep, liveOptions, type TopologySpec, validateLive } from "../scenarios/live.ts";
 import type { DispatchConfig } from "../server/core/config.ts";
 import { redactStoreUrl } from "../server/store/redact-url.ts";
@@ -26,7 +25,7 @@ import { validateExecutor } from "../traffic/executors/index.ts";
 import { peakRate } from "../traffic/profile.ts";
 import type { ExecutionSegment } from "../traffic/segment.ts";
 import { type Arm, resolveArms } from "./arms.ts";
-import { sizedBackupConfig, sizedPrimaryConfig, startScenarioStack } from "./scenario-stack.ts";
+import { scenarioFarm, sizedBackupConfig, sizedPrimaryConfig, startScenarioStack } from "./scenario-stack.ts";
 import { steadyScenario } from "./steady.ts";
 
 export class LiveScenarioError extends Error {
@@ -252,8 +251,7 @@ export async function runOnTopology(o: TopologyRunOptions): Promise<LoadOutcome>
   const log = o.log ?? (() => {});
   const topology = await startTopology({
     spec: o.spec,
-    providers: farmProviders(liveServices(o.scenario).providers),
-    services: farmServices(liveServices(o.scenario)),
+    ...scenarioFarm(o.scenario),
     config: o.serverConfig,
     backupConfig: o.backupConfig,
     skuCount: o.scenario.skus.count,

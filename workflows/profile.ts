@@ -6,18 +6,17 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { basename, delimiter, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { prepareStackFiles, serveFlags } from "../load/local-stack.ts";
-import { farmProviders, farmServices } from "../load/provider-models.ts";
 import { runLoad } from "../load/run-load.ts";
 import { startMember } from "../load/topology.ts";
 import { toRunView } from "../reports/from-run-result.ts";
 import { writeReport } from "../reports/write-report.ts";
 import { type RunResult, writeRunResult } from "../results/run-result.ts";
-import { liveServices, type Scenario } from "../scenarios/define.ts";
+import type { Scenario } from "../scenarios/define.ts";
 import { liveOptions } from "../scenarios/live.ts";
 import { SERVER_NODE_FLAGS } from "../server/node-flags.ts";
 import type { Arm } from "./arms.ts";
 import { runFile } from "./files.ts";
-import { sizedPrimaryConfig } from "./scenario-stack.ts";
+import { scenarioFarm, sizedPrimaryConfig } from "./scenario-stack.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const BIN = fileURLToPath(new URL("../cli/bin.mjs", import.meta.url));
@@ -166,12 +165,13 @@ export async function runProfile(scenario: Scenario, o: ProfileOptions): Promise
   const { tool, arm, durationScale, rateScale, outDir, log } = o;
   const clinicDir = join(outDir, "clinic");
   mkdirSync(clinicDir, { recursive: true });
+  const { providers, services } = scenarioFarm(scenario);
   const files = prepareStackFiles(
     "rushhour-profile-",
-    farmProviders(liveServices(scenario).providers),
+    providers,
     // Sized as the simulator sizes the scenario's cluster (scenario-stack.ts).
     sizedPrimaryConfig(scenario, arm.config),
-    farmServices(liveServices(scenario)),
+    services,
   );
   const { dir: work, specFile, adminToken: token } = files;
 

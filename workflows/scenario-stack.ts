@@ -5,7 +5,12 @@
 // here (load, twin, calibrate, capacity, profile), so "the same scenario, simulated and live" is the
 // same system on both sides.
 import { type LocalStack, startLocalStack } from "../load/local-stack.ts";
-import { farmProviders, farmServices } from "../load/provider-models.ts";
+import {
+  type FarmProvider,
+  type FarmServices,
+  farmProviders,
+  farmServices,
+} from "../load/provider-models.ts";
 import { liveServices, type Scenario } from "../scenarios/define.ts";
 import { type DispatchConfig, withWorkers } from "../server/core/config.ts";
 
@@ -29,6 +34,15 @@ export interface ScenarioStackOptions {
   log?: (line: string) => void;
 }
 
+/**
+ * The provider farm every live run of the scenario starts (local stack, topology, profile): its providers
+ * and services as written, never a calibration profile's measurements of them (liveServices).
+ */
+export function scenarioFarm(scenario: Scenario): { providers: FarmProvider[]; services: FarmServices } {
+  const deployed = liveServices(scenario);
+  return { providers: farmProviders(deployed.providers), services: farmServices(deployed) };
+}
+
 /** A provider farm with the scenario's providers and services, and `rushhour serve` sized for the scenario. */
 export function startScenarioStack(
   scenario: Scenario,
@@ -36,8 +50,7 @@ export function startScenarioStack(
   o: ScenarioStackOptions = {},
 ): Promise<LocalStack> {
   return startLocalStack({
-    providers: farmProviders(liveServices(scenario).providers),
-    services: farmServices(liveServices(scenario)),
+    ...scenarioFarm(scenario),
     config: sizedPrimaryConfig(scenario, config),
     skuCount: scenario.skus.count,
     seed: scenario.seed,
