@@ -23,6 +23,8 @@ export interface LocalStackOptions {
   config: string | object;
   skuCount: number;
   seed: number;
+  /** Orders per minute before the run, for the server's prewarm forecaster (`serve --demand-history`). */
+  demandHistory?: number[] | undefined;
   /** The server's store URL (default: a fresh SQLite file in the stack's temp folder). */
   store?: string;
   log?: (line: string) => void;
@@ -84,23 +86,45 @@ function startChild(name: string, args: string[], log: (line: string) => void): 
 
 /**
  * A temp folder holding what the spawned processes read: the provider farm's spec file (its providers
- * and, when the scenario has them, its risk and notification services) and, for a resolved
- * configuration object, a config file for `rushhour serve --config`; and a fresh admin token.
+ * and, when the scenario has them, its risk and notification services), for a resolved configuration
+ * object a config file for `rushhour serve --config`, and the scenario's demand history for
+ * `serve --demand-history` (the simulator hands the same history to its dispatchers, so the live
+ * server prewarms as the simulated one does); and a fresh admin token.
  */
 export function prepareStackFiles(
   prefix: string,
   providers: FarmProvider[],
   config: string | object,
   services: FarmServices = {},
-): { dir: string; specFile: string; config: string; adminToken: string; adminTokenFile: string } {
+  demandHistory?: number[],
+): {
+  dir: string;
+  specFile: string;
+  config: string;
+  adminToken: string;
+  adminTokenFile: string;
+  demandHistoryFile: string | undefined;
+} {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   const specFile = join(dir, "providers.json");
   writeFileSync(specFile, JSON.stringify({ providers, ...services }, null, 2));
+  let demandHistoryFile: string | undefined;
+  if (demandHistory !== undefined) {
+    demandHistoryFile = join(dir, "demand-history.json");
+    writeFileSync(demandHistoryFile, JSON.stringify(demandHistory));
+  }
   const adminToken = randomBytes(18).toString("base64url");
   // Handed to `rushhour serve --admin-token-file`: an argument would show in `ps` to every user.
   const adminTokenFile = join(dir, "admin-token");
   writeFileSync(adminTokenFile, adminToken, { mode: 0o600 });
-  return { dir, specFile, config: configArgument(dir, config, "config.json"), adminToken, adminTokenFile };
+  return {
+    dir,
+    specFile,
+    config: configArgument(dir, config, "config.json"),
+    adminToken,
+    adminTokenFile,
+    demandHistoryFile,
+  };
 }
 
 /** A `serve --config` argument: a preset name as it is, a full configuration written to dir/file. */
@@ -123,11 +147,14 @@ export interface ServeFlags {
   adminTokenFile: string;
   skus: number;
   seed: number;
+  /** The scenario's demand history (prepareStackFiles writes it), for the prewarm forecaster. */
+  demandHistoryFile?: string | undefined;
 }
 
 /** The flags of a `rushhour serve` this driver starts (local stack, topology instance, profile): no metrics port, no seeded stock. */
 export function serveFlags(f: ServeFlags): string[] {
   return [
+    ...(f.demandHistoryFile === undefined ? [] : ["--demand-history", f.demandHistoryFile]),
     "--port",
     String(f.port),
     "--metrics-port",
@@ -151,11 +178,12 @@ export function serveFlags(f: ServeFlags): string[] {
 
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const log = options.log ?? (() => {});
-  const { dir, specFile, config, adminToken, adminTokenFile } = prepareStackFiles(
+  const { dir, specFile, config, adminToken, adminTokenFile, demandHistoryFile } = prepareStackFiles(
     "rushhour-load-",
     options.providers,
     options.config,
     options.services,
+    options.demandHistory,
   );
   const children: Child[] = [];
   const stop = async () => {
@@ -181,6 +209,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           adminTokenFile,
           skus: options.skuCount,
           seed: options.seed,
+          demandHistoryFile,
         }),
       ],
       log,

@@ -29,6 +29,8 @@ export interface TopologyOptions {
   backupConfig?: object;
   skuCount: number;
   seed: number;
+  /** Orders per minute before the run, for every instance's prewarm forecaster (`serve --demand-history`). */
+  demandHistory?: number[] | undefined;
   /** Extra `rushhour serve` flags for every instance (e.g. ["--drain-ms", "1000"]). */
   serveArgs?: string[];
   /** Throwaway PostgreSQL only: server settings (e.g. { fsync: "on" }) and store URL parameters ("batches=0"). */
@@ -201,11 +203,12 @@ export function postgresPids(clusterDir: string): number[] {
 export async function startTopology(options: TopologyOptions): Promise<Topology> {
   const log = options.log ?? (() => {});
   const spec = options.spec;
-  const { dir, specFile, config, adminToken, adminTokenFile } = prepareStackFiles(
+  const { dir, specFile, config, adminToken, adminTokenFile, demandHistoryFile } = prepareStackFiles(
     "rushhour-topology-",
     options.providers,
     options.config,
     options.services,
+    options.demandHistory,
   );
   const backupConfig =
     options.backupConfig === undefined
@@ -268,6 +271,7 @@ export async function startTopology(options: TopologyOptions): Promise<Topology>
         adminTokenFile,
         skus: options.skuCount,
         seed: options.seed,
+        demandHistoryFile,
       }),
       "--role",
       role,

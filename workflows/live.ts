@@ -25,7 +25,13 @@ import { validateExecutor } from "../traffic/executors/index.ts";
 import { peakRate } from "../traffic/profile.ts";
 import type { ExecutionSegment } from "../traffic/segment.ts";
 import { type Arm, resolveArms } from "./arms.ts";
-import { scenarioFarm, sizedBackupConfig, sizedPrimaryConfig, startScenarioStack } from "./scenario-stack.ts";
+import {
+  scenarioDemandHistory,
+  scenarioFarm,
+  sizedBackupConfig,
+  sizedPrimaryConfig,
+  startScenarioStack,
+} from "./scenario-stack.ts";
 import { steadyScenario } from "./steady.ts";
 
 export class LiveScenarioError extends Error {
@@ -256,6 +262,7 @@ export async function runOnTopology(o: TopologyRunOptions): Promise<LoadOutcome>
     backupConfig: o.backupConfig,
     skuCount: o.scenario.skus.count,
     seed: o.scenario.seed,
+    demandHistory: scenarioDemandHistory(o.scenario),
     serveArgs: o.serveArgs,
     log,
   });

@@ -16,7 +16,7 @@ import { liveOptions } from "../scenarios/live.ts";
 import { SERVER_NODE_FLAGS } from "../server/node-flags.ts";
 import type { Arm } from "./arms.ts";
 import { runFile } from "./files.ts";
-import { scenarioFarm, sizedPrimaryConfig } from "./scenario-stack.ts";
+import { scenarioDemandHistory, scenarioFarm, sizedPrimaryConfig } from "./scenario-stack.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const BIN = fileURLToPath(new URL("../cli/bin.mjs", import.meta.url));
@@ -172,6 +172,7 @@ export async function runProfile(scenario: Scenario, o: ProfileOptions): Promise
     // Sized as the simulator sizes the scenario's cluster (scenario-stack.ts).
     sizedPrimaryConfig(scenario, arm.config),
     services,
+    scenarioDemandHistory(scenario),
   );
   const { dir: work, specFile, adminToken: token } = files;
 
@@ -194,6 +195,7 @@ export async function runProfile(scenario: Scenario, o: ProfileOptions): Promise
         adminTokenFile: files.adminTokenFile,
         skus: scenario.skus.count,
         seed: scenario.seed,
+        demandHistoryFile: files.demandHistoryFile,
       }),
       log,
     );
