@@ -8,7 +8,7 @@
 // for 15 s first: at its own rate (the fault run: at 30% of its peak).
 // Run: npm run bench -- twin. Env: BENCH_TWIN_STEP (seconds per step, default 10), BENCH_TWIN_REPS
 // (simulated replications, default 3), BENCH_TWIN_STORES (default memory,sqlite), BENCH_TWIN_RATES
-// (calibration rates, default 200,600,1000,1400), BENCH_TWIN_OUT
+// (calibration rates, default 200,400,600,800,1000,1200,1400), BENCH_TWIN_OUT
 // (profiles and twin reports, default out/bench/twin). Takes about 15 minutes at the defaults.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
@@ -31,7 +31,7 @@ const STEP_S = Number(process.env.BENCH_TWIN_STEP ?? 10);
 const REPS = Number(process.env.BENCH_TWIN_REPS ?? 3);
 const STORES = (process.env.BENCH_TWIN_STORES ?? "memory,sqlite").split(",") as CalibrateStore[];
 const OUT = resolve(process.env.BENCH_TWIN_OUT ?? "out/bench/twin");
-const RATES = (process.env.BENCH_TWIN_RATES ?? "200,600,1000,1400").split(",").map(Number);
+const RATES = (process.env.BENCH_TWIN_RATES ?? "200,400,600,800,1000,1200,1400").split(",").map(Number);
 const SHARES = [0.3, 0.6, 0.85];
 const FAULT_SCALE = Number(process.env.BENCH_TWIN_FAULT_SCALE ?? 0.35);
 const FAULT_SHARE = 0.6;

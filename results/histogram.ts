@@ -55,6 +55,15 @@ export class LatencyHistogram {
     return this;
   }
 
+  /**
+   * Takes away every value of `earlier` (a snapshot of the same cumulative histogram taken before this
+   * one), leaving what was recorded between the two. Throws if `earlier` holds a value this one does not.
+   */
+  subtract(earlier: LatencyHistogram): this {
+    this.h.subtract(earlier.h);
+    return this;
+  }
+
   reset(): void {
     this.h.reset();
   }

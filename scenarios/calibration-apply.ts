@@ -102,7 +102,16 @@ export function applyCalibration<S extends ScenarioSpec>(scenario: S, p: Calibra
     const m = p.providers[service.id];
     return m === undefined
       ? service
-      : { ...service, latency: { dist: "empirical" as const, values: [...m.values] } };
+      : {
+          ...service,
+          latency: {
+            dist: "empirical" as const,
+            values: [...m.values],
+            ...(m.byRate === undefined
+              ? {}
+              : { byRate: m.byRate.map((r) => ({ rate: r.rate, values: [...r.values] })) }),
+          },
+        };
   };
   return {
     ...scenario,

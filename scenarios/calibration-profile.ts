@@ -84,7 +84,21 @@ export const CalibrationProfileSchema = z.strictObject({
    * Provider latency as the server saw it (call start to answer, ms), as empirical quantiles: `values`
    * holds equally spaced quantiles (the simulator samples them as an empirical distribution).
    */
-  providers: z.record(z.string().min(1), z.strictObject({ values: z.array(ms).min(1).max(10_000) })),
+  providers: z.record(
+    z.string().min(1),
+    z.strictObject({
+      values: z.array(ms).min(1).max(10_000),
+      /**
+       * The same, at each steady rate the calibration held (orders/s, ascending): as the rate grows, the
+       * answer waits longer for the server's event loop. Absent in profiles written before it was measured.
+       */
+      byRate: z
+        .array(z.strictObject({ rate: z.number().positive(), values: z.array(ms).min(1).max(10_000) }))
+        .min(2)
+        .max(100)
+        .optional(),
+    }),
+  ),
   /** One-way primary -> backup hop (ms). */
   hopMs: ms,
 });

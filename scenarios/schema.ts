@@ -14,7 +14,20 @@ export const LatencySchema = z.union(
     z.strictObject({ dist: z.literal("exponential"), mean: positiveDuration }),
     z.strictObject({ dist: z.literal("deterministic"), value: duration }),
     z.strictObject({ dist: z.literal("uniform"), min: duration, max: duration }),
-    z.strictObject({ dist: z.literal("empirical"), values: z.array(duration).min(1) }),
+    z.strictObject({
+      dist: z.literal("empirical"),
+      values: z.array(duration).min(1),
+      /**
+       * The same service's latency as one server observed it at several steady arrival rates (orders/s),
+       * as a calibration profile measures it: the answer waits longer for the server's event loop as the
+       * rate grows. The simulator draws at the primary's arrival rate over the last second, between the
+       * two nearest rates (the quantiles interpolated); the live provider farm serves `values`.
+       */
+      byRate: z
+        .array(z.strictObject({ rate: z.number().positive(), values: z.array(duration).min(1) }))
+        .min(2)
+        .optional(),
+    }),
   ],
   {
     error:

@@ -12,6 +12,8 @@ export interface OperationTimingView {
   meanMs: number;
   /** The 0th..100th percentiles, ms (101 values). */
   quantilesMs: number[];
+  /** All of them, cumulative, as `LatencyHistogram.encode()` writes it (an interval: subtract two). */
+  histogram: string;
 }
 
 export class OperationTimings {
@@ -45,6 +47,7 @@ export class OperationTimings {
         count: h.count,
         meanMs: h.mean,
         quantilesMs: Array.from({ length: 101 }, (_, p) => h.percentile(p)),
+        histogram: h.encode(),
       }));
   }
 }

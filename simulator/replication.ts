@@ -67,23 +67,29 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
     env,
     scenario.store === undefined ? { latencyMs: null } : { latencyMs: 0, rowLock: scenario.store },
   );
-  const providers = new SimProviders(env, scenario.providers, scenario.faults);
-  const providerIds = scenario.providers.map((p) => p.id);
   const windowMs = scenario.window;
   const trafficMs = totalDuration(traffic);
   const endMs = trafficMs + scenario.drain;
   // Each cluster's cores serve its orders' CPU: the wrapped ports and listeners below make an order
   // wait for it (models/cpu.ts).
   const cpu = new CpuModel(env, cluster, windowMs, endMs);
+  // A service latency a calibration measured at several rates is drawn at the primary's arrival rate: one
+  // server was measured, and the backup takes the primary's overflow.
+  const rate = () => cpu.rate("primary");
+  const providers = new SimProviders(env, scenario.providers, scenario.faults, rate);
+  const providerIds = scenario.providers.map((p) => p.id);
   // The risk and notification services, shared by both clusters like the provider farm.
   const risk =
     scenario.risk === undefined
       ? undefined
-      : { id: scenario.risk.id, port: new SimRisk(env, scenario.risk, scenario.faults) };
+      : { id: scenario.risk.id, port: new SimRisk(env, scenario.risk, scenario.faults, rate) };
   const notify =
     scenario.notification === undefined
       ? undefined
-      : { id: scenario.notification.id, port: new SimNotify(env, scenario.notification, scenario.faults) };
+      : {
+          id: scenario.notification.id,
+          port: new SimNotify(env, scenario.notification, scenario.faults, rate),
+        };
 
   const backup = createDispatcher({
     env,

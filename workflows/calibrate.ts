@@ -11,6 +11,7 @@ import { Admin } from "../load/admin.ts";
 import { driverCpuMs } from "../load/pool.ts";
 import { processCpuMs } from "../load/process-cpu.ts";
 import { runLoad } from "../load/run-load.ts";
+import { LatencyHistogram } from "../results/histogram.ts";
 import type { RunResult } from "../results/run-result.ts";
 import {
   CALIBRATION_PROFILE_VERSION,
@@ -72,6 +73,9 @@ export class CalibrateError extends Error {
 /** A step that completed less than this share of the orders it sent was saturated (left out of the fit). */
 const SATURATED = 0.9;
 
+/** A step whose server event loop was busier than this share of its time had a saturated loop. */
+const LOOP_SATURATED = 0.9;
+
 export async function calibrate(o: CalibrateOptions): Promise<CalibrationProfile> {
   if (o.rates.length < 2) throw new CalibrateError("--rates: give at least 2 rates to fit the CPU cost");
   const log = o.log ?? (() => {});
@@ -101,11 +105,12 @@ export async function calibrate(o: CalibrateOptions): Promise<CalibrationProfile
         log(`warm-up: ${warmupMs / 1000} s at ${rate}/s, not measured`);
       }
       o.onProgress?.(i, o.rates.length, `${rate}/s`);
+      const before = (await admin.getSnapshot()).operations;
       const measured = await measureStep(o, rate, addresses, adminToken, stack?.pids ?? null, (p) =>
         o.onProgress?.(i + p, o.rates.length, `${rate}/s`),
       );
-      // The server's timings so far: the profile takes them as of its last unsaturated step.
-      const { operations } = await admin.getSnapshot();
+      // The server's timings are cumulative: the step's own are the difference of two snapshots.
+      const operations = stepTimings(before, (await admin.getSnapshot()).operations);
       steps.push({ ...measured, operations });
       log(`step ${rate}/s: ${measured.completed} of ${measured.submitted} orders completed`);
     }
@@ -232,6 +237,32 @@ interface OperationTimingLike {
   count: number;
   meanMs: number;
   quantilesMs: number[];
+  /** The cumulative histogram (server/op-timings.ts); "" from a server that does not send it. */
+  histogram: string;
+}
+
+/**
+ * What the server timed between two snapshots, operation by operation: `after`'s histogram minus
+ * `before`'s. A server too old to send its histograms gives its cumulative figures, as before.
+ */
+export function stepTimings(
+  before: OperationTimingLike[],
+  after: OperationTimingLike[],
+): OperationTimingLike[] {
+  return after.map((t) => {
+    if (t.histogram === "") return t;
+    const h = LatencyHistogram.decode(t.histogram);
+    const earlier = before.find((b) => b.name === t.name);
+    if (earlier !== undefined && earlier.histogram !== "")
+      h.subtract(LatencyHistogram.decode(earlier.histogram));
+    return {
+      name: t.name,
+      count: h.count,
+      meanMs: h.mean,
+      quantilesMs: Array.from({ length: 101 }, (_, p) => h.percentile(p)),
+      histogram: h.encode(),
+    };
+  });
 }
 
 export function buildProfile(
@@ -291,12 +322,29 @@ export function buildProfile(
   // orders held their worker slots longer, and the simulated knee sat at 855/s against 1,337/s live. At
   // the lowest rate that wait is least.
   const operations = (usable[0] as StepMeasure).operations;
+  // Steps whose event loop was busy less than LOOP_SATURATED of the time (unknown: left out, but for the
+  // lowest). Past that the answers' wait is the loop's queue, which the simulator's processors serve
+  // themselves (simulator/models/cpu.ts): p1's median read 104 ms at 1,000/s (loop 107% busy) against
+  // 51 ms at 600/s (81%), and drawn at 849/s between the two it held every order's worker slot so long
+  // that the simulated knee fell to 809/s against 1,415/s live.
+  const unsaturatedLoop = usable.filter(
+    (s, i) => i === 0 || (s.serverLoopMs !== null && s.serverLoopMs / (s.seconds * 1000) < LOOP_SATURATED),
+  );
   const op = (name: string) => operations.find((t) => t.name === name);
   const providers: CalibrationProfile["providers"] = {};
   for (const t of operations) {
-    if (t.name.startsWith("provider.") && t.count > 0) {
-      providers[t.name.slice("provider.".length)] = { values: t.quantilesMs };
-    }
+    if (!t.name.startsWith("provider.") || t.count === 0) continue;
+    // The same service at every step that timed it with the server's loop short of saturation: the wait for
+    // the loop (and the farm's) on the way back grows with the rate, and the simulator draws at its current
+    // rate between these.
+    const byRate = unsaturatedLoop.flatMap((s) => {
+      const at = s.operations.find((x) => x.name === t.name);
+      return at === undefined || at.count === 0 ? [] : [{ rate: s.rate, values: at.quantilesMs }];
+    });
+    providers[t.name.slice("provider.".length)] = {
+      values: t.quantilesMs,
+      ...(byRate.length > 1 ? { byRate } : {}),
+    };
   }
   const round = (v: number) => Math.round(v * 10_000) / 10_000;
   const profile: CalibrationProfile = {

@@ -12,7 +12,7 @@ import { type Command, EXIT, UsageError } from "../command.ts";
 import { scenarioArgument } from "../scenario-argument.ts";
 import { targetsFlag } from "../target-flag.ts";
 
-const help = `Usage: rushhour calibrate [scenario] --out FILE [--store memory|sqlite] [--rates 200,600,1000] [--step 10s] [--warmup 5s]
+const help = `Usage: rushhour calibrate [scenario] --out FILE [--store memory|sqlite] [--rates 200,400,600,800,1000] [--step 10s] [--warmup 5s]
                           [--target HOST:PORT[,HOST:PORT...] --admin-token T]
 
 Measures a deployment and writes a calibration profile (JSON, versioned) that \`rushhour sim --calibration
@@ -25,10 +25,12 @@ linear regression of CPU ms per second over completed orders per second across t
 residual is kept. A step that completed less than 90% of the orders it sent was past saturation and is
 left out of the fit (at least 2 steps must remain: give lower --rates otherwise). Each step also records
 the server's event-loop busy time per order over its traffic (the simulator queues orders' CPU on that loop).
-The server's own timings (GetSnapshot) as of the lowest rate give the mean store operation times and the
-provider, risk and email latencies as it saw them (101 quantiles each, an empirical distribution; at higher
-rates they include the wait for the server's own busy event loop, which the simulator adds itself); half the
-median admin round trip gives the hop. The profile says where and when it was measured (host, cores, CPU
+The server's own timings (GetSnapshot, taken before and after each step) give the mean store operation
+times at the lowest rate, and the provider, risk and email latencies as it saw them at each rate (101
+quantiles each, an empirical distribution): as the rate grows an answer waits longer for the server's event
+loop, and the simulator draws at its current arrival rate between the measured rates. Steps whose event
+loop was over 90% busy are left out of those (there the wait is the loop's own queue, which the
+simulator's processors model themselves); half the median admin round trip gives the hop. The profile says where and when it was measured (host, cores, CPU
 model, node version, commit).
 
 Without --target it starts a provider farm and rushhour serve on 127.0.0.1 (the driver and the farm share
@@ -40,7 +42,8 @@ the server's machine, and the profile says so: their CPU per order is charged to
 Options:
   --out FILE           where to write the profile (required)
   --store KIND         the local stack's store: memory or sqlite (default sqlite)
-  --rates LIST         steady rates, orders per second, comma-separated, at least 2 (default 200,600,1000)
+  --rates LIST         steady rates, orders per second, comma-separated, at least 2
+                       (default 200,400,600,800,1000)
   --step DURATION      how long each rate is held (default 10s)
   --warmup DURATION    before each step, an unmeasured run at its rate, so a server's compilation and
                        growth into the rate are not read as CPU per order (default 5s; 0 for none)
@@ -89,7 +92,7 @@ export const calibrateCommand: Command = {
     if (store !== "memory" && store !== "sqlite") {
       problems.push(`--store must be memory or sqlite, got "${values.store}"`);
     }
-    const rates = parseRates(values.rates ?? "200,600,1000", problems);
+    const rates = parseRates(values.rates ?? "200,400,600,800,1000", problems);
     const stepMs = tryParseDuration(values.step ?? "10s");
     if (stepMs === undefined || stepMs < 1000 || stepMs > 3_600_000) {
       problems.push(`--step must be a duration from 1s to 1h (e.g. 10s), got "${values.step}"`);

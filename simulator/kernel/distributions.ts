@@ -54,20 +54,52 @@ export function lognormalFromPercentiles(p50: number, p99: number): Distribution
 
 /** Inverse CDF of the empirical distribution of `values`, linearly interpolated between order statistics. */
 export function empirical(values: readonly number[]): Distribution {
+  const quantile = empiricalQuantile(values);
+  const n = values.length;
+  const mean = values.reduce((a, b) => a + b, 0) / n;
+  return { name: `empirical(n=${n})`, mean, sample: (rng) => quantile(rng.next()) };
+}
+
+/** The inverse CDF of `values` at u in [0, 1), linearly interpolated between order statistics. */
+function empiricalQuantile(values: readonly number[]): (u: number) => number {
   if (values.length === 0) throw new Error("empirical: needs at least one value");
   const sorted = Float64Array.from(values).sort();
   const n = sorted.length;
-  const mean = sorted.reduce((a, b) => a + b, 0) / n;
-  return {
-    name: `empirical(n=${n})`,
-    mean,
-    sample: (rng) => {
-      if (n === 1) return sorted[0]!;
-      const x = rng.next() * (n - 1);
-      const i = Math.floor(x);
-      const lo = sorted[i]!;
-      return i + 1 < n ? lo + (sorted[i + 1]! - lo) * (x - i) : lo;
-    },
+  return (u) => {
+    if (n === 1) return sorted[0]!;
+    const x = u * (n - 1);
+    const i = Math.floor(x);
+    const lo = sorted[i]!;
+    return i + 1 < n ? lo + (sorted[i + 1]! - lo) * (x - i) : lo;
+  };
+}
+
+/** A latency whose distribution depends on the arrival rate (one uniform per draw, like `empirical`). */
+export type RateDistribution = (rng: RandomStream, rate: number) => number;
+
+/**
+ * Empirical distributions measured at several rates: a draw at `rate` takes the same quantile of the two
+ * nearest measured rates' distributions and interpolates linearly between them by rate (so the median
+ * moves smoothly from one measured median to the next); below the lowest rate the lowest's, above the
+ * highest the highest's (no extrapolation past what was measured).
+ */
+export function empiricalByRate(
+  points: readonly { rate: number; values: readonly number[] }[],
+): RateDistribution {
+  if (points.length === 0) throw new Error("empirical by rate: needs at least one rate");
+  const sorted = [...points].sort((a, b) => a.rate - b.rate);
+  const rates = sorted.map((p) => p.rate);
+  const quantiles = sorted.map((p) => empiricalQuantile(p.values));
+  const last = rates.length - 1;
+  return (rng, rate) => {
+    const u = rng.next();
+    if (rate <= rates[0]!) return quantiles[0]!(u);
+    if (rate >= rates[last]!) return quantiles[last]!(u);
+    let i = 1;
+    while (rates[i]! < rate) i++;
+    const a = rates[i - 1]!;
+    const qa = quantiles[i - 1]!(u);
+    return qa + ((quantiles[i]!(u) - qa) * (rate - a)) / (rates[i]! - a);
   };
 }
 
@@ -130,7 +162,14 @@ export type LatencyParams =
   | { dist: "exponential"; mean: number }
   | { dist: "deterministic"; value: number }
   | { dist: "uniform"; min: number; max: number }
-  | { dist: "empirical"; values: number[] };
+  | { dist: "empirical"; values: number[]; byRate?: { rate: number; values: number[] }[] | undefined };
+
+/** The spec's rate-dependent latency (an empirical one measured at several rates), or null: none. */
+export function rateDistributionFromSpec(spec: LatencyParams): RateDistribution | null {
+  return "dist" in spec && spec.dist === "empirical" && spec.byRate !== undefined
+    ? empiricalByRate(spec.byRate)
+    : null;
+}
 
 export function distributionFromSpec(spec: LatencyParams): Distribution {
   if ("p50" in spec) return lognormalFromPercentiles(spec.p50, spec.p99);

@@ -159,6 +159,8 @@ class RecentRate {
   private readonly buckets = new Float64Array(RATE_SPAN_MS / RATE_BUCKET_MS);
   private index = 0;
   private sum = 0;
+  /** The rate as of the last arrival (0 before the first). */
+  last = 0;
 
   constructor(private readonly env: Environment) {}
 
@@ -178,7 +180,8 @@ class RecentRate {
     // The buckets hold the current one's part and the nine before it (or all since the start).
     const now = this.env.now();
     const span = Math.min(now, RATE_SPAN_MS - RATE_BUCKET_MS + (now - i * RATE_BUCKET_MS));
-    return (this.sum * 1000) / Math.max(RATE_BUCKET_MS, span);
+    this.last = (this.sum * 1000) / Math.max(RATE_BUCKET_MS, span);
+    return this.last;
   }
 }
 
@@ -260,7 +263,8 @@ export class CpuModel {
   private readonly curve: { process: (rate: number) => number; loop: (rate: number) => number } | undefined;
   /** accept + allocate + issue + deliver: what the curve's per-order CPU is split over. */
   private readonly perOrder: number;
-  private readonly rates: Record<ClusterName, RecentRate> | null;
+  /** Each cluster's arrivals over the last second: the curve's rate, the colocated share's, services'. */
+  private readonly rates: Record<ClusterName, RecentRate>;
   /** The stage costs' multiplier at each cluster's current rate (1 without a curve): event-loop work. */
   private readonly scale: Record<ClusterName, number> = { primary: 1, backup: 1 };
   /** CPU booked per ms of event-loop work at each cluster's current rate (the process's other threads). */
@@ -290,10 +294,7 @@ export class CpuModel {
             loop: curveFunction(cluster.cpuCurve, loopMs),
           }
         : undefined;
-    this.rates =
-      this.curve !== undefined || this.colocatedMs > 0
-        ? { primary: new RecentRate(env), backup: new RecentRate(env) }
-        : null;
+    this.rates = { primary: new RecentRate(env), backup: new RecentRate(env) };
     if (this.costs.waitPerSecond > 0) this.chargeWaitingUntil(endMs);
   }
 
@@ -309,9 +310,8 @@ export class CpuModel {
     this.processors[cluster].run(this.cost(cluster, this.costs.accept), submit, this.weight[cluster]);
   }
 
-  /** The rate behind the curve and the colocated share moves with each arrival. */
+  /** The rate behind the curve, the colocated share and rate-measured latencies moves with each arrival. */
   private arrived(cluster: ClusterName): void {
-    if (this.rates === null) return;
     const rate = this.rates[cluster].arrive();
     if (this.curve !== undefined) {
       const loop = this.curve.loop(rate);
@@ -324,6 +324,11 @@ export class CpuModel {
       const left = this.cores - (this.colocatedMs * rate) / 1000;
       this.processors.primary.setAvailableCores(left / this.weight.primary);
     }
+  }
+
+  /** `cluster`'s arrivals per second over the last second, as of its latest arrival. */
+  rate(cluster: ClusterName): number {
+    return this.rates[cluster].last;
   }
 
   private cost(cluster: ClusterName, ms: number): number {

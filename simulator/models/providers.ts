@@ -14,7 +14,13 @@ const PROVIDER_FAULT: IssueOutcome = { kind: "error", reason: "provider fault: e
 export class SimProviders implements ProviderPort {
   private readonly byId = new Map<string, SimService<IssueOutcome>>();
 
-  constructor(env: VirtualEnvironment, specs: readonly ProviderSpec[], faults: readonly FaultSpec[]) {
+  constructor(
+    env: VirtualEnvironment,
+    specs: readonly ProviderSpec[],
+    faults: readonly FaultSpec[],
+    /** The arrival rate a latency measured at several rates is drawn at (service.ts). */
+    rate?: () => number,
+  ) {
     for (const spec of specs) {
       // One shared outcome object per provider: the core reads it and keeps nothing of it.
       const issued: IssueOutcome = { kind: "issued", receipt: spec.id };
@@ -26,6 +32,7 @@ export class SimProviders implements ProviderPort {
           faults.filter((f) => f.provider === spec.id),
           () => issued,
           (fault) => (fault ? PROVIDER_FAULT : PROVIDER_ERROR),
+          rate,
         ),
       );
     }

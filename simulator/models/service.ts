@@ -7,7 +7,12 @@
 
 import type { FaultSpec, LatencySpec } from "../../scenarios/schema.ts";
 import type { RandomStream } from "../../server/core/env.ts";
-import { type Distribution, distributionFromSpec } from "../kernel/distributions.ts";
+import {
+  type Distribution,
+  distributionFromSpec,
+  type RateDistribution,
+  rateDistributionFromSpec,
+} from "../kernel/distributions.ts";
 import type { VirtualEnvironment } from "../kernel/virtual-env.ts";
 
 /** How long an "error" fault takes to answer. */
@@ -35,6 +40,8 @@ export class SimService<O> {
   private head = 0;
   readonly stats: ServiceStats = { calls: 0, errors: 0, faulted: 0, busy: 0, queued: 0 };
   private readonly latency: Distribution;
+  /** The latency at the current arrival rate, when the spec was measured at several (null: `latency`). */
+  private readonly byRate: RateDistribution | null;
   private readonly serviceRng: RandomStream;
   private readonly errorRng: RandomStream;
   private readonly faultRng: RandomStream;
@@ -47,8 +54,11 @@ export class SimService<O> {
     private readonly answer: () => O,
     /** The answer of a call that failed: by its base error rate, or by an "error" fault (`fault`). */
     private readonly error: (fault: boolean) => O,
+    /** The arrival rate a rate-dependent latency is drawn at (orders/s). */
+    private readonly rate: () => number = () => 0,
   ) {
     this.latency = distributionFromSpec(spec.latency);
+    this.byRate = rateDistributionFromSpec(spec.latency);
     this.serviceRng = env.random(`service:${spec.id}`);
     this.errorRng = env.random(`errors:${spec.id}`);
     this.faultRng = env.random(`faults:${spec.id}`);
@@ -84,7 +94,8 @@ export class SimService<O> {
       this.env.schedule(FAULT_ERROR_MS, () => this.finish(done, outcome));
       return;
     }
-    let service = this.latency.sample(this.serviceRng);
+    let service =
+      this.byRate === null ? this.latency.sample(this.serviceRng) : this.byRate(this.serviceRng, this.rate());
     if (fault !== null && fault.kind === "latency") service += fault.latencyMs ?? 0;
     const failed = this.spec.errorRate > 0 && this.errorRng.next() < this.spec.errorRate;
     if (failed) this.stats.errors++;

@@ -23,7 +23,13 @@ const RISK_FAULT: RiskOutcome = { kind: "error", reason: "risk service fault: er
 export class SimRisk implements RiskPort {
   private readonly service: SimService<RiskOutcome>;
 
-  constructor(env: VirtualEnvironment, spec: RiskServiceSpec, faults: readonly FaultSpec[]) {
+  constructor(
+    env: VirtualEnvironment,
+    spec: RiskServiceSpec,
+    faults: readonly FaultSpec[],
+    /** The arrival rate a latency measured at several rates is drawn at (service.ts). */
+    rate?: () => number,
+  ) {
     const verdicts = env.random(`verdicts:${spec.id}`);
     const verdict = (): RiskOutcome => {
       if (spec.denyRate + spec.reviewRate <= 0) return ALLOW;
@@ -37,6 +43,7 @@ export class SimRisk implements RiskPort {
       faults.filter((f) => f.provider === spec.id),
       verdict,
       (fault) => (fault ? RISK_FAULT : RISK_ERROR),
+      rate,
     );
   }
 
@@ -56,13 +63,20 @@ const NOTIFY_FAULT: NotifyOutcome = { kind: "error", reason: "notification servi
 export class SimNotify implements NotifyPort {
   private readonly service: SimService<NotifyOutcome>;
 
-  constructor(env: VirtualEnvironment, spec: NotificationServiceSpec, faults: readonly FaultSpec[]) {
+  constructor(
+    env: VirtualEnvironment,
+    spec: NotificationServiceSpec,
+    faults: readonly FaultSpec[],
+    /** The arrival rate a latency measured at several rates is drawn at (service.ts). */
+    rate?: () => number,
+  ) {
     this.service = new SimService<NotifyOutcome>(
       env,
       spec,
       faults.filter((f) => f.provider === spec.id),
       () => SENT,
       (fault) => (fault ? NOTIFY_FAULT : NOTIFY_ERROR),
+      rate,
     );
   }
 

@@ -11,6 +11,7 @@ import { farmProviders, farmServices } from "../../load/provider-models.ts";
 import { readRunResult } from "../../results/run-result.ts";
 import { applyCalibration, loadCalibrationProfile } from "../../scenarios/calibration-apply.ts";
 import { liveServices, loadScenario, validateScenario, withCalibrationFile } from "../../scenarios/define.ts";
+import { LatencySchema } from "../../scenarios/schema.ts";
 import { sampleProfile } from "./calibration-fixture.ts";
 
 const TINY = fileURLToPath(new URL("../workflows/fixtures/twin-tiny.ts", import.meta.url));
@@ -99,6 +100,19 @@ describe("applying a profile", () => {
     const s = applyCalibration(promo, { ...p, providers: { ...p.providers, risk: { values: [2, 3, 9] } } });
     expect(s.risk!.latency).toEqual({ dist: "empirical", values: [2, 3, 9] });
     expect(s.notification!.latency).toEqual(promo.notification!.latency);
+  });
+
+  it("carries a service's latency measured at several rates into the simulator's latency spec", async () => {
+    const promo = await loadScenario("promo-peak");
+    const p = sampleProfile();
+    const byRate = [
+      { rate: 200, values: [10, 20, 30] },
+      { rate: 600, values: [12, 25, 40] },
+    ];
+    const s = applyCalibration(promo, { ...p, providers: { risk: { values: [10, 20, 30], byRate } } });
+    expect(s.risk!.latency).toEqual({ dist: "empirical", values: [10, 20, 30], byRate });
+    // What the scenario holds validates as a scenario's latency (the simulator reads it through the schema).
+    expect(LatencySchema.safeParse(s.risk!.latency).success).toBe(true);
   });
 
   it("leaves the live stack's farm serving the providers and services as written, not their measurements", async () => {

@@ -3,15 +3,22 @@
 // saturated steps stay out of the fit; fewer than two usable steps is an error that says what was seen.
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { LatencyHistogram } from "../../results/histogram.ts";
 import type { RunResult } from "../../results/run-result.ts";
 import { loadScenario } from "../../scenarios/define.ts";
-import { buildProfile, CalibrateError, serverLoopOver } from "../../workflows/calibrate.ts";
+import { buildProfile, CalibrateError, serverLoopOver, stepTimings } from "../../workflows/calibrate.ts";
 
 const TINY = fileURLToPath(new URL("./fixtures/twin-tiny.ts", import.meta.url));
 
 const timings = [
-  { name: "provider.p1", count: 10, meanMs: 6, quantilesMs: Array.from({ length: 101 }, (_, i) => i) },
-  { name: "store.claim", count: 10, meanMs: 1.25, quantilesMs: [] },
+  {
+    name: "provider.p1",
+    count: 10,
+    meanMs: 6,
+    quantilesMs: Array.from({ length: 101 }, (_, i) => i),
+    histogram: "",
+  },
+  { name: "store.claim", count: 10, meanMs: 1.25, quantilesMs: [], histogram: "" },
 ];
 
 /** A step of `seconds` at `perSecond` completed orders: 20 ms/s idle plus `msPerOrder` per order. */
@@ -66,7 +73,7 @@ describe("calibrate's CPU fit", () => {
     // Its timings (cumulative, taken after it) hold its queueing: the profile must not take them.
     const saturated = {
       ...step(1000, 200, 5, 10_000),
-      operations: [{ name: "store.claim", count: 20, meanMs: 99, quantilesMs: [] }],
+      operations: [{ name: "store.claim", count: 20, meanMs: 99, quantilesMs: [], histogram: "" }],
     };
     const p = buildProfile(
       { scenario, store: "sqlite", targets: ["10.0.0.5:50051"] },
@@ -92,9 +99,9 @@ describe("calibrate's CPU fit", () => {
     );
   });
 
-  it("takes the services' latencies at the lowest rate, before the server's own busy loop is in them", async () => {
+  it("takes the services' latencies at the lowest rate, and at every rate as measured there", async () => {
     const scenario = await loadScenario(TINY);
-    // Cumulative timings after the top step: p1 as the server saw it with its event loop near 100% busy.
+    // The top step's timings: p1 as the server saw it with its event loop near 100% busy.
     const busy = {
       ...step(500, 500, 0.5),
       operations: [
@@ -103,13 +110,55 @@ describe("calibrate's CPU fit", () => {
           count: 60,
           meanMs: 40,
           quantilesMs: Array.from({ length: 101 }, (_, i) => 30 + i),
+          histogram: "",
         },
-        { name: "store.claim", count: 60, meanMs: 3, quantilesMs: [] },
+        { name: "store.claim", count: 60, meanMs: 3, quantilesMs: [], histogram: "" },
       ],
     };
     const p = buildProfile({ scenario, store: "memory" }, [step(100, 100, 0.5), busy], 0.4, true);
     expect(p.providers.p1!.values[50]).toBe(50);
     expect(p.store.claimMs).toBe(1.25);
+    // Each step's own, by the rate it held: what the simulator draws from at its current rate.
+    expect(p.providers.p1!.byRate?.map((r) => [r.rate, r.values[50]])).toEqual([
+      [100, 50],
+      [500, 80],
+    ]);
+    // A step whose event loop was 95% busy: its answers waited in the loop's queue, which the simulator's
+    // processors serve themselves; its timings stay out (the CPU fit keeps it).
+    const saturatedLoop = { ...busy, rate: 700, serverLoopMs: 0.95 * 10_000 };
+    const q = buildProfile(
+      { scenario, store: "memory" },
+      [step(100, 100, 0.5), busy, saturatedLoop],
+      0.4,
+      true,
+    );
+    expect(q.providers.p1!.byRate?.map((r) => r.rate)).toEqual([100, 500]);
+    expect(q.cpu.steps.map((s) => s.rate)).toEqual([100, 500, 700]);
+  });
+
+  it("takes a step's timings as the server's histograms at its end minus those at its start", () => {
+    const h = (...ms: number[]) => {
+      const x = LatencyHistogram.create();
+      for (const v of ms) x.record(v);
+      return x.encode();
+    };
+    const timing = (name: string, histogram: string) => ({
+      name,
+      count: 0,
+      meanMs: 0,
+      quantilesMs: [],
+      histogram,
+    });
+    const [p1, claim] = stepTimings(
+      [timing("provider.p1", h(10, 10, 10))],
+      [timing("provider.p1", h(10, 10, 10, 40, 40)), timing("store.claim", h(2))],
+    );
+    // p1: only the step's two 40 ms calls; the claim: first timed during the step.
+    expect(p1).toMatchObject({ name: "provider.p1", count: 2 });
+    expect(p1!.meanMs).toBeCloseTo(40, 1);
+    expect(p1!.quantilesMs[0]).toBeCloseTo(40, 1);
+    expect(claim).toMatchObject({ name: "store.claim", count: 1 });
+    expect(claim!.meanMs).toBeCloseTo(2, 2);
   });
 
   it("reads the event loop's time per order over the traffic's windows and the orders they delivered", () => {

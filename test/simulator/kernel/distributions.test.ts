@@ -4,6 +4,7 @@ import {
   deterministic,
   distributionFromSpec,
   empirical,
+  empiricalByRate,
   exponential,
   lognormalFromPercentiles,
   normalQuantile,
@@ -53,6 +54,29 @@ describe("distributions", () => {
     const es = draws(100_000, (r) => e.sample(r));
     expect(es[0]).toBeGreaterThanOrEqual(1);
     expect(es[es.length - 1]).toBeLessThanOrEqual(10);
+  });
+
+  it("empirical by rate: the measured distribution at a measured rate, quantiles interpolated between", () => {
+    const d = empiricalByRate([
+      { rate: 600, values: [20, 40, 60] },
+      { rate: 200, values: [10, 20, 30] },
+    ]);
+    const at = (rate: number) => draws(50_000, (r) => d(r, rate));
+    // The sample median of 50,000 draws is within 0.1 ms (one standard deviation) of the true one for these
+    // three: 1 / (2 x density x sqrt(n)), densities 1/20, 1/30 and 1/40 per ms at the medians; the bound is 5.
+    const medianNear = (xs: Float64Array, m: number) =>
+      expect(Math.abs(quantile(xs, 0.5) - m)).toBeLessThan(0.5);
+    // At and beyond each end: that rate's distribution (no extrapolation).
+    for (const rate of [50, 200]) medianNear(at(rate), 20);
+    for (const rate of [600, 5000]) medianNear(at(rate), 40);
+    // Halfway in rate: every quantile halfway between the two (one uniform per draw, the same quantile of each).
+    const mid = at(400);
+    medianNear(mid, 30);
+    expect(mid[0]).toBeGreaterThanOrEqual(15);
+    expect(mid[mid.length - 1]).toBeLessThanOrEqual(45);
+    // The same stream gives the same draws: one uniform each, as `empirical` takes.
+    const e = empirical([10, 20, 30]);
+    expect(Array.from(draws(100, (r) => d(r, 200)))).toEqual(Array.from(draws(100, (r) => e.sample(r))));
   });
 
   it("builds from scenario latency specs", () => {
