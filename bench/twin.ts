@@ -78,7 +78,7 @@ export async function run(): Promise<void> {
       scenario: base,
       rates: RATES,
       stepMs: STEP_S * 1000,
-      warmupMs: 5000,
+      warmupMs: WARM_MS,
       store,
       command: ["npm", "run", "bench", "--", "twin"],
     });

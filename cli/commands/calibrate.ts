@@ -12,7 +12,7 @@ import { type Command, EXIT, UsageError } from "../command.ts";
 import { scenarioArgument } from "../scenario-argument.ts";
 import { targetsFlag } from "../target-flag.ts";
 
-const help = `Usage: rushhour calibrate [scenario] --out FILE [--store memory|sqlite] [--rates 200,400,600,800,1000] [--step 10s] [--warmup 5s]
+const help = `Usage: rushhour calibrate [scenario] --out FILE [--store memory|sqlite] [--rates 200,400,600,800,1000] [--step 10s] [--warmup 10s]
                           [--target HOST:PORT[,HOST:PORT...] --admin-token T]
 
 Measures a deployment and writes a calibration profile (JSON, versioned) that \`rushhour sim --calibration
@@ -33,8 +33,9 @@ loop was over 90% busy are left out of those (there the wait is the loop's own q
 simulator's processors model themselves); half the median admin round trip gives the hop. The profile says where and when it was measured (host, cores, CPU
 model, node version, commit).
 
-Without --target it starts a provider farm and rushhour serve on 127.0.0.1 (the driver and the farm share
-the server's machine, and the profile says so: their CPU per order is charged to the same cores). With
+Without --target it starts a provider farm and rushhour serve on 127.0.0.1, fresh for each step (a server
+that served the earlier steps carries their orders into the next). The driver and the farm share the
+server's machine, and the profile says so: their CPU per order is charged to the same cores. With
 --target it measures running servers (their CPU from GetSnapshot; driver and farm are not co-located).
 
 <scenario>   a built-in name (${BUILTIN_SCENARIOS.join(", ")}) or a scenario .ts file (default promo-peak)
@@ -46,7 +47,8 @@ Options:
                        (default 200,400,600,800,1000)
   --step DURATION      how long each rate is held (default 10s)
   --warmup DURATION    before each step, an unmeasured run at its rate, so a server's compilation and
-                       growth into the rate are not read as CPU per order (default 5s; 0 for none)
+                       growth into the rate are not read as CPU per order or as latency (default 10s;
+                       0 for none)
   --target LIST        HOST:PORT of running servers, comma-separated (default: start a local stack)
   --admin-token T      their AdminService token (default $RUSHHOUR_ADMIN_TOKEN)
   --admin-token-file F the admin token from file F
@@ -97,7 +99,7 @@ export const calibrateCommand: Command = {
     if (stepMs === undefined || stepMs < 1000 || stepMs > 3_600_000) {
       problems.push(`--step must be a duration from 1s to 1h (e.g. 10s), got "${values.step}"`);
     }
-    const warmupMs = tryParseDuration(values.warmup ?? "5s");
+    const warmupMs = tryParseDuration(values.warmup ?? "10s");
     if (warmupMs === undefined || warmupMs > 3_600_000) {
       problems.push(`--warmup must be a duration up to 1h (e.g. 5s, or 0), got "${values.warmup}"`);
     }

@@ -123,9 +123,10 @@ describe("calibrate's CPU fit", () => {
       [100, 50],
       [500, 80],
     ]);
-    // A step whose event loop was 95% busy: its answers waited in the loop's queue, which the simulator's
-    // processors serve themselves; its timings stay out (the CPU fit keeps it).
-    const saturatedLoop = { ...busy, rate: 700, serverLoopMs: 0.95 * 10_000 };
+    // A step whose event loop was 80% busy (8 s of its 10, over 7,000 orders at 700/s): its answers waited in
+    // the loop's queue, which the simulator's processors serve themselves; its timings stay out of byRate
+    // (the CPU fit keeps it).
+    const saturatedLoop = { ...step(700, 700, 0.5), serverLoopMs: 8_000, operations: busy.operations };
     const q = buildProfile(
       { scenario, store: "memory" },
       [step(100, 100, 0.5), busy, saturatedLoop],
