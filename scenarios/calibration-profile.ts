@@ -89,8 +89,9 @@ export const CalibrationProfileSchema = z.strictObject({
     z.strictObject({
       values: z.array(ms).min(1).max(10_000),
       /**
-       * The same, at each steady rate the calibration held (orders/s, ascending): as the rate grows, the
-       * answer waits longer for the server's event loop. Absent in profiles written before it was measured.
+       * The same, at each steady rate the calibration held with the server's event loop under 75% busy
+       * (orders/s, ascending): as the rate grows, the answer waits longer for that loop. Absent in profiles
+       * written before it was measured.
        */
       byRate: z
         .array(z.strictObject({ rate: z.number().positive(), values: z.array(ms).min(1).max(10_000) }))

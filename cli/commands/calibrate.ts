@@ -29,9 +29,9 @@ The server's own timings (GetSnapshot, taken before and after each step) give th
 times at the lowest rate, and the provider, risk and email latencies as it saw them at each rate (101
 quantiles each, an empirical distribution): as the rate grows an answer waits longer for the server's event
 loop, and the simulator draws at its current arrival rate between the measured rates. Steps whose event
-loop was over 90% busy are left out of those (there the wait is the loop's own queue, which the
-simulator's processors model themselves); half the median admin round trip gives the hop. The profile says where and when it was measured (host, cores, CPU
-model, node version, commit).
+loop was 75% busy or more are left out of those (there the wait is the loop's own queue, which the
+simulator's processors model themselves); half the median admin round trip gives the hop. The profile
+says where and when it was measured (host, cores, CPU model, node version, commit).
 
 Without --target it starts a provider farm and rushhour serve on 127.0.0.1, fresh for each step (a server
 that served the earlier steps carries their orders into the next). The driver and the farm share the
