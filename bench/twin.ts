@@ -22,7 +22,7 @@ import { resolveArm } from "../workflows/arms.ts";
 import { type CalibrateStore, calibrate } from "../workflows/calibrate.ts";
 import { confirmLive, objectiveOf, simulatedCapacity } from "../workflows/capacity.ts";
 import { scaleRates } from "../workflows/profile.ts";
-import { startScenarioStack } from "../workflows/scenario-stack.ts";
+import { startScenarioStack, waitForIdleStack } from "../workflows/scenario-stack.ts";
 import { steadyScenario } from "../workflows/steady.ts";
 import { type LiveRunner, liveRunner } from "../workflows/suite.ts";
 import { runTwin, writeTwinReport } from "../workflows/twin.ts";
@@ -221,6 +221,7 @@ async function withWarmStack<T>(
       adminToken: stack.adminToken,
     });
     await live(steadyScenario(scenario, Math.max(1, Math.round(warmRate)), WARM_MS));
+    await waitForIdleStack(stack.target, stack.adminToken, (line) => console.log(`  ${line}`));
     return await fn(live, stack.target, stack.adminToken);
   } finally {
     await stack.stop();

@@ -68,6 +68,22 @@ export class Admin {
     return this.call(this.client.getSnapshot as Unary<object, GetSnapshotResponse>, {}, timeoutMs);
   }
 
+  /**
+   * Resolves once the server holds no order (nothing queued, nothing in flight, in any lane), polling its
+   * snapshot every `pollMs`; false when `timeoutMs` passes first. A warm-up's drain ends on the client's
+   * side: orders still queued at the server go on being served, and a measured run started then began
+   * behind (at 1,000/s its first window's P50 read 385 ms).
+   */
+  async waitUntilIdle(timeoutMs: number, pollMs = 100): Promise<boolean> {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const { lanes } = await this.getSnapshot();
+      if (lanes.every((l) => l.queueDepth === 0 && l.inFlight === 0)) return true;
+      if (Date.now() >= until) return false;
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+    }
+  }
+
   async injectFault(f: FaultRequest): Promise<string> {
     const res = await this.call(this.client.injectFault as Unary<object, { faultId: string }>, {
       fault: {

@@ -20,7 +20,7 @@ import {
 } from "../scenarios/calibration-profile.ts";
 import type { Scenario } from "../scenarios/define.ts";
 import { resolveArm } from "./arms.ts";
-import { startScenarioStack } from "./scenario-stack.ts";
+import { startScenarioStack, waitForIdleStack } from "./scenario-stack.ts";
 import { steadyScenario } from "./steady.ts";
 
 export type CalibrateStore = "memory" | "sqlite";
@@ -120,6 +120,8 @@ export async function calibrate(o: CalibrateOptions): Promise<CalibrationProfile
           () => {},
         );
         log(`warm-up: ${warmupMs / 1000} s at ${rate}/s, not measured`);
+        // A local stack serves only this run (running servers may serve others: never idle).
+        if (local) await waitForIdleStack(servers.addresses[0] as string, servers.adminToken, log);
       }
       o.onProgress?.(i, o.rates.length, `${rate}/s`);
       const before = (await admin.getSnapshot()).operations;

@@ -31,6 +31,7 @@ import {
   sizedBackupConfig,
   sizedPrimaryConfig,
   startScenarioStack,
+  waitForIdleStack,
 } from "./scenario-stack.ts";
 import { steadyScenario } from "./steady.ts";
 
@@ -200,6 +201,7 @@ async function runArm(
           record: undefined,
           onProgress: undefined,
         });
+        await waitForIdleStack(stack.target, stack.adminToken, log);
       }
       return await runLoad({
         ...common,

@@ -4,6 +4,7 @@
 // services. Every live path that compares itself with the simulator starts or configures its servers
 // here (load, twin, calibrate, capacity, profile), so "the same scenario, simulated and live" is the
 // same system on both sides.
+import { Admin } from "../load/admin.ts";
 import { type LocalStack, startLocalStack } from "../load/local-stack.ts";
 import {
   type FarmProvider,
@@ -14,6 +15,32 @@ import {
 import { liveServices, type Scenario } from "../scenarios/define.ts";
 import { loadDemandHistory } from "../scenarios/demand.ts";
 import { type DispatchConfig, withWorkers } from "../server/core/config.ts";
+
+/** How long a warmed-up server may take to finish the warm-up's orders before the measured run starts anyway. */
+const IDLE_TIMEOUT_MS = 60_000;
+
+/**
+ * Waits until the server at `target` holds no order, so a measured run after a warm-up starts on an idle
+ * server: a run's drain ends on the client's side, and orders still queued at the server go on being
+ * served (at 1,155/s a warm-up left 2 s of them). Gives up after IDLE_TIMEOUT_MS with a line in the log.
+ */
+export async function waitForIdleStack(
+  target: string,
+  adminToken: string,
+  log: (line: string) => void,
+): Promise<void> {
+  const admin = new Admin(target, adminToken);
+  try {
+    const started = Date.now();
+    if (await admin.waitUntilIdle(IDLE_TIMEOUT_MS)) {
+      const ms = Date.now() - started;
+      if (ms >= 1000) log(`the warm-up's last orders took ${(ms / 1000).toFixed(1)} s more to finish`);
+    } else
+      log(`the server still held orders ${IDLE_TIMEOUT_MS / 1000} s after the warm-up; measuring anyway`);
+  } finally {
+    admin.close();
+  }
+}
 
 /** The configuration one of `instances` primary servers runs: its share of the cluster's worker slots. */
 export function sizedPrimaryConfig(

@@ -47,8 +47,8 @@ Options:
                        (default 200,400,600,800,1000)
   --step DURATION      how long each rate is held (default 10s)
   --warmup DURATION    before each step, an unmeasured run at its rate, so a server's compilation and
-                       growth into the rate are not read as CPU per order or as latency (default 10s;
-                       0 for none)
+                       growth into the rate are not read as CPU per order or as latency; a local
+                       stack then finishes the warm-up's orders before the step (default 10s; 0 for none)
   --target LIST        HOST:PORT of running servers, comma-separated (default: start a local stack)
   --admin-token T      their AdminService token (default $RUSHHOUR_ADMIN_TOKEN)
   --admin-token-file F the admin token from file F

@@ -56,8 +56,9 @@ Options:
   --tls-client-cert F  with --tls-client-key F: our PEM certificate and key for servers that ask for
                        one (serve --tls-client-ca)
   --warmup DURATION    run the local stack unmeasured for this long at half the scenario's peak rate
-                       first, so a freshly started server's compilation is not read as latency
-                       (default 0: none; not with --target)
+                       first, so a freshly started server's compilation is not read as latency, then
+                       waits until the server has finished the warm-up's orders (default 0: none; not
+                       with --target)
   --record FILE        write the orders sent (time, SKU, tier, key) to this order log (CSV; gzip when FILE
                        ends in .gz), replayable with traffic { executor: "replay" }; with two
                        configurations each gets its own file (orders.adaptive.csv.gz)

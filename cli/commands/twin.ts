@@ -57,7 +57,8 @@ Options:
                        live.json) instead of a new live run: judge another profile against one live run
   --warmup DURATION    the local stack runs unmeasured for this long at half the scenario's peak rate
                        before each live run, so a freshly started server's compilation is not read as
-                       latency (default 10s; 0 for none; not with --target: running servers are warm)
+                       latency, then waits until the server has finished the warm-up's orders
+                       (default 10s; 0 for none; not with --target: running servers are warm)
   --target LIST        run the live side against these running servers (default: a local stack)
   --admin-token T      their AdminService token (default $RUSHHOUR_ADMIN_TOKEN); --admin-token-file F
   --knee               also find the saturation knee: the highest steady rate whose P99 meets the
