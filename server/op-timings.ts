@@ -42,14 +42,19 @@ export class OperationTimings {
   views(): OperationTimingView[] {
     return [...this.byName.entries()]
       .sort(([a], [b]) => a.localeCompare(b))
-      .map(([name, h]) => ({
-        name,
-        count: h.count,
-        meanMs: h.mean,
-        quantilesMs: Array.from({ length: 101 }, (_, p) => h.percentile(p)),
-        histogram: h.encode(),
-      }));
+      .map(([name, h]) => operationView(name, h));
   }
+}
+
+/** One operation's figures from its histogram (GetSnapshot's, and calibrate's per-step differences). */
+export function operationView(name: string, h: LatencyHistogram): OperationTimingView {
+  return {
+    name,
+    count: h.count,
+    meanMs: h.mean,
+    quantilesMs: Array.from({ length: 101 }, (_, p) => h.percentile(p)),
+    histogram: h.encode(),
+  };
 }
 
 /** The card store with every operation timed ("store.claim", ...). */

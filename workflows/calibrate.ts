@@ -19,6 +19,7 @@ import {
   CalibrationProfileSchema,
 } from "../scenarios/calibration-profile.ts";
 import type { Scenario } from "../scenarios/define.ts";
+import { type OperationTimingView, operationView } from "../server/op-timings.ts";
 import { resolveArm } from "./arms.ts";
 import { startScenarioStack, waitForIdleStack } from "./scenario-stack.ts";
 import { steadyScenario } from "./steady.ts";
@@ -252,14 +253,8 @@ function stageShares(
   };
 }
 
-interface OperationTimingLike {
-  name: string;
-  count: number;
-  meanMs: number;
-  quantilesMs: number[];
-  /** The cumulative histogram (server/op-timings.ts); "" from a server that does not send it. */
-  histogram: string;
-}
+/** An operation's timings as GetSnapshot sends them; `histogram` is "" from a server that does not send it. */
+type OperationTimingLike = OperationTimingView;
 
 /**
  * What the server timed between two snapshots, operation by operation: `after`'s histogram minus
@@ -275,13 +270,7 @@ export function stepTimings(
     const earlier = before.find((b) => b.name === t.name);
     if (earlier !== undefined && earlier.histogram !== "")
       h.subtract(LatencyHistogram.decode(earlier.histogram));
-    return {
-      name: t.name,
-      count: h.count,
-      meanMs: h.mean,
-      quantilesMs: Array.from({ length: 101 }, (_, p) => h.percentile(p)),
-      histogram: h.encode(),
-    };
+    return operationView(t.name, h);
   });
 }
 
