@@ -104,7 +104,12 @@ export interface TwinRow {
   unit: string;
   /** Mean over replications and its 95% interval, in the row's unit. */
   simulated: { mean: number; lo: number; hi: number };
+  /** The mean over the live runs (one run: its value). */
   live: number;
+  /** Each live run's value, in run order (`twin --live-runs`). */
+  liveRuns: number[];
+  /** The live mean's 95% interval over the runs (one run: lo = hi = live). */
+  liveRange: { lo: number; hi: number };
   /** (simulated - live) / live for relative metrics (null when live is 0), simulated - live for points. */
   error: number | null;
   tolerance: Tolerance;
@@ -193,16 +198,23 @@ function pick(r: RunResult, metric: TwinMetric, trafficSeconds: number): Ci {
   }
 }
 
-/** One row per metric: simulated (the calibrated run's replications) against live, judged by its tolerance. */
+/**
+ * One row per metric: simulated (the calibrated run's replications) against live, judged by its tolerance.
+ * With several live runs the error is against their mean: on a shared machine one live run's P50 can move
+ * as much as the model's error (README, "How far to trust the simulator"), and the runs' interval shows it.
+ */
 export function compareTwin(
   sim: RunResult,
-  live: RunResult,
+  lives: readonly RunResult[],
   tolerances: Tolerances,
   trafficSeconds: number,
 ): TwinRow[] {
+  if (lives.length === 0) throw new Error("compareTwin: no live run");
   return TWIN_METRICS.map((metric) => {
     const s = pick(sim, metric, trafficSeconds);
-    const l = pick(live, metric, trafficSeconds).mean;
+    const liveRuns = lives.map((r) => pick(r, metric, trafficSeconds).mean);
+    const spread = ci(liveRuns);
+    const l = spread.mean;
     const tolerance = tolerances[metric];
     let error: number | null;
     let pass: boolean;
@@ -223,6 +235,8 @@ export function compareTwin(
       unit: UNITS[metric],
       simulated: { mean: s.mean, lo: s.lo, hi: s.hi },
       live: l,
+      liveRuns,
+      liveRange: { lo: spread.lo, hi: spread.hi },
       error,
       tolerance,
       pass,
@@ -234,6 +248,20 @@ function num(v: number): string {
   if (Math.abs(v) >= 100) return v.toFixed(0);
   if (Math.abs(v) >= 10) return v.toFixed(1);
   return v.toFixed(2);
+}
+
+/** The live cell: the value, and with several runs the mean with its 95% interval over them. */
+function liveCell(r: TwinRow): string {
+  if (r.liveRuns.length < 2) return `${num(r.live)} ${r.unit}`;
+  return `${num(r.live)} ${r.unit} [${num(r.liveRange.lo)}, ${num(r.liveRange.hi)}]`;
+}
+
+/** "one run" or "3 runs (mean [95% CI])": what the live column holds. */
+function liveRunsText(rows: readonly TwinRow[]): string {
+  const n = rows[0]?.liveRuns.length ?? 1;
+  return n < 2
+    ? "one run"
+    : `${n} runs (mean [95% CI]; the charts, stages and isolation times are the first run's)`;
 }
 
 export function formatError(row: TwinRow): string {
@@ -302,14 +330,15 @@ export function twinMarkdown(rep: TwinReport): string {
     `## simulated vs live: ${rep.scenario} (${rep.config})`,
     "",
     `Simulated: ${rep.replications} replication${rep.replications === 1 ? "" : "s"}, ` +
-      `${rep.calibration === null ? "typed-in costs (no calibration profile)" : `calibration ${rep.calibration}`}. Live: one run.`,
+      `${rep.calibration === null ? "typed-in costs (no calibration profile)" : `calibration ${rep.calibration}`}. ` +
+      `Live: ${liveRunsText(rep.rows)}.`,
     "",
-    "| metric | simulated [95% CI] | live | error | tolerance | verdict |",
+    `| metric | simulated [95% CI] | live${rep.rows[0] !== undefined && rep.rows[0].liveRuns.length > 1 ? " [95% CI]" : ""} | error | tolerance | verdict |`,
     "| --- | ---: | ---: | ---: | ---: | --- |",
     ...rep.rows.map(
       (r) =>
         `| ${r.label} | ${num(r.simulated.mean)} ${r.unit} [${num(r.simulated.lo)}, ${num(r.simulated.hi)}] | ` +
-        `${num(r.live)} ${r.unit} | ${formatError(r)} | ${formatTolerance(r.tolerance)} | ${r.pass ? "ok" : "**outside**"} |`,
+        `${liveCell(r)} | ${formatError(r)} | ${formatTolerance(r.tolerance)} | ${r.pass ? "ok" : "**outside**"} |`,
     ),
   ];
   if (rep.isolation.length > 0) {
@@ -380,7 +409,7 @@ export function twinHtml(rep: TwinReport, charts: readonly { id: string; svg: st
       (r) =>
         `<tr class="${r.pass ? "ok" : "bad"}"><td>${escapeHtml(r.label)}</td>` +
         `<td>${num(r.simulated.mean)} ${r.unit} [${num(r.simulated.lo)}, ${num(r.simulated.hi)}]</td>` +
-        `<td>${num(r.live)} ${r.unit}</td><td>${escapeHtml(formatError(r))}</td>` +
+        `<td>${escapeHtml(liveCell(r))}</td><td>${escapeHtml(formatError(r))}</td>` +
         `<td>${escapeHtml(formatTolerance(r.tolerance))}</td><td>${r.pass ? "ok" : "outside"}</td></tr>`,
     )
     .join("\n");
@@ -390,7 +419,7 @@ export function twinHtml(rep: TwinReport, charts: readonly { id: string; svg: st
 td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}td:first-child{text-align:left}
 tr.bad td{background:#fde2e2}</style></head><body>
 <h2>simulated vs live: ${escapeHtml(rep.scenario)} (${escapeHtml(rep.config)})</h2>
-<p>${rep.replications} simulated replication(s), ${rep.calibration === null ? "typed-in costs" : `calibration ${escapeHtml(rep.calibration)}`}; one live run.</p>
+<p>${rep.replications} simulated replication(s), ${rep.calibration === null ? "typed-in costs" : `calibration ${escapeHtml(rep.calibration)}`}; live: ${escapeHtml(liveRunsText(rep.rows))}.</p>
 <table><tr><th>metric</th><th>simulated [95% CI]</th><th>live</th><th>error</th><th>tolerance</th><th>verdict</th></tr>
 ${rows}
 </table>

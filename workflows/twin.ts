@@ -23,6 +23,7 @@ import { totalDuration } from "../traffic/profile.ts";
 import { type Arm, resolveArm } from "./arms.ts";
 import { confirmLive, type Objective, simulatedCapacity } from "./capacity.ts";
 import { runLive } from "./live.ts";
+import { waitForIdleStack } from "./scenario-stack.ts";
 import { runSimulated } from "./simulate.ts";
 import type { LiveRunner } from "./suite.ts";
 
@@ -38,6 +39,12 @@ export interface TwinOptions {
   live?: LiveRunner;
   /** A live RunResult of this scenario recorded before (twin --against): compared instead of a new live run. */
   liveResult?: RunResult;
+  /**
+   * Live runs to compare against (default 1): the error is against their mean, and the report shows their
+   * interval. Against `targets` with an admin token, each run after the first waits until the servers hold
+   * no order (the run before's stragglers would slow its start).
+   */
+  liveRuns?: number;
   targets?: string[];
   adminToken?: string | null;
   /** The local stack's unmeasured warm-up before each live run (workflows/live.ts); default 0. */
@@ -55,7 +62,10 @@ export class TwinInputError extends Error {
 export interface TwinOutcome {
   report: TwinReport;
   simulated: RunResult;
+  /** The first live run (the charts, stages and isolation times are its). */
   live: RunResult;
+  /** Every live run, the first included. */
+  liveRuns: RunResult[];
   pass: boolean;
 }
 
@@ -93,18 +103,31 @@ export async function runTwin(scenario: Scenario, o: TwinOptions): Promise<TwinO
     jobs: o.jobs ?? 1,
     command: o.command,
   });
-  let liveResult = o.liveResult;
-  if (liveResult === undefined) {
-    o.onProgress?.("running live");
-    [liveResult] = await live(scenario);
-  } else if (liveResult.kind !== "load" || liveResult.scenario.name !== scenario.name) {
-    throw new TwinInputError(
-      `--against: expected a live RunResult (kind "load") of ${scenario.name}, got a ${liveResult.kind} run of ${liveResult.scenario.name}`,
-    );
+  const runs = o.liveRuns ?? 1;
+  if (!Number.isInteger(runs) || runs < 1)
+    throw new TwinInputError(`live runs must be a whole number >= 1, got ${runs}`);
+  if (o.liveResult !== undefined && runs > 1) {
+    throw new TwinInputError("--against is one recorded live run: it cannot go with more than one live run");
   }
+  const lives: RunResult[] = [];
+  if (o.liveResult === undefined) {
+    for (let k = 0; k < runs; k++) {
+      if (k > 0 && o.targets !== undefined && o.adminToken) {
+        for (const t of o.targets) await waitForIdleStack(t, o.adminToken, o.log ?? (() => {}));
+      }
+      o.onProgress?.(runs === 1 ? "running live" : `running live (${k + 1} of ${runs})`);
+      const [r] = await live(scenario);
+      lives.push(r!);
+    }
+  } else if (o.liveResult.kind !== "load" || o.liveResult.scenario.name !== scenario.name) {
+    throw new TwinInputError(
+      `--against: expected a live RunResult (kind "load") of ${scenario.name}, got a ${o.liveResult.kind} run of ${o.liveResult.scenario.name}`,
+    );
+  } else lives.push(o.liveResult);
+  const liveResult = lives[0]!;
   const trafficSeconds = totalDuration(armInputs(scenario, arm.role).traffic) / 1000;
-  const rows = compareTwin(simulated!, liveResult!, o.tolerances, trafficSeconds);
-  const isolation = compareIsolation(simulated!, liveResult!, o.tolerances.isolation);
+  const rows = compareTwin(simulated!, lives, o.tolerances, trafficSeconds);
+  const isolation = compareIsolation(simulated!, liveResult, o.tolerances.isolation);
   const report: TwinReport = {
     scenario: scenario.name,
     config: arm.name,
@@ -112,13 +135,14 @@ export async function runTwin(scenario: Scenario, o: TwinOptions): Promise<TwinO
     calibration: scenario.calibration?.path ?? null,
     rows,
     isolation,
-    stages: compareStages(simulated!, liveResult!),
+    stages: compareStages(simulated!, liveResult),
   };
   if (o.knee !== undefined) report.knee = await findKnee(scenario, arm, o, live);
   return {
     report,
     simulated: simulated!,
-    live: liveResult!,
+    live: liveResult,
+    liveRuns: lives,
     pass: rows.every((r) => r.pass) && isolation.every((i) => i.pass),
   };
 }
@@ -172,9 +196,10 @@ export function writeTwinReport(t: TwinOutcome, outDir: string): string[] {
   write("twin.md", twinMarkdown(t.report));
   write("twin.html", twinHtml(t.report, charts));
   write("twin.json", `${JSON.stringify({ ...t.report, pass: t.pass }, null, 2)}\n`);
+  // live.json is the first live run (the one the charts show); live-2.json... the others.
   for (const [name, r] of [
     ["simulated.json", t.simulated],
-    ["live.json", t.live],
+    ...t.liveRuns.map((run, k) => [k === 0 ? "live.json" : `live-${k + 1}.json`, run] as const),
   ] as const) {
     writeRunResult(join(outDir, name), r);
     files.push(join(outDir, name));

@@ -29,11 +29,12 @@ import { targetsFlag } from "../target-flag.ts";
 const d = DEFAULT_TOLERANCES;
 const help = `Usage: rushhour twin <scenario> [--calibration FILE] [--replications N] [--tolerance LIST] [--config NAME|FILE]
                      [--out DIR] [--knee [--objective MS] [--knee-step 10s]] [--against FILE] [--warmup 10s]
+                     [--live-runs N]
                      [--target HOST:PORT[,HOST:PORT...] --admin-token T]
 
 Runs the scenario simulated (N replications, with the calibration profile: --calibration, else the
-scenario's cluster.profile, else its typed-in costs) and live (one run on a local stack: a provider farm
-and rushhour serve on 127.0.0.1, at duration scale 1), and writes the section "simulated vs live":
+scenario's cluster.profile, else its typed-in costs) and live (one run, or --live-runs N, on a local
+stack: a provider farm and rushhour serve on 127.0.0.1, at duration scale 1), and writes the section "simulated vs live":
 overlay charts per window (P50/P95/P99, throughput, CPU) and a table
 metric | simulated [95% CI] | live | error | tolerance | verdict
 for P50, P95, P99, throughput (delivered per second of traffic), CPU peak and error rate; and, for each
@@ -55,6 +56,12 @@ Options:
                        charts/*.svg, simulated.json and live.json (the two RunResults)
   --against FILE       compare with this live RunResult of the scenario (rushhour load, or a twin's
                        live.json) instead of a new live run: judge another profile against one live run
+  --live-runs N        live runs to compare against (default 1; at most 20): the error is against their
+                       mean and the live column shows its 95% interval, since one live run on a busy
+                       machine can move as much as the model's error; the charts, stages and isolation
+                       times are the first run's. Each run on a local stack has a fresh stack and its own
+                       warm-up; against --target, each run after the first waits until the servers hold
+                       no order. live.json is the first run, live-2.json... the others
   --warmup DURATION    the local stack runs unmeasured for this long at half the scenario's peak rate
                        before each live run, so a freshly started server's compilation is not read as
                        latency, then waits until the server has finished the warm-up's orders
@@ -87,6 +94,7 @@ export const twinCommand: Command = {
       objective: { type: "string" },
       "knee-step": { type: "string" },
       warmup: { type: "string" },
+      "live-runs": { type: "string" },
       against: { type: "string" },
       target: { type: "string" },
       "admin-token": { type: "string" },
@@ -98,6 +106,13 @@ export const twinCommand: Command = {
     const replications = values.replications === undefined ? 3 : Number(values.replications);
     if (!Number.isInteger(replications) || replications < 1 || replications > 100) {
       problems.push(`--replications must be an integer between 1 and 100, got "${values.replications}"`);
+    }
+    const liveRuns = values["live-runs"] === undefined ? 1 : Number(values["live-runs"]);
+    if (!Number.isInteger(liveRuns) || liveRuns < 1 || liveRuns > 20) {
+      problems.push(`--live-runs must be an integer between 1 and 20, got "${values["live-runs"]}"`);
+    }
+    if (values.against !== undefined && values["live-runs"] !== undefined && liveRuns !== 1) {
+      problems.push("--against is one recorded live run: it cannot go with --live-runs above 1");
     }
     let tolerances = DEFAULT_TOLERANCES;
     try {
@@ -168,7 +183,7 @@ export const twinCommand: Command = {
     const bar = tty
       ? new cliProgress.SingleBar({ format: "twin {bar} | {label}", hideCursor: true, fps: 5 })
       : null;
-    const phases = values.knee ? 6 : 2;
+    const phases = 1 + liveRuns + (values.knee ? 4 : 0);
     let phase = 0;
     bar?.start(phases, 0, { label: "starting" });
     let outcome: Awaited<ReturnType<typeof runTwin>>;
@@ -177,6 +192,7 @@ export const twinCommand: Command = {
         ...(values.config !== undefined ? { config: values.config } : {}),
         replications,
         tolerances,
+        liveRuns,
         command: ["rushhour", "twin", ...argv],
         ...(knee !== undefined ? { knee } : {}),
         ...(against !== undefined ? { liveResult: against } : {}),

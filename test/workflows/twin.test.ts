@@ -97,17 +97,28 @@ describe("rushhour calibrate + twin on a local stack", () => {
     expect(profile.providers.p1!.byRate?.map((r) => r.rate)).toEqual([20, 60]);
     expect(profile.store.claimMs).toBeGreaterThan(0);
 
-    const twin = await runTwin(profileFile, firstOut, ["--tolerance", WIDE, ...target]);
+    // Two live runs: the error is against their mean, and the report shows their interval.
+    const twin = await runTwin(profileFile, firstOut, ["--tolerance", WIDE, "--live-runs", "2", ...target]);
     expect(twin.code).toBe(0);
     const rows = rowsOf(firstOut);
     expect(rows.map((r) => r.metric)).toEqual(["p50", "p95", "p99", "throughput", "cpu", "errors"]);
     for (const r of rows.filter((x) => ["p50", "p99", "throughput"].includes(x.metric))) {
-      expect(r.live, r.metric).toBeGreaterThan(0);
+      expect(r.liveRuns, r.metric).toHaveLength(2);
+      expect(r.liveRuns.every((v) => v > 0)).toBe(true);
+      expect(r.live, r.metric).toBeCloseTo((r.liveRuns[0]! + r.liveRuns[1]!) / 2, 3);
+      expect(r.liveRange.lo, r.metric).toBeLessThanOrEqual(Math.min(...r.liveRuns) + 1e-3);
+      expect(r.liveRange.hi, r.metric).toBeGreaterThanOrEqual(Math.max(...r.liveRuns) - 1e-3);
       expect(r.simulated.mean, r.metric).toBeGreaterThan(0);
       expect(r.error, r.metric).toBeCloseTo((r.simulated.mean - r.live) / r.live, 6);
       expect(r.pass).toBe(true);
     }
-    expect(twin.out).toContain("| metric | simulated [95% CI] | live | error | tolerance | verdict |");
+    expect(twin.out).toContain(
+      "| metric | simulated [95% CI] | live [95% CI] | error | tolerance | verdict |",
+    );
+    expect(twin.out).toContain("Live: 2 runs (mean [95% CI]");
+    // Each live run's RunResult is kept: live.json (the first, which the charts show) and live-2.json.
+    const second = JSON.parse(readFileSync(join(firstOut, "live-2.json"), "utf8")) as { kind: string };
+    expect(second.kind).toBe("load");
     // Where the time went, stage by stage, on both sides: the live side read from the server's replies.
     const stages = (
       JSON.parse(readFileSync(join(firstOut, "twin.json"), "utf8")) as { stages: TwinStageRow[] }
@@ -175,5 +186,11 @@ describe("rushhour calibrate + twin on a local stack", () => {
     const tol = await run(["twin", TINY, "--tolerance", "p99=15pt"]);
     expect(tol.code).toBe(2);
     expect(tol.err).toContain("--tolerance: p99 takes a percentage (e.g. p99=15%)");
+    const runs = await run(["twin", TINY, "--live-runs", "0"]);
+    expect(runs.code).toBe(2);
+    expect(runs.err).toContain('--live-runs must be an integer between 1 and 20, got "0"');
+    const both = await run(["twin", TINY, "--against", join(firstOut, "live.json"), "--live-runs", "3"]);
+    expect(both.code).toBe(2);
+    expect(both.err).toContain("--against is one recorded live run: it cannot go with --live-runs above 1");
   });
 });
