@@ -242,10 +242,13 @@ async function withWarmStack<T>(
     store === "memory" ? { store: "memory:" } : {},
   );
   try {
+    // Duration scale 1: the runs last what they say (promo-peak's live.durationScale of 0.5 halved the
+    // warm-up to 7.5 s until 2026-12-02; the knee probes and twin steps set their own scale of 1).
     const live = liveRunner({
       arm: { ...arm, role: "single" },
       targets: [stack.target],
       adminToken: stack.adminToken,
+      durationScale: 1,
     });
     await live(steadyScenario(scenario, Math.max(1, Math.round(warmRate)), WARM_MS));
     await waitForIdleStack(stack.target, stack.adminToken, (line) => console.log(`  ${line}`));
