@@ -28,15 +28,16 @@ export async function waitForIdleStack(
   target: string,
   adminToken: string,
   log: (line: string) => void,
+  /** What left the orders, for the log: "the warm-up" (default) or "the live run before". */
+  after = "the warm-up",
 ): Promise<void> {
   const admin = new Admin(target, adminToken);
   try {
     const started = Date.now();
     if (await admin.waitUntilIdle(IDLE_TIMEOUT_MS)) {
       const ms = Date.now() - started;
-      if (ms >= 1000) log(`the warm-up's last orders took ${(ms / 1000).toFixed(1)} s more to finish`);
-    } else
-      log(`the server still held orders ${IDLE_TIMEOUT_MS / 1000} s after the warm-up; measuring anyway`);
+      if (ms >= 1000) log(`${after}'s last orders took ${(ms / 1000).toFixed(1)} s more to finish`);
+    } else log(`the server still held orders ${IDLE_TIMEOUT_MS / 1000} s after ${after}; measuring anyway`);
   } finally {
     admin.close();
   }

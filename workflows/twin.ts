@@ -113,7 +113,8 @@ export async function runTwin(scenario: Scenario, o: TwinOptions): Promise<TwinO
   if (o.liveResult === undefined) {
     for (let k = 0; k < runs; k++) {
       if (k > 0 && o.targets !== undefined && o.adminToken) {
-        for (const t of o.targets) await waitForIdleStack(t, o.adminToken, o.log ?? (() => {}));
+        for (const t of o.targets)
+          await waitForIdleStack(t, o.adminToken, o.log ?? (() => {}), "the live run before");
       }
       o.onProgress?.(runs === 1 ? "running live" : `running live (${k + 1} of ${runs})`);
       const [r] = await live(scenario);
