@@ -81,6 +81,9 @@ export function calibratedCluster(cluster: ClusterSpec, p: CalibrationProfile): 
       ...(s.serverLoopMsPerOrder === undefined
         ? {}
         : { loopMsPerOrder: Math.min(s.serverLoopMsPerOrder, s.serverMsPerOrder) }),
+      ...(s.gcPausesPerOrder === undefined || s.gcPauseMs === undefined
+        ? {}
+        : { pausesPerOrder: s.gcPausesPerOrder, pauseMs: s.gcPauseMs }),
     })),
     colocatedMsPerOrder:
       colocated === null || top === undefined ? 0 : top.driverMsPerOrder + top.farmMsPerOrder,

@@ -24,6 +24,13 @@ const CpuStepSchema = z.strictObject({
    * collection, the thread pool). Absent in profiles written before it was measured.
    */
   serverLoopMsPerOrder: perOrderMs.optional(),
+  /**
+   * The server's garbage-collection pauses per completed order, and their mean length (ms). The event loop
+   * stops for each: a few long pauses queue the orders behind them where the same time spread evenly would
+   * not. Absent in profiles written before they were measured.
+   */
+  gcPausesPerOrder: z.number().min(0).max(1000).optional(),
+  gcPauseMs: ms.optional(),
   driverMsPerOrder: perOrderMs,
   farmMsPerOrder: perOrderMs,
   /** Server CPU ms per completed order that the fit predicts at this rate (for the residual). */

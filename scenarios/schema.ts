@@ -141,6 +141,12 @@ const cpuCurvePoint = z.strictObject({
    * on the server's other threads. Default: all of it.
    */
   loopMsPerOrder: z.number().min(0).optional(),
+  /**
+   * The event loop's pauses (garbage collection) per order at that rate, and their mean length (ms): part of
+   * loopMsPerOrder, booked as whole pauses that orders queue behind (simulator/models/cpu.ts). Default none.
+   */
+  pausesPerOrder: z.number().min(0).optional(),
+  pauseMs: z.number().min(0).optional(),
 });
 
 export const ClusterSchema = z.strictObject({

@@ -1,5 +1,7 @@
-// Process CPU and event-loop utilisation over the last sampling window, for GetSnapshot and /metrics.
-import { type EventLoopUtilization, performance } from "node:perf_hooks";
+// Process CPU and event-loop utilisation over the last sampling window, for GetSnapshot and /metrics;
+// and the garbage collector's pauses since start (cumulative), which stop the event loop: calibrate
+// measures how many an order costs and how long they are (workflows/calibrate.ts).
+import { type EventLoopUtilization, PerformanceObserver, performance } from "node:perf_hooks";
 
 export class ProcessStats {
   cpuUtilisation = 0;
@@ -9,10 +11,19 @@ export class ProcessStats {
   private lastElu: EventLoopUtilization = performance.eventLoopUtilization();
   private readonly timer: NodeJS.Timeout;
   private readonly startedAt = performance.now();
+  private gcPauses = 0;
+  private gcPauseMs = 0;
+  private readonly gc = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      this.gcPauses++;
+      this.gcPauseMs += e.duration;
+    }
+  });
 
   constructor(intervalMs = 1000) {
     this.timer = setInterval(() => this.sample(), intervalMs);
     this.timer.unref();
+    this.gc.observe({ entryTypes: ["gc"] });
   }
 
   sample(): void {
@@ -29,16 +40,26 @@ export class ProcessStats {
     this.lastElu = elu;
   }
 
-  snapshot(): { cpuUtilisation: number; eventLoopUtilisation: number; rssBytes: number; uptimeS: number } {
+  snapshot(): {
+    cpuUtilisation: number;
+    eventLoopUtilisation: number;
+    rssBytes: number;
+    uptimeS: number;
+    gcPauses: number;
+    gcPauseMs: number;
+  } {
     return {
       cpuUtilisation: this.cpuUtilisation,
       eventLoopUtilisation: this.eventLoopUtilisation,
       rssBytes: process.memoryUsage.rss(),
       uptimeS: (performance.now() - this.startedAt) / 1000,
+      gcPauses: this.gcPauses,
+      gcPauseMs: this.gcPauseMs,
     };
   }
 
   stop(): void {
     clearInterval(this.timer);
+    this.gc.disconnect();
   }
 }

@@ -65,6 +65,8 @@ interface StepMeasure {
   farmMs: number;
   /** The server's operation timings (cumulative since it started) at the end of the step. */
   operations: OperationTimingLike[];
+  /** The server's garbage-collection pauses during the step (GetSnapshot's process, after minus before). */
+  gc: { pauses: number; ms: number };
 }
 
 export class CalibrateError extends Error {
@@ -125,13 +127,14 @@ export async function calibrate(o: CalibrateOptions): Promise<CalibrationProfile
         if (local) await waitForIdleStack(servers.addresses[0] as string, servers.adminToken, log);
       }
       o.onProgress?.(i, o.rates.length, `${rate}/s`);
-      const before = (await admin.getSnapshot()).operations;
+      const before = await admin.getSnapshot();
       const measured = await measureStep(o, rate, servers.addresses, servers.adminToken, servers.pids, (p) =>
         o.onProgress?.(i + p, o.rates.length, `${rate}/s`),
       );
-      // The server's timings are cumulative: the step's own are the difference of two snapshots.
-      const operations = stepTimings(before, (await admin.getSnapshot()).operations);
-      steps.push({ ...measured, operations });
+      // The server's timings and pauses are cumulative: the step's own are the difference of two snapshots.
+      const after = await admin.getSnapshot();
+      const operations = stepTimings(before.operations, after.operations);
+      steps.push({ ...measured, operations, gc: stepPauses(before.process, after.process) });
       log(`step ${rate}/s: ${measured.completed} of ${measured.submitted} orders completed`);
       if (i === 0) hopMs = await halfRoundTrip(admin);
     } finally {
@@ -143,6 +146,18 @@ export async function calibrate(o: CalibrateOptions): Promise<CalibrationProfile
   return buildProfile(o, steps, hopMs, local);
 }
 
+/** The garbage-collection pauses between two snapshots of one server (0 from a server that reports none). */
+export function stepPauses(
+  before: { gcPauses: number; gcPauseMs: number } | undefined,
+  after: { gcPauses: number; gcPauseMs: number } | undefined,
+): { pauses: number; ms: number } {
+  if (before === undefined || after === undefined) return { pauses: 0, ms: 0 };
+  return {
+    pauses: Math.max(0, after.gcPauses - before.gcPauses),
+    ms: Math.max(0, after.gcPauseMs - before.gcPauseMs),
+  };
+}
+
 async function measureStep(
   o: CalibrateOptions,
   rate: number,
@@ -150,7 +165,7 @@ async function measureStep(
   adminToken: string,
   pids: { server: number; farm: number } | null,
   progress: (share: number) => void,
-): Promise<Omit<StepMeasure, "operations">> {
+): Promise<Omit<StepMeasure, "operations" | "gc">> {
   const scenario = steadyScenario(o.scenario, rate, o.stepMs);
   const arm = resolveArm(o.scenario);
   type Reading = { server: number | null; farm: number | null; driver: number; at: number };
@@ -314,6 +329,8 @@ export function buildProfile(
       completed: s.completed,
       serverMsPerOrder: s.serverMs / s.completed,
       serverLoopMsPerOrder: s.serverLoopMs === null ? undefined : s.serverLoopMs / s.completed,
+      gcPausesPerOrder: s.gc.pauses / s.completed,
+      gcPauseMs: s.gc.pauses > 0 ? s.gc.ms / s.gc.pauses : 0,
       driverMsPerOrder: s.driverMs / s.completed,
       farmMsPerOrder: s.farmMs / s.completed,
       fittedServerMsPerOrder: Math.max(0, server.predict(throughput) / throughput),
@@ -396,6 +413,9 @@ export function buildProfile(
         ...(s.serverLoopMsPerOrder === undefined
           ? {}
           : { serverLoopMsPerOrder: round(s.serverLoopMsPerOrder) }),
+        // Pauses per order are small numbers (0.003 at 841/s): six places, not four.
+        gcPausesPerOrder: Math.round(s.gcPausesPerOrder * 1e6) / 1e6,
+        gcPauseMs: round(s.gcPauseMs),
         driverMsPerOrder: round(s.driverMsPerOrder),
         farmMsPerOrder: round(s.farmMsPerOrder),
         fittedServerMsPerOrder: round(s.fittedServerMsPerOrder),

@@ -24,7 +24,9 @@ driver (this process) and of the provider farm (/proc, Linux). The server's CPU 
 linear regression of CPU ms per second over completed orders per second across the steps; each step's
 residual is kept. A step that completed less than 90% of the orders it sent was past saturation and is
 left out of the fit (at least 2 steps must remain: give lower --rates otherwise). Each step also records
-the server's event-loop busy time per order over its traffic (the simulator queues orders' CPU on that loop).
+the server's event-loop busy time per order over its traffic (the simulator queues orders' CPU on that loop),
+and its garbage-collection pauses per order and their mean length (the simulator books that share of the loop's
+work as whole pauses, which the orders arriving during one wait out).
 The server's own timings (GetSnapshot, taken before and after each step) give the mean store operation
 times at the lowest rate, and the provider, risk and email latencies as it saw them at each rate (101
 quantiles each, an empirical distribution): as the rate grows an answer waits longer for the server's event

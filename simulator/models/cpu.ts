@@ -28,6 +28,12 @@
 //   each ms of it books the process's CPU at that rate (its other threads: garbage collection, the
 //   thread pool, work beside the loop, not in front of the orders). Per-order CPU falls as the rate
 //   rises, because an event loop's wake-ups and socket writes serve the orders around them together;
+// - pauses (a calibration's garbage-collection pauses per order and their mean length, on the curve's
+//   points): the event loop stops for each, so they are booked as whole jobs of that length, one each
+//   time the orders that arrived since the last add up to one pause, and taken off the orders' own
+//   loop cost (utilisation is unchanged). Orders behind a pause wait for all of it: at a loop 90% busy a
+//   35 ms pause leaves a backlog that takes several hundred ms to clear, where the same time spread
+//   over the orders costs each a fraction of a millisecond (README, "How far to trust the simulator");
 // - colocatedMsPerOrder: the load driver's and the provider farm's CPU on the primary's machine (a
 //   local run). They run in their own processes, so they are not jobs on the server's event loop; the
 //   cores they take at the current rate are not there for it: the primary's capacity is
@@ -254,6 +260,31 @@ function marginalMs(curve: CpuCurve, ms: (p: CurvePoint) => number): number {
   return den > 0 ? num / den : 0;
 }
 
+/**
+ * Pauses per order and their length at a rate, from a curve whose every point has them (else undefined):
+ * pauses per second and the mean length are interpolated linearly between the measured rates and held
+ * beyond them (per order below the first, per order and length above the last).
+ */
+function pauseFunction(curve: CpuCurve): ((rate: number) => { perOrder: number; ms: number }) | undefined {
+  if (!curve.every((p) => p.pausesPerOrder !== undefined && p.pauseMs !== undefined)) return undefined;
+  const at = (p: CurvePoint) => ({ perOrder: p.pausesPerOrder as number, ms: p.pauseMs as number });
+  const first = curve[0]!;
+  const last = curve.at(-1)!;
+  return (rate) => {
+    if (rate <= first.rate) return at(first);
+    for (let i = 1; i < curve.length; i++) {
+      const b = curve[i]!;
+      if (rate <= b.rate) {
+        const a = curve[i - 1]!;
+        const f = (rate - a.rate) / (b.rate - a.rate);
+        const perSecond = a.rate * at(a).perOrder + f * (b.rate * at(b).perOrder - a.rate * at(a).perOrder);
+        return { perOrder: perSecond / rate, ms: at(a).ms + f * (at(b).ms - at(a).ms) };
+      }
+    }
+    return at(last);
+  };
+}
+
 export class CpuModel {
   private readonly processors: Record<ClusterName, Processors>;
   private readonly costs: ClusterSpec["cpuCostMs"];
@@ -271,6 +302,10 @@ export class CpuModel {
   private readonly weight: Record<ClusterName, number> = { primary: 1, backup: 1 };
   /** Orders QUEUED or RETRYING per cluster (only counted when waiting costs CPU). */
   private readonly waiting: Record<ClusterName, number> = { primary: 0, backup: 0 };
+  /** The curve's pauses at a rate (absent: none). */
+  private readonly pauses: ((rate: number) => { perOrder: number; ms: number }) | undefined;
+  /** Pauses the arrivals since the last one have run up (one is booked each time this reaches 1). */
+  private readonly pauseDebt: Record<ClusterName, number> = { primary: 0, backup: 0 };
 
   constructor(
     private readonly env: Environment,
@@ -294,6 +329,10 @@ export class CpuModel {
             loop: curveFunction(cluster.cpuCurve, loopMs),
           }
         : undefined;
+    this.pauses =
+      this.curve !== undefined && cluster.cpuCurve !== undefined
+        ? pauseFunction(cluster.cpuCurve)
+        : undefined;
     this.rates = { primary: new RecentRate(env), backup: new RecentRate(env) };
     if (this.costs.waitPerSecond > 0) this.chargeWaitingUntil(endMs);
   }
@@ -315,8 +354,18 @@ export class CpuModel {
     const rate = this.rates[cluster].arrive();
     if (this.curve !== undefined) {
       const loop = this.curve.loop(rate);
-      this.scale[cluster] = loop / this.perOrder;
       this.weight[cluster] = loop > 0 ? Math.max(1, this.curve.process(rate) / loop) : 1;
+      const pause = this.pauses?.(rate);
+      // The pauses' share of the loop is booked as pauses, not spread over the orders' stages.
+      const paused = pause === undefined ? 0 : Math.min(loop, pause.perOrder * pause.ms);
+      this.scale[cluster] = (loop - paused) / this.perOrder;
+      if (pause !== undefined && pause.ms > 0) {
+        this.pauseDebt[cluster] += pause.perOrder;
+        if (this.pauseDebt[cluster] >= 1) {
+          this.pauseDebt[cluster] -= 1;
+          this.processors[cluster].run(pause.ms, undefined, this.weight[cluster]);
+        }
+      }
     }
     if (cluster === "primary" && this.colocatedMs > 0) {
       // The machine's cores left after the driver and the farm, shared by the loop and the process's

@@ -36,6 +36,8 @@ function step(rate: number, perSecond: number, msPerOrder: number, submitted = p
     driverMs: 0.1 * completed,
     farmMs: 0.3 * completed,
     operations: timings,
+    // One 30 ms collection every 250 orders.
+    gc: { pauses: completed / 250, ms: (completed / 250) * 30 },
   };
 }
 
@@ -55,6 +57,8 @@ describe("calibrate's CPU fit", () => {
       serverMsPerOrder: 0.7,
       serverLoopMsPerOrder: 0.56,
       fittedServerMsPerOrder: 0.7,
+      gcPausesPerOrder: 0.004,
+      gcPauseMs: 30,
     });
     expect(p.cpu.rmsResidualMs).toBe(0);
     expect(p.cpu.colocated).toEqual({

@@ -87,6 +87,11 @@ describe("rushhour calibrate + twin on a local stack", () => {
     });
     expect(profile.cpu.steps.map((s) => s.rate)).toEqual([20, 60]);
     expect(profile.cpu.steps.every((s) => s.completed > 0 && s.serverMsPerOrder > 0)).toBe(true);
+    // The server's garbage-collection pauses, from its snapshots around each step (a short step may have none).
+    for (const s of profile.cpu.steps) {
+      expect(s.gcPausesPerOrder, `${s.rate}/s`).toBeGreaterThanOrEqual(0);
+      expect(s.gcPauseMs, `${s.rate}/s`).toBeGreaterThanOrEqual(0);
+    }
     expect(Object.values(profile.cpu.stageMs).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
     // Running servers: the driver and the farm are not on the server's machine as far as calibrate knows.
     expect(profile.cpu.colocated).toBeNull();

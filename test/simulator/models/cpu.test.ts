@@ -63,7 +63,13 @@ interface Run {
   rate: number;
   cores?: number;
   processors?: number;
-  cpuCurve?: { rate: number; msPerOrder: number; loopMsPerOrder?: number }[];
+  cpuCurve?: {
+    rate: number;
+    msPerOrder: number;
+    loopMsPerOrder?: number;
+    pausesPerOrder?: number;
+    pauseMs?: number;
+  }[];
   colocatedMsPerOrder?: number;
   zeroCost?: boolean;
   /** Workers (default: far beyond the load) and CPU per second of waiting. */
@@ -215,6 +221,26 @@ describe("a saturated CPU slows orders down", () => {
     expect(loop.out.summary.p99).toBeLessThan(25);
     const saturated = simulate({ rate: 1500, cores: 2, processors: 1, cpuCurve: whole });
     expect(saturated.out.summary.p99).toBeGreaterThan(200);
+  });
+
+  it("the loop's pauses (garbage collection) hold up the orders behind them; the CPU stays the same", () => {
+    // 0.9 ms an order at 1,000/s on one loop: 90% busy. With a ninth of it as 50 ms pauses (one every 500
+    // orders), the same CPU comes in lumps: the ~50 orders that arrive during a pause wait for its rest,
+    // and the ~40 ms of work they bring takes ~200 ms of the spare 19% to clear.
+    const even = [{ rate: 1000, msPerOrder: 0.9 }];
+    const lumpy = [{ rate: 1000, msPerOrder: 0.9, pausesPerOrder: 0.002, pauseMs: 50 }];
+    const smooth = simulate({ rate: 1000, cpuCurve: even });
+    const paused = simulate({ rate: 1000, cpuCurve: lumpy });
+    expect(Math.abs(paused.cpu - smooth.cpu)).toBeLessThan(0.02);
+    // The client's latency: an order that arrives during a pause waits for it before the core sees it.
+    expect(paused.out.summary.p95).toBeGreaterThan(smooth.out.summary.p95 + 10);
+    expect(paused.out.summary.p99).toBeGreaterThan(smooth.out.summary.p99 + 25);
+    // Pauses in only some points of the curve are not a measurement: none are booked.
+    const first = { rate: 500, msPerOrder: 0.9 };
+    const partial = simulate({ rate: 1000, cpuCurve: [first, ...lumpy] });
+    expect(shape(partial.coreLatency)).toEqual(
+      shape(simulate({ rate: 1000, cpuCurve: [first, ...even] }).coreLatency),
+    );
   });
 
   it("orders waiting for a worker cost CPU on the same processors (waitPerSecond)", () => {
