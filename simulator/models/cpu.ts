@@ -225,18 +225,24 @@ function curveFunction(curve: CpuCurve, ms: (p: CurvePoint) => number): (rate: n
   const slope = marginalMs(curve, ms);
   return (rate) => {
     if (rate <= first.rate) return ms(first);
-    for (let i = 1; i < curve.length; i++) {
-      const b = curve[i]!;
-      if (rate <= b.rate) {
-        const a = curve[i - 1]!;
-        const ta = a.rate * ms(a);
-        const tb = b.rate * ms(b);
-        return (ta + ((tb - ta) * (rate - a.rate)) / (b.rate - a.rate)) / rate;
-      }
+    const s = segment(curve, rate);
+    if (s !== undefined) {
+      const ta = s.a.rate * ms(s.a);
+      return (ta + (s.b.rate * ms(s.b) - ta) * s.f) / rate;
     }
     if (!(slope > 0)) return ms(last);
     return (last.rate * ms(last) + slope * (rate - last.rate)) / rate;
   };
+}
+
+/** The measured points either side of `rate` and how far along it lies, or undefined beyond the curve's ends. */
+function segment(curve: CpuCurve, rate: number): { a: CurvePoint; b: CurvePoint; f: number } | undefined {
+  for (let i = 1; i < curve.length; i++) {
+    const a = curve[i - 1]!;
+    const b = curve[i]!;
+    if (rate >= a.rate && rate <= b.rate) return { a, b, f: (rate - a.rate) / (b.rate - a.rate) };
+  }
+  return undefined;
 }
 
 /** Least-squares slope of total CPU (ms/s) on rate: the marginal CPU ms of one more order per second. */
@@ -272,16 +278,11 @@ function pauseFunction(curve: CpuCurve): ((rate: number) => { perOrder: number; 
   const last = curve.at(-1)!;
   return (rate) => {
     if (rate <= first.rate) return at(first);
-    for (let i = 1; i < curve.length; i++) {
-      const b = curve[i]!;
-      if (rate <= b.rate) {
-        const a = curve[i - 1]!;
-        const f = (rate - a.rate) / (b.rate - a.rate);
-        const perSecond = a.rate * at(a).perOrder + f * (b.rate * at(b).perOrder - a.rate * at(a).perOrder);
-        return { perOrder: perSecond / rate, ms: at(a).ms + f * (at(b).ms - at(a).ms) };
-      }
-    }
-    return at(last);
+    const s = segment(curve, rate);
+    if (s === undefined) return at(last);
+    const [a, b] = [at(s.a), at(s.b)];
+    const perSecond = s.a.rate * a.perOrder + s.f * (s.b.rate * b.perOrder - s.a.rate * a.perOrder);
+    return { perOrder: perSecond / rate, ms: a.ms + s.f * (b.ms - a.ms) };
   };
 }
 
