@@ -68,12 +68,12 @@ function scaledFaultScenario(base: Scenario, peak: number, timeScale: number, pr
 /** Each live run's P50, P99, throughput and CPU peak: how far apart runs of the same step land. */
 function liveSpread(rows: TwinRow[]): string {
   const of = (metric: TwinRow["metric"]) => rows.find((x) => x.metric === metric)!.liveRuns;
-  const p50 = of("p50");
+  const [p50, p99, throughput, cpu] = [of("p50"), of("p99"), of("throughput"), of("cpu")];
   return p50
     .map(
-      (_, k) =>
-        `P50 ${of("p50")[k]!.toFixed(0)} ms, P99 ${of("p99")[k]!.toFixed(0)} ms, ` +
-        `${of("throughput")[k]!.toFixed(0)}/s, CPU ${of("cpu")[k]!.toFixed(1)}%`,
+      (v, k) =>
+        `P50 ${v.toFixed(0)} ms, P99 ${p99[k]!.toFixed(0)} ms, ` +
+        `${throughput[k]!.toFixed(0)}/s, CPU ${cpu[k]!.toFixed(1)}%`,
     )
     .join(" | ");
 }

@@ -256,9 +256,14 @@ function liveCell(r: TwinRow): string {
   return `${num(r.live)} ${r.unit} [${num(r.liveRange.lo)}, ${num(r.liveRange.hi)}]`;
 }
 
+/** How many live runs the rows compare against (every row has one value per run). */
+function liveRunCount(rows: readonly TwinRow[]): number {
+  return rows[0]?.liveRuns.length ?? 1;
+}
+
 /** "one run" or "3 runs (mean [95% CI])": what the live column holds. */
 function liveRunsText(rows: readonly TwinRow[]): string {
-  const n = rows[0]?.liveRuns.length ?? 1;
+  const n = liveRunCount(rows);
   return n < 2
     ? "one run"
     : `${n} runs (mean [95% CI]; the charts, stages and isolation times are the first run's)`;
@@ -333,7 +338,7 @@ export function twinMarkdown(rep: TwinReport): string {
       `${rep.calibration === null ? "typed-in costs (no calibration profile)" : `calibration ${rep.calibration}`}. ` +
       `Live: ${liveRunsText(rep.rows)}.`,
     "",
-    `| metric | simulated [95% CI] | live${rep.rows[0] !== undefined && rep.rows[0].liveRuns.length > 1 ? " [95% CI]" : ""} | error | tolerance | verdict |`,
+    `| metric | simulated [95% CI] | live${liveRunCount(rep.rows) > 1 ? " [95% CI]" : ""} | error | tolerance | verdict |`,
     "| --- | ---: | ---: | ---: | ---: | --- |",
     ...rep.rows.map(
       (r) =>

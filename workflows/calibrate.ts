@@ -64,7 +64,7 @@ interface StepMeasure {
   driverMs: number;
   farmMs: number;
   /** The server's operation timings (cumulative since it started) at the end of the step. */
-  operations: OperationTimingLike[];
+  operations: OperationTimingView[];
   /** The server's garbage-collection pauses during the step (GetSnapshot's process, after minus before). */
   gc: { pauses: number; ms: number };
 }
@@ -268,17 +268,14 @@ function stageShares(
   };
 }
 
-/** An operation's timings as GetSnapshot sends them; `histogram` is "" from a server that does not send it. */
-type OperationTimingLike = OperationTimingView;
-
 /**
  * What the server timed between two snapshots, operation by operation: `after`'s histogram minus
  * `before`'s. A server too old to send its histograms gives its cumulative figures, as before.
  */
 export function stepTimings(
-  before: OperationTimingLike[],
-  after: OperationTimingLike[],
-): OperationTimingLike[] {
+  before: OperationTimingView[],
+  after: OperationTimingView[],
+): OperationTimingView[] {
   return after.map((t) => {
     if (t.histogram === "") return t;
     const h = LatencyHistogram.decode(t.histogram);

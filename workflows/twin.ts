@@ -93,6 +93,13 @@ function defaultLive(scenario: Scenario, arm: Arm, o: TwinOptions): LiveRunner {
 }
 
 export async function runTwin(scenario: Scenario, o: TwinOptions): Promise<TwinOutcome> {
+  // Checked before the simulated side runs, which a bad request should not cost.
+  const runs = o.liveRuns ?? 1;
+  if (!Number.isInteger(runs) || runs < 1)
+    throw new TwinInputError(`live runs must be a whole number >= 1, got ${runs}`);
+  if (o.liveResult !== undefined && runs > 1) {
+    throw new TwinInputError("--against is one recorded live run: it cannot go with more than one live run");
+  }
   const arm = twinArm(scenario, o.config);
   const live = o.live ?? defaultLive(scenario, arm, o);
   o.onProgress?.(`simulating ${o.replications} replication${o.replications === 1 ? "" : "s"}`);
@@ -103,12 +110,6 @@ export async function runTwin(scenario: Scenario, o: TwinOptions): Promise<TwinO
     jobs: o.jobs ?? 1,
     command: o.command,
   });
-  const runs = o.liveRuns ?? 1;
-  if (!Number.isInteger(runs) || runs < 1)
-    throw new TwinInputError(`live runs must be a whole number >= 1, got ${runs}`);
-  if (o.liveResult !== undefined && runs > 1) {
-    throw new TwinInputError("--against is one recorded live run: it cannot go with more than one live run");
-  }
   const lives: RunResult[] = [];
   if (o.liveResult === undefined) {
     for (let k = 0; k < runs; k++) {
