@@ -18,7 +18,13 @@ import { availableParallelism, loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { searchCapacity } from "../reports/capacity/search.ts";
 import { DEFAULT_TOLERANCES, formatError, type TwinRow } from "../reports/twin.ts";
-import { loadScenario, type Scenario, validateScenario, withCalibrationFile } from "../scenarios/define.ts";
+import {
+  loadScenario,
+  type Scenario,
+  validateScenario,
+  withCalibrationFile,
+  withoutBackup,
+} from "../scenarios/define.ts";
 import { scaleExecutor } from "../traffic/executors/index.ts";
 import { peakRate } from "../traffic/profile.ts";
 import { resolveArm } from "../workflows/arms.ts";
@@ -113,7 +119,10 @@ export async function run(): Promise<void> {
         `driver ${profile.cpu.colocated?.driverMsPerOrder.toFixed(3)}, farm ${profile.cpu.colocated?.farmMsPerOrder.toFixed(3)} ms/order; ` +
         `claim ${profile.store.claimMs.toFixed(2)} ms; ${profileFile}`,
     );
-    const scenario = withCalibrationFile(base, profileFile);
+    // The live side is a local stack, one server with no backup behind it; so is the simulated one (twin's
+    // default for a local stack), in the knee search too: a simulated backup took the primary's excess
+    // near the knee (simulated 1,219/s on either store until 2026-12-02, set by the backup).
+    const scenario = withoutBackup(withCalibrationFile(base, profileFile));
     const simKnee = await simulatedCapacity(scenario, {
       configName: arm.name,
       config: arm.config,
@@ -176,6 +185,7 @@ export async function run(): Promise<void> {
           command: ["npm", "run", "bench", "--", "twin"],
           targets: [target],
           adminToken: token,
+          liveBackup: false,
         }),
       );
       writeTwinReport(outcome, join(OUT, `${store}-${rate}`));

@@ -4,6 +4,7 @@
 // side by side). Pure: the workflow (workflows/twin.ts) runs the two sides and writes the files.
 import { ci } from "../results/assemble.ts";
 import type { Ci, RunResult } from "../results/run-result.ts";
+import { MAX_BACKLOG_GROWTH } from "./capacity/search.ts";
 import { cpuChart } from "./charts/cpu.ts";
 import { latencyOverTimeChart } from "./charts/latency-over-time.ts";
 import { throughputChart } from "./charts/throughput.ts";
@@ -304,12 +305,15 @@ export function twinFailures(rows: readonly TwinRow[], isolation: readonly TwinI
   ];
 }
 
-/** The knee: the highest steady rate whose P99 met the objective, simulated and checked live. */
+/**
+ * The knee: the highest steady rate that met the objective (P99, error rate, and a backlog that does not
+ * grow: workflows/capacity.ts, judge), simulated and checked live.
+ */
 export interface TwinKnee {
   objectiveP99Ms: number;
   simulatedRate: number;
   /** The live steps at and around the simulated knee. */
-  live: { rate: number; p99Ms: number; errorRate: number; ok: boolean }[];
+  live: { rate: number; p99Ms: number; errorRate: number; backlogGrowth?: number; ok: boolean }[];
   /** The highest live step that met the objective (0: none). */
   liveRate: number;
   /** (simulated - live) / live, null when no live step met it. */
@@ -322,6 +326,8 @@ export interface TwinReport {
   replications: number;
   /** The profile the simulated side ran with (path), or null for the typed-in costs. */
   calibration: string | null;
+  /** Whether a backup stood behind the live primary (and so the simulated one); absent in older reports. */
+  backup?: boolean;
   rows: TwinRow[];
   /** Providers either side isolated, and when (the health timelines compared). */
   isolation: TwinIsolation[];
@@ -330,13 +336,20 @@ export interface TwinReport {
   knee?: TwinKnee;
 }
 
+/** The header's word on the backup: only when there was none (the scenario's cluster says there is one). */
+function backupText(rep: TwinReport): string {
+  return rep.backup === false
+    ? " No backup behind the live primary, so none behind the simulated one: neither overflows."
+    : "";
+}
+
 export function twinMarkdown(rep: TwinReport): string {
   const lines = [
     `## simulated vs live: ${rep.scenario} (${rep.config})`,
     "",
     `Simulated: ${rep.replications} replication${rep.replications === 1 ? "" : "s"}, ` +
       `${rep.calibration === null ? "typed-in costs (no calibration profile)" : `calibration ${rep.calibration}`}. ` +
-      `Live: ${liveRunsText(rep.rows)}.`,
+      `Live: ${liveRunsText(rep.rows)}.${backupText(rep)}`,
     "",
     `| metric | simulated [95% CI] | live${liveRunCount(rep.rows) > 1 ? " [95% CI]" : ""} | error | tolerance | verdict |`,
     "| --- | ---: | ---: | ---: | ---: | --- |",
@@ -363,15 +376,16 @@ export function twinMarkdown(rep: TwinReport): string {
     const k = rep.knee;
     lines.push(
       "",
-      `Saturation knee (P99 < ${num(k.objectiveP99Ms)} ms): simulated ${num(k.simulatedRate)}/s, ` +
+      `Saturation knee (P99 < ${num(k.objectiveP99Ms)} ms, backlog growing by at most ${MAX_BACKLOG_GROWTH * 100}% of the rate a second): simulated ${num(k.simulatedRate)}/s, ` +
         `live ${k.liveRate > 0 ? `${num(k.liveRate)}/s` : "no step met it"}` +
         `${k.error === null ? "" : `, error ${(k.error * 100).toFixed(1)}%`}.`,
       "",
-      "| live step | P99 | error rate | meets objective |",
-      "| ---: | ---: | ---: | --- |",
+      "| live step | P99 | error rate | backlog growth | meets objective |",
+      "| ---: | ---: | ---: | ---: | --- |",
       ...k.live.map(
         (s) =>
-          `| ${num(s.rate)}/s | ${num(s.p99Ms)} ms | ${(s.errorRate * 100).toFixed(2)}% | ${s.ok ? "yes" : "no"} |`,
+          `| ${num(s.rate)}/s | ${num(s.p99Ms)} ms | ${(s.errorRate * 100).toFixed(2)}% | ` +
+          `${s.backlogGrowth === undefined ? "-" : `${(s.backlogGrowth * 100).toFixed(1)}%`} | ${s.ok ? "yes" : "no"} |`,
       ),
     );
   }
@@ -424,7 +438,7 @@ export function twinHtml(rep: TwinReport, charts: readonly { id: string; svg: st
 td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}td:first-child{text-align:left}
 tr.bad td{background:#fde2e2}</style></head><body>
 <h2>simulated vs live: ${escapeHtml(rep.scenario)} (${escapeHtml(rep.config)})</h2>
-<p>${rep.replications} simulated replication(s), ${rep.calibration === null ? "typed-in costs" : `calibration ${escapeHtml(rep.calibration)}`}; live: ${escapeHtml(liveRunsText(rep.rows))}.</p>
+<p>${rep.replications} simulated replication(s), ${rep.calibration === null ? "typed-in costs" : `calibration ${escapeHtml(rep.calibration)}`}; live: ${escapeHtml(liveRunsText(rep.rows))}.${escapeHtml(backupText(rep))}</p>
 <table><tr><th>metric</th><th>simulated [95% CI]</th><th>live</th><th>error</th><th>tolerance</th><th>verdict</th></tr>
 ${rows}
 </table>

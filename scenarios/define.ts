@@ -149,6 +149,15 @@ export function withCalibrationFile(scenario: Scenario, profileFile: string, cwd
   return validateScenario(definition, scenario.file);
 }
 
+/**
+ * The scenario on a deployment with no backup behind the primary (cluster.backupDeployed false): what a
+ * local stack is, so a twin's simulated side runs the system its live side runs.
+ */
+export function withoutBackup(scenario: Scenario): Scenario {
+  const def = scenario.definition;
+  return validateScenario({ ...def, cluster: { ...def.cluster, backupDeployed: false } }, scenario.file);
+}
+
 /** Resolves a built-in name ("promo-peak") or a path to a scenario module file. */
 export function resolveScenarioPath(pathOrName: string, cwd = process.cwd()): string {
   if ((BUILTIN_SCENARIOS as readonly string[]).includes(pathOrName)) return resolve(HERE, `${pathOrName}.ts`);

@@ -178,6 +178,11 @@ export const ClusterSchema = z.strictObject({
   /** One-way network hop from primary to backup. */
   hopMs: duration.default(2),
   /**
+   * false: no backup stands behind the primary, so nothing overflows whatever the configuration's routing
+   * says. A local stack (one `rushhour serve`) is such a deployment; `rushhour twin` simulates it so.
+   */
+  backupDeployed: z.boolean().default(true),
+  /**
    * CPU ms per order that the load driver and the provider farm spend on the primary's machine (a
    * local run: they share its cores): the cores they take at the current rate are not there for the
    * primary's processors (simulator/models/cpu.ts). 0: they run elsewhere.

@@ -117,7 +117,7 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
     config: withWorkers(config, cluster.primary.workers),
     store,
     providers: { ids: providerIds, port: cpu.providers("primary", providers) },
-    overflow,
+    ...(cluster.backupDeployed ? { overflow } : {}),
     risk,
     notify,
     cluster: "primary",

@@ -2,7 +2,13 @@
 // page that shows them. Live runs go through a LiveRunner (the live workflow, in-process).
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type Probe, type SearchResult, searchCapacity } from "../reports/capacity/search.ts";
+import { linearRegression } from "simple-statistics";
+import {
+  MAX_BACKLOG_GROWTH,
+  type Probe,
+  type SearchResult,
+  searchCapacity,
+} from "../reports/capacity/search.ts";
 import type { UslFit, UslPoint } from "../reports/capacity/usl.ts";
 import { fitUsl } from "../reports/capacity/usl.ts";
 import { capacitySearchChart, uslChart, uslResidualChart } from "../reports/charts/usl.ts";
@@ -56,7 +62,7 @@ export function capacityProbe(scenario: Scenario, o: CapacityOptions): (rate: nu
       arms: [{ name: o.configName, role: "single", config: o.config }],
       replications: o.replications,
     });
-    const p = judge(rate, r!, o.objective);
+    const p = judge(rate, r!, o.objective, o.durationMs / 1000);
     o.onProbe?.(p);
     return p;
   };
@@ -75,10 +81,31 @@ export async function simulatedCapacity(scenario: Scenario, o: CapacityOptions):
   });
 }
 
-export function judge(rate: number, r: RunResult, objective: Objective): Probe {
+/**
+ * How fast orders piled up during the traffic: the least-squares slope of the orders in flight at each
+ * window's end (orders/s) over the traffic's windows after the first (the ramp to a steady state), as a
+ * share of `rate`. 0 with fewer than three such windows.
+ */
+export function backlogGrowth(r: RunResult, rate: number, trafficS: number): number {
+  const points = r.series
+    .filter((w) => w.t > 0 && w.t + r.windowSeconds <= trafficS + 1e-9)
+    .map((w) => [w.t + r.windowSeconds, w.inFlight]);
+  if (points.length < 3 || rate <= 0) return 0;
+  return linearRegression(points).m / rate;
+}
+
+/** A steady run at `rate` for `trafficS` against the objective: P99, error rate and a backlog that holds. */
+export function judge(rate: number, r: RunResult, objective: Objective, trafficS: number): Probe {
   const p99Ms = r.summary.p99.mean;
   const errorRate = r.summary.errorRate.mean;
-  return { rate, p99Ms, errorRate, ok: p99Ms < objective.p99Ms && errorRate <= objective.maxErrorRate };
+  const growth = backlogGrowth(r, rate, trafficS);
+  return {
+    rate,
+    p99Ms,
+    errorRate,
+    backlogGrowth: growth,
+    ok: p99Ms < objective.p99Ms && errorRate <= objective.maxErrorRate && growth <= MAX_BACKLOG_GROWTH,
+  };
 }
 
 /** The scenario (its definition) with new traffic, no faults and no duration scale, validated again. */
@@ -109,6 +136,8 @@ export interface LiveConfirmation {
   durationS: number;
   p99Ms: number;
   errorRate: number;
+  /** The backlog's growth during the step, as a share of the rate (backlogGrowth). */
+  backlogGrowth: number;
   dropped: number;
   ok: boolean;
 }
@@ -127,12 +156,13 @@ export async function confirmLive(
       scenario.seed + 1_000_003,
     ),
   );
-  const p = judge(rate, r!, objective);
+  const p = judge(rate, r!, objective, durationS);
   return {
     rate,
     durationS,
     p99Ms: p.p99Ms,
     errorRate: p.errorRate,
+    backlogGrowth: p.backlogGrowth ?? 0,
     dropped: r!.counters.dropped,
     ok: p.ok && r!.counters.dropped === 0,
   };

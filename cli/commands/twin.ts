@@ -29,7 +29,7 @@ import { targetsFlag } from "../target-flag.ts";
 const d = DEFAULT_TOLERANCES;
 const help = `Usage: rushhour twin <scenario> [--calibration FILE] [--replications N] [--tolerance LIST] [--config NAME|FILE]
                      [--out DIR] [--knee [--objective MS] [--knee-step 10s]] [--against FILE] [--warmup 10s]
-                     [--live-runs N]
+                     [--live-runs N] [--live-backup yes|no]
                      [--target HOST:PORT[,HOST:PORT...] --admin-token T]
 
 Runs the scenario simulated (N replications, with the calibration profile: --calibration, else the
@@ -67,6 +67,9 @@ Options:
                        latency, then waits until the server has finished the warm-up's orders
                        (default 10s; 0 for none; not with --target: running servers are warm)
   --target LIST        run the live side against these running servers (default: a local stack)
+  --live-backup yes|no whether a backup server stands behind the live primary (default: no for a local
+                       stack or --against, yes for --target): without one, the simulated primary has
+                       none either, so neither side overflows
   --admin-token T      their AdminService token (default $RUSHHOUR_ADMIN_TOKEN); --admin-token-file F
   --knee               also find the saturation knee: the highest steady rate whose P99 meets the
                        objective, by bisection in simulation, then checked live at the simulated knee
@@ -95,6 +98,7 @@ export const twinCommand: Command = {
       "knee-step": { type: "string" },
       warmup: { type: "string" },
       "live-runs": { type: "string" },
+      "live-backup": { type: "string" },
       against: { type: "string" },
       target: { type: "string" },
       "admin-token": { type: "string" },
@@ -106,6 +110,10 @@ export const twinCommand: Command = {
     const replications = values.replications === undefined ? 3 : Number(values.replications);
     if (!Number.isInteger(replications) || replications < 1 || replications > 100) {
       problems.push(`--replications must be an integer between 1 and 100, got "${values.replications}"`);
+    }
+    const liveBackup = values["live-backup"];
+    if (liveBackup !== undefined && liveBackup !== "yes" && liveBackup !== "no") {
+      problems.push(`--live-backup must be yes or no, got "${liveBackup}"`);
     }
     const liveRuns = values["live-runs"] === undefined ? 1 : Number(values["live-runs"]);
     if (!Number.isInteger(liveRuns) || liveRuns < 1 || liveRuns > 20) {
@@ -169,6 +177,16 @@ export const twinCommand: Command = {
         `--warmup warms the local stack: ${scenario.name} runs live on its own topology (live.topology)`,
       );
     }
+    if (
+      liveBackup === "yes" &&
+      targets === undefined &&
+      against === undefined &&
+      liveOptions(scenario.live).topology === undefined
+    ) {
+      throw new UsageError(
+        "--live-backup yes: a local stack is one rushhour serve, with no backup behind it",
+      );
+    }
     let knee: { objective: NonNullable<ReturnType<typeof objectiveOf>>; stepS: number } | undefined;
     if (values.knee) {
       const objective = objectiveOf(scenario, objectiveMs);
@@ -193,6 +211,7 @@ export const twinCommand: Command = {
         replications,
         tolerances,
         liveRuns,
+        ...(liveBackup !== undefined ? { liveBackup: liveBackup === "yes" } : {}),
         command: ["rushhour", "twin", ...argv],
         ...(knee !== undefined ? { knee } : {}),
         ...(against !== undefined ? { liveResult: against } : {}),

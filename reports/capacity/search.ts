@@ -1,10 +1,24 @@
 // The capacity search: the highest constant arrival rate whose run still meets the objective, by expanding
 // an upper bracket and then bisecting. The probe (a simulation) is passed in, so the search is pure logic.
 
+/**
+ * The most a steady rate's backlog may grow a second, as a share of the rate, and still count as met
+ * (workflows/capacity.ts, judge). A run whose orders pile up is past saturation even when its P99 is still
+ * under the objective: over a 10 s step a server 15% short of the rate kept P99 under 2 s (promo-peak,
+ * simulated, 1,242/s), and a longer peak would not. 3% is well above the noise of a steady run's in-flight
+ * count (a slope within 0.3% of the rate at 876/s).
+ */
+export const MAX_BACKLOG_GROWTH = 0.03;
+
 export interface Probe {
   rate: number;
   p99Ms: number;
   errorRate: number;
+  /**
+   * How fast orders piled up during the traffic, as a share of the rate (workflows/capacity.ts,
+   * backlogGrowth); absent in probes judged before it.
+   */
+  backlogGrowth?: number;
   ok: boolean;
 }
 

@@ -103,7 +103,16 @@ describe("rushhour calibrate + twin on a local stack", () => {
     expect(profile.store.claimMs).toBeGreaterThan(0);
 
     // Two live runs: the error is against their mean, and the report shows their interval.
-    const twin = await runTwin(profileFile, firstOut, ["--tolerance", WIDE, "--live-runs", "2", ...target]);
+    // The stack is one server: with --live-backup no the simulated primary has no backup either.
+    const twin = await runTwin(profileFile, firstOut, [
+      "--tolerance",
+      WIDE,
+      "--live-runs",
+      "2",
+      "--live-backup",
+      "no",
+      ...target,
+    ]);
     expect(twin.code).toBe(0);
     const rows = rowsOf(firstOut);
     expect(rows.map((r) => r.metric)).toEqual(["p50", "p95", "p99", "throughput", "cpu", "errors"]);
@@ -121,6 +130,11 @@ describe("rushhour calibrate + twin on a local stack", () => {
       "| metric | simulated [95% CI] | live [95% CI] | error | tolerance | verdict |",
     );
     expect(twin.out).toContain("Live: 2 runs (mean [95% CI]");
+    expect(twin.out).toContain("No backup behind the live primary, so none behind the simulated one");
+    const simulatedRun = JSON.parse(readFileSync(join(firstOut, "simulated.json"), "utf8")) as {
+      scenario: { definition: { cluster: { backupDeployed: boolean } } };
+    };
+    expect(simulatedRun.scenario.definition.cluster.backupDeployed).toBe(false);
     // Each live run's RunResult is kept: live.json (the first, which the charts show) and live-2.json.
     const second = JSON.parse(readFileSync(join(firstOut, "live-2.json"), "utf8")) as { kind: string };
     expect(second.kind).toBe("load");
@@ -197,5 +211,13 @@ describe("rushhour calibrate + twin on a local stack", () => {
     const both = await run(["twin", TINY, "--against", join(firstOut, "live.json"), "--live-runs", "3"]);
     expect(both.code).toBe(2);
     expect(both.err).toContain("--against is one recorded live run: it cannot go with --live-runs above 1");
+    const word = await run(["twin", TINY, "--live-backup", "maybe"]);
+    expect(word.code).toBe(2);
+    expect(word.err).toContain('--live-backup must be yes or no, got "maybe"');
+    const local = await run(["twin", TINY, "--live-backup", "yes"]);
+    expect(local.code).toBe(2);
+    expect(local.err).toContain(
+      "--live-backup yes: a local stack is one rushhour serve, with no backup behind it",
+    );
   });
 });
