@@ -154,8 +154,14 @@ export function withCalibrationFile(scenario: Scenario, profileFile: string, cwd
  * local stack is, so a twin's simulated side runs the system its live side runs.
  */
 export function withoutBackup(scenario: Scenario): Scenario {
+  // The parsed scenario itself, not its definition validated again: a scenario reduced to a steady rate
+  // (workflows/steady.ts) keeps its own traffic. The definition records it for the RunResult.
   const def = scenario.definition;
-  return validateScenario({ ...def, cluster: { ...def.cluster, backupDeployed: false } }, scenario.file);
+  return {
+    ...scenario,
+    cluster: { ...scenario.cluster, backupDeployed: false },
+    definition: { ...def, cluster: { ...def.cluster, backupDeployed: false } },
+  };
 }
 
 /** Resolves a built-in name ("promo-peak") or a path to a scenario module file. */

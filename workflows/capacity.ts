@@ -294,7 +294,9 @@ export function writeCapacityReport(rep: CapacityReport, outDir: string): { html
     .map(
       (p) =>
         `<tr><td class="num">${p.rate.toFixed(0)}</td><td class="num">${p.p99Ms.toFixed(0)} ms</td>` +
-        `<td class="num">${(p.errorRate * 100).toFixed(2)}%</td><td>${p.ok ? "met" : "missed"}</td></tr>`,
+        `<td class="num">${(p.errorRate * 100).toFixed(2)}%</td>` +
+        `<td class="num">${p.backlogGrowth === undefined ? "-" : `${(p.backlogGrowth * 100).toFixed(1)}%`}</td>` +
+        `<td>${p.ok ? "met" : "missed"}</td></tr>`,
     )
     .join("");
   const lines = capacitySummary(rep)
@@ -306,7 +308,7 @@ table{border-collapse:collapse}th,td{border:1px solid #ccc;padding:3px 10px}td.n
 figcaption{font-size:.9em;color:#444;max-width:760px}svg{max-width:100%;height:auto;border:1px solid #eee}</style></head><body>
 <h1>Capacity: ${escapeHtml(rep.scenario)} (${escapeHtml(rep.config)})</h1><ul>${lines}</ul>
 ${charts.map((c) => `<figure data-chart-id="${c.id}">${c.svg}<figcaption>${escapeHtml(c.caption)} <a href="charts/${c.id}.png">PNG</a></figcaption></figure>`).join("\n")}
-<h2>Probes</h2><table><thead><tr><th>rate (orders/s)</th><th>P99</th><th>error rate</th><th>objective</th></tr></thead><tbody>${rows}</tbody></table>
+<h2>Probes</h2><table><thead><tr><th>rate (orders/s)</th><th>P99</th><th>error rate</th><th>backlog growth a second</th><th>objective</th></tr></thead><tbody>${rows}</tbody></table>
 </body></html>
 `;
   const htmlPath = join(outDir, "index.html");
@@ -335,7 +337,8 @@ export function capacitySummary(rep: CapacityReport): string[] {
     const l = rep.live;
     out.push(
       `live confirmation at ${l.rate.toFixed(0)} orders/s for ${l.durationS} s on this machine: P99 ${l.p99Ms.toFixed(0)} ms, ` +
-        `errors ${(l.errorRate * 100).toFixed(2)}%, dropped ${l.dropped}: ${l.ok ? "confirmed" : "NOT confirmed"}`,
+        `errors ${(l.errorRate * 100).toFixed(2)}%, backlog growth ${(l.backlogGrowth * 100).toFixed(1)}% of the rate a second, ` +
+        `dropped ${l.dropped}: ${l.ok ? "confirmed" : "NOT confirmed"}`,
     );
   } else if (rep.liveNote) out.push(rep.liveNote);
   if (rep.usl) {

@@ -71,9 +71,10 @@ Options:
                        stack or --against, yes for --target): without one, the simulated primary has
                        none either, so neither side overflows
   --admin-token T      their AdminService token (default $RUSHHOUR_ADMIN_TOKEN); --admin-token-file F
-  --knee               also find the saturation knee: the highest steady rate whose P99 meets the
-                       objective, by bisection in simulation, then checked live at the simulated knee
-                       and 15% either side
+  --knee               also find the saturation knee: the highest steady rate that meets the objective
+                       (P99 and error rate, and a backlog growing by at most 3% of the rate a second),
+                       by bisection in simulation, then checked live at the simulated knee and 15%
+                       either side
   --objective MS       the knee's P99 objective (default: the scenario's latency p(99)<X threshold)
   --knee-step DURATION length of each simulated probe and live step (default 10s)
   -h, --help           show this help

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { validateScenario, withoutBackup } from "../../scenarios/define.ts";
 import { presetConfig } from "../../server/core/config.ts";
 import { simulate } from "../../simulator/runner.ts";
+import { constantRateScenario } from "../../workflows/steady.ts";
 
 // 300 orders/s on 10 primary slots of ~50 ms calls: the primary's slots are full, so adaptive overflows.
 const busy = validateScenario({
@@ -34,6 +35,9 @@ describe("a deployment without a backup", () => {
   it("overflows with the backup and never without it", () => {
     expect(busy.cluster.backupDeployed).toBe(true);
     expect(withoutBackup(busy).cluster.backupDeployed).toBe(false);
+    // A scenario reduced to another rate keeps its traffic (not the definition's, validated again).
+    const slower = withoutBackup(constantRateScenario(busy, 50, 2000));
+    expect(slower.traffic).toEqual(constantRateScenario(busy, 50, 2000).traffic);
     const withBackup = overflowed(true);
     expect(withBackup.switches).toBeGreaterThan(0);
     expect(withBackup.windowsOn).toBeGreaterThan(0);
