@@ -121,7 +121,7 @@ export async function run(): Promise<void> {
     );
     // The live side is a local stack, one server with no backup behind it; so is the simulated one (twin's
     // default for a local stack), in the knee search too: a simulated backup took the primary's excess
-    // near the knee (simulated 1,219/s on either store until 2026-12-02, set by the backup).
+    // past saturation, which the live server cannot shed.
     const scenario = withoutBackup(withCalibrationFile(base, profileFile));
     const simKnee = await simulatedCapacity(scenario, {
       configName: arm.name,

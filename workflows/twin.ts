@@ -116,8 +116,8 @@ export async function runTwin(scenario: Scenario, o: TwinOptions): Promise<TwinO
   const live = o.live ?? defaultLive(scenario, arm, o);
   const backup = o.liveBackup ?? liveHasBackup(scenario, o);
   // The simulated side runs the deployment the live side runs: without a backup nothing overflows there, and
-  // a simulated backup would take the primary's excess near the knee (promo-peak's simulated knee was
-  // 1,219/s on either store, set by the backup, against 876-1,066/s live).
+  // a simulated backup took the primary's excess past saturation (promo-peak at 1,000/s, memory profile:
+  // overflow on for 5 windows and the primary's CPU down to 20%, while the live backlog grew all run).
   const simScenario = backup ? scenario : withoutBackup(scenario);
   o.onProgress?.(`simulating ${o.replications} replication${o.replications === 1 ? "" : "s"}`);
   const [simulated] = await runSimulated(simScenario, {
