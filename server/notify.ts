@@ -227,12 +227,22 @@ export class Notifier extends EventEmitter {
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
       if (this.stop.signal.aborted) return false;
       let problem: string;
+      // One controller per attempt, aborted by a timer of our own and by close(). Not AbortSignal.timeout()
+      // combined through AbortSignal.any(): Node's timeout timer holds its signal only weakly, so a collection
+      // can lose the abort, and a POST to a receiver that never answers once stayed pending past the test
+      // suite's 60 s (test/server/notify.test.ts). The timer is unref'd, as AbortSignal.timeout's is.
+      const attemptSignal = new AbortController();
+      const abort = () => attemptSignal.abort(new Error(`no answer within ${this.timeoutMs} ms`));
+      const timer = setTimeout(abort, this.timeoutMs);
+      timer.unref();
+      const onStop = () => attemptSignal.abort(this.stop.signal.reason);
+      this.stop.signal.addEventListener("abort", onStop, { once: true });
       try {
         const res = await fetch(url, {
           method: "POST",
           headers: { "content-type": "application/json" },
           body,
-          signal: AbortSignal.any([this.stop.signal, AbortSignal.timeout(this.timeoutMs)]),
+          signal: attemptSignal.signal,
         });
         // The body is not needed; reading it frees the connection.
         await res.arrayBuffer().catch(() => undefined);
@@ -245,6 +255,9 @@ export class Notifier extends EventEmitter {
       } catch (err) {
         const cause = (err as { cause?: { message?: string } }).cause?.message;
         problem = cause ?? (err as Error).message;
+      } finally {
+        clearTimeout(timer);
+        this.stop.signal.removeEventListener("abort", onStop);
       }
       if (!this.failing && !this.stop.signal.aborted) {
         this.log(`--notify: POST to ${redact(url)} failed (${problem}); retrying with backoff`);
