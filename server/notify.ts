@@ -229,8 +229,8 @@ export class Notifier extends EventEmitter {
       let problem: string;
       // One controller per attempt, aborted by a timer of our own and by close(). Not AbortSignal.timeout()
       // combined through AbortSignal.any(): Node's timeout timer holds its signal only weakly, so a collection
-      // can lose the abort, and a POST to a receiver that never answers once stayed pending past the test
-      // suite's 60 s (test/server/notify.test.ts). The timer is unref'd, as AbortSignal.timeout's is.
+      // loses the abort and a POST to a receiver that never answers stays pending for good
+      // (test/server/notify-timeout-gc.test.ts). The timer is unref'd, as AbortSignal.timeout's is.
       const attemptSignal = new AbortController();
       const abort = () => attemptSignal.abort(new Error(`no answer within ${this.timeoutMs} ms`));
       const timer = setTimeout(abort, this.timeoutMs);
