@@ -4,7 +4,7 @@
 // side by side). Pure: the workflow (workflows/twin.ts) runs the two sides and writes the files.
 import { ci } from "../results/assemble.ts";
 import type { Ci, RunResult } from "../results/run-result.ts";
-import { MAX_BACKLOG_GROWTH } from "./capacity/search.ts";
+import { formatBacklogGrowth, MAX_BACKLOG_GROWTH } from "./capacity/search.ts";
 import { cpuChart } from "./charts/cpu.ts";
 import { latencyOverTimeChart } from "./charts/latency-over-time.ts";
 import { throughputChart } from "./charts/throughput.ts";
@@ -385,7 +385,7 @@ export function twinMarkdown(rep: TwinReport): string {
       ...k.live.map(
         (s) =>
           `| ${num(s.rate)}/s | ${num(s.p99Ms)} ms | ${(s.errorRate * 100).toFixed(2)}% | ` +
-          `${s.backlogGrowth === undefined ? "-" : `${(s.backlogGrowth * 100).toFixed(1)}%`} | ${s.ok ? "yes" : "no"} |`,
+          `${formatBacklogGrowth(s.backlogGrowth)} | ${s.ok ? "yes" : "no"} |`,
       ),
     );
   }

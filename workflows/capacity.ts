@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { linearRegression } from "simple-statistics";
 import {
+  formatBacklogGrowth,
   MAX_BACKLOG_GROWTH,
   type Probe,
   type SearchResult,
@@ -95,7 +96,12 @@ export function backlogGrowth(r: RunResult, rate: number, trafficS: number): num
 }
 
 /** A steady run at `rate` for `trafficS` against the objective: P99, error rate and a backlog that holds. */
-export function judge(rate: number, r: RunResult, objective: Objective, trafficS: number): Probe {
+export function judge(
+  rate: number,
+  r: RunResult,
+  objective: Objective,
+  trafficS: number,
+): Probe & { backlogGrowth: number } {
   const p99Ms = r.summary.p99.mean;
   const errorRate = r.summary.errorRate.mean;
   const growth = backlogGrowth(r, rate, trafficS);
@@ -162,7 +168,7 @@ export async function confirmLive(
     durationS,
     p99Ms: p.p99Ms,
     errorRate: p.errorRate,
-    backlogGrowth: p.backlogGrowth ?? 0,
+    backlogGrowth: p.backlogGrowth,
     dropped: r!.counters.dropped,
     ok: p.ok && r!.counters.dropped === 0,
   };
@@ -295,7 +301,7 @@ export function writeCapacityReport(rep: CapacityReport, outDir: string): { html
       (p) =>
         `<tr><td class="num">${p.rate.toFixed(0)}</td><td class="num">${p.p99Ms.toFixed(0)} ms</td>` +
         `<td class="num">${(p.errorRate * 100).toFixed(2)}%</td>` +
-        `<td class="num">${p.backlogGrowth === undefined ? "-" : `${(p.backlogGrowth * 100).toFixed(1)}%`}</td>` +
+        `<td class="num">${formatBacklogGrowth(p.backlogGrowth)}</td>` +
         `<td>${p.ok ? "met" : "missed"}</td></tr>`,
     )
     .join("");
@@ -337,7 +343,7 @@ export function capacitySummary(rep: CapacityReport): string[] {
     const l = rep.live;
     out.push(
       `live confirmation at ${l.rate.toFixed(0)} orders/s for ${l.durationS} s on this machine: P99 ${l.p99Ms.toFixed(0)} ms, ` +
-        `errors ${(l.errorRate * 100).toFixed(2)}%, backlog growth ${(l.backlogGrowth * 100).toFixed(1)}% of the rate a second, ` +
+        `errors ${(l.errorRate * 100).toFixed(2)}%, backlog growth ${formatBacklogGrowth(l.backlogGrowth)} of the rate a second, ` +
         `dropped ${l.dropped}: ${l.ok ? "confirmed" : "NOT confirmed"}`,
     );
   } else if (rep.liveNote) out.push(rep.liveNote);

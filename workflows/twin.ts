@@ -168,8 +168,9 @@ export async function runTwin(scenario: Scenario, o: TwinOptions): Promise<TwinO
 }
 
 /**
- * The highest steady rate that meets the objective (P99, error rate, a backlog that holds): bisection in simulation, then live steps at the
- * simulated knee and 15% either side (the acceptance's bound), each `stepS` long.
+ * The highest steady rate that meets the objective (P99, error rate, a backlog that holds): bisection in
+ * simulation, then live steps at the simulated knee and 15% either side (the acceptance's bound), each
+ * `stepS` long.
  */
 async function findKnee(scenario: Scenario, arm: Arm, o: TwinOptions, live: LiveRunner): Promise<TwinKnee> {
   const k = o.knee!;

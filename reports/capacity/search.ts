@@ -10,6 +10,11 @@
  */
 export const MAX_BACKLOG_GROWTH = 0.03;
 
+/** A backlog growth as the reports show it: a percentage of the rate a second, "-" when not measured. */
+export function formatBacklogGrowth(growth: number | undefined): string {
+  return growth === undefined ? "-" : `${(growth * 100).toFixed(1)}%`;
+}
+
 export interface Probe {
   rate: number;
   p99Ms: number;

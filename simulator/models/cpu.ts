@@ -292,7 +292,14 @@ export class CpuModel {
   private readonly colocatedMs: number;
   private readonly cores: number;
   /** The measured curve's process and event-loop CPU per order at a rate (absent: fixed stage costs). */
-  private readonly curve: { process: (rate: number) => number; loop: (rate: number) => number } | undefined;
+  /** The measured curve at a rate: the process's and the loop's CPU per order, and the loop's pauses (if measured). */
+  private readonly curve:
+    | {
+        process: (rate: number) => number;
+        loop: (rate: number) => number;
+        pauses: ((rate: number) => { perOrder: number; ms: number }) | undefined;
+      }
+    | undefined;
   /** accept + allocate + issue + deliver: what the curve's per-order CPU is split over. */
   private readonly perOrder: number;
   /** Each cluster's arrivals over the last second: the curve's rate, the colocated share's, services'. */
@@ -303,8 +310,6 @@ export class CpuModel {
   private readonly weight: Record<ClusterName, number> = { primary: 1, backup: 1 };
   /** Orders QUEUED or RETRYING per cluster (only counted when waiting costs CPU). */
   private readonly waiting: Record<ClusterName, number> = { primary: 0, backup: 0 };
-  /** The curve's pauses at a rate (absent: none). */
-  private readonly pauses: ((rate: number) => { perOrder: number; ms: number }) | undefined;
   /** Pauses the arrivals since the last one have run up (one is booked each time this reaches 1). */
   private readonly pauseDebt: Record<ClusterName, number> = { primary: 0, backup: 0 };
 
@@ -328,11 +333,8 @@ export class CpuModel {
         ? {
             process: curveFunction(cluster.cpuCurve, processMs),
             loop: curveFunction(cluster.cpuCurve, loopMs),
+            pauses: pauseFunction(cluster.cpuCurve),
           }
-        : undefined;
-    this.pauses =
-      this.curve !== undefined && cluster.cpuCurve !== undefined
-        ? pauseFunction(cluster.cpuCurve)
         : undefined;
     this.rates = { primary: new RecentRate(env), backup: new RecentRate(env) };
     if (this.costs.waitPerSecond > 0) this.chargeWaitingUntil(endMs);
@@ -356,7 +358,7 @@ export class CpuModel {
     if (this.curve !== undefined) {
       const loop = this.curve.loop(rate);
       this.weight[cluster] = loop > 0 ? Math.max(1, this.curve.process(rate) / loop) : 1;
-      const pause = this.pauses?.(rate);
+      const pause = this.curve.pauses?.(rate);
       // The pauses' share of the loop is booked as pauses, not spread over the orders' stages.
       const paused = pause === undefined ? 0 : Math.min(loop, pause.perOrder * pause.ms);
       this.scale[cluster] = (loop - paused) / this.perOrder;
