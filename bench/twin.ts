@@ -22,8 +22,8 @@ import {
   loadScenario,
   type Scenario,
   validateScenario,
+  withBackupDeployed,
   withCalibrationFile,
-  withoutBackup,
 } from "../scenarios/define.ts";
 import { scaleExecutor } from "../traffic/executors/index.ts";
 import { peakRate } from "../traffic/profile.ts";
@@ -119,10 +119,10 @@ export async function run(): Promise<void> {
         `driver ${profile.cpu.colocated?.driverMsPerOrder.toFixed(3)}, farm ${profile.cpu.colocated?.farmMsPerOrder.toFixed(3)} ms/order; ` +
         `claim ${profile.store.claimMs.toFixed(2)} ms; ${profileFile}`,
     );
-    // The live side is a local stack, one server with no backup behind it; so is the simulated one (twin's
-    // default for a local stack), in the knee search too: a simulated backup took the primary's excess
-    // past saturation, which the live server cannot shed.
-    const scenario = withoutBackup(withCalibrationFile(base, profileFile));
+    // One server with no backup behind it, live and simulated, in the knee search too: the profile measured
+    // one server (calibrate runs without a backup), a memory store cannot be shared with one, and a backup
+    // on these 2 cores would take the primary's own CPU when it served the excess.
+    const scenario = withBackupDeployed(withCalibrationFile(base, profileFile), false);
     const simKnee = await simulatedCapacity(scenario, {
       configName: arm.name,
       config: arm.config,
@@ -209,7 +209,12 @@ export async function run(): Promise<void> {
     const peak = Math.round(kneeRate * FAULT_SHARE);
     const cpuOnly = join(OUT, `calibration-${store}-cpu-only.json`);
     writeFileSync(cpuOnly, `${JSON.stringify({ ...profile, providers: {} }, null, 2)}\n`);
-    const faulty = scaledFaultScenario(await loadScenario("provider-outage"), peak, FAULT_SCALE, cpuOnly);
+    // No backup on either side, as in the steady steps: the profile measured one server, and a memory store
+    // cannot be shared with a backup.
+    const faulty = withBackupDeployed(
+      scaledFaultScenario(await loadScenario("provider-outage"), peak, FAULT_SCALE, cpuOnly),
+      false,
+    );
     // Each fault run on a fresh warm stack of its own: a run leaves its server with providers still
     // isolated or probing and a compensation queue, which the next run's timeline would start from.
     const fault = await runTwin(faulty, {

@@ -1,6 +1,7 @@
 // Without --target, `rushhour load` starts what a scenario needs on 127.0.0.1: a provider farm
-// (`rushhour providers` with the scenario's provider models), then `rushhour serve` with a fresh
-// SQLite store in a temp folder and the chosen configuration, both as child processes. Each is
+// (`rushhour providers` with the scenario's provider models), a backup `rushhour serve --role backup`
+// when the deployment has one, then the primary `rushhour serve` (forwarding its overflow to the backup)
+// with a fresh SQLite store in a temp folder that both servers share, all as child processes. Each is
 // waited for (its ready line) and stopped afterwards (SIGTERM, then SIGKILL if it lingers).
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -27,16 +28,26 @@ export interface LocalStackOptions {
   demandHistory?: number[] | undefined;
   /** The server's store URL (default: a fresh SQLite file in the stack's temp folder). */
   store?: string;
+  /**
+   * A backup server's configuration (a preset name or a resolved configuration): the stack starts
+   * `serve --role backup` on the primary's store, and the primary forwards its overflow to it. Absent: no backup.
+   */
+  backupConfig?: string | object;
   log?: (line: string) => void;
 }
 
 export interface LocalStack {
+  /** The primary server's address (the one the driver sends orders to). */
   target: string;
+  /** The backup server's address, or null: the stack has none. */
+  backup: string | null;
   farm: string;
   adminToken: string;
   dir: string;
   /** Process ids of the server and the farm (rushhour calibrate reads their CPU time). */
   pids: { server: number; farm: number };
+  /** The store URL the servers use. */
+  store: string;
   stop(): Promise<void>;
 }
 
@@ -46,7 +57,8 @@ interface Child {
   stop(): Promise<void>;
 }
 
-function startChild(name: string, args: string[], log: (line: string) => void): Promise<Child> {
+/** `name` is the command whose ready line is waited for; `label` names the process in the log. */
+function startChild(name: string, args: string[], log: (line: string) => void, label = name): Promise<Child> {
   const proc = spawn(process.execPath, [...SERVER_NODE_FLAGS, BIN, ...args], {
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -66,20 +78,22 @@ function startChild(name: string, args: string[], log: (line: string) => void): 
     let out = "";
     const timer = setTimeout(() => {
       void stop();
-      reject(new Error(`rushhour ${name} was not ready within ${READY_TIMEOUT_MS / 1000} s\n${stderr}`));
+      reject(new Error(`rushhour ${label} was not ready within ${READY_TIMEOUT_MS / 1000} s\n${stderr}`));
     }, READY_TIMEOUT_MS);
     proc.stdout?.on("data", (d: Buffer) => {
       out += d.toString();
       const m = new RegExp(`rushhour ${name} listening on (\\S+)`).exec(out);
       if (m) {
         clearTimeout(timer);
-        log(`${name} ready on ${m[1]}`);
+        log(`${label} ready on ${m[1]}`);
         resolve({ proc, address: m[1] as string, stop });
       }
     });
     proc.once("exit", (code, signal) => {
       clearTimeout(timer);
-      reject(new Error(`rushhour ${name} exited (${signal ?? code}) before it was ready:\n${stderr.trim()}`));
+      reject(
+        new Error(`rushhour ${label} exited (${signal ?? code}) before it was ready:\n${stderr.trim()}`),
+      );
     });
   });
 }
@@ -176,8 +190,19 @@ export function serveFlags(f: ServeFlags): string[] {
   ];
 }
 
+/** Store URLs a second process cannot open: the memory store lives in its server's heap. */
+function shareable(store: string): boolean {
+  return !store.startsWith("memory");
+}
+
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const log = options.log ?? (() => {});
+  if (options.backupConfig !== undefined && options.store !== undefined && !shareable(options.store)) {
+    // Checked before anything starts: a backup with a store of its own would sell cards from a second pool.
+    throw new Error(
+      `a backup server shares the primary's store, and ${options.store} cannot be shared: use a SQLite file or PostgreSQL, or no backup`,
+    );
+  }
   const { dir, specFile, config, adminToken, adminTokenFile, demandHistoryFile } = prepareStackFiles(
     "rushhour-load-",
     options.providers,
@@ -197,26 +222,43 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       log,
     );
     children.push(farm);
+    const store = options.store ?? `sqlite:${join(dir, "store.db")}`;
+    const flags = (serverConfig: string) =>
+      serveFlags({
+        port: 0,
+        store,
+        providers: farm.address,
+        config: serverConfig,
+        adminTokenFile,
+        skus: options.skuCount,
+        seed: options.seed,
+        demandHistoryFile,
+      });
+    let backup: Child | null = null;
+    if (options.backupConfig !== undefined) {
+      // Started first, so the primary has an address to forward to; both sell from the one store.
+      const backupConfig = configArgument(dir, options.backupConfig, "backup-config.json");
+      const args = ["serve", ...flags(backupConfig), "--role", "backup", "--instance", "backup"];
+      backup = await startChild("serve", args, log, "backup serve");
+      children.push(backup);
+    }
     const server = await startChild(
       "serve",
-      [
-        "serve",
-        ...serveFlags({
-          port: 0,
-          store: options.store ?? `sqlite:${join(dir, "store.db")}`,
-          providers: farm.address,
-          config,
-          adminTokenFile,
-          skus: options.skuCount,
-          seed: options.seed,
-          demandHistoryFile,
-        }),
-      ],
+      ["serve", ...flags(config), ...(backup === null ? [] : ["--backup", backup.address])],
       log,
     );
     children.push(server);
     const pids = { server: server.proc.pid ?? 0, farm: farm.proc.pid ?? 0 };
-    return { target: server.address, farm: farm.address, adminToken, dir, pids, stop };
+    return {
+      target: server.address,
+      backup: backup?.address ?? null,
+      farm: farm.address,
+      adminToken,
+      dir,
+      pids,
+      store,
+      stop,
+    };
   } catch (err) {
     await stop();
     throw err;

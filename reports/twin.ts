@@ -336,11 +336,12 @@ export interface TwinReport {
   knee?: TwinKnee;
 }
 
-/** The header's word on the backup: only when there was none (the scenario's cluster says there is one). */
+/** The header's word on the deployment both sides ran (nothing for reports from before it was recorded). */
 function backupText(rep: TwinReport): string {
-  return rep.backup === false
-    ? " No backup behind the live primary, so none behind the simulated one: neither overflows."
-    : "";
+  if (rep.backup === undefined) return "";
+  return rep.backup
+    ? " A backup server behind the primary on both sides: above the overflow threshold, orders go to it."
+    : " No backup behind the live primary, so none behind the simulated one: neither overflows.";
 }
 
 export function twinMarkdown(rep: TwinReport): string {

@@ -150,17 +150,19 @@ export function withCalibrationFile(scenario: Scenario, profileFile: string, cwd
 }
 
 /**
- * The scenario on a deployment with no backup behind the primary (cluster.backupDeployed false): what a
- * local stack is, so a twin's simulated side runs the system its live side runs.
+ * The scenario on a deployment with or without a backup behind the primary (cluster.backupDeployed): a
+ * twin's simulated side runs the system its live side runs, and a local stack starts a backup only when
+ * the scenario deploys one (workflows/scenario-stack.ts).
  */
-export function withoutBackup(scenario: Scenario): Scenario {
+export function withBackupDeployed(scenario: Scenario, deployed: boolean): Scenario {
+  if (scenario.cluster.backupDeployed === deployed) return scenario;
   // The parsed scenario itself, not its definition validated again: a scenario reduced to a steady rate
   // (workflows/steady.ts) keeps its own traffic. The definition records it for the RunResult.
   const def = scenario.definition;
   return {
     ...scenario,
-    cluster: { ...scenario.cluster, backupDeployed: false },
-    definition: { ...def, cluster: { ...def.cluster, backupDeployed: false } },
+    cluster: { ...scenario.cluster, backupDeployed: deployed },
+    definition: { ...def, cluster: { ...def.cluster, backupDeployed: deployed } },
   };
 }
 

@@ -99,8 +99,11 @@ export async function calibrate(o: CalibrateOptions): Promise<CalibrationProfile
       const addresses = o.targets as string[];
       return { addresses, adminToken: o.adminToken as string, pids: null, stop: async () => {} };
     }
+    // One server, no backup: its CPU per order is what the profile fits, and orders it forwarded to a
+    // backup would be served on another process's CPU.
     const stack = await startScenarioStack(o.scenario, arm.config, {
       ...(o.store === "memory" ? { store: "memory:" } : {}),
+      backup: false,
       log,
     });
     return { addresses: [stack.target], adminToken: stack.adminToken, pids: stack.pids, stop: stack.stop };

@@ -6,6 +6,7 @@
 import { Admin } from "../load/admin.ts";
 import { type AuditOptions, auditStore } from "../load/audit.ts";
 import { type ChaosRun, scheduleChaos } from "../load/chaos.ts";
+import type { LocalStack } from "../load/local-stack.ts";
 import { armRecordPath } from "../load/record.ts";
 import {
   executorFor,
@@ -160,6 +161,21 @@ export async function runLive(input: Scenario, o: LiveRunOptions): Promise<LiveR
 
 type CommonOptions = Omit<RunLoadOptions, "arm" | "target">;
 
+/** A local stack's processes, named as a topology's are (primary-1, backup, farm), and its store. */
+export function localStackProcesses(stack: LocalStack): { name: string; address: string }[] {
+  return [
+    { name: "primary-1", address: stack.target },
+    ...(stack.backup === null ? [] : [{ name: "backup", address: stack.backup }]),
+    { name: "farm", address: stack.farm },
+    { name: "store", address: redactStoreUrl(stack.store) },
+  ];
+}
+
+/** Whether the live run had a backup server behind its primary (as its RunResult's topology records). */
+export function ranWithBackup(r: RunResult): boolean {
+  return r.topology?.some((p) => p.name === "backup") ?? false;
+}
+
 async function runArm(
   scenario: Scenario,
   arm: Arm,
@@ -207,6 +223,9 @@ async function runArm(
         ...common,
         arm: { name: arm.name, role: arm.role, definition: sized },
         target: { addresses: [stack.target], adminToken: stack.adminToken },
+        // The deployment the run measured, recorded as a topology's is: twin --against reads from it
+        // whether a backup stood behind the primary.
+        afterTraffic: async () => ({ topology: localStackProcesses(stack) }),
       });
     } finally {
       await stack.stop();

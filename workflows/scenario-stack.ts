@@ -60,6 +60,11 @@ export function sizedBackupConfig(scenario: Scenario, config: DispatchConfig): D
 export interface ScenarioStackOptions {
   /** The server's store URL (default: a fresh SQLite file in the stack's temp folder). */
   store?: string;
+  /**
+   * Whether a backup server stands behind the primary (default: the scenario's cluster.backupDeployed,
+   * so the live stack is the deployment the simulator models). Calibrate measures one server: false.
+   */
+  backup?: boolean;
   log?: (line: string) => void;
 }
 
@@ -84,15 +89,23 @@ export function scenarioDemandHistory(scenario: Scenario): number[] | undefined 
     : loadDemandHistory(scenario.demandHistory, scenario.seed, scenario.file);
 }
 
-/** A provider farm with the scenario's providers and services, and `rushhour serve` sized for the scenario. */
+/**
+ * A provider farm with the scenario's providers and services, `rushhour serve` sized for the scenario, and
+ * behind it a backup server sized as the scenario's backup cluster when the deployment has one: the
+ * simulated primary overflows to its backup above the overflow threshold, so a live primary without one
+ * is another system (promo-peak at 1,000/s: the simulated backlog cleared through the backup while the
+ * live one grew all run).
+ */
 export function startScenarioStack(
   scenario: Scenario,
   config: DispatchConfig,
   o: ScenarioStackOptions = {},
 ): Promise<LocalStack> {
+  const backup = o.backup ?? scenario.cluster.backupDeployed;
   return startLocalStack({
     ...scenarioFarm(scenario),
     config: sizedPrimaryConfig(scenario, config),
+    ...(backup ? { backupConfig: sizedBackupConfig(scenario, config) } : {}),
     skuCount: scenario.skus.count,
     seed: scenario.seed,
     demandHistory: scenarioDemandHistory(scenario),

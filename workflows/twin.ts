@@ -17,12 +17,12 @@ import {
 import { compareStages } from "../reports/twin-stages.ts";
 import { type RunResult, writeRunResult } from "../results/run-result.ts";
 import { armInputs } from "../scenarios/arms.ts";
-import { type Scenario, withoutBackup } from "../scenarios/define.ts";
+import { type Scenario, withBackupDeployed } from "../scenarios/define.ts";
 import { liveOptions } from "../scenarios/live.ts";
 import { totalDuration } from "../traffic/profile.ts";
 import { type Arm, resolveArm } from "./arms.ts";
 import { confirmLive, type Objective, simulatedCapacity } from "./capacity.ts";
-import { runLive } from "./live.ts";
+import { ranWithBackup, runLive } from "./live.ts";
 import { waitForIdleStack } from "./scenario-stack.ts";
 import { runSimulated } from "./simulate.ts";
 import type { LiveRunner } from "./suite.ts";
@@ -50,9 +50,10 @@ export interface TwinOptions {
   /** The local stack's unmeasured warm-up before each live run (workflows/live.ts); default 0. */
   warmupMs?: number;
   /**
-   * Whether a backup server stands behind the live primary. Default: none for a local stack (one `rushhour
-   * serve`) and a recorded run (--against); for `targets` and a topology, the scenario's backup. Without
-   * one the simulated primary has none either, so neither side overflows.
+   * Whether a backup server stands behind the live primary. Default: the scenario's (cluster.backupDeployed)
+   * for a local stack, which then starts one or not, and for `targets` and a given live runner; a topology's
+   * own (live.topology.backup); for a recorded run (--against), whether its RunResult lists a backup. Both
+   * sides run that deployment: without a backup neither overflows.
    */
   liveBackup?: boolean;
   /** Also find the knee against this objective (simulated search, then live steps of `kneeStepS`). */
@@ -80,10 +81,13 @@ function twinArm(scenario: Scenario, config?: string): Arm {
   return resolveArm(scenario, config);
 }
 
-/** A local stack is one server; `targets` and a topology are taken to be the scenario's deployment. */
+/** Whether the live side has a backup behind its primary, unless the caller says (TwinOptions.liveBackup). */
 function liveHasBackup(scenario: Scenario, o: TwinOptions): boolean {
-  if (o.liveResult !== undefined || o.live !== undefined) return false;
-  return o.targets !== undefined || liveOptions(scenario.live).topology !== undefined;
+  if (o.liveResult !== undefined) return ranWithBackup(o.liveResult);
+  const topology = liveOptions(scenario.live).topology;
+  if (o.targets === undefined && o.live === undefined && topology !== undefined)
+    return topology.backup !== false;
+  return scenario.cluster.backupDeployed;
 }
 
 /** Live runs at duration scale 1: the simulated side runs the scenario as written, so the live one must too. */
@@ -115,12 +119,13 @@ export async function runTwin(scenario: Scenario, o: TwinOptions): Promise<TwinO
   const arm = twinArm(scenario, o.config);
   const live = o.live ?? defaultLive(scenario, arm, o);
   const backup = o.liveBackup ?? liveHasBackup(scenario, o);
-  // The simulated side runs the deployment the live side runs: without a backup nothing overflows there, and
-  // a simulated backup took the primary's excess past saturation (promo-peak at 1,000/s, memory profile:
-  // overflow on for 5 windows and the primary's CPU down to 20%, while the live backlog grew all run).
-  const simScenario = backup ? scenario : withoutBackup(scenario);
+  // Both sides run one deployment: without a backup nothing overflows, and a simulated backup took the
+  // primary's excess past saturation (promo-peak at 1,000/s, memory profile: overflow on for 5 windows and
+  // the primary's CPU down to 20%, while a live primary with no backup saw its backlog grow all run). A
+  // local stack starts a backup exactly when the scenario it is given deploys one.
+  const deployed = withBackupDeployed(scenario, backup);
   o.onProgress?.(`simulating ${o.replications} replication${o.replications === 1 ? "" : "s"}`);
-  const [simulated] = await runSimulated(simScenario, {
+  const [simulated] = await runSimulated(deployed, {
     ...(o.config !== undefined ? { config: o.config } : { roles: ["candidate"] }),
     replications: o.replications,
     ...(o.seed !== undefined ? { seed: o.seed } : {}),
@@ -135,7 +140,7 @@ export async function runTwin(scenario: Scenario, o: TwinOptions): Promise<TwinO
           await waitForIdleStack(t, o.adminToken, o.log ?? (() => {}), "the live run before");
       }
       o.onProgress?.(runs === 1 ? "running live" : `running live (${k + 1} of ${runs})`);
-      const [r] = await live(scenario);
+      const [r] = await live(deployed);
       lives.push(r!);
     }
   } else if (o.liveResult.kind !== "load" || o.liveResult.scenario.name !== scenario.name) {
@@ -157,7 +162,7 @@ export async function runTwin(scenario: Scenario, o: TwinOptions): Promise<TwinO
     isolation,
     stages: compareStages(simulated!, liveResult),
   };
-  if (o.knee !== undefined) report.knee = await findKnee(simScenario, arm, o, live);
+  if (o.knee !== undefined) report.knee = await findKnee(deployed, arm, o, live);
   return {
     report,
     simulated: simulated!,

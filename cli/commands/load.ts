@@ -29,8 +29,9 @@ orders are in flight is counted as dropped, never sent late. Latencies go into H
 window and for the whole run, merged across worker threads before thresholds are judged.
 
 Without --target it starts what the scenario needs on 127.0.0.1 (a provider farm with the scenario's
-provider models, then rushhour serve with a temporary SQLite store and the configuration) and stops it
-afterwards. With --target it drives those servers, spreading orders across them; the configuration is
+provider models, a backup rushhour serve --role backup unless the scenario sets cluster.backupDeployed:
+false, then rushhour serve with the configuration, forwarding its overflow to the backup; both on one
+temporary SQLite store) and stops it afterwards. With --target it drives those servers, spreading orders across them; the configuration is
 applied there through the Admin API, each server taken for one instance of the primary cluster (its share
 of the scenario's cluster.primary.workers, as the simulator sizes the cluster). Either way it imports card stock, applies the scenario's faults
 at their moments (InjectFault), and samples GetSnapshot every window (CPU, event-loop utilisation,

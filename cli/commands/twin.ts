@@ -67,9 +67,10 @@ Options:
                        latency, then waits until the server has finished the warm-up's orders
                        (default 10s; 0 for none; not with --target: running servers are warm)
   --target LIST        run the live side against these running servers (default: a local stack)
-  --live-backup yes|no whether a backup server stands behind the live primary (default: no for a local
-                       stack or --against, yes for --target): without one, the simulated primary has
-                       none either, so neither side overflows
+  --live-backup yes|no whether a backup server stands behind the live primary, and so behind the
+                       simulated one (default: the scenario's cluster.backupDeployed, which a local
+                       stack follows by starting \`serve --role backup\` or not; with --against, whether
+                       the recorded run lists a backup; with a live.topology, its backup)
   --admin-token T      their AdminService token (default $RUSHHOUR_ADMIN_TOKEN); --admin-token-file F
   --knee               also find the saturation knee: the highest steady rate that meets the objective
                        (P99 and error rate, and a backlog growing by at most 3% of the rate a second),
@@ -176,16 +177,6 @@ export const twinCommand: Command = {
     if (values.warmup !== undefined && liveOptions(scenario.live).topology !== undefined) {
       throw new UsageError(
         `--warmup warms the local stack: ${scenario.name} runs live on its own topology (live.topology)`,
-      );
-    }
-    if (
-      liveBackup === "yes" &&
-      targets === undefined &&
-      against === undefined &&
-      liveOptions(scenario.live).topology === undefined
-    ) {
-      throw new UsageError(
-        "--live-backup yes: a local stack is one rushhour serve, with no backup behind it",
       );
     }
     let knee: { objective: NonNullable<ReturnType<typeof objectiveOf>>; stepS: number } | undefined;

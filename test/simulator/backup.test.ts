@@ -2,7 +2,7 @@
 // overflows, whatever the configuration's routing says; with the backup it does at the same load. twin
 // simulates a local stack's deployment so (workflows/twin.ts).
 import { describe, expect, it } from "vitest";
-import { validateScenario, withoutBackup } from "../../scenarios/define.ts";
+import { validateScenario, withBackupDeployed } from "../../scenarios/define.ts";
 import { presetConfig } from "../../server/core/config.ts";
 import { simulate } from "../../simulator/runner.ts";
 import { constantRateScenario } from "../../workflows/steady.ts";
@@ -18,7 +18,7 @@ const busy = validateScenario({
 });
 
 function overflowed(backupDeployed: boolean) {
-  const scenario = backupDeployed ? busy : withoutBackup(busy);
+  const scenario = withBackupDeployed(busy, backupDeployed);
   const [r] = simulate(scenario, {
     arms: [{ name: "adaptive", role: "single", config: presetConfig("adaptive")! }],
     replications: 1,
@@ -34,9 +34,9 @@ function overflowed(backupDeployed: boolean) {
 describe("a deployment without a backup", () => {
   it("overflows with the backup and never without it", () => {
     expect(busy.cluster.backupDeployed).toBe(true);
-    expect(withoutBackup(busy).cluster.backupDeployed).toBe(false);
+    expect(withBackupDeployed(busy, false).cluster.backupDeployed).toBe(false);
     // A scenario reduced to another rate keeps its traffic (not the definition's, validated again).
-    const slower = withoutBackup(constantRateScenario(busy, 50, 2000));
+    const slower = withBackupDeployed(constantRateScenario(busy, 50, 2000), false);
     expect(slower.traffic).toEqual(constantRateScenario(busy, 50, 2000).traffic);
     const withBackup = overflowed(true);
     expect(withBackup.switches).toBeGreaterThan(0);

@@ -32,7 +32,7 @@ describe("a scenario's local stack", () => {
     const expected = forecaster.peak(p.horizonMinutes);
     expect(expected).toBeGreaterThan(1_000);
 
-    const stack = await startScenarioStack(scenario, config, { store: "memory:" });
+    const stack = await startScenarioStack(scenario, config, { store: "memory:", backup: false });
     const admin = new Admin(stack.target, stack.adminToken);
     try {
       const snapshot = await admin.getSnapshot();
