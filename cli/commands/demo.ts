@@ -78,7 +78,8 @@ Exit codes: 0 done, 2 bad usage.
       });
       liveBar.stop();
       runs.push(...live.runs);
-      liveNote = `live run: ${liveScenarios[0]!.description} (legacy, then adaptive, on a local server)`;
+      const stack = liveScenarios[0]!.cluster.backupDeployed ? "a primary and a backup server" : "one server";
+      liveNote = `live run: ${liveScenarios[0]!.description} (legacy, then adaptive, on a local stack: ${stack})`;
     }
     const files = writeReport(runs, out, { title: "rushhour demo" });
     const lines = groupByScenario(runs)
