@@ -50,6 +50,11 @@ export interface LoadArm {
 
 export interface LoadTarget {
   addresses: string[];
+  /**
+   * Servers that get no orders from the driver but whose snapshots go into the series beside the targets':
+   * a backup, which serves the primaries' overflow (its CPU is the series' `backup` figure).
+   */
+  observed?: string[];
   /** Admin token of the servers; without it no stock, faults or snapshots (a warning says so). */
   adminToken: string | null;
   /** TLS to the servers (serve --tls-cert): their PEM CA, and a client certificate if they ask for one. */
@@ -199,12 +204,11 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadOutcome> {
     vipShare: scenario.vipShare,
     keyPrefix: `${scenario.name}-${arm.role}-${Date.now().toString(36)}`,
   });
-  const admins =
-    target.adminToken === null
-      ? []
-      : target.addresses.map(
-          (a) => new Admin(a, target.adminToken as string, undefined, target.tls ?? undefined),
-        );
+  const adminOf = (a: string) =>
+    new Admin(a, target.adminToken as string, undefined, target.tls ?? undefined);
+  const admins = target.adminToken === null ? [] : target.addresses.map(adminOf);
+  // Sampled with the targets, never sent stock, faults or a watch (they see the same providers).
+  const observers = target.adminToken === null ? [] : (target.observed ?? []).map(adminOf);
   const cores = o.cores ?? (await import("node:os")).availableParallelism();
   const startedAt = new Date();
 
@@ -224,7 +228,9 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadOutcome> {
     }
     const snapshotAll = async (): Promise<WindowSnapshots | undefined> => {
       if (admins.length === 0) return undefined;
-      const got = await Promise.allSettled(admins.map((a) => a.getSnapshot(Math.max(500, windowMs))));
+      const got = await Promise.allSettled(
+        [...admins, ...observers].map((a) => a.getSnapshot(Math.max(500, windowMs))),
+      );
       const ok = got.flatMap((g) => (g.status === "fulfilled" ? [g.value] : []));
       return ok.length > 0 ? ok : undefined;
     };
@@ -540,6 +546,6 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadOutcome> {
     });
     return { result, aborted };
   } finally {
-    for (const a of admins) a.close();
+    for (const a of [...admins, ...observers]) a.close();
   }
 }

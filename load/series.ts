@@ -69,7 +69,9 @@ export function buildWindow(
       eventLoop = Math.max(eventLoop ?? 0, s.process?.eventLoopUtilisation ?? 0);
       overflowActive ||= s.clusters.some((cl) => cl.overflowActive);
       const k0 = s.counters;
-      if (k0) inFlight += Math.max(0, k0.accepted - k0.delivered - k0.failed - k0.rejected);
+      // A backup's orders are its primaries' overflow, which they count in flight until it answers.
+      if (k0 && role !== "backup")
+        inFlight += Math.max(0, k0.accepted - k0.delivered - k0.failed - k0.rejected);
       // Several servers share the same providers (one farm): the first server's view is reported.
       for (const p of s.providers) {
         if (seenProviders.has(p.providerId)) continue;

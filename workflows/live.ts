@@ -222,7 +222,11 @@ async function runArm(
       return await runLoad({
         ...common,
         arm: { name: arm.name, role: arm.role, definition: sized },
-        target: { addresses: [stack.target], adminToken: stack.adminToken },
+        target: {
+          addresses: [stack.target],
+          adminToken: stack.adminToken,
+          observed: stack.backup === null ? [] : [stack.backup],
+        },
         // The deployment the run measured, recorded as a topology's is: twin --against reads from it
         // whether a backup stood behind the primary.
         afterTraffic: async () => ({ topology: localStackProcesses(stack) }),
@@ -291,7 +295,11 @@ export async function runOnTopology(o: TopologyRunOptions): Promise<LoadOutcome>
   try {
     return await runLoad({
       ...o,
-      target: { addresses: topology.targets(), adminToken: topology.adminToken },
+      target: {
+        addresses: topology.targets(),
+        adminToken: topology.adminToken,
+        observed: topology.backup === null ? [] : [topology.backup.address],
+      },
       // The instances stand behind the driver as behind a load balancer: a dead one's orders go to the next.
       failover: true,
       onStart: (sinceStart) => {

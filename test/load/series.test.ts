@@ -63,6 +63,16 @@ describe("buildWindow", () => {
     expect(win.max).toBeCloseTo(1000, 0);
   });
 
+  it("reads a backup's CPU beside the primary's, and counts its orders in flight once (on the primary)", () => {
+    const w = mergeWindows([{ index: 0, counts: zeroCounts(), latency: "", maxSendLagMs: 0, inFlight: 3 }]);
+    const win = buildWindow(w, [snapshot(7, 1), snapshot(2, 1, "backup")], undefined, {
+      windowMs: 1000,
+      cores: 2,
+    });
+    // The backup's 30 in flight are the primary's overflow, already among the primary's 30.
+    expect(win).toMatchObject({ inFlight: 30, cpu: { primary: 0.75, backup: 0.75 } });
+  });
+
   it("falls back to the driver's own figures without a snapshot", () => {
     const w = mergeWindows([{ index: 0, counts: zeroCounts(), latency: "", maxSendLagMs: 0, inFlight: 5 }]);
     const win = buildWindow(w, undefined, undefined, { windowMs: 1000, cores: 2 });

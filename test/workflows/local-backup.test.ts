@@ -28,6 +28,11 @@ describe("a local stack's backup", () => {
     expect(withBackup.series.some((w) => w.overflowActive)).toBe(true);
     expect(withBackup.counters.delivered).toBe(withBackup.counters.submitted);
     expect(withBackup.counters.duplicateCards).toBe(0);
+    // The driver samples the backup beside the primary: the series has its CPU, as a simulated run has.
+    expect(withBackup.series.every((w) => w.cpu.backup !== undefined && w.cpu.primary !== undefined)).toBe(
+      true,
+    );
+    expect(Math.max(...withBackup.series.map((w) => w.cpu.backup!))).toBeGreaterThan(0);
 
     // The same scenario deployed without one: one server, which never overflows and, slot-bound at about
     // 20 orders/s against 80/s, has not finished its backlog when the drain ends.
@@ -35,6 +40,7 @@ describe("a local stack's backup", () => {
     expect(ranWithBackup(alone)).toBe(false);
     expect(alone.topology?.map((p) => p.name)).toEqual(["primary-1", "farm", "store"]);
     expect(alone.series.every((w) => !w.overflowActive)).toBe(true);
+    expect(alone.series.every((w) => w.cpu.backup === undefined)).toBe(true);
     expect(alone.counters.submitted).toBe(withBackup.counters.submitted);
     expect(alone.counters.delivered).toBeLessThan(withBackup.counters.delivered);
   }, 240_000);
