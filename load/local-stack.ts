@@ -190,9 +190,9 @@ export function serveFlags(f: ServeFlags): string[] {
   ];
 }
 
-/** Store URLs a second process cannot open: the memory store lives in its server's heap. */
+/** Whether a second process can open the store: a memory store, or SQLite's :memory:, lives in its server's heap. */
 function shareable(store: string): boolean {
-  return !store.startsWith("memory");
+  return !store.startsWith("memory") && store !== "sqlite::memory:";
 }
 
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {

@@ -70,7 +70,8 @@ Options:
   --live-backup yes|no whether a backup server stands behind the live primary, and so behind the
                        simulated one (default: the scenario's cluster.backupDeployed, which a local
                        stack follows by starting \`serve --role backup\` or not; with --against, whether
-                       the recorded run lists a backup; with a live.topology, its backup)
+                       the recorded run lists a backup); not with a live.topology, which
+                       says itself whether it starts one (live.topology.backup)
   --admin-token T      their AdminService token (default $RUSHHOUR_ADMIN_TOKEN); --admin-token-file F
   --knee               also find the saturation knee: the highest steady rate that meets the objective
                        (P99 and error rate, and a backlog growing by at most 3% of the rate a second),
@@ -177,6 +178,18 @@ export const twinCommand: Command = {
     if (values.warmup !== undefined && liveOptions(scenario.live).topology !== undefined) {
       throw new UsageError(
         `--warmup warms the local stack: ${scenario.name} runs live on its own topology (live.topology)`,
+      );
+    }
+    const topology = liveOptions(scenario.live).topology;
+    if (
+      liveBackup !== undefined &&
+      topology !== undefined &&
+      targets === undefined &&
+      against === undefined
+    ) {
+      // The topology starts its own backup or none: a flag that disagreed would simulate another system.
+      throw new UsageError(
+        `--live-backup: ${scenario.name} runs live on its own topology, whose live.topology.backup says whether it has a backup`,
       );
     }
     let knee: { objective: NonNullable<ReturnType<typeof objectiveOf>>; stepS: number } | undefined;

@@ -56,5 +56,10 @@ describe("the local stack's warm-up", () => {
     const topology = await run(["twin", chaos, "--warmup", "5s"]);
     expect(topology.code).toBe(2);
     expect(topology.err).toMatch(/--warmup warms the local stack: .* runs live on its own topology/);
+    const backup = await run(["twin", chaos, "--live-backup", "no"]);
+    expect(backup.code).toBe(2);
+    expect(backup.err).toMatch(
+      /--live-backup: .* runs live on its own topology, whose live.topology.backup says/,
+    );
   });
 });
