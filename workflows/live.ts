@@ -162,7 +162,7 @@ export async function runLive(input: Scenario, o: LiveRunOptions): Promise<LiveR
 type CommonOptions = Omit<RunLoadOptions, "arm" | "target">;
 
 /** A local stack's processes, named as a topology's are (primary-1, backup, farm), and its store. */
-export function localStackProcesses(stack: LocalStack): { name: string; address: string }[] {
+function localStackProcesses(stack: LocalStack): { name: string; address: string }[] {
   return [
     { name: "primary-1", address: stack.target },
     ...(stack.backup === null ? [] : [{ name: "backup", address: stack.backup }]),
