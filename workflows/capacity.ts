@@ -241,6 +241,8 @@ export async function liveCapacity(
       // Role "single": the run drives the probe's own traffic, not a role's override.
       arm: { ...o.arm, role: "single" },
       targets: [stack.target],
+      // The backup the scenario deploys serves the confirmation's overflow: its CPU goes into the series.
+      observed: stack.backup === null ? [] : [stack.backup],
       adminToken: stack.adminToken,
       ...(o.warn ? { warn: o.warn } : {}),
     });

@@ -53,6 +53,8 @@ export interface LiveRunOptions {
   arm?: Arm;
   /** HOST:PORT of running servers; absent: start a topology (live.topology) or a local stack. */
   targets?: string[];
+  /** With `targets`: servers sampled beside them but sent no orders (a backup behind them; load/run-load.ts). */
+  observed?: string[];
   /** Admin token of the `targets` (a stack this starts makes its own). */
   adminToken?: string | null;
   /** TLS to the `targets` (serve --tls-cert): their CA, and our certificate if they ask for one. */
@@ -259,7 +261,13 @@ async function runArm(
     ...common,
     // Without the admin token the servers keep their own configuration: record the one asked for.
     arm: { name: arm.name, role: arm.role, definition: adminToken !== null ? sized : arm.config },
-    target: { addresses: o.targets, adminToken, tls: o.tls ?? null, clientToken: o.clientToken ?? null },
+    target: {
+      addresses: o.targets,
+      ...(o.observed !== undefined ? { observed: o.observed } : {}),
+      adminToken,
+      tls: o.tls ?? null,
+      clientToken: o.clientToken ?? null,
+    },
   });
 }
 

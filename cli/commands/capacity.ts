@@ -34,8 +34,9 @@ export const capacity: Command = {
    shedding load never counts as capacity. It starts at the scenario's peak rate, doubles or halves to
    bracket the boundary, then bisects to the tolerance.
 2. Live confirmation: one short constant-rate run of that rate with the live workflow (as \`rushhour load\`) against a local stack
-   started once for every live run (a provider farm with the scenario's providers and rushhour serve on
-   127.0.0.1: this machine, not the modelled cluster, so expect it to fall short when the model is bigger).
+   started once for every live run (a provider farm with the scenario's providers, rushhour serve on
+   127.0.0.1 and, when the scenario deploys one, a backup server behind it: this machine, not the modelled
+   cluster, so expect it to fall short when the model is bigger).
 3. Universal Scalability Law: live constant-vus runs at each concurrency level; fits
    X(N) = lambda N / (1 + alpha (N-1) + beta N (N-1)) and reports alpha, beta and the peak concurrency
    N* = sqrt((1 - alpha) / beta), with the fit's residuals plotted.
