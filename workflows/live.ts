@@ -163,14 +163,33 @@ export async function runLive(input: Scenario, o: LiveRunOptions): Promise<LiveR
 
 type CommonOptions = Omit<RunLoadOptions, "arm" | "target">;
 
-/** A local stack's processes, named as a topology's are (primary-1, backup, farm), and its store. */
-function localStackProcesses(stack: LocalStack): { name: string; address: string }[] {
+type Process = { name: string; address: string };
+
+/** The deployment a live run measured, as its RunResult's `topology` lists it (a topology's or a local stack's). */
+function deployment(
+  primaries: Process[],
+  backup: Process | null,
+  farm: Process,
+  storeUrl: string,
+): Process[] {
   return [
-    { name: "primary-1", address: stack.target },
-    ...(stack.backup === null ? [] : [{ name: "backup", address: stack.backup }]),
-    { name: "farm", address: stack.farm },
-    { name: "store", address: redactStoreUrl(stack.store) },
+    ...[...primaries, ...(backup === null ? [] : [backup]), farm].map((m) => ({
+      name: m.name,
+      address: m.address,
+    })),
+    { name: "store", address: redactStoreUrl(storeUrl) },
   ];
+}
+
+/** A local stack's processes, named as a topology's are (primary-1, backup, farm). */
+function localStackProcesses(stack: LocalStack): Process[] {
+  const backup = stack.backup === null ? null : { name: "backup", address: stack.backup };
+  return deployment(
+    [{ name: "primary-1", address: stack.target }],
+    backup,
+    { name: "farm", address: stack.farm },
+    stack.store,
+  );
 }
 
 /** Whether the live run had a backup server behind its primary (as its RunResult's topology records). */
@@ -332,15 +351,7 @@ export async function runOnTopology(o: TopologyRunOptions): Promise<LoadOutcome>
             ` (drained in ${audit.drainSeconds.toFixed(1)} s)`,
         );
         return {
-          topology: [
-            ...[...topology.primaries, ...(topology.backup ? [topology.backup] : []), topology.farm].map(
-              (m) => ({
-                name: m.name,
-                address: m.address,
-              }),
-            ),
-            { name: "store", address: redactStoreUrl(topology.storeUrl) },
-          ],
+          topology: deployment(topology.primaries, topology.backup, topology.farm, topology.storeUrl),
           chaos: run?.actions ?? [],
           events: run?.events() ?? [],
           audit,
