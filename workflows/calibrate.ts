@@ -130,12 +130,12 @@ export async function calibrate(o: CalibrateOptions): Promise<CalibrationProfile
         if (local) await waitForIdleStack(servers.addresses[0] as string, servers.adminToken, log);
       }
       o.onProgress?.(i, o.rates.length, `${rate}/s`);
-      const before = await admin.getSnapshot();
+      const before = await admin.getSnapshot(undefined, { operations: true });
       const measured = await measureStep(o, rate, servers.addresses, servers.adminToken, servers.pids, (p) =>
         o.onProgress?.(i + p, o.rates.length, `${rate}/s`),
       );
       // The server's timings and pauses are cumulative: the step's own are the difference of two snapshots.
-      const after = await admin.getSnapshot();
+      const after = await admin.getSnapshot(undefined, { operations: true });
       const operations = stepTimings(before.operations, after.operations);
       steps.push({ ...measured, operations, gc: stepPauses(before.process, after.process) });
       log(`step ${rate}/s: ${measured.completed} of ${measured.submitted} orders completed`);

@@ -186,7 +186,7 @@ describe("rushhour serve", () => {
     const snap = await call(
       backupAdmin(backup).admin.getSnapshot,
       backupAdmin(backup).admin,
-      {},
+      { includeOperations: false },
       { metadata: bearer(backup.adminToken) },
     );
     expect(snap.role).toBe("backup");

@@ -1,10 +1,14 @@
-import type { GetSnapshotResponse } from "../../../proto/gen/rushhour/v1/admin.ts";
+import type { GetSnapshotRequest, GetSnapshotResponse } from "../../../proto/gen/rushhour/v1/admin.ts";
 import type { ServerContext } from "../../context.ts";
 import { snapshotToProto } from "../convert.ts";
 
-/** The core's snapshot plus process CPU and event-loop utilisation, config version, role and operation timings. */
+/**
+ * The core's snapshot plus process CPU and event-loop utilisation, config version and role; the operation
+ * timings only when asked (include_operations): their quantiles and histograms are most of a snapshot's
+ * cost, and the load driver samples every window.
+ */
 export function getSnapshot(ctx: ServerContext) {
-  return async (): Promise<GetSnapshotResponse> => ({
+  return async (request: GetSnapshotRequest): Promise<GetSnapshotResponse> => ({
     ...snapshotToProto(ctx.dispatcher.snapshot(), {
       toUnix: (t) => ctx.env.toUnixMs(t),
       faults: (id) => ctx.providers.activeFaults(id),
@@ -12,6 +16,6 @@ export function getSnapshot(ctx: ServerContext) {
       configVersion: ctx.config.version,
       role: ctx.role,
     }),
-    operations: ctx.operations.views(),
+    operations: request.includeOperations ? ctx.operations.views() : [],
   });
 }
