@@ -2,7 +2,8 @@
 // bare grpc-js echo of the same RPC, under the same client, side by side in one run; then latency
 // at 1,500 orders/s (open model) for both, whose P99 difference is the server's overhead.
 // Targets (issue 5): serve/echo >= 0.6 (memory), >= 0.4 (SQLite); P99 overhead < 20 ms at 1,500/s.
-// Then (issue 17) the cost of credentials, side by side in one run: plain vs client tokens
+// Then what the load driver's per-window GetSnapshot costs those servers, with the operation timings and
+// without (what the driver asks for since 59e327f). Then (issue 17) the cost of credentials, side by side in one run: plain vs client tokens
 // (serve --client-tokens) vs TLS (serve --tls-cert) vs both, memory store, closed loop.
 
 import { spawn } from "node:child_process";
@@ -12,6 +13,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { type ChannelCredentials, credentials, Metadata, ServerCredentials, status } from "@grpc/grpc-js";
+import { Admin } from "../load/admin.ts";
 import { CustomerTier, OrderState } from "../proto/gen/rushhour/v1/common.ts";
 import {
   DispatchServiceClient,
@@ -24,7 +26,7 @@ import { createGrpcServer } from "../server/grpc/server.ts";
 import { SERVER_NODE_FLAGS } from "../server/node-flags.ts";
 import type { Spawned } from "../test/support/spawn.ts";
 import { makeTestPki } from "../test/support/tls.ts";
-import { LEAN_SKUS, spawnLeanServe } from "./support/lean-serve.ts";
+import { LEAN_ADMIN_TOKEN, LEAN_SKUS, spawnLeanServe } from "./support/lean-serve.ts";
 
 const CHANNELS = 4;
 const CONCURRENCY = 64;
@@ -36,6 +38,8 @@ const OPEN_ROUNDS = 8;
 const OPEN_RATE = 1500;
 /** Four arms whose differences are small next to this machine's drift: more rounds each. */
 const CREDENTIAL_ROUNDS = 8;
+/** GetSnapshot calls per arm (with and without the operation timings) after the closed loop. */
+const SNAPSHOT_CALLS = 15;
 
 /** How a client reaches a server: plaintext or TLS, with or without a client token. */
 interface Access {
@@ -332,10 +336,44 @@ export async function run(): Promise<void> {
     console.log(
       `  CPU ratio echo/memory ${(perOrder(echo) / perOrder(memory)).toFixed(2)}, echo/SQLite ${(perOrder(echo) / perOrder(sqlite)).toFixed(2)}`,
     );
+    await snapshotCosts([memory, sqlite]);
     await credentialCosts(dir, targets);
   } finally {
     await Promise.all(targets.map((t) => t.proc.stop()));
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * What the load driver's per-window sample costs a server that has served the closed loop's orders:
+ * GetSnapshot's round trip with the operation timings (101 quantiles, mean and histogram of each timed
+ * operation) and without them (what the driver asks for since 59e327f), alternating, median of each.
+ * The round trip is time the server's event loop spends on the call, which its orders queue behind. Both
+ * arms are today's code (each timing's mean is a kept sum); the lean server's providers answer at once, so
+ * its provider timings fill few histogram buckets: a server behind a farm pays more for the quantiles (at
+ * c2b9443, with the mean walking the buckets, calibrate read a round trip of 29 ms on a local promo-peak stack).
+ */
+async function snapshotCosts(targets: Target[]): Promise<void> {
+  console.log(`GetSnapshot round trip after the closed loop, median of ${SNAPSHOT_CALLS} each, alternating:`);
+  for (const t of targets) {
+    const admin = new Admin(t.proc.address, LEAN_ADMIN_TOKEN);
+    try {
+      const times = { with: [] as number[], without: [] as number[] };
+      for (let i = 0; i < SNAPSHOT_CALLS; i++) {
+        for (const operations of i % 2 === 0 ? [true, false] : [false, true]) {
+          const t0 = performance.now();
+          await admin.getSnapshot(undefined, { operations });
+          (operations ? times.with : times.without).push(performance.now() - t0);
+        }
+      }
+      const a = pct(times.with, 0.5);
+      const b = pct(times.without, 0.5);
+      console.log(
+        `  ${t.name.padEnd(22)} with operations ${a.toFixed(2)} ms, without ${b.toFixed(2)} ms  (ratio ${(a / b).toFixed(1)})`,
+      );
+    } finally {
+      admin.close();
+    }
   }
 }
 
