@@ -83,7 +83,11 @@ export function calibratedCluster(cluster: ClusterSpec, p: CalibrationProfile): 
         : { loopMsPerOrder: Math.min(s.serverLoopMsPerOrder, s.serverMsPerOrder) }),
       ...(s.gcPausesPerOrder === undefined || s.gcPauseMs === undefined
         ? {}
-        : { pausesPerOrder: s.gcPausesPerOrder, pauseMs: s.gcPauseMs }),
+        : {
+            pausesPerOrder: s.gcPausesPerOrder,
+            pauseMs: s.gcPauseMs,
+            ...(s.gcPauseCv === undefined ? {} : { pauseCv: s.gcPauseCv }),
+          }),
     })),
     colocatedMsPerOrder:
       colocated === null || top === undefined ? 0 : top.driverMsPerOrder + top.farmMsPerOrder,

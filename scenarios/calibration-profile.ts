@@ -31,6 +31,11 @@ const CpuStepSchema = z.strictObject({
    */
   gcPausesPerOrder: z.number().min(0).max(1000).optional(),
   gcPauseMs: ms.optional(),
+  /**
+   * How much the pauses' lengths vary: their standard deviation over their mean (here about 0.5: scavenges
+   * of 5 to 140 ms around a mean near 50). Absent in profiles written before it was measured.
+   */
+  gcPauseCv: z.number().min(0).max(20).optional(),
   driverMsPerOrder: perOrderMs,
   farmMsPerOrder: perOrderMs,
   /** Server CPU ms per completed order that the fit predicts at this rate (for the residual). */

@@ -147,6 +147,11 @@ const cpuCurvePoint = z.strictObject({
    */
   pausesPerOrder: z.number().min(0).optional(),
   pauseMs: z.number().min(0).optional(),
+  /**
+   * How much the pauses' lengths vary (standard deviation over mean): each is drawn around pauseMs from a
+   * lognormal with this spread. Default 0: every pause is pauseMs long.
+   */
+  pauseCv: z.number().min(0).max(20).optional(),
 });
 
 export const ClusterSchema = z.strictObject({

@@ -13,10 +13,12 @@ export class ProcessStats {
   private readonly startedAt = performance.now();
   private gcPauses = 0;
   private gcPauseMs = 0;
+  private gcPauseSqMs = 0;
   private readonly gc = new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
       this.gcPauses++;
       this.gcPauseMs += e.duration;
+      this.gcPauseSqMs += e.duration * e.duration;
     }
   });
 
@@ -47,6 +49,7 @@ export class ProcessStats {
     uptimeS: number;
     gcPauses: number;
     gcPauseMs: number;
+    gcPauseSqMs: number;
   } {
     return {
       cpuUtilisation: this.cpuUtilisation,
@@ -55,6 +58,7 @@ export class ProcessStats {
       uptimeS: (performance.now() - this.startedAt) / 1000,
       gcPauses: this.gcPauses,
       gcPauseMs: this.gcPauseMs,
+      gcPauseSqMs: this.gcPauseSqMs,
     };
   }
 

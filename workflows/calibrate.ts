@@ -66,7 +66,7 @@ interface StepMeasure {
   /** The server's operation timings (cumulative since it started) at the end of the step. */
   operations: OperationTimingView[];
   /** The server's garbage-collection pauses during the step (GetSnapshot's process, after minus before). */
-  gc: { pauses: number; ms: number };
+  gc: { pauses: number; ms: number; cv: number | null };
 }
 
 export class CalibrateError extends Error {
@@ -149,16 +149,31 @@ export async function calibrate(o: CalibrateOptions): Promise<CalibrationProfile
   return buildProfile(o, steps, hopMs, local);
 }
 
-/** The garbage-collection pauses between two snapshots of one server (0 from a server that reports none). */
+interface PauseTotals {
+  gcPauses: number;
+  gcPauseMs: number;
+  /** Absent (or 0 with pauses) from a server older than the field: the spread is then unknown. */
+  gcPauseSqMs?: number;
+}
+
+/**
+ * The garbage-collection pauses between two snapshots of one server (0 from a server that reports none):
+ * how many, their total ms and the coefficient of variation of their lengths (null when unknown).
+ */
 export function stepPauses(
-  before: { gcPauses: number; gcPauseMs: number } | undefined,
-  after: { gcPauses: number; gcPauseMs: number } | undefined,
-): { pauses: number; ms: number } {
-  if (before === undefined || after === undefined) return { pauses: 0, ms: 0 };
-  return {
-    pauses: Math.max(0, after.gcPauses - before.gcPauses),
-    ms: Math.max(0, after.gcPauseMs - before.gcPauseMs),
-  };
+  before: PauseTotals | undefined,
+  after: PauseTotals | undefined,
+): { pauses: number; ms: number; cv: number | null } {
+  if (before === undefined || after === undefined) return { pauses: 0, ms: 0, cv: null };
+  const pauses = Math.max(0, after.gcPauses - before.gcPauses);
+  const ms = Math.max(0, after.gcPauseMs - before.gcPauseMs);
+  const sq = (after.gcPauseSqMs ?? 0) - (before.gcPauseSqMs ?? 0);
+  let cv: number | null = null;
+  if (pauses > 1 && ms > 0 && sq > 0) {
+    const mean = ms / pauses;
+    cv = Math.sqrt(Math.max(0, sq / pauses - mean * mean)) / mean;
+  }
+  return { pauses, ms, cv };
 }
 
 async function measureStep(
@@ -331,6 +346,7 @@ export function buildProfile(
       serverLoopMsPerOrder: s.serverLoopMs === null ? undefined : s.serverLoopMs / s.completed,
       gcPausesPerOrder: s.gc.pauses / s.completed,
       gcPauseMs: s.gc.pauses > 0 ? s.gc.ms / s.gc.pauses : 0,
+      ...(s.gc.cv === null ? {} : { gcPauseCv: s.gc.cv }),
       driverMsPerOrder: s.driverMs / s.completed,
       farmMsPerOrder: s.farmMs / s.completed,
       fittedServerMsPerOrder: Math.max(0, server.predict(throughput) / throughput),
@@ -416,6 +432,7 @@ export function buildProfile(
         // Pauses per order are small numbers (0.003 at 841/s): six places, not four.
         gcPausesPerOrder: Math.round(s.gcPausesPerOrder * 1e6) / 1e6,
         gcPauseMs: round(s.gcPauseMs),
+        ...(s.gcPauseCv === undefined ? {} : { gcPauseCv: round(s.gcPauseCv) }),
         driverMsPerOrder: round(s.driverMsPerOrder),
         farmMsPerOrder: round(s.farmMsPerOrder),
         fittedServerMsPerOrder: round(s.fittedServerMsPerOrder),

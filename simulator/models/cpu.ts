@@ -33,7 +33,10 @@
 //   time the orders that arrived since the last add up to one pause, and taken off the orders' own
 //   loop cost (utilisation is unchanged). Orders behind a pause wait for all of it: at a loop 90% busy a
 //   35 ms pause leaves a backlog that takes several hundred ms to clear, where the same time spread
-//   over the orders costs each a fraction of a millisecond (README, "How far to trust the simulator");
+//   over the orders costs each a fraction of a millisecond (README, "How far to trust the simulator").
+//   With the curve's pauseCv each pause's length is drawn around the mean (lognormal, that spread): a
+//   backlog grows with a pause's square, so long pauses among short ones queue orders more than pauses
+//   of one length with the same mean (the server's scavenges here run 5-140 ms around ~50);
 // - colocatedMsPerOrder: the load driver's and the provider farm's CPU on the primary's machine (a
 //   local run). They run in their own processes, so they are not jobs on the server's event loop; the
 //   cores they take at the current rate are not there for it: the primary's capacity is
@@ -42,7 +45,7 @@
 // A zero cost is no job at all: the order goes on in the same instant, exactly as without the model.
 
 import type { ClusterSpec } from "../../scenarios/schema.ts";
-import type { Environment } from "../../server/core/env.ts";
+import type { Environment, RandomStream } from "../../server/core/env.ts";
 import type { ProviderPort } from "../../server/core/ports.ts";
 import { type ClusterName, type OrderView, TERMINAL_STATES } from "../../server/core/types.ts";
 
@@ -266,14 +269,27 @@ function marginalMs(curve: CpuCurve, ms: (p: CurvePoint) => number): number {
   return den > 0 ? num / den : 0;
 }
 
+interface Pause {
+  perOrder: number;
+  ms: number;
+  /** The lengths' standard deviation over their mean (0: all `ms` long). */
+  cv: number;
+}
+
 /**
- * Pauses per order and their length at a rate, from a curve whose every point has them (else undefined):
- * pauses per second and the mean length are interpolated linearly between the measured rates and held
- * beyond them (per order below the first, per order and length above the last).
+ * Pauses per order, their mean length and spread at a rate, from a curve whose every point has them (else
+ * undefined; a spread only when every point has one, else 0): pauses per second, the mean length and the
+ * spread are interpolated linearly between the measured rates and held beyond them (per order below the
+ * first, per order, length and spread above the last).
  */
-function pauseFunction(curve: CpuCurve): ((rate: number) => { perOrder: number; ms: number }) | undefined {
+function pauseFunction(curve: CpuCurve): ((rate: number) => Pause) | undefined {
   if (!curve.every((p) => p.pausesPerOrder !== undefined && p.pauseMs !== undefined)) return undefined;
-  const at = (p: CurvePoint) => ({ perOrder: p.pausesPerOrder as number, ms: p.pauseMs as number });
+  const spread = curve.every((p) => p.pauseCv !== undefined);
+  const at = (p: CurvePoint): Pause => ({
+    perOrder: p.pausesPerOrder as number,
+    ms: p.pauseMs as number,
+    cv: spread ? (p.pauseCv as number) : 0,
+  });
   const first = curve[0]!;
   const last = curve.at(-1)!;
   return (rate) => {
@@ -282,8 +298,20 @@ function pauseFunction(curve: CpuCurve): ((rate: number) => { perOrder: number; 
     if (s === undefined) return at(last);
     const [a, b] = [at(s.a), at(s.b)];
     const perSecond = s.a.rate * a.perOrder + s.f * (s.b.rate * b.perOrder - s.a.rate * a.perOrder);
-    return { perOrder: perSecond / rate, ms: a.ms + s.f * (b.ms - a.ms) };
+    return { perOrder: perSecond / rate, ms: a.ms + s.f * (b.ms - a.ms), cv: a.cv + s.f * (b.cv - a.cv) };
   };
+}
+
+/**
+ * One pause's length: `mean` itself without a spread, else a lognormal draw with that mean and coefficient
+ * of variation (Box-Muller on two uniforms of the run's own stream, so a seed gives the same pauses).
+ */
+export function pauseLength(mean: number, cv: number, random: RandomStream): number {
+  if (cv <= 0) return mean;
+  const s2 = Math.log(1 + cv * cv);
+  const u1 = Math.max(Number.MIN_VALUE, random.next());
+  const z = Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * random.next());
+  return mean * Math.exp(Math.sqrt(s2) * z - s2 / 2);
 }
 
 export class CpuModel {
@@ -297,7 +325,7 @@ export class CpuModel {
     | {
         process: (rate: number) => number;
         loop: (rate: number) => number;
-        pauses: ((rate: number) => { perOrder: number; ms: number }) | undefined;
+        pauses: ((rate: number) => Pause) | undefined;
       }
     | undefined;
   /** accept + allocate + issue + deliver: what the curve's per-order CPU is split over. */
@@ -310,6 +338,8 @@ export class CpuModel {
   private readonly weight: Record<ClusterName, number> = { primary: 1, backup: 1 };
   /** Orders QUEUED or RETRYING per cluster (only counted when waiting costs CPU). */
   private readonly waiting: Record<ClusterName, number> = { primary: 0, backup: 0 };
+  /** The pauses' lengths (drawn only when they vary), a stream of the run's own. */
+  private pauseRandom: RandomStream | undefined;
   /** Pauses the arrivals since the last one have run up (one is booked each time this reaches 1). */
   private readonly pauseDebt: Record<ClusterName, number> = { primary: 0, backup: 0 };
 
@@ -366,7 +396,12 @@ export class CpuModel {
         this.pauseDebt[cluster] += pause.perOrder;
         if (this.pauseDebt[cluster] >= 1) {
           this.pauseDebt[cluster] -= 1;
-          this.processors[cluster].run(pause.ms, undefined, this.weight[cluster]);
+          // The stream only when lengths vary: a profile without a spread runs exactly as before.
+          const ms =
+            pause.cv > 0
+              ? pauseLength(pause.ms, pause.cv, (this.pauseRandom ??= this.env.random("gc-pauses")))
+              : pause.ms;
+          this.processors[cluster].run(ms, undefined, this.weight[cluster]);
         }
       }
     }

@@ -5,8 +5,15 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { LatencyHistogram } from "../../results/histogram.ts";
 import type { RunResult } from "../../results/run-result.ts";
+import { calibratedCluster } from "../../scenarios/calibration-apply.ts";
 import { loadScenario } from "../../scenarios/define.ts";
-import { buildProfile, CalibrateError, serverLoopOver, stepTimings } from "../../workflows/calibrate.ts";
+import {
+  buildProfile,
+  CalibrateError,
+  serverLoopOver,
+  stepPauses,
+  stepTimings,
+} from "../../workflows/calibrate.ts";
 
 const TINY = fileURLToPath(new URL("./fixtures/twin-tiny.ts", import.meta.url));
 
@@ -36,10 +43,24 @@ function step(rate: number, perSecond: number, msPerOrder: number, submitted = p
     driverMs: 0.1 * completed,
     farmMs: 0.3 * completed,
     operations: timings,
-    // One 30 ms collection every 250 orders.
-    gc: { pauses: completed / 250, ms: (completed / 250) * 30 },
+    // One 30 ms collection every 250 orders, their lengths spread by half their mean.
+    gc: { pauses: completed / 250, ms: (completed / 250) * 30, cv: 0.5 },
   };
 }
+
+describe("calibrate's pauses", () => {
+  it("reads a step's pauses, and how much their lengths vary, from two cumulative snapshots", () => {
+    // Before: one 20 ms pause. Then four of 10, 30, 50 and 70 ms: mean 40, standard deviation sqrt(500).
+    const before = { gcPauses: 1, gcPauseMs: 20, gcPauseSqMs: 400 };
+    const after = { gcPauses: 5, gcPauseMs: 180, gcPauseSqMs: 400 + 100 + 900 + 2500 + 4900 };
+    const step = stepPauses(before, after);
+    expect(step.pauses).toBe(4);
+    expect(step.ms).toBe(160);
+    expect(step.cv).toBeCloseTo(Math.sqrt(500) / 40, 6);
+    // A server too old to report the squares: the spread is unknown, not zero.
+    expect(stepPauses({ gcPauses: 1, gcPauseMs: 20 }, { gcPauses: 5, gcPauseMs: 180 }).cv).toBeNull();
+  });
+});
 
 describe("calibrate's CPU fit", () => {
   it("takes the slope as the cost per order and splits it in the scenario's stage proportions", async () => {
@@ -59,8 +80,12 @@ describe("calibrate's CPU fit", () => {
       fittedServerMsPerOrder: 0.7,
       gcPausesPerOrder: 0.004,
       gcPauseMs: 30,
+      gcPauseCv: 0.5,
     });
     expect(p.cpu.rmsResidualMs).toBe(0);
+    // The simulator gets the spread with the pauses, point by point.
+    const curve = calibratedCluster(scenario.cluster, p).cpuCurve ?? [];
+    expect(curve.map((c) => [c.pauseMs, c.pauseCv])).toEqual(curve.map(() => [30, 0.5]));
     expect(p.cpu.colocated).toEqual({
       machineCores: expect.any(Number),
       driverMsPerOrder: 0.1,
