@@ -48,6 +48,7 @@ import type { ClusterSpec } from "../../scenarios/schema.ts";
 import type { Environment, RandomStream } from "../../server/core/env.ts";
 import type { ProviderPort } from "../../server/core/ports.ts";
 import { type ClusterName, type OrderView, TERMINAL_STATES } from "../../server/core/types.ts";
+import { lognormal } from "../kernel/distributions.ts";
 
 /** Waiting orders' CPU is charged in slices of this length (short against a window, long against a job). */
 const WAIT_SLICE_MS = 10;
@@ -303,15 +304,13 @@ function pauseFunction(curve: CpuCurve): ((rate: number) => Pause) | undefined {
 }
 
 /**
- * One pause's length: `mean` itself without a spread, else a lognormal draw with that mean and coefficient
- * of variation (Box-Muller on two uniforms of the run's own stream, so a seed gives the same pauses).
+ * One pause's length: `mean` itself without a spread, else a draw from the lognormal with that mean and
+ * coefficient of variation (sigma² = ln(1 + cv²), mu = ln(mean) - sigma²/2), from the run's own stream.
  */
 export function pauseLength(mean: number, cv: number, random: RandomStream): number {
   if (cv <= 0) return mean;
-  const s2 = Math.log(1 + cv * cv);
-  const u1 = Math.max(Number.MIN_VALUE, random.next());
-  const z = Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * random.next());
-  return mean * Math.exp(Math.sqrt(s2) * z - s2 / 2);
+  const sigma2 = Math.log(1 + cv * cv);
+  return lognormal(Math.log(mean) - sigma2 / 2, Math.sqrt(sigma2)).sample(random);
 }
 
 export class CpuModel {
