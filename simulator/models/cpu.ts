@@ -396,10 +396,7 @@ export class CpuModel {
         if (this.pauseDebt[cluster] >= 1) {
           this.pauseDebt[cluster] -= 1;
           // The stream only when lengths vary: a profile without a spread runs exactly as before.
-          const ms =
-            pause.cv > 0
-              ? pauseLength(pause.ms, pause.cv, (this.pauseRandom ??= this.env.random("gc-pauses")))
-              : pause.ms;
+          const ms = pause.cv > 0 ? pauseLength(pause.ms, pause.cv, this.pauseStream()) : pause.ms;
           this.processors[cluster].run(ms, undefined, this.weight[cluster]);
         }
       }
@@ -410,6 +407,12 @@ export class CpuModel {
       const left = this.cores - (this.colocatedMs * rate) / 1000;
       this.processors.primary.setAvailableCores(left / this.weight.primary);
     }
+  }
+
+  /** The pauses' own random stream, made at the first draw. */
+  private pauseStream(): RandomStream {
+    if (this.pauseRandom === undefined) this.pauseRandom = this.env.random("gc-pauses");
+    return this.pauseRandom;
   }
 
   /** `cluster`'s arrivals per second over the last second, as of its latest arrival. */
