@@ -3,8 +3,9 @@
 // at 1,500 orders/s (open model) for both, whose P99 difference is the server's overhead.
 // Targets (issue 5): serve/echo >= 0.6 (memory), >= 0.4 (SQLite); P99 overhead < 20 ms at 1,500/s.
 // Then what the load driver's per-window GetSnapshot costs those servers, with the operation timings and
-// without (what the driver asks for since 59e327f). Then (issue 17) the cost of credentials, side by side in one run: plain vs client tokens
-// (serve --client-tokens) vs TLS (serve --tls-cert) vs both, memory store, closed loop.
+// without (what the driver asks for since 59e327f). Then (issue 17) the cost of credentials, side by side
+// in one run: plain vs client tokens (serve --client-tokens) vs TLS (serve --tls-cert) vs both, memory
+// store, closed loop.
 
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";

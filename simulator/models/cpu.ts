@@ -337,8 +337,6 @@ export class CpuModel {
   private readonly weight: Record<ClusterName, number> = { primary: 1, backup: 1 };
   /** Orders QUEUED or RETRYING per cluster (only counted when waiting costs CPU). */
   private readonly waiting: Record<ClusterName, number> = { primary: 0, backup: 0 };
-  /** The pauses' lengths (drawn only when they vary), a stream of the run's own. */
-  private pauseRandom: RandomStream | undefined;
   /** Pauses the arrivals since the last one have run up (one is booked each time this reaches 1). */
   private readonly pauseDebt: Record<ClusterName, number> = { primary: 0, backup: 0 };
 
@@ -395,8 +393,8 @@ export class CpuModel {
         this.pauseDebt[cluster] += pause.perOrder;
         if (this.pauseDebt[cluster] >= 1) {
           this.pauseDebt[cluster] -= 1;
-          // The stream only when lengths vary: a profile without a spread runs exactly as before.
-          const ms = pause.cv > 0 ? pauseLength(pause.ms, pause.cv, this.pauseStream()) : pause.ms;
+          // A stream of the run's own (the environment keeps it by name): no other draw moves.
+          const ms = pauseLength(pause.ms, pause.cv, this.env.random("gc-pauses"));
           this.processors[cluster].run(ms, undefined, this.weight[cluster]);
         }
       }
@@ -407,12 +405,6 @@ export class CpuModel {
       const left = this.cores - (this.colocatedMs * rate) / 1000;
       this.processors.primary.setAvailableCores(left / this.weight.primary);
     }
-  }
-
-  /** The pauses' own random stream, made at the first draw. */
-  private pauseStream(): RandomStream {
-    if (this.pauseRandom === undefined) this.pauseRandom = this.env.random("gc-pauses");
-    return this.pauseRandom;
   }
 
   /** `cluster`'s arrivals per second over the last second, as of its latest arrival. */
