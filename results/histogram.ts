@@ -18,10 +18,18 @@ export class LatencyHistogram {
     );
   }
 
-  /** Decodes a histogram written by `encode()`. Throws on malformed input. */
+  /**
+   * Decodes a histogram written by `encode()`. Throws on malformed input. The decoded histogram resizes
+   * like a created one: decoded at its written range, adding a histogram of a wider range threw, and so did
+   * subtracting an earlier snapshot of itself whose largest value sat in its top slot (the library compares
+   * that slot's lowest value with the snapshot's highest: a 524.2 ms maximum recorded before a calibrate
+   * step stopped the step with "values that do not fit in this histogram's range").
+   */
   static decode(base64: string): LatencyHistogram {
     if (base64 === "") return LatencyHistogram.create();
-    return new LatencyHistogram(hdr.decodeFromCompressedBase64(base64, 32, false));
+    const h = hdr.decodeFromCompressedBase64(base64, 32, false);
+    h.autoResize = true;
+    return new LatencyHistogram(h);
   }
 
   /** Records one latency in milliseconds (negative values are clamped to 0). */
