@@ -70,8 +70,17 @@ export const CalibrationProfileSchema = z.strictObject({
       deliver: perOrderMs,
       retry: perOrderMs,
     }),
-    /** Server CPU ms per second an order spends waiting (timers, held calls). */
+    /**
+     * Server event-loop ms per second per order waiting in a lane queue (workflows/calibrate-waiting.ts):
+     * fitted over the windows of every step that held a queue; 0 when too few did.
+     */
     waitPerSecond: perOrderMs,
+    /**
+     * How waitPerSecond was measured: the windows fitted and how many held a queue (fewer than 3: not
+     * measured, 0). Absent in profiles written before it was measured (their waitPerSecond was the
+     * scenario's typed-in figure).
+     */
+    waitFit: z.strictObject({ windows: count(0), queuedWindows: count(0) }).optional(),
     /** Processors one server instance can use (1 event loop, plus what the store's threads add). */
     processorsPerInstance: z.number().positive().max(1024),
     /**

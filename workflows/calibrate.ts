@@ -21,6 +21,7 @@ import {
 import type { Scenario } from "../scenarios/define.ts";
 import { type OperationTimingView, operationView } from "../server/op-timings.ts";
 import { resolveArm } from "./arms.ts";
+import { fitWaitingCost, type WindowLoad, waitingMs, windowLoads } from "./calibrate-waiting.ts";
 import { startScenarioStack, waitForIdleStack } from "./scenario-stack.ts";
 import { steadyScenario } from "./steady.ts";
 
@@ -67,6 +68,8 @@ interface StepMeasure {
   operations: OperationTimingView[];
   /** The server's garbage-collection pauses during the step (GetSnapshot's process, after minus before). */
   gc: { pauses: number; ms: number; cv: number | null };
+  /** The step's windows inside the traffic: loop busy ms, completions and queue (the waiting cost's fit). */
+  windows: WindowLoad[];
 }
 
 export class CalibrateError extends Error {
@@ -226,6 +229,7 @@ async function measureStep(
     // Running servers: their own CPU figures, window by window (GetSnapshot's process CPU).
     serverMs: diff(b.server, a.server) ?? serverCpuFromSeries(result),
     serverLoopMs: serverLoopOver(result, o.stepMs, completed),
+    windows: windowLoads(result, o.stepMs),
     driverMs: a.driver - b.driver,
     farmMs: diff(b.farm, a.farm) ?? 0,
   };
@@ -312,9 +316,36 @@ export function buildProfile(
 ): CalibrationProfile {
   // A step that left orders unfinished was past saturation: its CPU went to orders that never completed,
   // so CPU per completed order there is not the cost of an order. Only steps that completed what they sent fit.
-  const usable = steps.filter(
+  const kept = steps.filter(
     (s) => s.seconds > 0 && s.completed > 0 && s.completed >= SATURATED * s.submitted,
   );
+  // The waiting cost from every step's windows, the saturated ones too (they are where queues are), with
+  // the loop's cost per order from the steps that kept up (their mean loop ms per second against their
+  // completions per second: the slope).
+  const loopMeans = kept.flatMap((s) => {
+    const n = s.windows.length;
+    if (n === 0) return [];
+    return [
+      [s.windows.reduce((a, w) => a + w.completed, 0) / n, s.windows.reduce((a, w) => a + w.loopMs, 0) / n],
+    ];
+  });
+  const loopSlope = loopMeans.length >= 2 ? linearRegression(loopMeans).m : Number.NaN;
+  const waiting = fitWaitingCost(
+    steps.map((s) => s.windows),
+    loopSlope,
+  );
+  // The simulator books waiting orders' CPU apart from the orders' own (simulator/models/cpu.ts), so a
+  // step's figures per order leave out what its queues cost.
+  const usable = kept.map((s) => {
+    const ms = waitingMs(s.windows, waiting.msPerSecond);
+    if (ms === 0) return s;
+    const less = (v: number) => Math.max(0, v - ms);
+    return {
+      ...s,
+      serverMs: less(s.serverMs),
+      serverLoopMs: s.serverLoopMs === null ? null : less(s.serverLoopMs),
+    };
+  });
   if (usable.length < 2) {
     const seen = steps.map((s) => `${s.rate}/s: ${s.completed} of ${s.submitted}`).join(", ");
     throw new CalibrateError(
@@ -413,7 +444,8 @@ export function buildProfile(
         deliver: round(server.slope * shares.deliver),
         retry: round(server.slope * shares.retry),
       },
-      waitPerSecond: o.scenario.cluster.cpuCostMs.waitPerSecond,
+      waitPerSecond: round(waiting.msPerSecond),
+      waitFit: { windows: waiting.windows, queuedWindows: waiting.queuedWindows },
       // A Node server is one event loop; the stores calibrate runs (memory, better-sqlite3) work on it.
       processorsPerInstance: 1,
       colocated: local

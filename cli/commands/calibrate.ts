@@ -26,7 +26,10 @@ residual is kept. A step that completed less than 90% of the orders it sent was 
 left out of the fit (at least 2 steps must remain: give lower --rates otherwise). Each step also records
 the server's event-loop busy time per order over its traffic (the simulator queues orders' CPU on that loop),
 and its garbage-collection pauses per order and their mean length (the simulator books that share of the loop's
-work as whole pauses, which the orders arriving during one wait out).
+work as whole pauses, which the orders arriving during one wait out). What a queued order costs the loop
+per second (cpuCostMs.waitPerSecond) is read from the steps that fell behind, window by window: their loop
+time beyond what their completions cost, against their queue (0 when fewer than 3 windows held a queue, so
+give a rate past the knee to measure it).
 The server's own timings (GetSnapshot, taken before and after each step) give the mean store operation
 times at the lowest rate, and the provider, risk and email latencies as it saw them at each rate (101
 quantiles each, an empirical distribution): as the rate grows an answer waits longer for the server's event
@@ -164,6 +167,7 @@ export const calibrateCommand: Command = {
         (c.colocated
           ? `, driver ${c.colocated.driverMsPerOrder.toFixed(3)} ms/order, farm ${c.colocated.farmMsPerOrder.toFixed(3)} ms/order`
           : "") +
+        `\nwaiting: ${c.waitPerSecond.toFixed(3)} ms/s per queued order (${c.waitFit?.queuedWindows ?? 0} of ${c.waitFit?.windows ?? 0} windows held a queue)` +
         `\nstore claim ${profile.store.claimMs.toFixed(2)} ms, deliver ${profile.store.deliverMs.toFixed(2)} ms; ` +
         `providers ${Object.keys(profile.providers).join(", ") || "none seen"}; hop ${profile.hopMs.toFixed(2)} ms\n` +
         `wrote ${out}\n`,

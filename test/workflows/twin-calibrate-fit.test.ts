@@ -14,6 +14,7 @@ import {
   stepPauses,
   stepTimings,
 } from "../../workflows/calibrate.ts";
+import { fitWaitingCost, type WindowLoad, windowLoads } from "../../workflows/calibrate-waiting.ts";
 
 const TINY = fileURLToPath(new URL("./fixtures/twin-tiny.ts", import.meta.url));
 
@@ -45,6 +46,7 @@ function step(rate: number, perSecond: number, msPerOrder: number, submitted = p
     operations: timings,
     // One 30 ms collection every 250 orders, their lengths spread by half their mean.
     gc: { pauses: completed / 250, ms: (completed / 250) * 30, cv: 0.5 },
+    windows: [] as WindowLoad[],
   };
 }
 
@@ -202,5 +204,100 @@ describe("calibrate's CPU fit", () => {
     expect(serverLoopOver(r, 3000, 1250)).toBeCloseTo(2 * 1250, 6);
     const none = { windowSeconds: 1, series: [{ t: 0, delivered: 10 }] } as unknown as RunResult;
     expect(serverLoopOver(none, 3000, 10)).toBeNull();
+  });
+});
+
+describe("calibrate's waiting cost", () => {
+  it("reads each traffic window's loop, completions and mean queue from the step's series", () => {
+    const w = (t: number, eventLoop: number, delivered: number, errors: number, queued: number) => ({
+      t,
+      eventLoop,
+      delivered,
+      errors,
+      queueDepth: { vip: 0, default: queued },
+    });
+    const r = {
+      windowSeconds: 1,
+      // The drain's window (t = 3) is past the 3 s of traffic: left out.
+      series: [w(0, 0.5, 300, 0, 0), w(1, 0.9, 280, 2, 100), w(2, 1, 250, 0, 300), w(3, 0.4, 400, 0, 0)],
+    } as unknown as RunResult; // only the fields windowLoads reads
+    expect(windowLoads(r, 3000)).toEqual([
+      { loopMs: 500, completed: 300, queued: 0, seconds: 1 },
+      { loopMs: 900, completed: 282, queued: 50, seconds: 1 },
+      { loopMs: 1000, completed: 250, queued: 200, seconds: 1 },
+    ]);
+  });
+
+  // A server whose loop costs less per order the faster orders come (200 ms/s idle, 0.9 ms an order less
+  // 0.0001 ms per order/s: the shape of calibrate's CPU curve), and 0.3 ms a second per queued order, read
+  // with a few ms of noise. Five steps keep up (200-1,000/s); two fall behind, their loops near 100% busy
+  // with queues growing by 100 orders a second, each window completing what that leaves room for.
+  const loopMs = (completed: number, queued: number, k: number, wait = 0.3) =>
+    200 + 0.9 * completed - 0.0001 * completed ** 2 + wait * queued + 5 * Math.sin(k * 12.9898);
+  const keepingUp = [200, 400, 600, 800, 1000].map((rate, i) =>
+    Array.from({ length: 10 }, (_, k): WindowLoad => {
+      const completed = rate + 10 * Math.sin((i * 10 + k) * 78.233);
+      return { loopMs: loopMs(completed, 0, i * 10 + k), completed, queued: 0, seconds: 1 };
+    }),
+  );
+  const behind = (wait: number) =>
+    [0, 1].map((i) =>
+      Array.from({ length: 10 }, (_, k): WindowLoad => {
+        const queued = 100 * (k + 1) + 50 * i;
+        // The completions that fill 985 ms of the loop: 0.0001 c^2 - 0.9 c + (985 - 200 - wait q) = 0.
+        const completed = (0.9 - Math.sqrt(0.81 - 0.0004 * (785 - wait * queued))) / 0.0002;
+        return { loopMs: loopMs(completed, queued, 50 + i * 10 + k, wait), completed, queued, seconds: 1 };
+      }),
+    );
+
+  it("fits the loop's ms per second per queued order within each step, not across the rates", () => {
+    // The loop's cost per order the profile would take: the line through the steps that kept up.
+    const perOrder = 0.9 - 0.0001 * (200 + 1000);
+    const fit = fitWaitingCost([...keepingUp, ...behind(0.3)], perOrder);
+    expect(fit.msPerSecond).toBeGreaterThan(0.27);
+    expect(fit.msPerSecond).toBeLessThan(0.33);
+    expect(fit).toMatchObject({ windows: 70, queuedWindows: 20 });
+    // Queues that cost nothing read as (nearly) nothing, though the loop's cost per order falls with the rate.
+    expect(fitWaitingCost([...keepingUp, ...behind(0)], perOrder).msPerSecond).toBeLessThan(0.03);
+  });
+
+  it("leaves the cost at 0 when too few windows held a queue, or the cost per order is unknown", () => {
+    const two = [behind(0.3)[0]!.slice(0, 2)];
+    expect(fitWaitingCost([...keepingUp, ...two], 0.78)).toEqual({
+      msPerSecond: 0,
+      windows: 52,
+      queuedWindows: 2,
+    });
+    expect(fitWaitingCost([...keepingUp, ...behind(0.3)], Number.NaN).msPerSecond).toBe(0);
+  });
+
+  it("writes the fitted cost into the profile and takes it out of a step's own figures", async () => {
+    const scenario = await loadScenario(TINY);
+    // The five steps that kept up, the 600/s one with 100 orders queued all through (1,000 order-seconds
+    // waiting, 30 ms/s of its loop), and the two that fell behind, which show what a queue costs.
+    const kept = (queuedAt600: boolean) =>
+      keepingUp.map((windows, i) => {
+        const rate = 200 * (i + 1);
+        const queued = queuedAt600 && rate === 600;
+        return {
+          ...step(rate, rate, 0.5),
+          windows: queued ? windows.map((w) => ({ ...w, queued: 100, loopMs: w.loopMs + 30 })) : windows,
+        };
+      });
+    const saturated = behind(0.3).map((windows, i) => ({
+      ...step(1200 + 100 * i, 900, 0.5, 12_000),
+      windows,
+    }));
+    const p = buildProfile({ scenario, store: "memory" }, [...kept(true), ...saturated], 0.4, true);
+    expect(p.cpu.waitPerSecond).toBeGreaterThan(0.27);
+    expect(p.cpu.waitPerSecond).toBeLessThan(0.33);
+    expect(p.cpu.waitFit).toEqual({ windows: 70, queuedWindows: 30 });
+    // Without the steps that fell behind there is nothing to fit: 0, and the steps' figures as measured.
+    const plain = buildProfile({ scenario, store: "memory" }, kept(true), 0.4, true);
+    expect(plain.cpu.waitPerSecond).toBe(0);
+    expect(plain.cpu.waitFit).toEqual({ windows: 50, queuedWindows: 10 });
+    const loop = (q: typeof p) => q.cpu.steps.find((s) => s.rate === 600)!.serverLoopMsPerOrder!;
+    // 1,000 order-seconds waiting at the fitted cost, over the step's 6,000 orders.
+    expect(loop(plain) - loop(p)).toBeCloseTo((p.cpu.waitPerSecond * 1000) / 6000, 3);
   });
 });
