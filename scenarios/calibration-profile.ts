@@ -36,6 +36,12 @@ const CpuStepSchema = z.strictObject({
    * of 5 to 140 ms around a mean near 50). Absent in profiles written before it was measured.
    */
   gcPauseCv: z.number().min(0).max(20).optional(),
+  /**
+   * Ms per second the server's event-loop thread was ready to run but waited for a CPU core (Linux's
+   * scheduler statistics): how short the machine was of cores for the server, driver and farm together.
+   * Not a simulator input: it says what the live figures include. Absent where it was not measured.
+   */
+  loopWaitMsPerSecond: z.number().min(0).max(1_000_000).optional(),
   driverMsPerOrder: perOrderMs,
   farmMsPerOrder: perOrderMs,
   /** Server CPU ms per completed order that the fit predicts at this rate (for the residual). */

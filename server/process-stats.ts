@@ -1,6 +1,7 @@
 // Process CPU and event-loop utilisation over the last sampling window, for GetSnapshot and /metrics;
 // and the garbage collector's pauses since start (cumulative), which stop the event loop: calibrate
 // measures how many an order costs and how long they are (workflows/calibrate.ts).
+import { readFileSync } from "node:fs";
 import { type EventLoopUtilization, PerformanceObserver, performance } from "node:perf_hooks";
 
 export class ProcessStats {
@@ -50,7 +51,9 @@ export class ProcessStats {
     gcPauses: number;
     gcPauseMs: number;
     gcPauseSqMs: number;
+    loopWaitMs?: number;
   } {
+    const loopWaitMs = loopThreadWaitMs();
     return {
       cpuUtilisation: this.cpuUtilisation,
       eventLoopUtilisation: this.eventLoopUtilisation,
@@ -59,11 +62,28 @@ export class ProcessStats {
       gcPauses: this.gcPauses,
       gcPauseMs: this.gcPauseMs,
       gcPauseSqMs: this.gcPauseSqMs,
+      ...(loopWaitMs === undefined ? {} : { loopWaitMs }),
     };
   }
 
   stop(): void {
     clearInterval(this.timer);
     this.gc.disconnect();
+  }
+}
+
+/**
+ * Ms the event loop's thread (the process's main thread: its id is the process id) has spent ready to run
+ * but waiting for a core, since it started: the second field of Linux's /proc/<pid>/task/<tid>/schedstat
+ * (nanoseconds). Undefined where there is no such file (other systems, kernels without scheduler stats).
+ */
+function loopThreadWaitMs(): number | undefined {
+  if (process.platform !== "linux") return undefined;
+  try {
+    const fields = readFileSync(`/proc/self/task/${process.pid}/schedstat`, "utf8").trim().split(" ");
+    const ns = Number(fields[1]);
+    return Number.isFinite(ns) ? ns / 1e6 : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -70,6 +70,8 @@ interface StepMeasure {
   gc: { pauses: number; ms: number; cv: number | null };
   /** The step's windows inside the traffic: loop busy ms, completions and queue (the waiting cost's fit). */
   windows: WindowLoad[];
+  /** Ms per second the server's event-loop thread waited for a CPU core; null: not reported. */
+  loopWaitMsPerSecond: number | null;
 }
 
 export class CalibrateError extends Error {
@@ -140,7 +142,12 @@ export async function calibrate(o: CalibrateOptions): Promise<CalibrationProfile
       // The server's timings and pauses are cumulative: the step's own are the difference of two snapshots.
       const after = await admin.getSnapshot(undefined, { operations: true });
       const operations = stepTimings(before.operations, after.operations);
-      steps.push({ ...measured, operations, gc: stepPauses(before.process, after.process) });
+      steps.push({
+        ...measured,
+        operations,
+        gc: stepPauses(before.process, after.process),
+        loopWaitMsPerSecond: stepLoopWait(before.process, after.process),
+      });
       log(`step ${rate}/s: ${measured.completed} of ${measured.submitted} orders completed`);
       if (i === 0) hopMs = await halfRoundTrip(admin);
     } finally {
@@ -150,6 +157,19 @@ export async function calibrate(o: CalibrateOptions): Promise<CalibrationProfile
   }
   o.onProgress?.(o.rates.length, o.rates.length, "timings");
   return buildProfile(o, steps, hopMs, local);
+}
+
+/**
+ * Ms per second the server's event-loop thread was ready to run but waited for a core, between two snapshots
+ * of its process (cumulative waits, over the uptime between them); null from a server that reports none.
+ */
+export function stepLoopWait(
+  before: { loopWaitMs?: number; uptimeS: number } | undefined,
+  after: { loopWaitMs?: number; uptimeS: number } | undefined,
+): number | null {
+  if (before?.loopWaitMs === undefined || after?.loopWaitMs === undefined) return null;
+  const seconds = after.uptimeS - before.uptimeS;
+  return seconds > 0 ? Math.max(0, after.loopWaitMs - before.loopWaitMs) / seconds : null;
 }
 
 interface PauseTotals {
@@ -186,7 +206,7 @@ async function measureStep(
   adminToken: string,
   pids: { server: number; farm: number } | null,
   progress: (share: number) => void,
-): Promise<Omit<StepMeasure, "operations" | "gc">> {
+): Promise<Omit<StepMeasure, "operations" | "gc" | "loopWaitMsPerSecond">> {
   const scenario = steadyScenario(o.scenario, rate, o.stepMs);
   const arm = resolveArm(o.scenario);
   type Reading = { server: number | null; farm: number | null; driver: number; at: number };
@@ -378,6 +398,7 @@ export function buildProfile(
       gcPausesPerOrder: s.gc.pauses / s.completed,
       gcPauseMs: s.gc.pauses > 0 ? s.gc.ms / s.gc.pauses : 0,
       ...(s.gc.cv === null ? {} : { gcPauseCv: s.gc.cv }),
+      ...(s.loopWaitMsPerSecond === null ? {} : { loopWaitMsPerSecond: s.loopWaitMsPerSecond }),
       driverMsPerOrder: s.driverMs / s.completed,
       farmMsPerOrder: s.farmMs / s.completed,
       fittedServerMsPerOrder: Math.max(0, server.predict(throughput) / throughput),
@@ -465,6 +486,7 @@ export function buildProfile(
         gcPausesPerOrder: Math.round(s.gcPausesPerOrder * 1e6) / 1e6,
         gcPauseMs: round(s.gcPauseMs),
         ...(s.gcPauseCv === undefined ? {} : { gcPauseCv: round(s.gcPauseCv) }),
+        ...(s.loopWaitMsPerSecond === undefined ? {} : { loopWaitMsPerSecond: round(s.loopWaitMsPerSecond) }),
         driverMsPerOrder: round(s.driverMsPerOrder),
         farmMsPerOrder: round(s.farmMsPerOrder),
         fittedServerMsPerOrder: round(s.fittedServerMsPerOrder),

@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import cliProgress from "cli-progress";
 import { loadCredentials } from "../../load/credentials.ts";
+import type { CalibrationProfile } from "../../scenarios/calibration-profile.ts";
 import { BUILTIN_SCENARIOS } from "../../scenarios/define.ts";
 import { tryParseDuration } from "../../traffic/duration.ts";
 import { CalibrateError, type CalibrateStore, calibrate } from "../../workflows/calibrate.ts";
@@ -168,6 +169,7 @@ export const calibrateCommand: Command = {
           ? `, driver ${c.colocated.driverMsPerOrder.toFixed(3)} ms/order, farm ${c.colocated.farmMsPerOrder.toFixed(3)} ms/order`
           : "") +
         `\nwaiting: ${c.waitPerSecond.toFixed(3)} ms/s per queued order (${c.waitFit?.queuedWindows ?? 0} of ${c.waitFit?.windows ?? 0} windows held a queue)` +
+        coreWaitLine(c.steps) +
         `\nstore claim ${profile.store.claimMs.toFixed(2)} ms, deliver ${profile.store.deliverMs.toFixed(2)} ms; ` +
         `providers ${Object.keys(profile.providers).join(", ") || "none seen"}; hop ${profile.hopMs.toFixed(2)} ms\n` +
         `wrote ${out}\n`,
@@ -175,3 +177,16 @@ export const calibrateCommand: Command = {
     return EXIT.ok;
   },
 };
+
+/**
+ * The server's event loop's wait for a CPU core at each step, when measured: a loop that waits a tenth of
+ * a second each second for a core is on a machine short of cores, and every live figure includes that.
+ */
+function coreWaitLine(steps: CalibrationProfile["cpu"]["steps"]): string {
+  const measured = steps.filter((s) => s.loopWaitMsPerSecond !== undefined);
+  if (measured.length === 0) return "";
+  const each = measured
+    .map((s) => `${(s.loopWaitMsPerSecond as number).toFixed(0)} at ${s.rate}/s`)
+    .join(", ");
+  return `\nthe server's event loop waited for a CPU core (ms per second): ${each}`;
+}

@@ -1,5 +1,8 @@
 // The server's own process figures (GetSnapshot's `process`): its garbage-collection pauses are counted as
-// they happen, cumulatively, so calibrate can take a step's pauses as the difference of two snapshots.
+// they happen, cumulatively, so calibrate can take a step's pauses as the difference of two snapshots; and,
+// on Linux, how long its event loop's thread waited for a CPU core.
+import { spawn } from "node:child_process";
+import { availableParallelism } from "node:os";
 import { afterEach, describe, expect, it } from "vitest";
 import { ProcessStats } from "../../server/process-stats.ts";
 
@@ -30,5 +33,34 @@ describe("ProcessStats", () => {
     const later = stats.snapshot();
     expect(later.gcPauses).toBeGreaterThanOrEqual(first.gcPauses);
     expect(later.gcPauseMs).toBeGreaterThanOrEqual(first.gcPauseMs);
+  });
+
+  it("reports how long its event loop waited for a CPU core when the machine is short of cores (Linux)", () => {
+    stats = new ProcessStats();
+    const before = stats.snapshot().loopWaitMs;
+    if (process.platform !== "linux") {
+      expect(before).toBeUndefined();
+      return;
+    }
+    expect(before).toBeGreaterThanOrEqual(0);
+    // Two busy processes per core beside this thread: more runnable threads than cores, so the kernel keeps
+    // this one waiting part of the time it is ready to run. Spin until the wait shows (a bounded number of
+    // slices: the children spin for as long as this does).
+    const busy = Array.from({ length: 2 * availableParallelism() }, () =>
+      spawn("sh", ["-c", "while :; do :; done"], { stdio: "ignore" }),
+    );
+    let waited = 0;
+    try {
+      for (let slice = 0; slice < 500 && waited < 20; slice++) {
+        const until = performance.now() + 10;
+        while (performance.now() < until) {
+          // spin: this thread wants a core all the time
+        }
+        waited = (stats.snapshot().loopWaitMs as number) - (before as number);
+      }
+    } finally {
+      for (const b of busy) b.kill("SIGKILL");
+    }
+    expect(waited).toBeGreaterThanOrEqual(20);
   });
 });

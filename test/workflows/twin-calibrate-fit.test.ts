@@ -11,6 +11,7 @@ import {
   buildProfile,
   CalibrateError,
   serverLoopOver,
+  stepLoopWait,
   stepPauses,
   stepTimings,
 } from "../../workflows/calibrate.ts";
@@ -47,6 +48,8 @@ function step(rate: number, perSecond: number, msPerOrder: number, submitted = p
     // One 30 ms collection every 250 orders, their lengths spread by half their mean.
     gc: { pauses: completed / 250, ms: (completed / 250) * 30, cv: 0.5 },
     windows: [] as WindowLoad[],
+    // The server's loop waited 20 ms a second for a core (null: a server that does not say).
+    loopWaitMsPerSecond: 20 as number | null,
   };
 }
 
@@ -61,6 +64,25 @@ describe("calibrate's pauses", () => {
     expect(step.cv).toBeCloseTo(Math.sqrt(500) / 40, 6);
     // A server too old to report the squares: the spread is unknown, not zero.
     expect(stepPauses({ gcPauses: 1, gcPauseMs: 20 }, { gcPauses: 5, gcPauseMs: 180 }).cv).toBeNull();
+  });
+});
+
+describe("calibrate's wait for a CPU core", () => {
+  it("reads how long the server's loop waited for a core per second between two snapshots", () => {
+    expect(stepLoopWait({ loopWaitMs: 100, uptimeS: 10 }, { loopWaitMs: 1_600, uptimeS: 20 })).toBe(150);
+    // A server that does not report it (another system, an older server): unknown, not 0.
+    expect(stepLoopWait({ uptimeS: 10 }, { uptimeS: 20 })).toBeNull();
+  });
+
+  it("keeps each step's wait in the profile, and none for a step that has none", async () => {
+    const scenario = await loadScenario(TINY);
+    const p = buildProfile(
+      { scenario, store: "memory" },
+      [step(100, 100, 0.5), { ...step(400, 400, 0.5), loopWaitMsPerSecond: null }],
+      0.4,
+      true,
+    );
+    expect(p.cpu.steps.map((s) => s.loopWaitMsPerSecond)).toEqual([20, undefined]);
   });
 });
 
