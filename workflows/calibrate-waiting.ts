@@ -12,8 +12,8 @@
 // a server that spends more per order the further it falls behind can hold a backlog up near its knee.
 // Measured here it is about 0 (a memory server at 1,400 and 1,700/s with queues growing to 4,000 orders:
 // -0.01 to 0 ms/s per queued order). docs: README "How far to trust the simulator".
-import { linearRegression } from "simple-statistics";
-import type { RunResult } from "../results/run-result.ts";
+import { linearRegression, mean } from "simple-statistics";
+import type { RunResult, RunWindow } from "../results/run-result.ts";
 
 /** One measured window of a calibrate step, per second. */
 export interface WindowLoad {
@@ -34,6 +34,14 @@ export const MIN_QUEUED_WINDOWS = 3;
 const QUEUED = 10;
 
 /**
+ * Whether a window is one calibrate measures the loop by: it ends inside the step's traffic (the drain's
+ * windows serve stragglers) and holds the server's event-loop utilisation.
+ */
+export function loopWindow(w: RunWindow, windowSeconds: number, trafficMs: number): boolean {
+  return (w.t + windowSeconds) * 1000 <= trafficMs && w.eventLoop !== undefined;
+}
+
+/**
  * The windows inside a step's traffic with the server's event-loop utilisation, per second. The queue is
  * sampled at each window's end (results/run-result.ts), so a window's is the mean of its two ends (0
  * before the first).
@@ -43,10 +51,9 @@ export function windowLoads(r: RunResult, trafficMs: number): WindowLoad[] {
   let queuedBefore = 0;
   for (const w of r.series) {
     const queued = Object.values(w.queueDepth).reduce((a, b) => a + b, 0);
-    const inside = (w.t + r.windowSeconds) * 1000 <= trafficMs;
-    if (inside && w.eventLoop !== undefined) {
+    if (loopWindow(w, r.windowSeconds, trafficMs)) {
       out.push({
-        loopMs: w.eventLoop * 1000,
+        loopMs: (w.eventLoop as number) * 1000,
         completed: (w.delivered + w.errors) / r.windowSeconds,
         queued: (queuedBefore + queued) / 2,
         seconds: r.windowSeconds,
@@ -79,8 +86,8 @@ export function fitWaitingCost(steps: WindowLoad[][], loopMsPerOrder: number): W
   for (const step of steps) {
     if (step.length < 2) continue;
     const left = step.map((w) => w.loopMs - loopMsPerOrder * w.completed);
-    const meanQueued = step.reduce((a, w) => a + w.queued, 0) / step.length;
-    const meanLeft = left.reduce((a, b) => a + b, 0) / left.length;
+    const meanQueued = mean(step.map((w) => w.queued));
+    const meanLeft = mean(left);
     for (const [i, w] of step.entries()) points.push([w.queued - meanQueued, (left[i] as number) - meanLeft]);
   }
   // Every step's queue the same all through: nothing to read the rise from.

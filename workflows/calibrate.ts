@@ -6,7 +6,7 @@
 import { execFileSync } from "node:child_process";
 import { availableParallelism, cpus, hostname } from "node:os";
 import { performance } from "node:perf_hooks";
-import { linearRegression, linearRegressionLine } from "simple-statistics";
+import { linearRegression, linearRegressionLine, mean } from "simple-statistics";
 import { Admin } from "../load/admin.ts";
 import { driverCpuMs } from "../load/pool.ts";
 import { processCpuMs } from "../load/process-cpu.ts";
@@ -21,7 +21,7 @@ import {
 import type { Scenario } from "../scenarios/define.ts";
 import { type OperationTimingView, operationView } from "../server/op-timings.ts";
 import { resolveArm } from "./arms.ts";
-import { fitWaitingCost, type WindowLoad, waitingMs, windowLoads } from "./calibrate-waiting.ts";
+import { fitWaitingCost, loopWindow, type WindowLoad, waitingMs, windowLoads } from "./calibrate-waiting.ts";
 import { startScenarioStack, waitForIdleStack } from "./scenario-stack.ts";
 import { steadyScenario } from "./steady.ts";
 
@@ -272,9 +272,7 @@ function serverCpuFromSeries(r: RunResult): number {
  * traffic's utilisation put the loop at 145% busy (1.45 ms an order at 1,000/s).
  */
 export function serverLoopOver(r: RunResult, trafficMs: number, completed: number): number | null {
-  const inside = r.series.filter(
-    (w) => (w.t + r.windowSeconds) * 1000 <= trafficMs && w.eventLoop !== undefined,
-  );
+  const inside = r.series.filter((w) => loopWindow(w, r.windowSeconds, trafficMs));
   const delivered = inside.reduce((n, w) => n + w.delivered, 0);
   if (inside.length === 0 || delivered === 0) return null;
   const busyMs = inside.reduce((ms, w) => ms + (w.eventLoop as number) * r.windowSeconds * 1000, 0);
@@ -342,13 +340,9 @@ export function buildProfile(
   // The waiting cost from every step's windows, the saturated ones too (they are where queues are), with
   // the loop's cost per order from the steps that kept up (their mean loop ms per second against their
   // completions per second: the slope).
-  const loopMeans = kept.flatMap((s) => {
-    const n = s.windows.length;
-    if (n === 0) return [];
-    return [
-      [s.windows.reduce((a, w) => a + w.completed, 0) / n, s.windows.reduce((a, w) => a + w.loopMs, 0) / n],
-    ];
-  });
+  const loopMeans = kept
+    .filter((s) => s.windows.length > 0)
+    .map((s) => [mean(s.windows.map((w) => w.completed)), mean(s.windows.map((w) => w.loopMs))]);
   const loopSlope = loopMeans.length >= 2 ? linearRegression(loopMeans).m : Number.NaN;
   const waiting = fitWaitingCost(
     steps.map((s) => s.windows),
