@@ -37,11 +37,18 @@ const CpuStepSchema = z.strictObject({
    */
   gcPauseCv: z.number().min(0).max(20).optional(),
   /**
-   * Ms per second the server's event-loop thread was ready to run but waited for a CPU core (Linux's
-   * scheduler statistics): how short the machine was of cores for the server, driver and farm together.
+   * Ms per second of the step's traffic the server's event-loop thread was ready to run but waited for a CPU
+   * core (Linux's scheduler statistics): how short the machine was of cores for the server, driver and farm.
    * Not a simulator input: it says what the live figures include. Absent where it was not measured.
    */
   loopWaitMsPerSecond: z.number().min(0).max(1_000_000).optional(),
+  /**
+   * Ms per second of the step's traffic the server's event-loop thread ran on a core (Linux's scheduler
+   * statistics; with loopWaitMsPerSecond, how much of each second the loop ran or wanted to).
+   * Its busy time (serverLoopMsPerOrder, from the utilisation) also counts the moments it was preempted while
+   * busy; this does not. Not a simulator input. Absent where it was not measured.
+   */
+  loopCpuMsPerSecond: z.number().min(0).max(1_000_000).optional(),
   driverMsPerOrder: perOrderMs,
   farmMsPerOrder: perOrderMs,
   /** Server CPU ms per completed order that the fit predicts at this rate (for the residual). */

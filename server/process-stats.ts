@@ -52,8 +52,9 @@ export class ProcessStats {
     gcPauseMs: number;
     gcPauseSqMs: number;
     loopWaitMs?: number;
+    loopCpuMs?: number;
   } {
-    const loopWaitMs = loopThreadWaitMs();
+    const loop = loopThreadSchedule();
     return {
       cpuUtilisation: this.cpuUtilisation,
       eventLoopUtilisation: this.eventLoopUtilisation,
@@ -62,7 +63,7 @@ export class ProcessStats {
       gcPauses: this.gcPauses,
       gcPauseMs: this.gcPauseMs,
       gcPauseSqMs: this.gcPauseSqMs,
-      ...(loopWaitMs === undefined ? {} : { loopWaitMs }),
+      ...(loop === undefined ? {} : { loopWaitMs: loop.waitMs, loopCpuMs: loop.cpuMs }),
     };
   }
 
@@ -73,16 +74,19 @@ export class ProcessStats {
 }
 
 /**
- * Ms the event loop's thread (the process's main thread: its id is the process id) has spent ready to run
- * but waiting for a core, since it started: the second field of Linux's /proc/<pid>/task/<tid>/schedstat
- * (nanoseconds). Undefined where there is no such file (other systems, kernels without scheduler stats).
+ * The event loop's thread (the process's main thread: its id is the process id) since it started: ms it ran
+ * on a core and ms it was ready to run but waited for one, the first two fields of Linux's
+ * /proc/<pid>/task/<tid>/schedstat (nanoseconds). Undefined where there is no such file (other systems,
+ * kernels without scheduler stats).
  */
-function loopThreadWaitMs(): number | undefined {
+function loopThreadSchedule(): { cpuMs: number; waitMs: number } | undefined {
   if (process.platform !== "linux") return undefined;
   try {
     const fields = readFileSync(`/proc/self/task/${process.pid}/schedstat`, "utf8").trim().split(" ");
-    const ns = Number(fields[1]);
-    return Number.isFinite(ns) ? ns / 1e6 : undefined;
+    const [cpuNs, waitNs] = [Number(fields[0]), Number(fields[1])];
+    return Number.isFinite(cpuNs) && Number.isFinite(waitNs)
+      ? { cpuMs: cpuNs / 1e6, waitMs: waitNs / 1e6 }
+      : undefined;
   } catch {
     return undefined;
   }

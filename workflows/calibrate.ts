@@ -72,6 +72,8 @@ interface StepMeasure {
   windows: WindowLoad[];
   /** Ms per second the server's event-loop thread waited for a CPU core; null: not reported. */
   loopWaitMsPerSecond: number | null;
+  /** Ms per second the server's event-loop thread ran on a core (over the step's snapshots); null: not reported. */
+  loopCpuMsPerSecond: number | null;
 }
 
 export class CalibrateError extends Error {
@@ -146,7 +148,7 @@ export async function calibrate(o: CalibrateOptions): Promise<CalibrationProfile
         ...measured,
         operations,
         gc: stepPauses(before.process, after.process),
-        loopWaitMsPerSecond: stepLoopWait(before.process, after.process),
+        ...loopSchedule(stepLoopSchedule(before.process, after.process, measured.seconds)),
       });
       log(`step ${rate}/s: ${measured.completed} of ${measured.submitted} orders completed`);
       if (i === 0) hopMs = await halfRoundTrip(admin);
@@ -159,18 +161,33 @@ export async function calibrate(o: CalibrateOptions): Promise<CalibrationProfile
   return buildProfile(o, steps, hopMs, local);
 }
 
+type LoopCounters = { loopCpuMs?: number; loopWaitMs?: number } | undefined;
+
 /**
- * Ms per second the server's event-loop thread was ready to run but waited for a core, between two snapshots
- * of its process (cumulative waits, over the uptime between them); null from a server that reports none.
+ * Ms per second of the step's traffic the server's event-loop thread ran on a core (`cpu`) and was ready to run
+ * but waited for one (`wait`), from two snapshots of its process (cumulative counters; the orders' last answers
+ * after the traffic are its work too, and the seconds before it start are idle); null for a counter the server
+ * does not report. Together they say how much of each second the loop ran or wanted to: the utilisation counts the
+ * moments it was preempted while busy as busy, so on a machine short of cores it reads somewhere between `cpu`
+ * and `cpu + wait`.
  */
-export function stepLoopWait(
-  before: { loopWaitMs?: number; uptimeS: number } | undefined,
-  after: { loopWaitMs?: number; uptimeS: number } | undefined,
-): number | null {
-  if (before?.loopWaitMs === undefined || after?.loopWaitMs === undefined) return null;
-  const seconds = after.uptimeS - before.uptimeS;
-  return seconds > 0 ? Math.max(0, after.loopWaitMs - before.loopWaitMs) / seconds : null;
+export function stepLoopSchedule(
+  before: LoopCounters,
+  after: LoopCounters,
+  trafficSeconds: number,
+): { cpu: number | null; wait: number | null } {
+  const perSecond = (b: number | undefined, a: number | undefined) =>
+    b === undefined || a === undefined || !(trafficSeconds > 0) ? null : Math.max(0, a - b) / trafficSeconds;
+  return {
+    cpu: perSecond(before?.loopCpuMs, after?.loopCpuMs),
+    wait: perSecond(before?.loopWaitMs, after?.loopWaitMs),
+  };
 }
+
+const loopSchedule = (l: { cpu: number | null; wait: number | null }) => ({
+  loopCpuMsPerSecond: l.cpu,
+  loopWaitMsPerSecond: l.wait,
+});
 
 interface PauseTotals {
   gcPauses: number;
@@ -206,7 +223,7 @@ async function measureStep(
   adminToken: string,
   pids: { server: number; farm: number } | null,
   progress: (share: number) => void,
-): Promise<Omit<StepMeasure, "operations" | "gc" | "loopWaitMsPerSecond">> {
+): Promise<Omit<StepMeasure, "operations" | "gc" | "loopWaitMsPerSecond" | "loopCpuMsPerSecond">> {
   const scenario = steadyScenario(o.scenario, rate, o.stepMs);
   const arm = resolveArm(o.scenario);
   type Reading = { server: number | null; farm: number | null; driver: number; at: number };
@@ -393,6 +410,7 @@ export function buildProfile(
       gcPauseMs: s.gc.pauses > 0 ? s.gc.ms / s.gc.pauses : 0,
       ...(s.gc.cv === null ? {} : { gcPauseCv: s.gc.cv }),
       ...(s.loopWaitMsPerSecond === null ? {} : { loopWaitMsPerSecond: s.loopWaitMsPerSecond }),
+      ...(s.loopCpuMsPerSecond === null ? {} : { loopCpuMsPerSecond: s.loopCpuMsPerSecond }),
       driverMsPerOrder: s.driverMs / s.completed,
       farmMsPerOrder: s.farmMs / s.completed,
       fittedServerMsPerOrder: Math.max(0, server.predict(throughput) / throughput),
@@ -481,6 +499,7 @@ export function buildProfile(
         gcPauseMs: round(s.gcPauseMs),
         ...(s.gcPauseCv === undefined ? {} : { gcPauseCv: round(s.gcPauseCv) }),
         ...(s.loopWaitMsPerSecond === undefined ? {} : { loopWaitMsPerSecond: round(s.loopWaitMsPerSecond) }),
+        ...(s.loopCpuMsPerSecond === undefined ? {} : { loopCpuMsPerSecond: round(s.loopCpuMsPerSecond) }),
         driverMsPerOrder: round(s.driverMsPerOrder),
         farmMsPerOrder: round(s.farmMsPerOrder),
         fittedServerMsPerOrder: round(s.fittedServerMsPerOrder),

@@ -35,6 +35,29 @@ describe("ProcessStats", () => {
     expect(later.gcPauseMs).toBeGreaterThanOrEqual(first.gcPauseMs);
   });
 
+  it("reports how long its event loop's thread ran on a core, within the process's CPU (Linux)", () => {
+    stats = new ProcessStats();
+    const before = stats.snapshot().loopCpuMs;
+    if (process.platform !== "linux") {
+      expect(before).toBeUndefined();
+      return;
+    }
+    const processBefore = process.cpuUsage();
+    // Spin until this process has used 50 ms of CPU (on this thread: nothing else here is busy).
+    const used = () => {
+      const u = process.cpuUsage(processBefore);
+      return (u.user + u.system) / 1000;
+    };
+    while (used() < 50) {
+      // spin
+    }
+    const ran = (stats.snapshot().loopCpuMs as number) - (before as number);
+    // The thread ran at least most of what the process used, and never more than the process (plus the
+    // kernel's accounting granularity of a scheduler tick).
+    expect(ran).toBeGreaterThanOrEqual(40);
+    expect(ran).toBeLessThanOrEqual(used() + 10);
+  });
+
   it("reports how long its event loop waited for a CPU core when the machine is short of cores (Linux)", () => {
     stats = new ProcessStats();
     const before = stats.snapshot().loopWaitMs;

@@ -11,7 +11,7 @@ import {
   buildProfile,
   CalibrateError,
   serverLoopOver,
-  stepLoopWait,
+  stepLoopSchedule,
   stepPauses,
   stepTimings,
 } from "../../workflows/calibrate.ts";
@@ -50,6 +50,8 @@ function step(rate: number, perSecond: number, msPerOrder: number, submitted = p
     windows: [] as WindowLoad[],
     // The server's loop waited 20 ms a second for a core (null: a server that does not say).
     loopWaitMsPerSecond: 20 as number | null,
+    // Its thread ran on a core for three quarters of the server's CPU (null: a server that does not say).
+    loopCpuMsPerSecond: (0.75 * (20 + msPerOrder * perSecond)) as number | null,
   };
 }
 
@@ -69,9 +71,10 @@ describe("calibrate's pauses", () => {
 
 describe("calibrate's wait for a CPU core", () => {
   it("reads how long the server's loop waited for a core per second between two snapshots", () => {
-    expect(stepLoopWait({ loopWaitMs: 100, uptimeS: 10 }, { loopWaitMs: 1_600, uptimeS: 20 })).toBe(150);
+    // Over the step's 10 s of traffic (the snapshots' counters may span more: the last answers, the start).
+    expect(stepLoopSchedule({ loopWaitMs: 100 }, { loopWaitMs: 1_600 }, 10).wait).toBe(150);
     // A server that does not report it (another system, an older server): unknown, not 0.
-    expect(stepLoopWait({ uptimeS: 10 }, { uptimeS: 20 })).toBeNull();
+    expect(stepLoopSchedule({}, {}, 10).wait).toBeNull();
   });
 
   it("keeps each step's wait in the profile, and none for a step that has none", async () => {
@@ -83,6 +86,34 @@ describe("calibrate's wait for a CPU core", () => {
       true,
     );
     expect(p.cpu.steps.map((s) => s.loopWaitMsPerSecond)).toEqual([20, undefined]);
+  });
+});
+
+describe("calibrate's loop CPU", () => {
+  it("reads how long the server's loop ran on a core per second between two snapshots", () => {
+    expect(
+      stepLoopSchedule({ loopCpuMs: 1_000, loopWaitMs: 50 }, { loopCpuMs: 8_500, loopWaitMs: 2_050 }, 10),
+    ).toEqual({ cpu: 750, wait: 200 });
+    // A server that does not report it: unknown, not 0; and no traffic seconds, nothing per second.
+    expect(stepLoopSchedule({ loopWaitMs: 1 }, { loopWaitMs: 2 }, 10).cpu).toBeNull();
+    expect(stepLoopSchedule(undefined, { loopCpuMs: 10 }, 10).cpu).toBeNull();
+    expect(stepLoopSchedule({ loopCpuMs: 0 }, { loopCpuMs: 10 }, 0).cpu).toBeNull();
+  });
+
+  it("keeps each step's loop CPU in the profile, below its busy time, and none for a step without", async () => {
+    const scenario = await loadScenario(TINY);
+    const p = buildProfile(
+      { scenario, store: "memory" },
+      [step(100, 100, 0.5), { ...step(400, 400, 0.5), loopCpuMsPerSecond: null }],
+      0.4,
+      true,
+    );
+    const [first, second] = p.cpu.steps;
+    // 100/s at 0.5 ms an order plus 20 ms a second: 70 ms of server CPU a second, three quarters on the loop's
+    // thread; its busy time is four fifths (56 ms a second).
+    expect(first!.loopCpuMsPerSecond).toBeCloseTo(52.5, 4);
+    expect(first!.loopCpuMsPerSecond).toBeLessThan((first!.serverLoopMsPerOrder as number) * 100);
+    expect(second!.loopCpuMsPerSecond).toBeUndefined();
   });
 });
 
