@@ -70,9 +70,9 @@ interface StepMeasure {
   gc: { pauses: number; ms: number; cv: number | null };
   /** The step's windows inside the traffic: loop busy ms, completions and queue (the waiting cost's fit). */
   windows: WindowLoad[];
-  /** Ms per second the server's event-loop thread waited for a CPU core; null: not reported. */
+  /** Ms per second of traffic the server's event-loop thread waited for a CPU core; null: not reported. */
   loopWaitMsPerSecond: number | null;
-  /** Ms per second the server's event-loop thread ran on a core (over the step's snapshots); null: not reported. */
+  /** Ms per second of traffic the server's event-loop thread ran on a core; null: not reported. */
   loopCpuMsPerSecond: number | null;
 }
 
@@ -144,11 +144,13 @@ export async function calibrate(o: CalibrateOptions): Promise<CalibrationProfile
       // The server's timings and pauses are cumulative: the step's own are the difference of two snapshots.
       const after = await admin.getSnapshot(undefined, { operations: true });
       const operations = stepTimings(before.operations, after.operations);
+      const loop = stepLoopSchedule(before.process, after.process, measured.seconds);
       steps.push({
         ...measured,
         operations,
         gc: stepPauses(before.process, after.process),
-        ...loopSchedule(stepLoopSchedule(before.process, after.process, measured.seconds)),
+        loopCpuMsPerSecond: loop.cpu,
+        loopWaitMsPerSecond: loop.wait,
       });
       log(`step ${rate}/s: ${measured.completed} of ${measured.submitted} orders completed`);
       if (i === 0) hopMs = await halfRoundTrip(admin);
@@ -183,11 +185,6 @@ export function stepLoopSchedule(
     wait: perSecond(before?.loopWaitMs, after?.loopWaitMs),
   };
 }
-
-const loopSchedule = (l: { cpu: number | null; wait: number | null }) => ({
-  loopCpuMsPerSecond: l.cpu,
-  loopWaitMsPerSecond: l.wait,
-});
 
 interface PauseTotals {
   gcPauses: number;
