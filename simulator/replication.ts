@@ -91,13 +91,17 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
           port: new SimNotify(env, scenario.notification, scenario.faults, rate),
         };
 
+  // Each cluster's core reads the services' answers on its own event loop.
+  const services = (c: ClusterName) => ({
+    ...(risk === undefined ? {} : { risk: { id: risk.id, port: cpu.risk(c, risk.port) } }),
+    ...(notify === undefined ? {} : { notify: { id: notify.id, port: cpu.notify(c, notify.port) } }),
+  });
   const backup = createDispatcher({
     env,
     config: withWorkers(config, cluster.backup.workers),
     store,
     providers: { ids: providerIds, port: cpu.providers("backup", providers) },
-    risk,
-    notify,
+    ...services("backup"),
     cluster: "backup",
     // The listeners below read each view and keep only terminal ones, which never change again.
     liveViews: true,
@@ -118,8 +122,7 @@ export function runReplication(input: ReplicationInput): ReplicationOutput {
     store,
     providers: { ids: providerIds, port: cpu.providers("primary", providers) },
     ...(cluster.backupDeployed ? { overflow } : {}),
-    risk,
-    notify,
+    ...services("primary"),
     cluster: "primary",
     liveViews: true,
   });

@@ -20,6 +20,10 @@
 //   the call are one run of the event loop); a retry's call adds `retry`, a probe pays issue only,
 //   cache pre-issue pays both; an order that never calls a provider (a cache hit, out of stock) pays
 //   allocate with its reply;
+// - answers: a provider's, the risk service's and the notification service's answer reaches the core
+//   once the loop has served the work queued before it (no CPU of its own: the stages hold it). The core
+//   times the call, and judges the service's health, by that later instant, as a live server does: on a
+//   loop that has fallen behind, a service answering in 15 ms reads slower than its slow-call limit;
 // - deliver: after a DELIVERED or FAILED order leaves the core, before its client sees the reply
 //   (booked at once: nothing in the core waits for it, so it costs no event);
 // - waitPerSecond: background demand from orders queued or in retry backoff, in 10 ms slices;
@@ -46,7 +50,7 @@
 
 import type { ClusterSpec } from "../../scenarios/schema.ts";
 import type { Environment, RandomStream } from "../../server/core/env.ts";
-import type { ProviderPort } from "../../server/core/ports.ts";
+import type { IssueOutcome, NotifyPort, ProviderPort, RiskPort } from "../../server/core/ports.ts";
 import { type ClusterName, type OrderView, TERMINAL_STATES } from "../../server/core/types.ts";
 import { lognormal } from "../kernel/distributions.ts";
 
@@ -112,6 +116,16 @@ export class Processors {
     }
     const finish = this.enqueue(costMs, weight);
     if (then !== undefined) this.env.schedule(finish - this.env.now(), then);
+  }
+
+  /**
+   * `then` runs when the processors have served the work queued before it (FIFO, no work of its own):
+   * at once when one is free. An answer from outside waits here for the event loop to read it.
+   */
+  after(then: () => void): void {
+    const wait = this.freeAt[0]! - this.env.now();
+    if (wait > 0) this.env.schedule(wait, then);
+    else then();
   }
 
   /**
@@ -429,9 +443,27 @@ export class CpuModel {
     return {
       issue: (request, done) => {
         const cost = request.cardId === "" ? issue : request.attempt > 1 ? first + retry : first;
-        p.run(this.cost(cluster, cost), () => port.issue(request, done), this.weight[cluster]);
+        const answered = (outcome: IssueOutcome) => p.after(() => done(outcome));
+        p.run(this.cost(cluster, cost), () => port.issue(request, answered), this.weight[cluster]);
       },
     };
+  }
+
+  /**
+   * The risk and notification services as `cluster`'s core sees them: an answer waits for the event
+   * loop to get to it (the work queued before it), as a provider's does. Their CPU is in the stages'
+   * (the curve's per-order figure holds it). Without CPU costs the ports are returned as they are.
+   */
+  risk(cluster: ClusterName, port: RiskPort): RiskPort {
+    if (this.perOrder <= 0) return port;
+    const p = this.processors[cluster];
+    return { check: (request, done) => port.check(request, (outcome) => p.after(() => done(outcome))) };
+  }
+
+  notify(cluster: ClusterName, port: NotifyPort): NotifyPort {
+    if (this.perOrder <= 0) return port;
+    const p = this.processors[cluster];
+    return { send: (request, done) => port.send(request, (outcome) => p.after(() => done(outcome))) };
   }
 
   /**

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { LatencyHistogram } from "../../../results/histogram.ts";
 import { validateScenario } from "../../../scenarios/define.ts";
 import { presetConfig } from "../../../server/core/config.ts";
+import type { OrderView } from "../../../server/core/types.ts";
 import { VirtualEnvironment } from "../../../simulator/kernel/virtual-env.ts";
 import { curveMsPerOrder, Processors, pauseLength } from "../../../simulator/models/cpu.ts";
 import { runReplication } from "../../../simulator/replication.ts";
@@ -47,6 +48,21 @@ describe("Processors", () => {
     expect(cpu.utilisation(10, 5)).toBe(1);
   });
 
+  it("hands an answer from outside on once the work queued before it is served, taking no CPU itself", () => {
+    const env = new VirtualEnvironment(1);
+    const cpu = new Processors(env, 1, 1, 10);
+    const read: number[] = [];
+    cpu.run(6); // the loop is busy until 6
+    cpu.after(() => read.push(env.now()));
+    env.runAll();
+    expect(read).toEqual([6]);
+    // A free loop reads it at once, with no event.
+    cpu.after(() => read.push(env.now()));
+    expect(read).toEqual([6, 6]);
+    expect(env.pending).toBe(0);
+    expect(cpu.utilisation(0, 10)).toBeCloseTo(0.6, 12);
+  });
+
   it("runs zero work at once, without an event", () => {
     const env = new VirtualEnvironment(1);
     const cpu = new Processors(env, 1, 1, 10);
@@ -78,6 +94,10 @@ interface Run {
   waitPerSecond?: number;
   /** The replication's seed (default 1). */
   seed?: number;
+  /** Sees each delivered order's terminal view. */
+  onDelivered?: (view: OrderView) => void;
+  /** A risk service answering every check in 5 ms. */
+  risk?: boolean;
 }
 
 /**
@@ -93,6 +113,7 @@ function simulate(r: Run) {
     traffic: { executor: "constant-arrival-rate", rate: r.rate, duration: "4s" },
     vipShare: 0,
     providers: [{ id: "p", latency: { dist: "deterministic", value: 10 }, capacity: 10_000, errorRate: 0 }],
+    ...(r.risk ? { risk: { latency: { dist: "deterministic", value: 5 }, capacity: 10_000 } } : {}),
     cluster: {
       primary: {
         workers: r.workers ?? 5000,
@@ -130,7 +151,9 @@ function simulate(r: Run) {
     seed: r.seed ?? 1,
     detailed: true,
     onTerminal: (view) => {
-      if (view.state === "DELIVERED") coreLatency.record(view.finishedAt! - view.submittedAt);
+      if (view.state !== "DELIVERED") return;
+      coreLatency.record(view.finishedAt! - view.submittedAt);
+      r.onDelivered?.(view);
     },
   });
   // Windows while traffic runs, past the first (the backlog starts empty).
@@ -244,6 +267,29 @@ describe("a saturated CPU slows orders down", () => {
     expect(shape(partial.coreLatency)).toEqual(
       shape(simulate({ rate: 1000, cpuCurve: [first, ...even] }).coreLatency),
     );
+  });
+
+  it("a service's answer waits for the loop to read it, so the core times the call longer on a busy loop", () => {
+    // The risk service answers in exactly 5 ms and costs the loop nothing before the call. Behind the
+    // pauses of a loop 90% busy the core reads many answers late, and the later instant is what it times
+    // (and judges the service's health by).
+    const riskMs = (r: Omit<Run, "rate">) => {
+      const h = LatencyHistogram.create();
+      simulate({ ...r, rate: 1000, risk: true, onDelivered: (v) => h.record(v.timings.riskMs ?? 0) });
+      return h;
+    };
+    const smooth = riskMs({ cpuCurve: [{ rate: 1000, msPerOrder: 0.9 }] });
+    const paused = riskMs({
+      cpuCurve: [{ rate: 1000, msPerOrder: 0.9, pausesPerOrder: 0.002, pauseMs: 50 }],
+    });
+    expect(smooth.percentile(1)).toBeGreaterThanOrEqual(5 - 0.01);
+    expect(paused.percentile(99)).toBeGreaterThan(5 + 25);
+    expect(paused.percentile(99)).toBeGreaterThan(smooth.percentile(99) + 20);
+    // Without CPU the core reads every answer the instant it comes: 5 ms, every check.
+    const free = new Set<number>();
+    simulate({ rate: 1000, zeroCost: true, risk: true, onDelivered: (v) => free.add(v.timings.riskMs ?? 0) });
+    expect(free.size).toBeGreaterThan(0);
+    for (const ms of free) expect(ms).toBeCloseTo(5, 9);
   });
 
   it("orders waiting for a worker cost CPU on the same processors (waitPerSecond)", () => {
