@@ -20,7 +20,8 @@ Measures a deployment and writes a calibration profile (JSON, versioned) that \`
 FILE\`, \`rushhour twin\` and a scenario's cluster.profile read in place of typed-in costs.
 
 Holds each rate steady for --step (the scenario's providers, SKUs, cluster size and candidate
-configuration; no faults) and measures, per completed order, the CPU time of the server, of the load
+configuration, with health tracking off on a local stack so every order takes every stage; no faults)
+and measures, per completed order, the CPU time of the server, of the load
 driver (this process) and of the provider farm (/proc, Linux). The server's CPU per order is the slope of a
 linear regression of CPU ms per second over completed orders per second across the steps; each step's
 residual is kept. A step that completed less than 90% of the orders it sent was past saturation and is

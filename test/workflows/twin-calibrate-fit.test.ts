@@ -7,6 +7,7 @@ import { LatencyHistogram } from "../../results/histogram.ts";
 import type { RunResult } from "../../results/run-result.ts";
 import { calibratedCluster } from "../../scenarios/calibration-apply.ts";
 import { loadScenario } from "../../scenarios/define.ts";
+import { resolveArm } from "../../workflows/arms.ts";
 import {
   buildProfile,
   CalibrateError,
@@ -14,6 +15,7 @@ import {
   stepLoopSchedule,
   stepPauses,
   stepTimings,
+  wholePipeline,
 } from "../../workflows/calibrate.ts";
 import { fitWaitingCost, type WindowLoad, windowLoads } from "../../workflows/calibrate-waiting.ts";
 
@@ -54,6 +56,17 @@ function step(rate: number, perSecond: number, msPerOrder: number, submitted = p
     loopCpuMsPerSecond: (0.75 * (20 + msPerOrder * perSecond)) as number | null,
   };
 }
+
+describe("calibrate's steps", () => {
+  it("run the scenario's configuration with health tracking off, so every order takes every stage", async () => {
+    const adaptive = resolveArm(await loadScenario("promo-peak")).config;
+    expect(adaptive.health.enabled).toBe(true);
+    const held = wholePipeline(adaptive);
+    expect(held.health.enabled).toBe(false);
+    // Nothing else moves: the same risk stage, timeouts, lanes and routing are measured.
+    expect({ ...held, health: adaptive.health }).toEqual(adaptive);
+  });
+});
 
 describe("calibrate's pauses", () => {
   it("reads a step's pauses, and how much their lengths vary, from two cumulative snapshots", () => {
