@@ -97,9 +97,6 @@ export class CalibrateError extends Error {
 /** A step that completed less than this share of the orders it sent was saturated (left out of the fit). */
 const SATURATED = 0.9;
 
-/** Service latencies are kept by rate only from steps whose event loop was busy less than this share. */
-const LOOP_BUSY = 0.75;
-
 export async function calibrate(o: CalibrateOptions): Promise<CalibrationProfile> {
   if (o.rates.length < 2) throw new CalibrateError("--rates: give at least 2 rates to fit the CPU cost");
   const log = o.log ?? (() => {});
@@ -439,32 +436,17 @@ export function buildProfile(
   // orders held their worker slots longer, and the simulated knee sat at 855/s against 1,337/s live. At
   // the lowest rate that wait is least.
   const operations = (usable[0] as StepMeasure).operations;
-  // Steps whose event loop was busy less than LOOP_BUSY of the time (its ms per order times the rate;
-  // unknown: left out, but for the lowest). Busier, the answers' wait is more and more the loop's own
-  // queue, which the simulator's processors serve themselves (simulator/models/cpu.ts), and it swings
-  // from run to run: p1's median read 104 ms at 1,000/s (loop 107% busy) against 51 ms at 600/s (81%),
-  // and drawn at 849/s between the two it held every order's worker slot so long that the simulated
-  // knee fell to 809/s against 1,415/s live; with steps up to 90% busy the simulated P50 at 60% of the
-  // knee still read +23% to +118% over live in three bench runs.
-  const unsaturatedLoop = usable.filter(
-    (s, i) =>
-      i === 0 || (s.serverLoopMs !== null && ((s.serverLoopMs / s.completed) * s.rate) / 1000 < LOOP_BUSY),
-  );
+  // Only the lowest rate's: the simulated core reads every answer once its own event loop has served the
+  // work queued before it (simulator/models/cpu.ts), so the wait that grows with the rate is modelled
+  // there. Profiles written before that also kept each service's latency at every step whose loop was
+  // under 75% busy (`byRate`), drawn at the current rate: with the simulated wait that counted it twice
+  // (memory, promo-peak at 356/s, 30% of the knee: simulated P50 84.0 ms with them, 79.8 without, live
+  // 75.6).
   const op = (name: string) => operations.find((t) => t.name === name);
   const providers: CalibrationProfile["providers"] = {};
   for (const t of operations) {
     if (!t.name.startsWith("provider.") || t.count === 0) continue;
-    // The same service at every step that timed it with the server's loop short of saturation: the wait for
-    // the loop (and the farm's) on the way back grows with the rate, and the simulator draws at its current
-    // rate between these.
-    const byRate = unsaturatedLoop.flatMap((s) => {
-      const at = s.operations.find((x) => x.name === t.name);
-      return at === undefined || at.count === 0 ? [] : [{ rate: s.rate, values: at.quantilesMs }];
-    });
-    providers[t.name.slice("provider.".length)] = {
-      values: t.quantilesMs,
-      ...(byRate.length > 1 ? { byRate } : {}),
-    };
+    providers[t.name.slice("provider.".length)] = { values: t.quantilesMs };
   }
   const round = (v: number) => Math.round(v * 10_000) / 10_000;
   const profile: CalibrationProfile = {

@@ -33,11 +33,10 @@ per second (cpuCostMs.waitPerSecond) is read from the steps that fell behind, wi
 time beyond what their completions cost, against their queue (0 when fewer than 3 windows held a queue, so
 give a rate past the knee to measure it).
 The server's own timings (GetSnapshot, taken before and after each step) give the mean store operation
-times at the lowest rate, and the provider, risk and email latencies as it saw them at each rate (101
-quantiles each, an empirical distribution): as the rate grows an answer waits longer for the server's event
-loop, and the simulator draws at its current arrival rate between the measured rates. Steps whose event
-loop was 75% busy or more are left out of those (there the wait is the loop's own queue, which the
-simulator's processors model themselves); half the median admin round trip gives the hop. The profile
+times and the provider, risk and email latencies as it saw them (101 quantiles each, an empirical
+distribution), all at the lowest rate: as the rate grows an answer waits longer for the server's event
+loop, and the simulator makes its answers wait for its own loop's queue, so a latency taken at a higher
+rate would count that wait twice. Half the median admin round trip gives the hop. The profile
 says where and when it was measured (host, cores, CPU model, node version, commit).
 
 Without --target it starts a provider farm and rushhour serve on 127.0.0.1, fresh for each step (a server

@@ -98,8 +98,6 @@ describe("rushhour calibrate + twin on a local stack", () => {
     // The server's own timings: both providers' latency as 101 quantiles, the store's claim time.
     expect(Object.keys(profile.providers).sort()).toEqual(["p1", "p2"]);
     expect(profile.providers.p1!.values).toHaveLength(101);
-    // And at each rate, from the server's histograms taken around each step.
-    expect(profile.providers.p1!.byRate?.map((r) => r.rate)).toEqual([20, 60]);
     expect(profile.store.claimMs).toBeGreaterThan(0);
 
     // Two live runs: the error is against their mean, and the report shows their interval.
