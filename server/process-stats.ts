@@ -53,8 +53,10 @@ export class ProcessStats {
     gcPauseSqMs: number;
     loopWaitMs?: number;
     loopCpuMs?: number;
+    loopTurns?: number;
   } {
     const loop = loopThreadSchedule();
+    const turns = loopTurns();
     return {
       cpuUtilisation: this.cpuUtilisation,
       eventLoopUtilisation: this.eventLoopUtilisation,
@@ -64,6 +66,7 @@ export class ProcessStats {
       gcPauseMs: this.gcPauseMs,
       gcPauseSqMs: this.gcPauseSqMs,
       ...(loop === undefined ? {} : { loopWaitMs: loop.waitMs, loopCpuMs: loop.cpuMs }),
+      ...(turns === undefined ? {} : { loopTurns: turns }),
     };
   }
 
@@ -90,4 +93,15 @@ function loopThreadSchedule(): { cpuMs: number; waitMs: number } | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * How many times the event loop has gone round since the process started (libuv's loop count, Node's
+ * `performance.nodeTiming.uvMetricsInfo`); undefined on a Node without it.
+ */
+function loopTurns(): number | undefined {
+  // Typed loosely: @types/node of some versions does not declare uvMetricsInfo.
+  const timing = performance.nodeTiming as { uvMetricsInfo?: { loopCount?: number } };
+  const n = timing.uvMetricsInfo?.loopCount;
+  return typeof n === "number" && Number.isFinite(n) ? n : undefined;
 }

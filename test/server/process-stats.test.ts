@@ -35,6 +35,20 @@ describe("ProcessStats", () => {
     expect(later.gcPauseMs).toBeGreaterThanOrEqual(first.gcPauseMs);
   });
 
+  it("counts the event loop's turns, cumulatively: each trip round the loop adds one", async () => {
+    stats = new ProcessStats();
+    const before = stats.snapshot().loopTurns;
+    // The count is Node's (20.18 and later): every Node this project supports has it.
+    expect(before).toBeGreaterThanOrEqual(0);
+    // setImmediate callbacks run in the next turn: 50 awaited in a row take at least 50 turns.
+    for (let i = 0; i < 50; i++) await new Promise((resolve) => setImmediate(resolve));
+    const after = stats.snapshot().loopTurns as number;
+    expect(after - (before as number)).toBeGreaterThanOrEqual(50);
+    // And a burst of callbacks made ready together shares one turn: 50 more at once add a few, not 50.
+    await Promise.all(Array.from({ length: 50 }, () => new Promise((resolve) => setImmediate(resolve))));
+    expect((stats.snapshot().loopTurns as number) - after).toBeLessThan(10);
+  });
+
   it("reports how long its event loop's thread ran on a core, within the process's CPU (Linux)", () => {
     stats = new ProcessStats();
     const before = stats.snapshot().loopCpuMs;
