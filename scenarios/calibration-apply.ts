@@ -70,8 +70,10 @@ export function calibratedCluster(cluster: ClusterSpec, p: CalibrationProfile): 
   const node = { cores, processors: p.cpu.processorsPerInstance };
   const steps = [...p.cpu.steps].sort((a, b) => a.rate - b.rate);
   const top = steps.at(-1);
+  // A profile without the loop-turn fit charges the curve's busy time per order (no wake cost of its own).
+  const { loopWake: _typedIn, ...rest } = cluster;
   return {
-    ...cluster,
+    ...rest,
     primary: { ...cluster.primary, ...node },
     backup: { ...cluster.backup, ...node },
     cpuCostMs: { ...p.cpu.stageMs, waitPerSecond: p.cpu.waitPerSecond },
@@ -89,6 +91,9 @@ export function calibratedCluster(cluster: ClusterSpec, p: CalibrationProfile): 
             ...(s.gcPauseCv === undefined ? {} : { pauseCv: s.gcPauseCv }),
           }),
     })),
+    ...(p.cpu.loopTurns === undefined
+      ? {}
+      : { loopWake: { wakeMs: p.cpu.loopTurns.wakeMs, orderMs: p.cpu.loopTurns.orderMs } }),
     colocatedMsPerOrder:
       colocated === null || top === undefined ? 0 : top.driverMsPerOrder + top.farmMsPerOrder,
     hopMs: p.hopMs,

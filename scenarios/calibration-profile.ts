@@ -49,6 +49,11 @@ const CpuStepSchema = z.strictObject({
    * busy; this does not. Not a simulator input. Absent where it was not measured.
    */
   loopCpuMsPerSecond: z.number().min(0).max(1_000_000).optional(),
+  /**
+   * Turns per second of the step's traffic the server's event loop went round (libuv's loop count): each
+   * turn serves whatever was ready, so orders arriving together share one. Absent where it was not measured.
+   */
+  loopTurnsPerSecond: z.number().min(0).max(10_000_000).optional(),
   driverMsPerOrder: perOrderMs,
   farmMsPerOrder: perOrderMs,
   /** Server CPU ms per completed order that the fit predicts at this rate (for the residual). */
@@ -111,6 +116,29 @@ export const CalibrationProfileSchema = z.strictObject({
     steps: z.array(CpuStepSchema).min(1),
     /** Root-mean-square residual of the fit, ms per order. */
     rmsResidualMs: z.number().min(0),
+    /**
+     * The event loop's cost per turn and per order (workflows/calibrate-turns.ts): busy ms per second =
+     * turnMs x turns + orderMs x orders (pauses and waiting apart). The simulator charges orderMs over the
+     * stages and wakeMs each time work finds the loop idle. Absent where turns were not measured (a Node
+     * without the loop count, a server older than the field) or did not fit: the steps' busy time per order
+     * is then charged at each rate (cpuCurve).
+     */
+    loopTurns: z
+      .strictObject({
+        /** Ms a live turn costs. */
+        turnMs: perOrderMs,
+        /** Loop ms an order costs beyond its turns. */
+        orderMs: perOrderMs,
+        /** Live turns per order at the lowest rate. */
+        turnsPerOrder: z.number().min(0).max(10_000),
+        /** The simulated loop's wakes per order at a low rate: 1 + service calls per order. */
+        wakesPerOrder: z.number().min(1).max(10_000),
+        /** Ms a simulated wake costs: turnMs x turnsPerOrder / wakesPerOrder. */
+        wakeMs: perOrderMs,
+        /** Root-mean-square residual of the fit, ms per order. */
+        rmsResidualMs: z.number().min(0),
+      })
+      .optional(),
   }),
   /** Mean store operation latencies the server measured (ms). */
   store: z.strictObject({ claimMs: ms, stockMs: ms, deliverMs: ms, releaseMs: ms }),

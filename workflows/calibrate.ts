@@ -22,6 +22,7 @@ import type { Scenario } from "../scenarios/define.ts";
 import type { DispatchConfig } from "../server/core/config.ts";
 import { type OperationTimingView, operationView } from "../server/op-timings.ts";
 import { resolveArm } from "./arms.ts";
+import { fitLoopTurns, type TurnStep } from "./calibrate-turns.ts";
 import { fitWaitingCost, loopWindow, type WindowLoad, waitingMs, windowLoads } from "./calibrate-waiting.ts";
 import { startScenarioStack, waitForIdleStack } from "./scenario-stack.ts";
 import { steadyScenario } from "./steady.ts";
@@ -88,6 +89,8 @@ interface StepMeasure {
   loopWaitMsPerSecond: number | null;
   /** Ms per second of traffic the server's event-loop thread ran on a core; null: not reported. */
   loopCpuMsPerSecond: number | null;
+  /** Turns per second of traffic the server's event loop went round; null: not reported. */
+  loopTurnsPerSecond: number | null;
 }
 
 export class CalibrateError extends Error {
@@ -162,6 +165,7 @@ export async function calibrate(o: CalibrateOptions): Promise<CalibrationProfile
         gc: stepPauses(before.process, after.process),
         loopCpuMsPerSecond: loop.cpu,
         loopWaitMsPerSecond: loop.wait,
+        loopTurnsPerSecond: loop.turns,
       });
       log(`step ${rate}/s: ${measured.completed} of ${measured.submitted} orders completed`);
       if (i === 0) hopMs = await halfRoundTrip(admin);
@@ -174,7 +178,7 @@ export async function calibrate(o: CalibrateOptions): Promise<CalibrationProfile
   return buildProfile(o, steps, hopMs, local);
 }
 
-type LoopCounters = { loopCpuMs?: number; loopWaitMs?: number } | undefined;
+type LoopCounters = { loopCpuMs?: number; loopWaitMs?: number; loopTurns?: number } | undefined;
 
 /**
  * Ms per second of the step's traffic the server's event-loop thread ran on a core (`cpu`) and was ready to run
@@ -182,18 +186,19 @@ type LoopCounters = { loopCpuMs?: number; loopWaitMs?: number } | undefined;
  * after the traffic are its work too, and the seconds before it start are idle); null for a counter the server
  * does not report. Together they say how much of each second the loop ran or wanted to: the utilisation counts the
  * moments it was preempted while busy as busy, so on a machine short of cores it reads somewhere between `cpu`
- * and `cpu + wait`.
+ * and `cpu + wait`. `turns`: how many times the loop went round per second.
  */
 export function stepLoopSchedule(
   before: LoopCounters,
   after: LoopCounters,
   trafficSeconds: number,
-): { cpu: number | null; wait: number | null } {
+): { cpu: number | null; wait: number | null; turns: number | null } {
   const perSecond = (b: number | undefined, a: number | undefined) =>
     b === undefined || a === undefined || !(trafficSeconds > 0) ? null : Math.max(0, a - b) / trafficSeconds;
   return {
     cpu: perSecond(before?.loopCpuMs, after?.loopCpuMs),
     wait: perSecond(before?.loopWaitMs, after?.loopWaitMs),
+    turns: perSecond(before?.loopTurns, after?.loopTurns),
   };
 }
 
@@ -231,7 +236,9 @@ async function measureStep(
   adminToken: string,
   pids: { server: number; farm: number } | null,
   progress: (share: number) => void,
-): Promise<Omit<StepMeasure, "operations" | "gc" | "loopWaitMsPerSecond" | "loopCpuMsPerSecond">> {
+): Promise<
+  Omit<StepMeasure, "operations" | "gc" | "loopWaitMsPerSecond" | "loopCpuMsPerSecond" | "loopTurnsPerSecond">
+> {
   const scenario = steadyScenario(o.scenario, rate, o.stepMs);
   const arm = resolveArm(o.scenario);
   type Reading = { server: number | null; farm: number | null; driver: number; at: number };
@@ -419,6 +426,7 @@ export function buildProfile(
       ...(s.gc.cv === null ? {} : { gcPauseCv: s.gc.cv }),
       ...(s.loopWaitMsPerSecond === null ? {} : { loopWaitMsPerSecond: s.loopWaitMsPerSecond }),
       ...(s.loopCpuMsPerSecond === null ? {} : { loopCpuMsPerSecond: s.loopCpuMsPerSecond }),
+      ...(s.loopTurnsPerSecond === null ? {} : { loopTurnsPerSecond: s.loopTurnsPerSecond }),
       driverMsPerOrder: s.driverMs / s.completed,
       farmMsPerOrder: s.farmMs / s.completed,
       fittedServerMsPerOrder: Math.max(0, server.predict(throughput) / throughput),
@@ -428,6 +436,7 @@ export function buildProfile(
     cpuSteps.reduce((sum, s) => sum + (s.serverMsPerOrder - s.fittedServerMsPerOrder) ** 2, 0) /
       cpuSteps.length,
   );
+  const loopTurns = fitLoopTurns(turnSteps(usable));
   const shares = stageShares(o.scenario);
   // The server's timings in its lowest-rate step (each step's own: stepTimings). A provider's
   // latency as the server sees it includes the wait for the server's own event loop to read the answer,
@@ -493,11 +502,24 @@ export function buildProfile(
         ...(s.gcPauseCv === undefined ? {} : { gcPauseCv: round(s.gcPauseCv) }),
         ...(s.loopWaitMsPerSecond === undefined ? {} : { loopWaitMsPerSecond: round(s.loopWaitMsPerSecond) }),
         ...(s.loopCpuMsPerSecond === undefined ? {} : { loopCpuMsPerSecond: round(s.loopCpuMsPerSecond) }),
+        ...(s.loopTurnsPerSecond === undefined ? {} : { loopTurnsPerSecond: round(s.loopTurnsPerSecond) }),
         driverMsPerOrder: round(s.driverMsPerOrder),
         farmMsPerOrder: round(s.farmMsPerOrder),
         fittedServerMsPerOrder: round(s.fittedServerMsPerOrder),
       })),
       rmsResidualMs: round(rms),
+      ...(loopTurns === null
+        ? {}
+        : {
+            loopTurns: {
+              turnMs: round(loopTurns.turnMs),
+              orderMs: round(loopTurns.orderMs),
+              turnsPerOrder: round(loopTurns.turnsPerOrder),
+              wakesPerOrder: round(loopTurns.wakesPerOrder),
+              wakeMs: round(loopTurns.wakeMs),
+              rmsResidualMs: round(loopTurns.rmsResidualMs),
+            },
+          }),
     },
     store: {
       claimMs: round(op("store.claim")?.meanMs ?? 0),
@@ -510,6 +532,24 @@ export function buildProfile(
   };
   // What we write is what `--calibration` reads: validate before anyone else does.
   return CalibrationProfileSchema.parse(profile);
+}
+
+/**
+ * The loop-turn fit's inputs (workflows/calibrate-turns.ts) from steps that measured the loop's busy time and
+ * turns (all of them, else none): per second of traffic, the loop's busy ms less its pauses (waiting is
+ * already off serverLoopMs), and the service calls each completed order made (every provider., risk and
+ * notification timing the server took: an answer wakes the loop).
+ */
+export function turnSteps(steps: StepMeasure[]): TurnStep[] {
+  if (!steps.every((s) => s.serverLoopMs !== null && s.loopTurnsPerSecond !== null)) return [];
+  return steps.map((s) => ({
+    rate: s.completed / s.seconds,
+    turnsPerSecond: s.loopTurnsPerSecond as number,
+    loopMsPerSecond: Math.max(0, (s.serverLoopMs as number) - s.gc.ms) / s.seconds,
+    callsPerOrder:
+      s.operations.filter((t) => t.name.startsWith("provider.")).reduce((n, t) => n + t.count, 0) /
+      s.completed,
+  }));
 }
 
 function gitCommit(): string {

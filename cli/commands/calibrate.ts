@@ -28,7 +28,11 @@ residual is kept. A step that completed less than 90% of the orders it sent was 
 left out of the fit (at least 2 steps must remain: give lower --rates otherwise). Each step also records
 the server's event-loop busy time per order over its traffic (the simulator queues orders' CPU on that loop),
 and its garbage-collection pauses per order and their mean length (the simulator books that share of the loop's
-work as whole pauses, which the orders arriving during one wait out). What a queued order costs the loop
+work as whole pauses, which the orders arriving during one wait out), and how many turns its event loop went
+round. Busy ms per second against turns and orders per second gives what a turn costs and what an order
+costs beyond its turns (cpu.loopTurns, when every step counted turns and both come out positive): the
+simulator charges the order's share over the stages and a wake to each turn of its loop, so the loop's
+busy time per order falls as a busy loop serves more in each turn, as the live one's does. What a queued order costs the loop
 per second (cpuCostMs.waitPerSecond) is read from the steps that fell behind, window by window: their loop
 time beyond what their completions cost, against their queue (0 when fewer than 3 windows held a queue, so
 give a rate past the knee to measure it).
@@ -190,7 +194,8 @@ function coreWaitLine(steps: CalibrationProfile["cpu"]["steps"]): string {
   const each = measured
     .map((s) => {
       const cpu = s.loopCpuMsPerSecond === undefined ? "" : `ran ${s.loopCpuMsPerSecond.toFixed(0)}, `;
-      return `${cpu}waited ${(s.loopWaitMsPerSecond as number).toFixed(0)} at ${s.rate}/s`;
+      const turns = s.loopTurnsPerSecond === undefined ? "" : ` (${s.loopTurnsPerSecond.toFixed(0)} turns)`;
+      return `${cpu}waited ${(s.loopWaitMsPerSecond as number).toFixed(0)}${turns} at ${s.rate}/s`;
     })
     .join("; ");
   return `\nthe server's event loop on a CPU core and waiting for one (ms per second): ${each}`;

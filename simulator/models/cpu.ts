@@ -32,6 +32,15 @@
 //   each ms of it books the process's CPU at that rate (its other threads: garbage collection, the
 //   thread pool, work beside the loop, not in front of the orders). Per-order CPU falls as the rate
 //   rises, because an event loop's wake-ups and socket writes serve the orders around them together;
+// - loopWake (a calibration's loop-turn fit, workflows/calibrate-turns.ts): the loop goes round in turns,
+//   as a Node loop does. The stage costs sum to the fit's orderMs at every rate, and each turn pays wakeMs
+//   before its work: work arriving at an idle processor begins a turn; work arriving while a turn runs waits
+//   for the next, which begins when the queued work is done and pays once for all that arrived before it;
+//   work a job's `then` hands on, and an answer read in a turn already due, pay nothing. A busy loop's turns
+//   serve many orders each, so its busy time per order falls with the load as the live one's does (7 turns
+//   an order at 200/s, 0.45 at 1,200/s on the SQLite store). Without it the curve's busy time per order at the
+//   current rate is charged to every order, which queued orders as if the loop were saturated from 60% of
+//   the knee, where the live one, as busy, still served each order within a few turns;
 // - pauses (a calibration's garbage-collection pauses per order and their mean length, on the curve's
 //   points): the event loop stops for each, so they are booked as whole jobs of that length, one each
 //   time the orders that arrived since the last add up to one pause, and taken off the orders' own
@@ -76,6 +85,14 @@ export class Processors {
   private speed: number;
   /** CPU ms (busy time x speed) per window index (a job is split at window edges). */
   private readonly busy: number[] = [];
+  /** Processor ms each turn of the loop pays before its work (the loop waking: calibrate-turns.ts). */
+  private wakeMs = 0;
+  /** How many turns the processors have begun (0 without a wake cost). */
+  wakes = 0;
+  /** When the latest turn begins (or began): work that arrives by then is served in it. */
+  private turnAt = Number.NEGATIVE_INFINITY;
+  /** Above 0 while a job's `then` runs: the work it hands on belongs to the same turn. */
+  private handingOn = 0;
 
   constructor(
     private readonly env: Environment,
@@ -90,6 +107,11 @@ export class Processors {
     const n = Math.max(1, Math.ceil(this.capacity));
     this.freeAt = new Float64Array(n);
     this.speed = this.capacity / n;
+  }
+
+  /** Each turn of the loop pays `ms` of processor time before its work (0: no turns, as without the fit). */
+  setWakeMs(ms: number): void {
+    this.wakeMs = ms;
   }
 
   get count(): number {
@@ -109,35 +131,80 @@ export class Processors {
    * Queues `costMs` of CPU work; `then` runs when it has been served. Zero work runs `then` now.
    * Without `then` the work is background demand: it only keeps a processor busy.
    */
-  run(costMs: number, then?: () => void, weight = 1): void {
+  run(costMs: number, then?: () => void, weight = 1, wakes = true): void {
     if (costMs <= 0) {
       then?.();
       return;
     }
-    const finish = this.enqueue(costMs, weight);
-    if (then !== undefined) this.env.schedule(finish - this.env.now(), then);
+    const finish = this.enqueue(costMs, weight, wakes);
+    if (then !== undefined) this.env.schedule(finish - this.env.now(), this.inTurn(then));
   }
 
   /**
    * `then` runs when the processors have served the work queued before it (FIFO, no work of its own):
-   * at once when one is free. An answer from outside waits here for the event loop to read it.
+   * at once when one is free. An answer from outside waits here for the event loop to read it. With a wake
+   * cost, an answer that needs a turn of its own (the loop idle, or busy with a turn begun before it arrived)
+   * is read after that turn's wake.
    */
-  after(then: () => void): void {
+  after(then: () => void, weight = 1): void {
+    const wake = this.turnCost(true);
+    if (wake > 0) {
+      const finish = this.enqueueWork(wake, weight);
+      this.env.schedule(finish - this.env.now(), this.inTurn(then));
+      return;
+    }
     const wait = this.freeAt[0]! - this.env.now();
-    if (wait > 0) this.env.schedule(wait, then);
-    else then();
+    if (wait > 0) this.env.schedule(wait, this.inTurn(then));
+    else this.inTurn(then)();
+  }
+
+  /** `then`, run as part of the turn that served it: what it queues joins that turn. */
+  private inTurn(then: () => void): () => void {
+    if (this.wakeMs <= 0) return then;
+    return () => {
+      this.handingOn++;
+      try {
+        then();
+      } finally {
+        this.handingOn--;
+      }
+    };
+  }
+
+  /**
+   * The wake cost that work arriving now pays (0 or wakeMs), and the turn it is served in. The loop goes round
+   * as a Node one does: a turn serves what was ready when it began. Work arriving at an idle processor begins
+   * a turn now; work arriving while a turn runs waits for the next, which begins when the queued work is done
+   * and pays the wake once for everything that arrived before it began; work a job's `then` hands on, and work
+   * that wakes nothing an order waits on (`wakes` false: a pause, a timer's slice), pays nothing.
+   */
+  private turnCost(wakes: boolean): number {
+    if (!wakes || this.wakeMs <= 0 || this.handingOn > 0) return 0;
+    const now = this.env.now();
+    const freeAt = this.freeAt[0]!;
+    if (freeAt < now) this.turnAt = now;
+    else if (this.turnAt < now) this.turnAt = freeAt;
+    else return 0;
+    this.wakes++;
+    return this.wakeMs;
   }
 
   /**
    * Queues `costMs` of CPU work now and returns when it will have been served (no event). `weight`: CPU
-   * booked per ms of processor work (above 1 when the process's other threads work alongside it).
+   * booked per ms of processor work (above 1 when the process's other threads work alongside it). `wakes`:
+   * work that begins a turn pays its wake first (turnCost; false: a pause or a timer's slice, which wakes
+   * nothing an order waits on).
    */
-  enqueue(costMs: number, weight = 1): number {
+  enqueue(costMs: number, weight = 1, wakes = true): number {
+    if (costMs <= 0) return this.env.now();
+    return this.enqueueWork(costMs + this.turnCost(wakes), weight);
+  }
+
+  private enqueueWork(cost: number, weight: number): number {
     const now = this.env.now();
-    if (costMs <= 0) return now;
     const heap = this.freeAt;
     const start = Math.max(heap[0]!, now);
-    const finish = start + costMs / this.speed;
+    const finish = start + cost / this.speed;
     // Replace the root and sift it down.
     const n = heap.length;
     let i = 0;
@@ -351,6 +418,8 @@ export class CpuModel {
   private readonly weight: Record<ClusterName, number> = { primary: 1, backup: 1 };
   /** Orders QUEUED or RETRYING per cluster (only counted when waiting costs CPU). */
   private readonly waiting: Record<ClusterName, number> = { primary: 0, backup: 0 };
+  /** Loop ms an order costs beyond its wakes (the loop-turn fit), or undefined: the curve's figure at the rate. */
+  private readonly orderLoopMs: number | undefined;
   /** Pauses the arrivals since the last one have run up (one is booked each time this reaches 1). */
   private readonly pauseDebt: Record<ClusterName, number> = { primary: 0, backup: 0 };
 
@@ -378,6 +447,14 @@ export class CpuModel {
           }
         : undefined;
     this.rates = { primary: new RecentRate(env), backup: new RecentRate(env) };
+    this.orderLoopMs = this.curve === undefined ? undefined : cluster.loopWake?.orderMs;
+    if (this.orderLoopMs !== undefined) {
+      const wake = cluster.loopWake?.wakeMs ?? 0;
+      this.processors.primary.setWakeMs(wake);
+      this.processors.backup.setWakeMs(wake);
+      // Until the first arrival moves it (the stage costs' sum at every rate).
+      this.scale.primary = this.scale.backup = this.orderLoopMs / this.perOrder;
+    }
     if (this.costs.waitPerSecond > 0) this.chargeWaitingUntil(endMs);
   }
 
@@ -402,14 +479,16 @@ export class CpuModel {
       const pause = this.curve.pauses?.(rate);
       // The pauses' share of the loop is booked as pauses, not spread over the orders' stages.
       const paused = pause === undefined ? 0 : Math.min(loop, pause.perOrder * pause.ms);
-      this.scale[cluster] = (loop - paused) / this.perOrder;
+      // With the loop-turn fit an order's own work is the same at every rate (pauses apart already): what
+      // falls with the rate is the wakes, which the processors charge as the load leaves them idle.
+      this.scale[cluster] = (this.orderLoopMs ?? loop - paused) / this.perOrder;
       if (pause !== undefined && pause.ms > 0) {
         this.pauseDebt[cluster] += pause.perOrder;
         if (this.pauseDebt[cluster] >= 1) {
           this.pauseDebt[cluster] -= 1;
           // A stream of the run's own (the environment keeps it by name): no other draw moves.
           const ms = pauseLength(pause.ms, pause.cv, this.env.random("gc-pauses"));
-          this.processors[cluster].run(ms, undefined, this.weight[cluster]);
+          this.processors[cluster].run(ms, undefined, this.weight[cluster], false);
         }
       }
     }
@@ -443,7 +522,7 @@ export class CpuModel {
     return {
       issue: (request, done) => {
         const cost = request.cardId === "" ? issue : request.attempt > 1 ? first + retry : first;
-        const answered = (outcome: IssueOutcome) => p.after(() => done(outcome));
+        const answered = (outcome: IssueOutcome) => p.after(() => done(outcome), this.weight[cluster]);
         p.run(this.cost(cluster, cost), () => port.issue(request, answered), this.weight[cluster]);
       },
     };
@@ -457,13 +536,19 @@ export class CpuModel {
   risk(cluster: ClusterName, port: RiskPort): RiskPort {
     if (this.perOrder <= 0) return port;
     const p = this.processors[cluster];
-    return { check: (request, done) => port.check(request, (outcome) => p.after(() => done(outcome))) };
+    return {
+      check: (request, done) =>
+        port.check(request, (outcome) => p.after(() => done(outcome), this.weight[cluster])),
+    };
   }
 
   notify(cluster: ClusterName, port: NotifyPort): NotifyPort {
     if (this.perOrder <= 0) return port;
     const p = this.processors[cluster];
-    return { send: (request, done) => port.send(request, (outcome) => p.after(() => done(outcome))) };
+    return {
+      send: (request, done) =>
+        port.send(request, (outcome) => p.after(() => done(outcome), this.weight[cluster])),
+    };
   }
 
   /**
@@ -521,7 +606,7 @@ export class CpuModel {
         if (n === 0) continue;
         const p = this.processors[cluster];
         const share = (n * perOrder) / p.count;
-        for (let i = 0; i < p.count; i++) p.run(share);
+        for (let i = 0; i < p.count; i++) p.run(share, undefined, 1, false);
       }
       if (this.env.now() + WAIT_SLICE_MS < endMs) this.env.schedule(WAIT_SLICE_MS, tick);
     };

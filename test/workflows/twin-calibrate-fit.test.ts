@@ -17,6 +17,7 @@ import {
   stepTimings,
   wholePipeline,
 } from "../../workflows/calibrate.ts";
+import { fitLoopTurns } from "../../workflows/calibrate-turns.ts";
 import { fitWaitingCost, type WindowLoad, windowLoads } from "../../workflows/calibrate-waiting.ts";
 
 const TINY = fileURLToPath(new URL("./fixtures/twin-tiny.ts", import.meta.url));
@@ -54,6 +55,8 @@ function step(rate: number, perSecond: number, msPerOrder: number, submitted = p
     loopWaitMsPerSecond: 20 as number | null,
     // Its thread ran on a core for three quarters of the server's CPU (null: a server that does not say).
     loopCpuMsPerSecond: (0.75 * (20 + msPerOrder * perSecond)) as number | null,
+    // Its loop went round twice an order (null: a server that does not say).
+    loopTurnsPerSecond: (2 * perSecond) as number | null,
   };
 }
 
@@ -106,7 +109,9 @@ describe("calibrate's loop CPU", () => {
   it("reads how long the server's loop ran on a core per second between two snapshots", () => {
     expect(
       stepLoopSchedule({ loopCpuMs: 1_000, loopWaitMs: 50 }, { loopCpuMs: 8_500, loopWaitMs: 2_050 }, 10),
-    ).toEqual({ cpu: 750, wait: 200 });
+    ).toEqual({ cpu: 750, wait: 200, turns: null });
+    // And how many times the loop went round, per second, when the server counts its turns.
+    expect(stepLoopSchedule({ loopTurns: 100 }, { loopTurns: 12_100 }, 10).turns).toBe(1_200);
     // A server that does not report it: unknown, not 0; and no traffic seconds, nothing per second.
     expect(stepLoopSchedule({ loopWaitMs: 1 }, { loopWaitMs: 2 }, 10).cpu).toBeNull();
     expect(stepLoopSchedule(undefined, { loopCpuMs: 10 }, 10).cpu).toBeNull();
@@ -352,5 +357,68 @@ describe("calibrate's waiting cost", () => {
     const loop = (q: typeof p) => q.cpu.steps.find((s) => s.rate === 600)!.serverLoopMsPerOrder!;
     // 1,000 order-seconds waiting at the fitted cost, over the step's 6,000 orders.
     expect(loop(plain) - loop(p)).toBeCloseTo((p.cpu.waitPerSecond * 1000) / 6000, 3);
+  });
+});
+
+describe("calibrate's loop-turn fit", () => {
+  // A loop whose turn costs 0.25 ms and whose order costs 0.6 ms beyond its turns, with 8 turns an order at
+  // 100/s falling to half a turn at 1,000/s as a busy loop serves more in each.
+  const turnsPerOrder = (r: number) => 8 - (7.5 * (r - 100)) / 900;
+  const measured = (r: number) => ({
+    rate: r,
+    turnsPerSecond: r * turnsPerOrder(r),
+    loopMsPerSecond: 0.25 * r * turnsPerOrder(r) + 0.6 * r,
+    callsPerOrder: 3,
+  });
+
+  it("separates a turn's cost from an order's and scales it to the simulator's wakes per order", () => {
+    const fit = fitLoopTurns([100, 300, 600, 1000].map(measured));
+    expect(fit).not.toBeNull();
+    expect(fit!.turnMs).toBeCloseTo(0.25, 9);
+    expect(fit!.orderMs).toBeCloseTo(0.6, 9);
+    expect(fit!.rmsResidualMs).toBeCloseTo(0, 9);
+    // 8 live turns an order at the lowest rate, where the simulated loop wakes 4 times (the order and 3
+    // answers): each wake stands for 2 turns.
+    expect(fit!.turnsPerOrder).toBeCloseTo(8, 9);
+    expect(fit!.wakesPerOrder).toBe(4);
+    expect(fit!.wakeMs).toBeCloseTo(0.5, 9);
+  });
+
+  it("is left out when the steps cannot separate turns from orders", () => {
+    expect(fitLoopTurns([measured(100)])).toBeNull();
+    // Turns in step with the rate: any split fits.
+    const even = [100, 500].map((r) => ({ ...measured(r), turnsPerSecond: 2 * r, loopMsPerSecond: 1.1 * r }));
+    expect(fitLoopTurns(even)).toBeNull();
+  });
+
+  it("goes into the profile and the simulated cluster only when every kept step counted its turns", async () => {
+    const scenario = await loadScenario(TINY);
+    const turning = (perSecond: number) => {
+      const s = step(perSecond, perSecond, 0.5);
+      const m = measured(perSecond);
+      // The busy time the fit reads is the loop's less its pauses.
+      return { ...s, loopTurnsPerSecond: m.turnsPerSecond, serverLoopMs: m.loopMsPerSecond * 10 + s.gc.ms };
+    };
+    const steps = [turning(100), turning(400), turning(900)];
+    const profile = buildProfile({ scenario, store: "sqlite" }, steps, 0.5, true);
+    const turns = profile.cpu.loopTurns!;
+    expect(turns.turnMs).toBeCloseTo(0.25, 3);
+    expect(turns.orderMs).toBeCloseTo(0.6, 3);
+    // The answers that wake the loop are the provider timings' count per completed order (10 of 1,000).
+    expect(turns.wakesPerOrder).toBeCloseTo(1.01, 3);
+    expect(calibratedCluster(scenario.cluster, profile).loopWake).toEqual({
+      wakeMs: turns.wakeMs,
+      orderMs: turns.orderMs,
+    });
+    const unturned = buildProfile(
+      { scenario, store: "sqlite" },
+      [...steps.slice(0, 2), { ...steps[2]!, loopTurnsPerSecond: null }],
+      0.5,
+      true,
+    );
+    expect(unturned.cpu.loopTurns).toBeUndefined();
+    // A scenario calibrated before keeps no wake of an earlier profile's.
+    const earlier = calibratedCluster(scenario.cluster, profile);
+    expect(calibratedCluster(earlier, unturned).loopWake).toBeUndefined();
   });
 });

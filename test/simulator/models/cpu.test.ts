@@ -63,6 +63,43 @@ describe("Processors", () => {
     expect(cpu.utilisation(0, 10)).toBeCloseTo(0.6, 12);
   });
 
+  it("goes round in turns: each pays the wake once, for the work that arrived before it began", () => {
+    const env = new VirtualEnvironment(1);
+    const cpu = new Processors(env, 1, 1, 100);
+    cpu.setWakeMs(2);
+    const done: string[] = [];
+    // The loop has been idle since 0: at 1 the first job begins a turn (2 + 3 ms).
+    env.schedule(1, () => {
+      cpu.run(3, () => {
+        done.push(`a@${env.now()}`);
+        // Handed on by a job's callback: the same turn, no wake.
+        cpu.run(1, () => done.push(`a2@${env.now()}`));
+      });
+      // Arrived as the turn began: served in it, no wake.
+      cpu.run(1, () => done.push(`b@${env.now()}`));
+    });
+    // Arrived while that turn runs: the next turn, which begins when the queued work is done, pays the wake...
+    env.schedule(3, () => cpu.run(1, () => done.push(`d@${env.now()}`)));
+    // ...once, for everything that arrived before it began.
+    env.schedule(4, () => cpu.run(1, () => done.push(`e@${env.now()}`)));
+    // A pause wakes nothing an order waits for.
+    env.schedule(20, () => cpu.run(5, undefined, 1, false));
+    // An answer at an idle loop is read after a wake; what its reader hands on shares that turn.
+    env.schedule(40, () =>
+      cpu.after(() => {
+        done.push(`c@${env.now()}`);
+        cpu.run(1, () => done.push(`c2@${env.now()}`));
+      }),
+    );
+    env.runAll();
+    // a: 1 + 2 + 3 = 6; b at 7; d's turn: 7 + 2 + 1 = 10; e at 11; a2, handed on at 6, queued behind them
+    // at 12; the pause 20-25; c read at 42, c2 at 43.
+    expect(done).toEqual(["a@6", "b@7", "d@10", "e@11", "a2@12", "c@42", "c2@43"]);
+    expect(cpu.wakes).toBe(3);
+    // Busy: 3 wakes (6) + 3 + 1 + 1 + 1 + 1 + 5 + 1 = 19 ms of 100.
+    expect(cpu.utilisation(0, 100)).toBeCloseTo(0.19, 12);
+  });
+
   it("runs zero work at once, without an event", () => {
     const env = new VirtualEnvironment(1);
     const cpu = new Processors(env, 1, 1, 10);
@@ -88,6 +125,8 @@ interface Run {
     pauseCv?: number;
   }[];
   colocatedMsPerOrder?: number;
+  /** The loop-turn fit (cluster.loopWake). */
+  loopWake?: { wakeMs: number; orderMs: number };
   zeroCost?: boolean;
   /** Workers (default: far beyond the load) and CPU per second of waiting. */
   workers?: number;
@@ -131,6 +170,7 @@ function simulate(r: Run) {
       },
       colocatedMsPerOrder: r.colocatedMsPerOrder ?? 0,
       ...(r.cpuCurve === undefined ? {} : { cpuCurve: r.cpuCurve }),
+      ...(r.loopWake === undefined ? {} : { loopWake: r.loopWake }),
     },
     drain: "10s",
     window: "500ms",
@@ -231,6 +271,26 @@ describe("a saturated CPU slows orders down", () => {
     const high = simulate({ rate: 600, cpuCurve });
     expect(high.cpu).toBeGreaterThan(0.5);
     expect(high.cpu).toBeLessThan(0.56);
+  });
+
+  it("with the loop-turn fit, a busy loop's turns serve many orders each, so it keeps up where the curve's cost would not", () => {
+    // 2.5 ms of loop an order at 100/s, as a calibration reads it: 0.5 ms of its own work (orderMs) and
+    // two wakes of 1 ms (its arrival and the provider's answer, 10 ms apart: each finds the loop idle; the
+    // reply is handed on by the answer's turn).
+    const cpuCurve = [{ rate: 100, msPerOrder: 2.5 }];
+    const loopWake = { wakeMs: 1, orderMs: 0.5 };
+    const low = simulate({ rate: 100, cpuCurve, loopWake });
+    expect(low.cpu).toBeGreaterThan(0.24);
+    expect(low.cpu).toBeLessThan(0.26);
+    // At 1,200/s the curve's 2.5 ms an order would need three loops. With the fit the orders' own work is
+    // 600 ms/s and the loop goes round back to back, each turn serving what arrived during the last: busy
+    // nearly all the time, as a live loop near its knee reads, yet every order is served within a few turns.
+    const high = simulate({ rate: 1200, cpuCurve, loopWake });
+    expect(high.cpu).toBeGreaterThan(0.85);
+    expect(high.out.counters.delivered).toBe(high.out.counters.submitted);
+    expect(high.out.summary.p99).toBeLessThan(60);
+    const curveOnly = simulate({ rate: 1200, cpuCurve });
+    expect(curveOnly.out.summary.p99).toBeGreaterThan(1000);
   });
 
   it("only the event loop's share of the curve queues orders; the CPU series counts the whole process", () => {
