@@ -174,6 +174,7 @@ export const calibrateCommand: Command = {
           : "") +
         `\nwaiting: ${c.waitPerSecond.toFixed(3)} ms/s per queued order (${c.waitFit?.queuedWindows ?? 0} of ${c.waitFit?.windows ?? 0} windows held a queue)` +
         coreWaitLine(c.steps) +
+        loopTurnsLine(c) +
         `\nstore claim ${profile.store.claimMs.toFixed(2)} ms, deliver ${profile.store.deliverMs.toFixed(2)} ms; ` +
         `providers ${Object.keys(profile.providers).join(", ") || "none seen"}; hop ${profile.hopMs.toFixed(2)} ms\n` +
         `wrote ${out}\n`,
@@ -181,6 +182,22 @@ export const calibrateCommand: Command = {
     return EXIT.ok;
   },
 };
+
+/** What a turn of the server's event loop costs and what an order costs beyond its turns, or why it is not known. */
+function loopTurnsLine(c: CalibrationProfile["cpu"]): string {
+  const t = c.loopTurns;
+  if (t === undefined) {
+    const counted = c.steps.every((s) => s.loopTurnsPerSecond !== undefined);
+    return counted
+      ? "\nloop turns: counted, but the steps did not separate a turn's cost from an order's (the simulator charges each step's busy time per order)"
+      : "\nloop turns: not counted by this server (the simulator charges each step's busy time per order)";
+  }
+  return (
+    `\nloop turns: ${t.turnMs.toFixed(3)} ms a turn, ${t.orderMs.toFixed(3)} ms an order beyond its turns ` +
+    `(fit RMS residual ${t.rmsResidualMs.toFixed(3)} ms); ${t.turnsPerOrder.toFixed(1)} turns an order at the lowest rate, ` +
+    `the simulator's ${t.wakesPerOrder.toFixed(1)} wakes ${t.wakeMs.toFixed(3)} ms each`
+  );
+}
 
 /**
  * The server's event loop at each step, when measured: its thread's CPU and its wait for a CPU core, per

@@ -87,6 +87,9 @@ describe("rushhour calibrate + twin on a local stack", () => {
     });
     expect(profile.cpu.steps.map((s) => s.rate)).toEqual([20, 60]);
     expect(profile.cpu.steps.every((s) => s.completed > 0 && s.serverMsPerOrder > 0)).toBe(true);
+    // The server counted its event loop's turns through each step, and calibrate says what it made of them.
+    expect(profile.cpu.steps.every((s) => (s.loopTurnsPerSecond ?? 0) > 0)).toBe(true);
+    expect(cal.out).toMatch(/\nloop turns: /);
     // The server's garbage-collection pauses, from its snapshots around each step (a short step may have none).
     for (const s of profile.cpu.steps) {
       expect(s.gcPausesPerOrder, `${s.rate}/s`).toBeGreaterThanOrEqual(0);
