@@ -119,7 +119,7 @@ export const CalibrationProfileSchema = z.strictObject({
     /**
      * The event loop's cost per turn and per order (workflows/calibrate-turns.ts): busy ms per second =
      * turnMs x turns + orderMs x orders (pauses and waiting apart). The simulator charges orderMs over the
-     * stages and wakeMs each time work finds the loop idle. Absent where turns were not measured (a Node
+     * stages and wakeMs to each turn of its loop. Absent where turns were not measured (a Node
      * without the loop count, a server older than the field) or did not fit: the steps' busy time per order
      * is then charged at each rate (cpuCurve).
      */

@@ -182,8 +182,9 @@ export const ClusterSchema = z.strictObject({
     .optional(),
   /**
    * The event loop's cost per wake and per order (a calibration's loop-turn fit, workflows/calibrate-turns.ts):
-   * with cpuCurve, the stage costs sum to orderMs at every rate and work that finds a processor idle pays
-   * wakeMs first, so the loop's busy time per order falls as the load batches its work, as it does live.
+   * with cpuCurve, the stage costs sum to orderMs at every rate and each turn of the loop pays wakeMs before its
+   * work (simulator/models/cpu.ts), so the loop's busy time per order falls as the load batches its work, as it
+   * does live.
    * Absent: the curve's busy time per order at the current rate is charged.
    */
   loopWake: z.strictObject({ wakeMs: z.number().min(0), orderMs: z.number().min(0) }).optional(),
