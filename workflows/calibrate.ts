@@ -535,21 +535,31 @@ export function buildProfile(
 }
 
 /**
- * The loop-turn fit's inputs (workflows/calibrate-turns.ts) from steps that measured the loop's busy time and
- * turns (all of them, else none): per second of traffic, the loop's busy ms less its pauses (waiting is
- * already off serverLoopMs), and the service calls each completed order made (every provider., risk and
- * notification timing the server took: an answer wakes the loop).
+ * A step whose event loop was busy this many ms of each second of its traffic, or more, was saturated: the loop
+ * cannot be busier, its turns collapse (0.1 an order), and its busy time per completed order counts the backlog
+ * it served after the traffic (memory store here: 1,260 and 1,652 ms a second at 1,200 and 1,400/s, beside 916
+ * at 1,000/s). Such a step says nothing of what a turn or an order costs.
+ */
+const SATURATED_LOOP_MS = 950;
+
+/**
+ * The loop-turn fit's inputs (workflows/calibrate-turns.ts) from the steps whose loop kept up, when every step
+ * measured the loop's busy time and turns (else none): per second of traffic, the loop's busy ms less its pauses
+ * (waiting is already off serverLoopMs), and the service calls each completed order made (every provider., risk
+ * and notification timing the server took: an answer wakes the loop).
  */
 export function turnSteps(steps: StepMeasure[]): TurnStep[] {
   if (!steps.every((s) => s.serverLoopMs !== null && s.loopTurnsPerSecond !== null)) return [];
-  return steps.map((s) => ({
-    rate: s.completed / s.seconds,
-    turnsPerSecond: s.loopTurnsPerSecond as number,
-    loopMsPerSecond: Math.max(0, (s.serverLoopMs as number) - s.gc.ms) / s.seconds,
-    callsPerOrder:
-      s.operations.filter((t) => t.name.startsWith("provider.")).reduce((n, t) => n + t.count, 0) /
-      s.completed,
-  }));
+  return steps
+    .filter((s) => (s.serverLoopMs as number) / s.seconds < SATURATED_LOOP_MS)
+    .map((s) => ({
+      rate: s.completed / s.seconds,
+      turnsPerSecond: s.loopTurnsPerSecond as number,
+      loopMsPerSecond: Math.max(0, (s.serverLoopMs as number) - s.gc.ms) / s.seconds,
+      callsPerOrder:
+        s.operations.filter((t) => t.name.startsWith("provider.")).reduce((n, t) => n + t.count, 0) /
+        s.completed,
+    }));
 }
 
 function gitCommit(): string {

@@ -400,7 +400,11 @@ describe("calibrate's loop-turn fit", () => {
       return { ...s, loopTurnsPerSecond: m.turnsPerSecond, serverLoopMs: m.loopMsPerSecond * 10 + s.gc.ms };
     };
     const steps = [turning(100), turning(400), turning(900)];
-    const profile = buildProfile({ scenario, store: "sqlite" }, steps, 0.5, true);
+    // A saturated step: its loop read busy more than the second (the backlog it served after the traffic
+    // counted in), with its turns collapsed. It stays in the CPU curve but out of the turn fit.
+    const saturated = { ...step(1400, 1400, 0.5), loopTurnsPerSecond: 140, serverLoopMs: 13_000 };
+    const profile = buildProfile({ scenario, store: "sqlite" }, [...steps, saturated], 0.5, true);
+    expect(profile.cpu.steps.map((s) => s.rate)).toEqual([100, 400, 900, 1400]);
     const turns = profile.cpu.loopTurns!;
     expect(turns.turnMs).toBeCloseTo(0.25, 3);
     expect(turns.orderMs).toBeCloseTo(0.6, 3);
