@@ -30,7 +30,8 @@ the server's event-loop busy time per order over its traffic (the simulator queu
 and its garbage-collection pauses per order and their mean length (the simulator books that share of the loop's
 work as whole pauses, which the orders arriving during one wait out), and how many turns its event loop went
 round. Busy ms per second against turns and orders per second gives what a turn costs and what an order
-costs beyond its turns (cpu.loopTurns, when every step counted turns and both come out positive): the
+costs beyond its turns (cpu.loopTurns, when every step counted turns and both come out positive; steps whose
+loop was busy 950 ms a second or more are saturated and left out of it): the
 simulator charges the order's share over the stages and a wake to each turn of its loop, so the loop's
 busy time per order falls as a busy loop serves more in each turn, as the live one's does. What a queued order costs the loop
 per second (cpuCostMs.waitPerSecond) is read from the steps that fell behind, window by window: their loop
